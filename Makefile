@@ -1,0 +1,41 @@
+# ferry — build, test, demo and benchmarks. Everything a fresh machine needs is fetched by `go`.
+GO        ?= go
+BIN       := bin/ferry
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X main.version=$(VERSION)
+
+.PHONY: all build test test-short vet fmt-check demo bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ferry
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Every test: vet, gofmt, then the race-enabled suite (unit, simulator, testscript CLI and crash tests).
+test: fmt-check vet
+	$(GO) test -race -count=1 -timeout 40m ./...
+
+test-short:
+	$(GO) test -short -count=1 ./...
+
+# The main job on the example against the sandbox: plan → apply → kill -9 partway → re-apply → No changes.
+demo: build
+	./scripts/demo.sh
+
+# Benchmarks: engine cost (limits off) and rate-limit tracking (scaled limits), 1 000 and 10 000 subscriptions.
+bench: build
+	./scripts/bench.sh
+
+# Short runs of every fuzz target.
+fuzz:
+	./scripts/fuzz.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,159 @@
+// Package app carries out ferry's commands: it loads the spec, opens and locks the state, builds the
+// providers, and calls the planner and executor, rendering what they return. cmd/ferry only maps flags
+// onto it. Every command returns its exit code (see ExitOK, ExitError, ExitChanges).
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/ferry-dev/ferry/hclspec"
+	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/providers/partnercenter"
+)
+
+// Exit codes of every command.
+const (
+	ExitOK      = 0 // success, or no changes
+	ExitError   = 1 // an error: bad spec, failed or blocked change, refused plan, lock held…
+	ExitChanges = 2 // plan --detailed-exitcode: there are changes to apply
+)
+
+// DefaultStateFile is the state path when neither --state nor ferry { state } says otherwise.
+const DefaultStateFile = "ferry.state.json"
+
+// Globals are the flags and surroundings every command shares.
+type Globals struct {
+	Chdir       string
+	Vars        []string
+	VarFiles    []string
+	StatePath   string
+	Parallelism int
+	NoColor     bool
+	LockTimeout time.Duration
+	JSON        bool
+
+	Stdin      io.Reader
+	Stdout     io.Writer
+	Stderr     io.Writer
+	IsTerminal bool // stdin is a terminal (apply may ask for approval)
+	Getenv     func(string) string
+	Environ    []string
+}
+
+// FromOS fills the surroundings from the process.
+func (g *Globals) FromOS() {
+	g.Stdin, g.Stdout, g.Stderr = os.Stdin, os.Stdout, os.Stderr
+	g.Getenv = os.Getenv
+	g.Environ = os.Environ()
+}
+
+func (g *Globals) color() bool {
+	return !g.NoColor && g.Getenv("NO_COLOR") == "" && !g.JSON
+}
+
+func (g *Globals) dir() string {
+	if g.Chdir == "" {
+		return "."
+	}
+	return g.Chdir
+}
+
+// spec is a loaded spec with what rendering its diagnostics needs.
+type spec struct {
+	cfg   *hclspec.Config
+	files *hclspec.Files
+	out   io.Writer // stdout with sensitive values redacted
+	err   io.Writer // stderr with sensitive values redacted
+}
+
+// loadSpec loads the spec and prints its diagnostics; ok is false when there were errors.
+func (g *Globals) loadSpec() (*spec, bool) {
+	cfg, files, diags := hclspec.Load(g.dir(), hclspec.Options{
+		Vars: g.Vars, VarFiles: g.VarFiles, Getenv: g.Getenv, Environ: g.Environ,
+	})
+	s := &spec{cfg: cfg, files: files, out: g.Stdout, err: g.Stderr}
+	if cfg != nil && len(cfg.Sensitive) > 0 {
+		s.out = newRedactor(g.Stdout, cfg.Sensitive)
+		s.err = newRedactor(g.Stderr, cfg.Sensitive)
+	}
+	if len(diags) > 0 {
+		g.writeDiags(s, diags)
+	}
+	return s, cfg != nil && !diags.HasErrors()
+}
+
+func (g *Globals) writeDiags(s *spec, diags hcl.Diagnostics) {
+	if err := hclspec.WriteDiagnostics(s.err, s.files, diags, g.color(), 100); err != nil {
+		fmt.Fprintf(s.err, "Error: %v\n", err)
+	}
+}
+
+// statePath resolves the state file: --state, then ferry { state }, then the default, relative to
+// the spec directory.
+func (g *Globals) statePath(cfg *hclspec.Config) string {
+	p := g.StatePath
+	if p == "" && cfg != nil {
+		p = cfg.StatePath
+	}
+	if p == "" {
+		p = DefaultStateFile
+	}
+	if filepath.IsAbs(p) || g.StatePath != "" {
+		return p
+	}
+	return filepath.Join(g.dir(), p)
+}
+
+func (g *Globals) parallelism(cfg *hclspec.Config) int {
+	if g.Parallelism > 0 {
+		return g.Parallelism
+	}
+	if cfg != nil && cfg.Parallelism > 0 {
+		return cfg.Parallelism
+	}
+	return 10
+}
+
+func (g *Globals) env() providers.Env {
+	return providers.Env{
+		Sandbox:    strings.TrimRight(g.Getenv("FERRY_SANDBOX"), "/"),
+		Getenv:     g.Getenv,
+		HTTPClient: &http.Client{Timeout: 2 * time.Minute},
+	}
+}
+
+// openProviders builds the named providers. A provider whose implementation has not
+// been built yet is left out; the planner reports its instances.
+func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bool) (map[string]providers.Resource, bool) {
+	out := map[string]providers.Resource{}
+	env := g.env()
+	if need["partnercenter"] {
+		pcfg, ok := s.cfg.Providers["partnercenter"]
+		if !ok {
+			pcfg = providers.ProviderConfig{Name: "partnercenter"}
+		}
+		p, err := partnercenter.Open(ctx, pcfg, env)
+		if err != nil {
+			fmt.Fprintf(s.err, "Error: partnercenter provider: %v\n", err)
+			return nil, false
+		}
+		out["partnercenter"] = p
+	}
+	return out, true
+}
+
+// sandboxBanner is the first line of plan and apply when talking to the sandbox.
+func (g *Globals) sandboxBanner(w io.Writer) {
+	if sb := g.env().Sandbox; sb != "" && !g.JSON {
+		fmt.Fprintf(w, "Using the ferry sandbox at %s (FERRY_SANDBOX): no credentials needed, nothing real is touched.\n\n", sb)
+	}
+}

@@ -1,0 +1,194 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ferry-dev/ferry/executor"
+	"github.com/ferry-dev/ferry/planner"
+	"github.com/ferry-dev/ferry/state"
+)
+
+// ApplyOptions are the flags of ferry apply.
+type ApplyOptions struct {
+	PlanFile    string
+	AutoApprove bool
+	Targets     []string
+	// Heartbeat overrides the progress interval during long waits (default 10 s).
+	Heartbeat time.Duration
+}
+
+// Apply carries out a saved plan, or plans and (after approval) carries out the result. The first
+// interrupt (Ctrl-C) stops starting new work and cancels waits; calls already sent finish and are
+// journaled. A second interrupt cancels those too (their intents are reconciled on the next apply).
+func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
+	s, ok := g.loadSpec()
+	if !ok {
+		return ExitError
+	}
+	path := g.statePath(s.cfg)
+	unlock, err := state.Lock(path, "ferry apply", g.LockTimeout)
+	if err != nil {
+		fmt.Fprintf(s.err, "Error: %v\n", err)
+		return ExitError
+	}
+	defer unlock()
+	st, err := state.Open(path)
+	if err != nil {
+		fmt.Fprintf(s.err, "Error: %v\n", err)
+		return ExitError
+	}
+
+	var p *planner.Plan
+	if o.PlanFile != "" {
+		if p, err = planner.ReadFile(o.PlanFile); err != nil {
+			fmt.Fprintf(s.err, "Error: %v\n", err)
+			return ExitError
+		}
+		if err := p.CheckFresh(st.Lineage(), st.Serial(), s.cfg.Hash); err != nil {
+			fmt.Fprintf(s.err, "Error: %v\n", err)
+			return ExitError
+		}
+		g.sandboxBanner(s.out)
+	} else {
+		var planOK bool
+		p, planOK = g.makePlan(ctx, s, st, o.Targets, false)
+		if p == nil {
+			return ExitError
+		}
+		if !g.JSON {
+			if err := planner.RenderText(s.out, p, planner.RenderOptions{Color: g.color()}); err != nil {
+				fmt.Fprintf(s.err, "Error: %v\n", err)
+				return ExitError
+			}
+		}
+		if !planOK {
+			fmt.Fprintln(s.err, "Error: the plan has errors (above); nothing was applied.")
+			return ExitError
+		}
+		if p.HasChanges() && !o.AutoApprove {
+			if !g.IsTerminal {
+				fmt.Fprintln(s.err, "Error: apply needs approval: run it with --auto-approve, or save a plan with "+
+					"`ferry plan --out FILE` and run `ferry apply FILE`. (No terminal to ask on.)")
+				return ExitError
+			}
+			fmt.Fprint(s.out, "\nDo you want to perform these actions? Only 'yes' will be accepted: ")
+			line, _ := bufio.NewReader(g.Stdin).ReadString('\n')
+			if strings.TrimSpace(line) != "yes" {
+				fmt.Fprintln(s.out, "Apply cancelled.")
+				return ExitError
+			}
+		}
+	}
+
+	changes := p.Actionable()
+	blocked := p.Summary().Blocked
+	if len(changes) == 0 {
+		if !g.JSON && o.PlanFile != "" {
+			if err := planner.RenderText(s.out, p, planner.RenderOptions{Color: g.color()}); err != nil {
+				fmt.Fprintf(s.err, "Error: %v\n", err)
+			}
+		}
+		if blocked > 0 {
+			return ExitError
+		}
+		return ExitOK
+	}
+	need := map[string]bool{}
+	for _, c := range changes {
+		if len(c.Steps) > 0 {
+			need[c.Provider] = true
+		}
+	}
+	res, ok := g.openProviders(ctx, s, need)
+	if !ok {
+		return ExitError
+	}
+
+	stop, stopCancel := context.WithCancel(ctx)
+	hard, hardCancel := context.WithCancel(context.Background())
+	defer stopCancel()
+	defer hardCancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		n := 0
+		for range sigs {
+			n++
+			if n == 1 {
+				fmt.Fprintln(s.err, "\nInterrupt received: starting nothing new; waiting for calls already sent to finish and be journaled. Interrupt again to stop at once.")
+				stopCancel()
+				continue
+			}
+			hardCancel()
+		}
+	}()
+
+	ev := newEventPrinter(s.out, g.JSON, g.color())
+	if !g.JSON {
+		fmt.Fprintf(s.out, "\nApplying %d changes (parallelism %d)…\n", len(changes), g.parallelism(s.cfg))
+	}
+	result := executor.Run(stop, hard, changes, res, st, executor.Options{
+		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), Heartbeat: o.Heartbeat, OnEvent: ev.print,
+	})
+	if err := st.Compact(); err != nil {
+		fmt.Fprintf(s.err, "Error: compact the state (the journal still holds every step; nothing is lost): %v\n", err)
+		return ExitError
+	}
+	return reportResult(s.out, g.JSON, result, blocked)
+}
+
+func reportResult(w io.Writer, asJSON bool, r executor.Result, blocked int) int {
+	if asJSON {
+		type item struct {
+			Address string `json:"address"`
+			Step    string `json:"step,omitempty"`
+			Error   string `json:"error"`
+		}
+		out := struct {
+			Type        string `json:"type"`
+			Done        int    `json:"done"`
+			Failed      []item `json:"failed"`
+			Skipped     []item `json:"skipped"`
+			Interrupted int    `json:"interrupted"`
+			Blocked     int    `json:"blocked"`
+		}{Type: "summary", Done: r.Done, Interrupted: r.Interrupted, Blocked: blocked, Failed: []item{}, Skipped: []item{}}
+		for _, f := range r.Failed {
+			out.Failed = append(out.Failed, item{string(f.Addr), f.Step, f.Err.Error()})
+		}
+		for _, f := range r.Skipped {
+			out.Skipped = append(out.Skipped, item{string(f.Addr), f.Step, f.Err.Error()})
+		}
+		_ = json.NewEncoder(w).Encode(out)
+	} else {
+		fmt.Fprintln(w)
+		for _, f := range r.Failed {
+			fmt.Fprintf(w, "Error: %s: %v\n", f.Addr, f.Err)
+		}
+		for _, f := range r.Skipped {
+			fmt.Fprintf(w, "Skipped: %s: %v\n", f.Addr, f.Err)
+		}
+		status := "Apply complete!"
+		if !r.OK() || blocked > 0 {
+			status = "Apply finished with problems."
+		}
+		fmt.Fprintf(w, "%s %d done, %d failed, %d skipped, %d interrupted, %d blocked.\n",
+			status, r.Done, len(r.Failed), len(r.Skipped), r.Interrupted, blocked)
+		if r.Interrupted > 0 || len(r.Failed) > 0 {
+			fmt.Fprintln(w, "The state is saved. Run ferry apply again to resume: nothing that was sent is sent twice.")
+		}
+	}
+	if !r.OK() || blocked > 0 {
+		return ExitError
+	}
+	return ExitOK
+}

@@ -1,0 +1,117 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ferry-dev/ferry/hclspec"
+	"github.com/ferry-dev/ferry/planner"
+	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/state"
+)
+
+// Validate parses and checks the spec without any network call.
+func Validate(g *Globals) int {
+	s, ok := g.loadSpec()
+	if !ok {
+		return ExitError
+	}
+	if g.JSON {
+		fmt.Fprintf(s.out, "{\"valid\": true, \"instances\": %d}\n", len(s.cfg.Instances))
+		return ExitOK
+	}
+	fmt.Fprintf(s.out, "Success! The spec is valid: %d resource instances.\n", len(s.cfg.Instances))
+	return ExitOK
+}
+
+// PlanOptions are the flags of ferry plan.
+type PlanOptions struct {
+	Out              string
+	DetailedExitcode bool
+	RefreshOnly      bool
+	Targets          []string
+	Markdown         bool
+}
+
+// Plan reads live state and prints what apply would do.
+func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
+	s, ok := g.loadSpec()
+	if !ok {
+		return ExitError
+	}
+	st, err := state.Open(g.statePath(s.cfg))
+	if err != nil {
+		fmt.Fprintf(s.err, "Error: %v\n", err)
+		return ExitError
+	}
+	p, ok := g.makePlan(ctx, s, st, o.Targets, o.RefreshOnly)
+	if p == nil {
+		return ExitError
+	}
+	switch {
+	case g.JSON:
+		err = planner.RenderJSON(s.out, p)
+	case o.Markdown:
+		err = planner.RenderMarkdown(s.out, p)
+	default:
+		err = planner.RenderText(s.out, p, planner.RenderOptions{Color: g.color()})
+	}
+	if err != nil {
+		fmt.Fprintf(s.err, "Error: %v\n", err)
+		return ExitError
+	}
+	if !ok {
+		if o.Out != "" {
+			fmt.Fprintf(s.err, "Error: the plan has errors (above), so it was not saved to %s.\n", o.Out)
+		}
+		return ExitError
+	}
+	if o.Out != "" {
+		if err := planner.WriteFile(o.Out, p); err != nil {
+			fmt.Fprintf(s.err, "Error: %v\n", err)
+			return ExitError
+		}
+		if !g.JSON {
+			fmt.Fprintf(s.out, "\nSaved the plan to %s. To carry it out exactly: ferry apply %s\n", o.Out, o.Out)
+		}
+	}
+	if o.DetailedExitcode && p.HasChanges() {
+		return ExitChanges
+	}
+	return ExitOK
+}
+
+// makePlan builds the providers and plans; it prints diagnostics. It returns a nil plan when nothing
+// could be planned, and ok false when some instances had errors.
+func (g *Globals) makePlan(ctx context.Context, s *spec, st planner.StateReader, targetArgs []string, refreshOnly bool) (*planner.Plan, bool) {
+	var targets []providers.Addr
+	for _, t := range targetArgs {
+		a, err := hclspec.ParseAddr(t)
+		if err != nil {
+			fmt.Fprintf(s.err, "Error: --target %q: %v\n", t, err)
+			return nil, false
+		}
+		targets = append(targets, a)
+	}
+	if miss := planner.TargetsUnmatched(targets, s.cfg.Instances, st); len(miss) > 0 {
+		fmt.Fprintf(s.err, "Error: --target %s matches no resource in the spec or the state\n", miss[0])
+		return nil, false
+	}
+	g.sandboxBanner(s.out)
+	need := map[string]bool{}
+	for _, inst := range s.cfg.Instances {
+		need[inst.Provider] = true
+	}
+	res, ok := g.openProviders(ctx, s, need)
+	if !ok {
+		return nil, false
+	}
+	p, diags := planner.Make(ctx, planner.Input{
+		Instances: s.cfg.Instances, SpecHash: s.cfg.Hash, Targets: targets,
+		RefreshOnly: refreshOnly, Resources: res,
+	}, st)
+	if len(diags) > 0 {
+		g.writeDiags(s, diags)
+	}
+	return p, !diags.HasErrors()
+}

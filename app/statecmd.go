@@ -1,0 +1,257 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/ferry-dev/ferry/hclspec"
+	"github.com/ferry-dev/ferry/planner"
+	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/state"
+)
+
+// stateOnly resolves the state path for commands that do not need a valid spec: the spec is read if
+// it loads, for its ferry { state } setting, and otherwise ignored.
+func (g *Globals) stateOnly() string {
+	if g.StatePath != "" {
+		return g.statePath(nil)
+	}
+	cfg, _, diags := hclspec.Load(g.dir(), hclspec.Options{Vars: g.Vars, VarFiles: g.VarFiles, Getenv: g.Getenv, Environ: g.Environ})
+	if diags.HasErrors() {
+		cfg = nil
+	}
+	return g.statePath(cfg)
+}
+
+// StateList prints every address in the state, one per line, with its status.
+func StateList(g *Globals) int {
+	st, err := state.Open(g.stateOnly())
+	if err != nil {
+		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		return ExitError
+	}
+	for _, a := range st.Addrs() {
+		r, _ := st.Get(a)
+		if g.JSON {
+			_ = json.NewEncoder(g.Stdout).Encode(map[string]string{"address": a, "status": r.Status})
+			continue
+		}
+		fmt.Fprintf(g.Stdout, "%s\t%s\n", a, r.Status)
+	}
+	return ExitOK
+}
+
+// StateShow prints one state entry as JSON.
+func StateShow(g *Globals, addr string) int {
+	st, err := state.Open(g.stateOnly())
+	if err != nil {
+		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		return ExitError
+	}
+	a, err := hclspec.ParseAddr(addr)
+	if err != nil {
+		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		return ExitError
+	}
+	r, ok := st.Get(string(a))
+	if !ok {
+		fmt.Fprintf(g.Stderr, "Error: %s is not in the state (see ferry state list)\n", a)
+		return ExitError
+	}
+	enc := json.NewEncoder(g.Stdout)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(r)
+	return ExitOK
+}
+
+// StateRm forgets entries from the state; nothing remote is touched.
+func StateRm(g *Globals, addrs []string) int {
+	return g.editState("ferry state rm", func(st *state.Store) error {
+		for _, raw := range addrs {
+			a, err := hclspec.ParseAddr(raw)
+			if err != nil {
+				return err
+			}
+			if _, ok := st.Get(string(a)); !ok {
+				return fmt.Errorf("%s is not in the state (see ferry state list)", a)
+			}
+			if err := st.Remove(string(a)); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.Stdout, "Removed %s from the state (nothing remote was touched).\n", a)
+		}
+		return nil
+	})
+}
+
+// StateMv renames an entry, e.g. after renaming a block or a for_each key.
+func StateMv(g *Globals, from, to string) int {
+	return g.editState("ferry state mv", func(st *state.Store) error {
+		f, err := hclspec.ParseAddr(from)
+		if err != nil {
+			return err
+		}
+		t, err := hclspec.ParseAddr(to)
+		if err != nil {
+			return err
+		}
+		if err := st.Move(string(f), string(t)); err != nil {
+			return err
+		}
+		fmt.Fprintf(g.Stdout, "Moved %s to %s.\n", f, t)
+		return nil
+	})
+}
+
+func (g *Globals) editState(op string, edit func(*state.Store) error) int {
+	path := g.stateOnly()
+	if _, err := os.Stat(path); err != nil {
+		fmt.Fprintf(g.Stderr, "Error: no state at %s\n", path)
+		return ExitError
+	}
+	unlock, err := state.Lock(path, op, g.LockTimeout)
+	if err != nil {
+		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		return ExitError
+	}
+	defer unlock()
+	st, err := state.Open(path)
+	if err != nil {
+		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		return ExitError
+	}
+	editErr := edit(st)
+	if err := st.Compact(); err != nil {
+		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		return ExitError
+	}
+	if editErr != nil {
+		fmt.Fprintf(g.Stderr, "Error: %v\n", editErr)
+		return ExitError
+	}
+	return ExitOK
+}
+
+// Show renders a saved plan, or the state when no plan file is given.
+func Show(g *Globals, planFile string) int {
+	if planFile != "" {
+		p, err := planner.ReadFile(planFile)
+		if err != nil {
+			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+			return ExitError
+		}
+		if g.JSON {
+			err = planner.RenderJSON(g.Stdout, p)
+		} else {
+			err = planner.RenderText(g.Stdout, p, planner.RenderOptions{Color: g.color()})
+		}
+		if err != nil {
+			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+			return ExitError
+		}
+		return ExitOK
+	}
+	st, err := state.Open(g.stateOnly())
+	if err != nil {
+		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		return ExitError
+	}
+	if g.JSON {
+		all := make([]*state.Resource, 0, st.Len())
+		for _, a := range st.Addrs() {
+			r, _ := st.Get(a)
+			all = append(all, r)
+		}
+		enc := json.NewEncoder(g.Stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(map[string]any{"lineage": st.Lineage(), "serial": st.Serial(), "resources": all})
+		return ExitOK
+	}
+	if st.Len() == 0 {
+		fmt.Fprintln(g.Stdout, "The state is empty.")
+		return ExitOK
+	}
+	for _, a := range st.Addrs() {
+		r, _ := st.Get(a)
+		fmt.Fprintf(g.Stdout, "%s (%s, %s)\n", a, r.Provider, r.Status)
+		keys := make([]string, 0, len(r.RemoteIDs))
+		for k := range r.RemoteIDs {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(g.Stdout, "    %s = %s\n", k, r.RemoteIDs[k])
+		}
+	}
+	return ExitOK
+}
+
+// Import adopts an existing remote object into the state for an instance declared in the spec.
+func Import(ctx context.Context, g *Globals, addr, id string) int {
+	s, ok := g.loadSpec()
+	if !ok {
+		return ExitError
+	}
+	a, err := hclspec.ParseAddr(addr)
+	if err != nil {
+		fmt.Fprintf(s.err, "Error: %v\n", err)
+		return ExitError
+	}
+	var inst *providers.Instance
+	for i := range s.cfg.Instances {
+		if s.cfg.Instances[i].Addr == a {
+			inst = &s.cfg.Instances[i]
+		}
+	}
+	if inst == nil {
+		fmt.Fprintf(s.err, "Error: %s is not declared in the spec; add its block first, then import into it\n", a)
+		return ExitError
+	}
+	inst.ImportID = id
+	path := g.statePath(s.cfg)
+	unlock, err := state.Lock(path, "ferry import", g.LockTimeout)
+	if err != nil {
+		fmt.Fprintf(s.err, "Error: %v\n", err)
+		return ExitError
+	}
+	defer unlock()
+	st, err := state.Open(path)
+	if err != nil {
+		fmt.Fprintf(s.err, "Error: %v\n", err)
+		return ExitError
+	}
+	if _, exists := st.Get(string(a)); exists {
+		fmt.Fprintf(s.err, "Error: %s is already in the state; ferry state rm it first to import another object\n", a)
+		return ExitError
+	}
+	p, ok := g.makePlan(ctx, s, st, []string{string(a)}, false)
+	if p == nil || !ok {
+		return ExitError
+	}
+	for _, c := range p.Changes {
+		if c.Addr != a {
+			continue
+		}
+		if c.Action != providers.ActionImport || c.State == nil {
+			fmt.Fprintf(s.err, "Error: %s cannot be imported as %s: %s %v\n", id, a, c.Action, c.Reasons)
+			return ExitError
+		}
+		r := c.State.Clone()
+		r.Addr, r.Kind, r.Provider = string(a), c.Kind, c.Provider
+		if err := st.Put(r); err != nil {
+			fmt.Fprintf(s.err, "Error: %v\n", err)
+			return ExitError
+		}
+		if err := st.Compact(); err != nil {
+			fmt.Fprintf(s.err, "Error: %v\n", err)
+			return ExitError
+		}
+		fmt.Fprintf(s.out, "Imported %s as %s.\n", id, a)
+		return ExitOK
+	}
+	fmt.Fprintf(s.err, "Error: nothing was planned for %s\n", a)
+	return ExitError
+}

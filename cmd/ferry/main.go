@@ -1,0 +1,179 @@
+// Command ferry plans and applies migrations declared in *.ferry.hcl specs: Microsoft CSP legacy
+// subscriptions to New Commerce, CloudBlue Connect skip lists and AWS MGN cutovers. This file maps
+// flags onto package app, which does the work.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/ferry-dev/ferry/app"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// run executes the command line and returns the exit code.
+func run(args []string) int {
+	g := &app.Globals{}
+	g.FromOS()
+	g.IsTerminal = isatty.IsTerminal(os.Stdin.Fd())
+	code := app.ExitOK
+	set := func(c int) { code = c }
+	root := newRoot(g, set)
+	root.SetArgs(args)
+	if err := root.Execute(); err != nil {
+		fmt.Fprintf(os.Stderr, "Error: %v\n", err)
+		return app.ExitError
+	}
+	return code
+}
+
+func newRoot(g *app.Globals, set func(int)) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ferry",
+		Short: "Plan and apply migrations safely: CSP legacy → New Commerce, Connect skip lists, MGN cutovers",
+		Long: "ferry reads the *.ferry.hcl specs in the working directory, shows what it would do (plan), and does it\n" +
+			"(apply), journaling every step so that running it again after any failure resumes exactly.\n\n" +
+			"Exit codes: 0 success or no changes; 1 error; 2 changes present (plan --detailed-exitcode).",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.Chdir, "chdir", "", "run in `DIR` (where the *.ferry.hcl files are)")
+	pf.StringArrayVar(&g.Vars, "var", nil, "set a variable: `NAME=VALUE` (repeatable)")
+	pf.StringArrayVar(&g.VarFiles, "var-file", nil, "read variables from an HCL `FILE` (repeatable)")
+	pf.StringVar(&g.StatePath, "state", "", "state file `PATH` (default: ferry { state } or ferry.state.json)")
+	pf.IntVar(&g.Parallelism, "parallelism", 0, "how many changes run at once (default: ferry { parallelism } or 10)")
+	pf.BoolVar(&g.NoColor, "no-color", false, "no colours in output (also NO_COLOR)")
+	pf.DurationVar(&g.LockTimeout, "lock-timeout", 0, "wait up to `D` for the state lock (default: fail at once)")
+	pf.BoolVar(&g.JSON, "json", false, "machine-readable JSON output")
+
+	root.AddCommand(
+		&cobra.Command{
+			Use: "validate", Short: "Parse and check the spec (no network)", Args: cobra.NoArgs,
+			Run: func(cmd *cobra.Command, _ []string) { set(app.Validate(g)) },
+		},
+		fmtCmd(g, set), planCmd(g, set), applyCmd(g, set), showCmd(g, set), importCmd(g, set), stateCmd(g, set),
+		sandboxCmd(g, set),
+		&cobra.Command{
+			Use: "version", Short: "Print the version", Args: cobra.NoArgs,
+			Run: func(cmd *cobra.Command, _ []string) { fmt.Fprintf(g.Stdout, "ferry %s\n", version) },
+		},
+	)
+	return root
+}
+
+func fmtCmd(g *app.Globals, set func(int)) *cobra.Command {
+	var o app.FmtOptions
+	c := &cobra.Command{
+		Use: "fmt", Short: "Rewrite the spec files in canonical format", Args: cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) { set(app.Fmt(g, o)) },
+	}
+	c.Flags().BoolVar(&o.Check, "check", false, "only check: list unformatted files and exit 1 if any")
+	c.Flags().BoolVar(&o.Diff, "diff", false, "show the formatting changes as a diff")
+	return c
+}
+
+func planCmd(g *app.Globals, set func(int)) *cobra.Command {
+	var o app.PlanOptions
+	c := &cobra.Command{
+		Use: "plan", Short: "Read live state and show what apply would do", Args: cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			set(app.Plan(ctx, g, o))
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.Out, "out", "", "save the plan to `FILE` for ferry apply FILE")
+	f.BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when none")
+	f.BoolVar(&o.RefreshOnly, "refresh-only", false, "only record live objects in state; change nothing remote")
+	f.StringArrayVar(&o.Targets, "target", nil, "limit to `ADDR` and what it depends on (repeatable)")
+	f.BoolVar(&o.Markdown, "markdown", false, "render the plan as markdown (for pull-request comments)")
+	return c
+}
+
+func applyCmd(g *app.Globals, set func(int)) *cobra.Command {
+	var o app.ApplyOptions
+	c := &cobra.Command{
+		Use: "apply [PLANFILE]", Short: "Carry out a saved plan, or plan and carry out after approval", Args: cobra.MaximumNArgs(1),
+		Run: func(cmd *cobra.Command, args []string) {
+			if len(args) == 1 {
+				o.PlanFile = args[0]
+			}
+			set(app.Apply(context.Background(), g, o))
+		},
+	}
+	f := c.Flags()
+	f.BoolVar(&o.AutoApprove, "auto-approve", false, "do not ask for approval")
+	f.StringArrayVar(&o.Targets, "target", nil, "limit to `ADDR` and what it depends on (repeatable)")
+	f.DurationVar(&o.Heartbeat, "progress-interval", 10*time.Second, "report still-running steps every `D`")
+	return c
+}
+
+func showCmd(g *app.Globals, set func(int)) *cobra.Command {
+	return &cobra.Command{
+		Use: "show [PLANFILE]", Short: "Render a saved plan, or the state", Args: cobra.MaximumNArgs(1),
+		Run: func(cmd *cobra.Command, args []string) {
+			file := ""
+			if len(args) == 1 {
+				file = args[0]
+			}
+			set(app.Show(g, file))
+		},
+	}
+}
+
+func importCmd(g *app.Globals, set func(int)) *cobra.Command {
+	return &cobra.Command{
+		Use: "import ADDR ID", Short: "Adopt an existing remote object (e.g. <customer_id>/<subscription_id>) into state",
+		Args: cobra.ExactArgs(2),
+		Run: func(cmd *cobra.Command, args []string) {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			set(app.Import(ctx, g, args[0], args[1]))
+		},
+	}
+}
+
+func stateCmd(g *app.Globals, set func(int)) *cobra.Command {
+	c := &cobra.Command{Use: "state", Short: "Inspect and edit the state"}
+	c.AddCommand(
+		&cobra.Command{Use: "list", Short: "List the addresses in the state", Args: cobra.NoArgs,
+			Run: func(cmd *cobra.Command, _ []string) { set(app.StateList(g)) }},
+		&cobra.Command{Use: "show ADDR", Short: "Show one state entry", Args: cobra.ExactArgs(1),
+			Run: func(cmd *cobra.Command, args []string) { set(app.StateShow(g, args[0])) }},
+		&cobra.Command{Use: "rm ADDR...", Short: "Forget entries (nothing remote is touched)", Args: cobra.MinimumNArgs(1),
+			Run: func(cmd *cobra.Command, args []string) { set(app.StateRm(g, args)) }},
+		&cobra.Command{Use: "mv FROM TO", Short: "Rename an entry", Args: cobra.ExactArgs(2),
+			Run: func(cmd *cobra.Command, args []string) { set(app.StateMv(g, args[0], args[1])) }},
+	)
+	return c
+}
+
+func sandboxCmd(g *app.Globals, set func(int)) *cobra.Command {
+	var world, listen string
+	c := &cobra.Command{
+		Use: "sandbox", Short: "Serve the simulators of every provider (point ferry at it with FERRY_SANDBOX)", Args: cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			set(app.Sandbox(ctx, g, world, listen))
+		},
+	}
+	c.Flags().StringVar(&world, "world", "", "world `FILE` (JSON; see docs/sandbox.md)")
+	c.Flags().StringVar(&listen, "listen", "127.0.0.1:8787", "listen `ADDR` (port 0 picks a free one)")
+	return c
+}

@@ -1,0 +1,240 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/state"
+)
+
+// EventType names what happened.
+type EventType string
+
+// Event types, in the order a change produces them.
+const (
+	EventStart      EventType = "start"       // a change started
+	EventStep       EventType = "step"        // a step started
+	EventReconciled EventType = "reconciled"  // an interrupted step was found done remotely by its key
+	EventProgress   EventType = "progress"    // a step reported progress
+	EventHeartbeat  EventType = "heartbeat"   // a step is still running (at least every Heartbeat)
+	EventDone       EventType = "done"        // a change finished
+	EventFailed     EventType = "failed"      // a change failed
+	EventSkipped    EventType = "skipped"     // a change was not started (a dependency failed)
+	EventStopped    EventType = "interrupted" // a change was stopped by cancellation; resumable
+)
+
+// Event is one progress report of a run.
+type Event struct {
+	Time    time.Time         `json:"time"`
+	Type    EventType         `json:"type"`
+	Addr    providers.Addr    `json:"address"`
+	Step    string            `json:"step,omitempty"`
+	Message string            `json:"message,omitempty"`
+	Elapsed time.Duration     `json:"elapsed_ns,omitempty"`
+	IDs     map[string]string `json:"remote_ids,omitempty"`
+}
+
+// runChange executes one change's steps in order and records the result in the journal.
+func (r *runner) runChange(c providers.Change) *ChangeError {
+	start := r.opt.Now()
+	r.emit(Event{Type: EventStart, Addr: c.Addr, Message: string(c.Action) + ": " + c.Summary})
+	defer func() {
+		r.mu.Lock()
+		delete(r.running, c.Addr)
+		r.mu.Unlock()
+	}()
+
+	switch c.Action {
+	case providers.ActionForget:
+		if err := r.j.Remove(string(c.Addr)); err != nil {
+			return r.fail(c.Addr, "", fmt.Errorf("forget: %w", err))
+		}
+		r.emit(Event{Type: EventDone, Addr: c.Addr, Message: "forgotten (nothing remote was touched)"})
+		return nil
+	}
+
+	res, ok := r.resources[c.Provider]
+	if !ok && len(c.Steps) > 0 {
+		return r.fail(c.Addr, "", fmt.Errorf("provider %q is not available", c.Provider))
+	}
+	var last providers.Outcome
+	for _, step := range c.Steps {
+		out, err := r.runStep(res, c, step)
+		if err != nil {
+			if errors.Is(err, errInterrupted) {
+				r.emit(Event{Type: EventStopped, Addr: c.Addr, Step: step.Name, Message: "stopped; run apply again to resume"})
+				return &ChangeError{Addr: c.Addr, Step: step.Name, Err: errInterrupted}
+			}
+			return r.fail(c.Addr, step.Name, err)
+		}
+		last = out
+	}
+	if c.State != nil {
+		if err := r.record(c); err != nil {
+			return r.fail(c.Addr, "", err)
+		}
+	}
+	msg := string(c.Action)
+	if last.Status != "" {
+		msg = last.Status
+	}
+	r.emit(Event{Type: EventDone, Addr: c.Addr, Message: msg, Elapsed: r.opt.Now().Sub(start), IDs: last.RemoteIDs})
+	return nil
+}
+
+func (r *runner) fail(addr providers.Addr, step string, err error) *ChangeError {
+	r.emit(Event{Type: EventFailed, Addr: addr, Step: step, Message: err.Error()})
+	return &ChangeError{Addr: addr, Step: step, Err: err}
+}
+
+// runStep runs one step exactly once across crashes: a mutating step whose intent is journaled with
+// no outcome is first reconciled by its key; only when the remote system has no trace of it is it sent.
+func (r *runner) runStep(res providers.Resource, c providers.Change, step providers.Step) (providers.Outcome, error) {
+	addr := string(c.Addr)
+	key := IdempotencyKey(r.opt.Lineage, c.Addr, step.Name, step.Attempt)
+	r.setRunning(c.Addr, step.Name, step.Description)
+	r.emit(Event{Type: EventStep, Addr: c.Addr, Step: step.Name, Message: step.Description})
+
+	prior := r.priorStep(addr, step.Name)
+	if step.Mutating {
+		if prior != nil && prior.Attempt == step.Attempt && prior.Status == state.StepDone {
+			// Already done in an earlier run (the plan was made before that run finished).
+			return providers.Outcome{RemoteIDs: prior.RemoteIDs}, nil
+		}
+		if r.stop.Err() != nil {
+			return providers.Outcome{}, errInterrupted
+		}
+		if prior != nil && prior.Attempt == step.Attempt && prior.Status == state.StepIntent {
+			if prior.Key != "" {
+				key = prior.Key
+			}
+			out, found, err := res.Reconcile(r.hard, step, key)
+			if err != nil {
+				if r.hard.Err() != nil {
+					return out, errInterrupted
+				}
+				return out, fmt.Errorf("%s: reconcile the interrupted step by its key %s: %w; nothing was sent again", step.Name, key, err)
+			}
+			if found {
+				r.emit(Event{Type: EventReconciled, Addr: c.Addr, Step: step.Name, IDs: out.RemoteIDs,
+					Message: "an earlier apply already sent this step; found it by its idempotency key"})
+				return out, r.outcome(c, step, key, out, nil)
+			}
+		} else if err := r.j.Intent(addr, c.Kind, c.Provider, step.Name, step.Attempt, key); err != nil {
+			return providers.Outcome{}, fmt.Errorf("%s: journal intent: %w", step.Name, err)
+		}
+	}
+	ctx := r.stop
+	if step.Mutating {
+		// A mutating call that was sent is allowed to finish, so its outcome is journaled.
+		ctx = r.hard
+	}
+	if step.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, step.Timeout)
+		defer cancel()
+	}
+	out, err := res.Do(ctx, step, key, func(e providers.Event) {
+		if len(e.RemoteIDs) > 0 {
+			if jerr := r.j.Progress(addr, step.Name, e.RemoteIDs); jerr != nil {
+				r.emit(Event{Type: EventProgress, Addr: c.Addr, Step: step.Name, Message: "could not journal remote IDs: " + jerr.Error()})
+			}
+		}
+		if e.Message != "" {
+			r.setRunning(c.Addr, step.Name, e.Message)
+		}
+		r.emit(Event{Type: EventProgress, Addr: c.Addr, Step: step.Name, Message: e.Message, IDs: e.RemoteIDs})
+	})
+	if err != nil && (r.stop.Err() != nil && !step.Mutating || r.hard.Err() != nil) {
+		// Cancelled: not a failure. A mutating step keeps its intent and is reconciled on resume.
+		return out, errInterrupted
+	}
+	if err != nil && errors.Is(err, context.DeadlineExceeded) && step.Timeout > 0 {
+		err = fmt.Errorf("%s: timed out after %s (the remote work may still finish; run apply again to keep waiting): %w",
+			step.Name, step.Timeout, err)
+	}
+	if jerr := r.outcome(c, step, key, out, err); jerr != nil {
+		return out, jerr
+	}
+	return out, err
+}
+
+func (r *runner) outcome(c providers.Change, step providers.Step, key string, out providers.Outcome, stepErr error) error {
+	o := state.StepOutcome{
+		Kind: c.Kind, Provider: c.Provider, Attempt: step.Attempt, Key: key,
+		RemoteIDs: out.RemoteIDs, Attributes: out.Attributes, Status: out.Status,
+	}
+	if stepErr != nil {
+		o.Failed = true
+		o.Error = stepErr.Error()
+		o.Status = state.StatusFailed
+	}
+	if err := r.j.Outcome(string(c.Addr), step.Name, o); err != nil {
+		return fmt.Errorf("%s: journal outcome: %w", step.Name, err)
+	}
+	return nil
+}
+
+// record merges the change's final state entry into what the steps journaled, and puts it.
+func (r *runner) record(c providers.Change) error {
+	cur, ok := r.j.Get(string(c.Addr))
+	if !ok {
+		cur = &state.Resource{Addr: string(c.Addr)}
+	}
+	want := c.State
+	cur.Addr = string(c.Addr)
+	if want.Kind != "" {
+		cur.Kind = want.Kind
+	} else if cur.Kind == "" {
+		cur.Kind = c.Kind
+	}
+	if want.Provider != "" {
+		cur.Provider = want.Provider
+	} else if cur.Provider == "" {
+		cur.Provider = c.Provider
+	}
+	if want.Status != "" {
+		cur.Status = want.Status
+	}
+	cur.RemoteIDs = merge(cur.RemoteIDs, want.RemoteIDs)
+	cur.Attributes = merge(cur.Attributes, want.Attributes)
+	if err := r.j.Put(cur); err != nil {
+		return fmt.Errorf("record state: %w", err)
+	}
+	return nil
+}
+
+func merge(dst, src map[string]string) map[string]string {
+	if len(src) == 0 {
+		return dst
+	}
+	if dst == nil {
+		dst = make(map[string]string, len(src))
+	}
+	for k, v := range src {
+		dst[k] = v
+	}
+	return dst
+}
+
+func (r *runner) priorStep(addr, step string) *state.StepRecord {
+	res, ok := r.j.Get(addr)
+	if !ok || res.Steps == nil {
+		return nil
+	}
+	return res.Steps[step]
+}
+
+func (r *runner) setRunning(addr providers.Addr, step, msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.running[addr]
+	if !ok || s.step != step {
+		r.running[addr] = &running{step: step, message: msg, started: r.opt.Now()}
+		return
+	}
+	s.message = msg
+}

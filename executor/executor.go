@@ -1,0 +1,267 @@
+// Package executor runs a plan's changes against the providers: a walk of the dependency graph with
+// bounded parallelism, an intent journaled under a deterministic idempotency key before every
+// mutating call (reconciled by that key on resume), progress events with a heartbeat during long
+// waits, and continue-past-failure of independent work.
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/state"
+)
+
+// Journal is what the executor needs of the state; *state.Store satisfies it. Every method is durable
+// when it returns.
+type Journal interface {
+	Get(addr string) (*state.Resource, bool)
+	Intent(addr, kind, provider, step string, attempt int, key string) error
+	Progress(addr, step string, remoteIDs map[string]string) error
+	Outcome(addr, step string, o state.StepOutcome) error
+	Put(r *state.Resource) error
+	Remove(addr string) error
+}
+
+// Options configure a run.
+type Options struct {
+	// Lineage of the state: part of every idempotency key.
+	Lineage string
+	// Parallelism bounds how many changes run at once (default 10).
+	Parallelism int
+	// Heartbeat is how often a still-running step is reported (default 10 s).
+	Heartbeat time.Duration
+	// OnEvent receives progress events; it is called from many goroutines, one event at a time.
+	OnEvent func(Event)
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+// Result is how a run ended.
+type Result struct {
+	// Done counts changes that finished.
+	Done int
+	// Failed lists changes whose step failed, with the error.
+	Failed []ChangeError
+	// Skipped lists changes not started because something they depend on failed.
+	Skipped []ChangeError
+	// Interrupted counts changes stopped by cancellation before they finished; a re-apply resumes them.
+	Interrupted int
+}
+
+// ChangeError pairs an address with why it did not finish.
+type ChangeError struct {
+	Addr providers.Addr
+	Step string
+	Err  error
+}
+
+// OK reports whether every change finished.
+func (r Result) OK() bool { return len(r.Failed) == 0 && len(r.Skipped) == 0 && r.Interrupted == 0 }
+
+// IdempotencyKey derives the key a step is sent under: a name-based UUID (SHA-1, RFC 4122 v5) of the
+// state lineage, the address, the step and its attempt, so a resume computes the same key again and a
+// deliberate new attempt gets a new one.
+func IdempotencyKey(lineage string, addr providers.Addr, step string, attempt int) string {
+	ns := uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://ferry.dev/idempotency"))
+	return uuid.NewSHA1(ns, []byte(fmt.Sprintf("%s\x00%s\x00%s\x00%d", lineage, addr, step, attempt))).String()
+}
+
+// errInterrupted marks a step stopped by cancellation: not a failure, resumable.
+var errInterrupted = errors.New("interrupted")
+
+// Run executes the changes. Cancelling stop makes Run start nothing new and cancel waits
+// (non-mutating steps); mutating calls already sent are allowed to finish and be journaled, unless
+// hard is cancelled too. Run returns when every started change has ended.
+func Run(stop, hard context.Context, changes []providers.Change, resources map[string]providers.Resource, j Journal, opt Options) Result {
+	if opt.Parallelism <= 0 {
+		opt.Parallelism = 10
+	}
+	if opt.Heartbeat <= 0 {
+		opt.Heartbeat = 10 * time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	r := &runner{opt: opt, resources: resources, j: j, stop: stop, hard: hard, running: map[providers.Addr]*running{}}
+	r.emitMu = &sync.Mutex{}
+	return r.walk(changes)
+}
+
+type running struct {
+	step    string
+	message string
+	started time.Time
+}
+
+type runner struct {
+	opt       Options
+	resources map[string]providers.Resource
+	j         Journal
+	stop      context.Context
+	hard      context.Context
+
+	emitMu *sync.Mutex
+	mu     sync.Mutex
+	// running holds the step in progress of each active change, for the heartbeat.
+	running map[providers.Addr]*running
+}
+
+func (r *runner) emit(e Event) {
+	if r.opt.OnEvent == nil {
+		return
+	}
+	if e.Time.IsZero() {
+		e.Time = r.opt.Now()
+	}
+	r.emitMu.Lock()
+	defer r.emitMu.Unlock()
+	r.opt.OnEvent(e)
+}
+
+// walk runs the dependency graph: a change starts when all the changes it depends on (within this
+// run) have finished; a change whose dependency failed is skipped.
+func (r *runner) walk(changes []providers.Change) Result {
+	type node struct {
+		change  providers.Change
+		waiting int
+		next    []int
+		dead    error // set when a dependency failed
+	}
+	nodes := make([]*node, len(changes))
+	idx := make(map[providers.Addr]int, len(changes))
+	for i, c := range changes {
+		nodes[i] = &node{change: c}
+		idx[c.Addr] = i
+	}
+	for i, n := range nodes {
+		for _, d := range n.change.DependsOn {
+			if j, ok := idx[d]; ok && j != i {
+				n.waiting++
+				nodes[j].next = append(nodes[j].next, i)
+			}
+		}
+	}
+
+	var res Result
+	type done struct {
+		i   int
+		err *ChangeError
+	}
+	ready := make([]int, 0, len(nodes))
+	for i, n := range nodes {
+		if n.waiting == 0 {
+			ready = append(ready, i)
+		}
+	}
+	finished := make(chan done)
+	inflight := 0
+	remaining := len(nodes)
+
+	hbDone := make(chan struct{})
+	go r.heartbeat(hbDone)
+	defer close(hbDone)
+
+	release := func(i int, failed error) {
+		for _, k := range nodes[i].next {
+			if failed != nil && nodes[k].dead == nil && errors.Is(failed, errInterrupted) {
+				nodes[k].dead = errInterrupted
+			} else if failed != nil && nodes[k].dead == nil {
+				nodes[k].dead = fmt.Errorf("not started: it depends on %s, which did not finish", nodes[i].change.Addr)
+			}
+			nodes[k].waiting--
+			if nodes[k].waiting == 0 {
+				ready = append(ready, k)
+			}
+		}
+	}
+
+	for remaining > 0 {
+		// Start what is ready, up to the parallelism bound, unless stopping.
+		for len(ready) > 0 && inflight < r.opt.Parallelism {
+			i := ready[0]
+			ready = ready[1:]
+			n := nodes[i]
+			if n.dead != nil || r.stop.Err() != nil {
+				var err error = n.dead
+				if err == nil {
+					err = errInterrupted
+				}
+				remaining--
+				if errors.Is(err, errInterrupted) {
+					res.Interrupted++
+				} else {
+					res.Skipped = append(res.Skipped, ChangeError{Addr: n.change.Addr, Err: err})
+					r.emit(Event{Type: EventSkipped, Addr: n.change.Addr, Message: err.Error()})
+				}
+				release(i, err)
+				continue
+			}
+			inflight++
+			go func(i int) {
+				ce := r.runChange(nodes[i].change)
+				finished <- done{i: i, err: ce}
+			}(i)
+		}
+		if inflight == 0 {
+			if remaining > 0 && len(ready) == 0 {
+				// Only possible with a dependency cycle, which hclspec rejects; do not hang.
+				for i, n := range nodes {
+					if n.waiting > 0 {
+						res.Skipped = append(res.Skipped, ChangeError{Addr: nodes[i].change.Addr, Err: errors.New("not started: dependency cycle")})
+						remaining--
+					}
+				}
+			}
+			continue
+		}
+		d := <-finished
+		inflight--
+		remaining--
+		var failed error
+		if d.err != nil {
+			failed = d.err.Err
+			if errors.Is(d.err.Err, errInterrupted) {
+				res.Interrupted++
+			} else {
+				res.Failed = append(res.Failed, *d.err)
+			}
+		} else {
+			res.Done++
+		}
+		release(d.i, failed)
+	}
+	sort.Slice(res.Failed, func(a, b int) bool { return res.Failed[a].Addr < res.Failed[b].Addr })
+	sort.Slice(res.Skipped, func(a, b int) bool { return res.Skipped[a].Addr < res.Skipped[b].Addr })
+	return res
+}
+
+// heartbeat reports every step still running at each tick, so a long wait is never silent.
+func (r *runner) heartbeat(done <-chan struct{}) {
+	t := time.NewTicker(r.opt.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		r.mu.Lock()
+		var evs []Event
+		for addr, s := range r.running {
+			evs = append(evs, Event{Type: EventHeartbeat, Addr: addr, Step: s.step, Message: s.message,
+				Elapsed: r.opt.Now().Sub(s.started)})
+		}
+		r.mu.Unlock()
+		sort.Slice(evs, func(a, b int) bool { return evs[a].Addr < evs[b].Addr })
+		for _, e := range evs {
+			r.emit(e)
+		}
+	}
+}

@@ -1,0 +1,311 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/state"
+)
+
+// fakeResource records calls; steps named "fail" fail, "wait" blocks until ctx is done.
+type fakeResource struct {
+	mu         sync.Mutex
+	done       map[string]int // Do calls by key
+	reconciled map[string]bool
+	remote     map[string]bool // keys the "remote system" has seen
+	active     int32
+	maxActive  int32
+	gate       chan struct{} // when set, Do of "migrate" waits on it
+}
+
+func newFake() *fakeResource {
+	return &fakeResource{done: map[string]int{}, reconciled: map[string]bool{}, remote: map[string]bool{}}
+}
+
+func (f *fakeResource) Read(context.Context, []providers.ReadRequest) (map[providers.Addr]providers.Live, hcl.Diagnostics) {
+	return nil, nil
+}
+func (f *fakeResource) Plan(providers.Instance, *state.Resource, providers.Live) (providers.Change, hcl.Diagnostics) {
+	return providers.Change{}, nil
+}
+
+func (f *fakeResource) Do(ctx context.Context, step providers.Step, key string, progress func(providers.Event)) (providers.Outcome, error) {
+	n := atomic.AddInt32(&f.active, 1)
+	defer atomic.AddInt32(&f.active, -1)
+	for {
+		m := atomic.LoadInt32(&f.maxActive)
+		if n <= m || atomic.CompareAndSwapInt32(&f.maxActive, m, n) {
+			break
+		}
+	}
+	f.mu.Lock()
+	f.done[key]++
+	f.remote[key] = true
+	gate := f.gate
+	f.mu.Unlock()
+	switch step.Name {
+	case "fail":
+		return providers.Outcome{}, errors.New("remote said no")
+	case "wait":
+		progress(providers.Event{Message: "waiting"})
+		<-ctx.Done()
+		return providers.Outcome{}, ctx.Err()
+	case "migrate":
+		if gate != nil {
+			<-gate
+		}
+		progress(providers.Event{RemoteIDs: map[string]string{"migration_id": "m-" + key[:8]}})
+		return providers.Outcome{RemoteIDs: map[string]string{"migration_id": "m-" + key[:8]}, Status: "migrating"}, nil
+	}
+	return providers.Outcome{Status: "migrated", Attributes: map[string]string{"quantity": "5"}}, nil
+}
+
+func (f *fakeResource) Reconcile(ctx context.Context, step providers.Step, key string) (providers.Outcome, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reconciled[key] = true
+	if f.remote[key] {
+		return providers.Outcome{RemoteIDs: map[string]string{"migration_id": "m-" + key[:8]}}, true, nil
+	}
+	return providers.Outcome{}, false, nil
+}
+
+func change(addr string, steps ...string) providers.Change {
+	c := providers.Change{Addr: providers.Addr(addr), Kind: "subscription", Provider: "fake", Action: providers.ActionCreate,
+		State: &state.Resource{Status: "migrated", RemoteIDs: map[string]string{"customer_id": "c1"}}}
+	for _, s := range steps {
+		c.Steps = append(c.Steps, providers.Step{Addr: c.Addr, Provider: "fake", Name: s, Mutating: s == "migrate" || s == "fail", Attempt: 1})
+	}
+	return c
+}
+
+func openStore(t *testing.T) *state.Store {
+	t.Helper()
+	st, err := state.Open(filepath.Join(t.TempDir(), "ferry.state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func run(t *testing.T, f *fakeResource, st *state.Store, opt Options, cs ...providers.Change) Result {
+	t.Helper()
+	if opt.Lineage == "" {
+		opt.Lineage = st.Lineage()
+	}
+	return Run(context.Background(), context.Background(), cs, map[string]providers.Resource{"fake": f}, st, opt)
+}
+
+func TestRunRecordsStepsAndState(t *testing.T) {
+	f, st := newFake(), openStore(t)
+	res := run(t, f, st, Options{}, change("a", "migrate", "await"), change("b", "migrate", "await"))
+	if !res.OK() || res.Done != 2 {
+		t.Fatalf("result = %+v", res)
+	}
+	r, ok := st.Get("a")
+	if !ok {
+		t.Fatal("a not in state")
+	}
+	if r.Status != "migrated" || r.RemoteIDs["customer_id"] != "c1" || r.RemoteIDs["migration_id"] == "" || r.Attributes["quantity"] != "5" {
+		t.Errorf("state of a = %+v", r)
+	}
+	if s := r.Steps["migrate"]; s == nil || s.Status != state.StepDone || s.Key != IdempotencyKey(st.Lineage(), "a", "migrate", 1) {
+		t.Errorf("migrate step = %+v", s)
+	}
+	if s := r.Steps["await"]; s == nil || s.Status != state.StepDone {
+		t.Errorf("await step = %+v", s)
+	}
+	if len(f.done) != 4 {
+		t.Errorf("Do calls by key = %v, want 4 distinct", f.done)
+	}
+}
+
+func TestResumeReconcilesIntentInsteadOfResending(t *testing.T) {
+	for _, seen := range []bool{true, false} {
+		t.Run(fmt.Sprintf("remote has it: %v", seen), func(t *testing.T) {
+			f, st := newFake(), openStore(t)
+			key := IdempotencyKey(st.Lineage(), "a", "migrate", 1)
+			if err := st.Intent("a", "subscription", "fake", "migrate", 1, key); err != nil {
+				t.Fatal(err)
+			}
+			f.remote[key] = seen
+			res := run(t, f, st, Options{}, change("a", "migrate", "await"))
+			if !res.OK() {
+				t.Fatalf("result = %+v", res)
+			}
+			if !f.reconciled[key] {
+				t.Error("the intent was not reconciled")
+			}
+			want := 0
+			if !seen {
+				want = 1
+			}
+			if f.done[key] != want {
+				t.Errorf("migrate sent %d times, want %d", f.done[key], want)
+			}
+			r, _ := st.Get("a")
+			if r.Steps["migrate"].Status != state.StepDone || r.RemoteIDs["migration_id"] == "" {
+				t.Errorf("state = %+v", r.Steps["migrate"])
+			}
+		})
+	}
+}
+
+func TestDoneStepIsNotResent(t *testing.T) {
+	f, st := newFake(), openStore(t)
+	key := IdempotencyKey(st.Lineage(), "a", "migrate", 1)
+	if err := st.Intent("a", "subscription", "fake", "migrate", 1, key); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Outcome("a", "migrate", state.StepOutcome{Attempt: 1, Key: key}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, f, st, Options{}, change("a", "migrate", "await"))
+	if f.done[key] != 0 || f.reconciled[key] {
+		t.Errorf("a done step was touched again: sent %d, reconciled %v", f.done[key], f.reconciled[key])
+	}
+}
+
+func TestFailureSkipsDependentsOnly(t *testing.T) {
+	f, st := newFake(), openStore(t)
+	bad := change("bad", "fail")
+	dep := change("dep", "migrate")
+	dep.DependsOn = []providers.Addr{"bad"}
+	depdep := change("depdep", "migrate")
+	depdep.DependsOn = []providers.Addr{"dep"}
+	free := change("free", "migrate", "await")
+	res := run(t, f, st, Options{}, bad, dep, depdep, free)
+	if res.Done != 1 || len(res.Failed) != 1 || res.Failed[0].Addr != "bad" || len(res.Skipped) != 2 {
+		t.Fatalf("result = %+v", res)
+	}
+	r, _ := st.Get("bad")
+	if r == nil || r.Steps["fail"].Status != state.StepFailed || r.Steps["fail"].Error == "" {
+		t.Errorf("failed step not journaled: %+v", r)
+	}
+	if _, ok := st.Get("dep"); ok {
+		t.Error("a skipped change reached the state")
+	}
+}
+
+func TestDependencyOrder(t *testing.T) {
+	f, st := newFake(), openStore(t)
+	var order []providers.Addr
+	var mu sync.Mutex
+	first := change("z-first", "migrate")
+	second := change("a-second", "migrate")
+	second.DependsOn = []providers.Addr{"z-first"}
+	run(t, f, st, Options{Parallelism: 4, OnEvent: func(e Event) {
+		if e.Type == EventDone {
+			mu.Lock()
+			order = append(order, e.Addr)
+			mu.Unlock()
+		}
+	}}, second, first)
+	if len(order) != 2 || order[0] != "z-first" {
+		t.Errorf("order = %v", order)
+	}
+}
+
+func TestParallelismBound(t *testing.T) {
+	f, st := newFake(), openStore(t)
+	f.gate = make(chan struct{})
+	var cs []providers.Change
+	for i := 0; i < 12; i++ {
+		cs = append(cs, change(fmt.Sprintf("s%02d", i), "migrate"))
+	}
+	go func() {
+		for i := 0; i < 12; i++ {
+			f.gate <- struct{}{}
+		}
+	}()
+	res := run(t, f, st, Options{Parallelism: 3}, cs...)
+	if res.Done != 12 {
+		t.Fatalf("result = %+v", res)
+	}
+	if m := atomic.LoadInt32(&f.maxActive); m > 3 || m < 1 {
+		t.Errorf("max concurrent steps = %d, want 1..3", m)
+	}
+}
+
+func TestStopInterruptsWaitsAndKeepsStateConsistent(t *testing.T) {
+	f, st := newFake(), openStore(t)
+	stop, cancel := context.WithCancel(context.Background())
+	var heartbeats atomic.Int32
+	started := make(chan struct{}, 1)
+	opt := Options{Lineage: st.Lineage(), Heartbeat: 5 * time.Millisecond, OnEvent: func(e Event) {
+		if e.Type == EventHeartbeat {
+			if heartbeats.Add(1) == 3 {
+				cancel()
+			}
+		}
+		if e.Type == EventProgress && e.Message == "waiting" {
+			select {
+			case started <- struct{}{}:
+			default:
+			}
+		}
+	}}
+	cs := []providers.Change{change("a", "migrate", "wait")}
+	for i := 0; i < 5; i++ {
+		c := change(fmt.Sprintf("later%d", i), "migrate")
+		c.DependsOn = []providers.Addr{"a"}
+		cs = append(cs, c)
+	}
+	res := Run(stop, context.Background(), cs, map[string]providers.Resource{"fake": f}, st, opt)
+	if res.Interrupted != 6 || len(res.Failed) != 0 {
+		t.Fatalf("result = %+v", res)
+	}
+	r, _ := st.Get("a")
+	if r.Steps["migrate"].Status != state.StepDone {
+		t.Errorf("the sent step was not journaled: %+v", r.Steps["migrate"])
+	}
+	if _, ok := r.Steps["wait"]; ok {
+		t.Errorf("an interrupted wait was journaled as an outcome: %+v", r.Steps["wait"])
+	}
+}
+
+func TestForgetRemovesFromState(t *testing.T) {
+	f, st := newFake(), openStore(t)
+	if err := st.Put(&state.Resource{Addr: "old", Kind: "subscription", Provider: "fake", Status: "migrated"}); err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, f, st, Options{}, providers.Change{Addr: "old", Action: providers.ActionForget})
+	if !res.OK() {
+		t.Fatal(res)
+	}
+	if _, ok := st.Get("old"); ok {
+		t.Error("still in state")
+	}
+	if len(f.done) != 0 {
+		t.Error("forget made a remote call")
+	}
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	a := IdempotencyKey("lin", `subscription.m365["x"]`, "migrate", 1)
+	if a != IdempotencyKey("lin", `subscription.m365["x"]`, "migrate", 1) {
+		t.Error("not deterministic")
+	}
+	for _, other := range []string{
+		IdempotencyKey("lin2", `subscription.m365["x"]`, "migrate", 1),
+		IdempotencyKey("lin", `subscription.m365["y"]`, "migrate", 1),
+		IdempotencyKey("lin", `subscription.m365["x"]`, "await", 1),
+		IdempotencyKey("lin", `subscription.m365["x"]`, "migrate", 2),
+	} {
+		if other == a {
+			t.Error("keys collide")
+		}
+	}
+	if len(a) != 36 {
+		t.Errorf("key %q is not a GUID", a)
+	}
+}

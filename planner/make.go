@@ -1,0 +1,260 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/state"
+)
+
+// StateReader is what the planner needs of the state; *state.Store satisfies it.
+type StateReader interface {
+	Lineage() string
+	Serial() uint64
+	Get(addr string) (*state.Resource, bool)
+	Addrs() []string
+}
+
+// Input is everything a plan is made from.
+type Input struct {
+	// Instances are the evaluated resource instances of the spec.
+	Instances []providers.Instance
+	// SpecHash identifies the spec and variable values (recorded in plan files).
+	SpecHash string
+	// Targets limit the plan to these addresses (and what they depend on); empty means everything.
+	Targets []providers.Addr
+	// RefreshOnly plans record live objects in state and change nothing remote.
+	RefreshOnly bool
+	// Resources maps provider names to their implementations. An instance whose provider is missing is
+	// reported as a diagnostic at its block.
+	Resources map[string]providers.Resource
+	// Now stamps the plan (nil: time.Now).
+	Now func() time.Time
+}
+
+// Make reads live objects through the providers (batched per provider) and plans every instance.
+// Diagnostics of one instance do not stop the others being planned.
+func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics) {
+	now := time.Now
+	if in.Now != nil {
+		now = in.Now
+	}
+	insts := selectTargets(in.Instances, in.Targets)
+
+	var diags hcl.Diagnostics
+	byProvider := map[string][]providers.ReadRequest{}
+	var order []string
+	for _, inst := range insts {
+		if _, ok := in.Resources[inst.Provider]; !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Provider %q is not available", inst.Provider),
+				Detail: fmt.Sprintf("%s needs the %s provider, which this build of ferry cannot run yet; "+
+					"remove the block or target other resources with --target.", inst.Addr, inst.Provider),
+				Subject: rangePtr(inst.DeclRange),
+			})
+			continue
+		}
+		prior, _ := st.Get(string(inst.Addr))
+		if _, seen := byProvider[inst.Provider]; !seen {
+			order = append(order, inst.Provider)
+		}
+		byProvider[inst.Provider] = append(byProvider[inst.Provider], providers.ReadRequest{Instance: inst, Prior: prior})
+	}
+
+	// Read every provider at once: providers batch inside, and different systems are independent.
+	type readResult struct {
+		live  map[providers.Addr]providers.Live
+		diags hcl.Diagnostics
+	}
+	results := make([]readResult, len(order))
+	var wg sync.WaitGroup
+	for i, name := range order {
+		wg.Add(1)
+		go func(i int, name string) {
+			defer wg.Done()
+			live, d := in.Resources[name].Read(ctx, byProvider[name])
+			results[i] = readResult{live: live, diags: d}
+		}(i, name)
+	}
+	wg.Wait()
+
+	p := &Plan{
+		FormatVersion: FormatVersion,
+		Lineage:       st.Lineage(),
+		Serial:        st.Serial(),
+		SpecHash:      in.SpecHash,
+		CreatedAt:     now().UTC(),
+		RefreshOnly:   in.RefreshOnly,
+		Targets:       in.Targets,
+	}
+	failedRead := map[providers.Addr]bool{}
+	for i, name := range order {
+		diags = append(diags, results[i].diags...)
+		for _, d := range results[i].diags {
+			markFailed(failedRead, d, byProvider[name])
+		}
+		for _, req := range byProvider[name] {
+			inst := req.Instance
+			live, ok := results[i].live[inst.Addr]
+			if !ok && failedRead[inst.Addr] {
+				continue
+			}
+			ch, d := in.Resources[name].Plan(inst, req.Prior, live)
+			diags = append(diags, d...)
+			if d.HasErrors() {
+				continue
+			}
+			ch.Addr, ch.Kind, ch.Provider = inst.Addr, inst.Kind, inst.Provider
+			ch.DependsOn = inst.DependsOn
+			if in.RefreshOnly {
+				ch = refreshOnly(ch, req.Prior)
+			}
+			p.Changes = append(p.Changes, ch)
+		}
+	}
+
+	if !in.RefreshOnly {
+		p.Changes = append(p.Changes, forgotten(in.Instances, in.Targets, st)...)
+	}
+	sortChanges(p.Changes)
+	return p, diags
+}
+
+// markFailed notes which instances a Read diagnostic is about (by the range of their block), so
+// that they are left out of the plan rather than planned from missing data.
+func markFailed(failed map[providers.Addr]bool, d *hcl.Diagnostic, reqs []providers.ReadRequest) {
+	if d.Severity != hcl.DiagError {
+		return
+	}
+	for _, r := range reqs {
+		if d.Subject != nil && *d.Subject == r.Instance.DeclRange {
+			failed[r.Instance.Addr] = true
+		}
+	}
+}
+
+// refreshOnly turns a change into one that only records the live object in state, when the provider
+// offered a state entry; everything else becomes unchanged.
+func refreshOnly(ch providers.Change, prior *state.Resource) providers.Change {
+	if ch.State == nil || prior == nil || ch.Action == providers.ActionNoop {
+		return providers.Change{Addr: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Action: providers.ActionNoop, Summary: ch.Summary}
+	}
+	return providers.Change{Addr: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Action: providers.ActionUpdate,
+		Summary: "refresh state from live objects", State: ch.State}
+}
+
+// forgotten plans the removal from state of entries whose blocks are gone. Nothing remote is touched.
+func forgotten(all []providers.Instance, targets []providers.Addr, st StateReader) []providers.Change {
+	inSpec := make(map[string]bool, len(all))
+	for _, inst := range all {
+		inSpec[string(inst.Addr)] = true
+	}
+	var out []providers.Change
+	for _, addr := range st.Addrs() {
+		if inSpec[addr] || !matchesAny(targets, providers.Addr(addr)) {
+			continue
+		}
+		r, ok := st.Get(addr)
+		if !ok {
+			continue
+		}
+		out = append(out, providers.Change{
+			Addr: providers.Addr(addr), Kind: r.Kind, Provider: r.Provider, Action: providers.ActionForget,
+			Summary: "no longer in the spec: forget it from state (nothing remote is cancelled, reverted or deleted)",
+		})
+	}
+	return out
+}
+
+// selectTargets keeps the targeted instances and, transitively, what they depend on.
+func selectTargets(insts []providers.Instance, targets []providers.Addr) []providers.Instance {
+	if len(targets) == 0 {
+		return insts
+	}
+	byAddr := make(map[providers.Addr]int, len(insts))
+	for i, inst := range insts {
+		byAddr[inst.Addr] = i
+	}
+	keep := map[providers.Addr]bool{}
+	var visit func(a providers.Addr)
+	visit = func(a providers.Addr) {
+		if keep[a] {
+			return
+		}
+		keep[a] = true
+		if i, ok := byAddr[a]; ok {
+			for _, d := range insts[i].DependsOn {
+				visit(d)
+			}
+		}
+	}
+	for _, inst := range insts {
+		if matchesAny(targets, inst.Addr) {
+			visit(inst.Addr)
+		}
+	}
+	var out []providers.Instance
+	for _, inst := range insts {
+		if keep[inst.Addr] {
+			out = append(out, inst)
+		}
+	}
+	return out
+}
+
+func matchesAny(targets []providers.Addr, addr providers.Addr) bool {
+	if len(targets) == 0 {
+		return true
+	}
+	for _, t := range targets {
+		if AddrMatches(t, addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// AddrMatches reports whether target selects addr: the same address, or a block address
+// (subscription.m365) selecting all of its instances (subscription.m365["…"]).
+func AddrMatches(target, addr providers.Addr) bool {
+	return target == addr || strings.HasPrefix(string(addr), string(target)+"[")
+}
+
+// TargetsUnmatched returns the targets that select no instance and no state entry, so the command can
+// say so rather than silently plan nothing.
+func TargetsUnmatched(targets []providers.Addr, insts []providers.Instance, st StateReader) []providers.Addr {
+	var out []providers.Addr
+	addrs := st.Addrs()
+	for _, t := range targets {
+		found := false
+		for _, inst := range insts {
+			if AddrMatches(t, inst.Addr) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			i := sort.SearchStrings(addrs, string(t))
+			found = i < len(addrs) && AddrMatches(t, providers.Addr(addrs[i]))
+		}
+		if !found {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func rangePtr(r hcl.Range) *hcl.Range {
+	if r.Filename == "" {
+		return nil
+	}
+	return &r
+}

@@ -1,0 +1,116 @@
+// Package planner turns the evaluated spec, the state and the live objects read through the providers
+// into a Plan: one Change per resource instance, each an ordered list of Steps. It also reads and
+// writes plan files and renders plans as text, JSON and markdown from the one Plan value.
+package planner
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ferry-dev/ferry/providers"
+)
+
+// FormatVersion is the version of the plan file format this build writes and reads.
+const FormatVersion = 1
+
+// Plan is what apply would do, and everything needed to refuse it when it has gone stale.
+type Plan struct {
+	// FormatVersion is the plan file format version.
+	FormatVersion int `json:"format_version"`
+	// Lineage and Serial identify the state the plan was made against.
+	Lineage string `json:"lineage"`
+	Serial  uint64 `json:"serial"`
+	// SpecHash is the hash of the spec files and variable values the plan was made from.
+	SpecHash string `json:"spec_hash"`
+	// CreatedAt is when the plan was made.
+	CreatedAt time.Time `json:"created_at"`
+	// RefreshOnly plans only record what is live; they change nothing remote.
+	RefreshOnly bool `json:"refresh_only,omitempty"`
+	// Targets are the --target addresses the plan was limited to.
+	Targets []providers.Addr `json:"targets,omitempty"`
+	// Changes holds one change per instance (unchanged ones included), sorted by address.
+	Changes []providers.Change `json:"changes"`
+}
+
+// Summary counts the changes of a plan by action.
+type Summary struct {
+	Migrate   int `json:"migrate"`
+	Resume    int `json:"resume"`
+	Update    int `json:"update"`
+	Import    int `json:"import"`
+	Unchanged int `json:"unchanged"`
+	Forget    int `json:"forget"`
+	Blocked   int `json:"blocked"`
+}
+
+// Summary counts the plan's changes by action.
+func (p *Plan) Summary() Summary {
+	var s Summary
+	for i := range p.Changes {
+		switch p.Changes[i].Action {
+		case providers.ActionCreate:
+			s.Migrate++
+		case providers.ActionResume:
+			s.Resume++
+		case providers.ActionUpdate:
+			s.Update++
+		case providers.ActionImport:
+			s.Import++
+		case providers.ActionNoop:
+			s.Unchanged++
+		case providers.ActionForget:
+			s.Forget++
+		case providers.ActionBlocked:
+			s.Blocked++
+		}
+	}
+	return s
+}
+
+// HasChanges reports whether applying the plan would do anything (blocked changes do nothing).
+func (p *Plan) HasChanges() bool {
+	s := p.Summary()
+	return s.Migrate+s.Resume+s.Update+s.Import+s.Forget > 0
+}
+
+// String renders the summary line, e.g. "Plan: 12 to migrate, 3 to resume, 40 unchanged, 2 to forget."
+func (s Summary) String() string {
+	parts := []string{
+		fmt.Sprintf("%d to migrate", s.Migrate),
+		fmt.Sprintf("%d to resume", s.Resume),
+	}
+	if s.Update > 0 {
+		parts = append(parts, fmt.Sprintf("%d to update", s.Update))
+	}
+	if s.Import > 0 {
+		parts = append(parts, fmt.Sprintf("%d to import", s.Import))
+	}
+	parts = append(parts, fmt.Sprintf("%d unchanged", s.Unchanged), fmt.Sprintf("%d to forget", s.Forget))
+	if s.Blocked > 0 {
+		parts = append(parts, fmt.Sprintf("%d blocked", s.Blocked))
+	}
+	out := "Plan: "
+	for i, p := range parts {
+		if i > 0 {
+			out += ", "
+		}
+		out += p
+	}
+	return out + "."
+}
+
+// Actionable returns the changes apply must execute (neither unchanged nor blocked), in address order.
+func (p *Plan) Actionable() []providers.Change {
+	var out []providers.Change
+	for _, c := range p.Changes {
+		if c.Action != providers.ActionNoop && c.Action != providers.ActionBlocked {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func sortChanges(cs []providers.Change) {
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Addr < cs[j].Addr })
+}

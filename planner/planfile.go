@@ -1,0 +1,69 @@
+package planner
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// ErrStalePlan is returned (wrapped) when a saved plan no longer matches the state or the spec.
+var ErrStalePlan = errors.New("saved plan is stale")
+
+// WriteFile saves a plan as JSON (temp file + rename, so a crash never leaves half a plan).
+func WriteFile(path string, p *Plan) error {
+	data, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode plan: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ferry-plan-*")
+	if err != nil {
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadFile loads a plan saved by WriteFile.
+func ReadFile(path string) (*Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	var p Plan
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("read plan %s: not a ferry plan file: %w", path, err)
+	}
+	if p.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("read plan %s: format version %d is not supported by this ferry (wants %d); make the plan again",
+			path, p.FormatVersion, FormatVersion)
+	}
+	return &p, nil
+}
+
+// CheckFresh refuses a plan made against another state, an older serial of this state, or another spec.
+func (p *Plan) CheckFresh(lineage string, serial uint64, specHash string) error {
+	switch {
+	case p.Lineage != lineage:
+		return fmt.Errorf("%w: it was made for state lineage %s, but the state is lineage %s; run ferry plan again",
+			ErrStalePlan, p.Lineage, lineage)
+	case p.Serial != serial:
+		return fmt.Errorf("%w: the state has changed since the plan was made (serial %d, now %d); run ferry plan again",
+			ErrStalePlan, p.Serial, serial)
+	case p.SpecHash != specHash:
+		return fmt.Errorf("%w: the spec files or variables have changed since the plan was made; run ferry plan again",
+			ErrStalePlan)
+	}
+	return nil
+}
