@@ -13,7 +13,7 @@ var ErrStalePlan = errors.New("saved plan is stale")
 
 // WriteFile saves a plan as JSON (temp file + rename, so a crash never leaves half a plan).
 func WriteFile(path string, p *Plan) error {
-	data, err := json.MarshalIndent(p, "", "  ")
+	data, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("encode plan: %w", err)
 	}

@@ -1,0 +1,204 @@
+package planner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/state"
+)
+
+type memState struct {
+	res map[string]*state.Resource
+}
+
+func (m memState) Lineage() string { return "lin-1" }
+func (m memState) Serial() uint64  { return 7 }
+func (m memState) Get(a string) (*state.Resource, bool) {
+	r, ok := m.res[a]
+	return r, ok
+}
+func (m memState) Addrs() []string {
+	var out []string
+	for a := range m.res {
+		out = append(out, a)
+	}
+	sortStrings(out)
+	return out
+}
+
+func sortStrings(s []string) {
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+}
+
+// planFake plans "migrate" for instances without state and "unchanged" for the others; it counts Reads.
+type planFake struct{ reads, readInsts int }
+
+func (f *planFake) Read(_ context.Context, reqs []providers.ReadRequest) (map[providers.Addr]providers.Live, hcl.Diagnostics) {
+	f.reads++
+	f.readInsts += len(reqs)
+	out := map[providers.Addr]providers.Live{}
+	for _, r := range reqs {
+		out[r.Instance.Addr] = "live"
+	}
+	return out, nil
+}
+func (f *planFake) Plan(d providers.Instance, prior *state.Resource, live providers.Live) (providers.Change, hcl.Diagnostics) {
+	if prior != nil {
+		return providers.Change{Action: providers.ActionNoop, State: &state.Resource{Status: "migrated"}}, nil
+	}
+	if strings.Contains(string(d.Addr), "trial") {
+		return providers.Change{Action: providers.ActionBlocked, Reasons: []string{"SubscriptionIsTrial: trials cannot be migrated"}}, nil
+	}
+	return providers.Change{Action: providers.ActionCreate, Summary: "migrate it",
+		Steps: []providers.Step{{Name: "migrate", Mutating: true, Attempt: 1}}}, nil
+}
+func (f *planFake) Do(context.Context, providers.Step, string, func(providers.Event)) (providers.Outcome, error) {
+	return providers.Outcome{}, errors.New("not used")
+}
+func (f *planFake) Reconcile(context.Context, providers.Step, string) (providers.Outcome, bool, error) {
+	return providers.Outcome{}, false, nil
+}
+
+func inst(addr string, deps ...providers.Addr) providers.Instance {
+	return providers.Instance{Addr: providers.Addr(addr), Kind: "subscription", Provider: "fake", DependsOn: deps,
+		DeclRange: hcl.Range{Filename: "main.ferry.hcl", Start: hcl.Pos{Line: 3, Column: 1}}}
+}
+
+func TestMakeActionsAndSummary(t *testing.T) {
+	f := &planFake{}
+	st := memState{res: map[string]*state.Resource{
+		`subscription.a["done"]`: {Addr: `subscription.a["done"]`, Kind: "subscription", Provider: "fake"},
+		`subscription.gone`:      {Addr: `subscription.gone`, Kind: "subscription", Provider: "fake"},
+	}}
+	in := Input{
+		Instances: []providers.Instance{inst(`subscription.a["done"]`), inst(`subscription.a["new"]`), inst(`subscription.a["trial"]`)},
+		SpecHash:  "h", Resources: map[string]providers.Resource{"fake": f},
+		Now: func() time.Time { return time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC) },
+	}
+	p, diags := Make(context.Background(), in, st)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if f.reads != 1 || f.readInsts != 3 {
+		t.Errorf("reads = %d for %d instances, want one batched read of 3", f.reads, f.readInsts)
+	}
+	got := map[providers.Addr]providers.Action{}
+	for _, c := range p.Changes {
+		got[c.Addr] = c.Action
+	}
+	want := map[providers.Addr]providers.Action{
+		`subscription.a["done"]`: providers.ActionNoop, `subscription.a["new"]`: providers.ActionCreate,
+		`subscription.a["trial"]`: providers.ActionBlocked, `subscription.gone`: providers.ActionForget,
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("actions (-want +got):\n%s", d)
+	}
+	if s := p.Summary().String(); s != "Plan: 1 to migrate, 0 to resume, 1 unchanged, 1 to forget, 1 blocked." {
+		t.Errorf("summary = %q", s)
+	}
+	if !p.HasChanges() || len(p.Actionable()) != 2 {
+		t.Errorf("actionable = %v", p.Actionable())
+	}
+	if p.Lineage != "lin-1" || p.Serial != 7 || p.SpecHash != "h" {
+		t.Errorf("plan identity = %s %d %s", p.Lineage, p.Serial, p.SpecHash)
+	}
+}
+
+func TestMissingProviderIsADiagnosticAtTheBlock(t *testing.T) {
+	in := Input{Instances: []providers.Instance{inst("cutover.web01")}, Resources: map[string]providers.Resource{}}
+	_, diags := Make(context.Background(), in, memState{})
+	if !diags.HasErrors() || diags[0].Subject == nil || diags[0].Subject.Start.Line != 3 {
+		t.Fatalf("diags = %v", diags)
+	}
+}
+
+func TestTargetsIncludeDependencies(t *testing.T) {
+	insts := []providers.Instance{inst("cutover.db"), inst("cutover.web", "cutover.db"), inst("cutover.other")}
+	got := selectTargets(insts, []providers.Addr{"cutover.web"})
+	if len(got) != 2 || got[0].Addr != "cutover.db" || got[1].Addr != "cutover.web" {
+		t.Errorf("selected = %v", got)
+	}
+	if !AddrMatches(`subscription.m365`, `subscription.m365["x"]`) || AddrMatches(`subscription.m3`, `subscription.m365["x"]`) {
+		t.Error("AddrMatches")
+	}
+	miss := TargetsUnmatched([]providers.Addr{"cutover.web", "cutover.nope"}, insts, memState{})
+	if len(miss) != 1 || miss[0] != "cutover.nope" {
+		t.Errorf("unmatched = %v", miss)
+	}
+}
+
+func TestPlanFileRoundTripAndStaleness(t *testing.T) {
+	p := &Plan{FormatVersion: FormatVersion, Lineage: "L", Serial: 3, SpecHash: "H",
+		Changes: []providers.Change{{Addr: "a", Action: providers.ActionCreate, Steps: []providers.Step{{Name: "migrate", Params: []byte(`{"x":1}`)}}}}}
+	path := filepath.Join(t.TempDir(), "plan.json")
+	if err := WriteFile(path, p); err != nil {
+		t.Fatal(err)
+	}
+	q, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(p, q); d != "" {
+		t.Errorf("round trip (-want +got):\n%s", d)
+	}
+	for name, c := range map[string]struct {
+		lin    string
+		serial uint64
+		hash   string
+		stale  bool
+	}{
+		"fresh": {"L", 3, "H", false}, "state moved": {"L", 4, "H", true},
+		"other state": {"M", 3, "H", true}, "spec changed": {"L", 3, "X", true},
+	} {
+		err := q.CheckFresh(c.lin, c.serial, c.hash)
+		if (err != nil) != c.stale || (err != nil && !errors.Is(err, ErrStalePlan)) {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}
+
+func TestRenderers(t *testing.T) {
+	p := &Plan{Changes: []providers.Change{
+		{Addr: "a", Action: providers.ActionCreate, Summary: "migrate a", Details: []providers.Detail{{Name: "quantity", Old: "5", New: "7"}}},
+		{Addr: "b", Action: providers.ActionBlocked, Reasons: []string{"no | NCE offer"}},
+		{Addr: "c", Action: providers.ActionNoop},
+	}}
+	var text, md, js bytes.Buffer
+	if err := RenderText(&text, p, RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"+ a migrate", "quantity: 5 → 7", "reason: no | NCE offer", "Plan: 1 to migrate, 0 to resume, 1 unchanged, 0 to forget, 1 blocked."} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, text.String())
+		}
+	}
+	if strings.Contains(text.String(), "\x1b[") {
+		t.Error("colour without Color")
+	}
+	if err := RenderMarkdown(&md, p); err != nil || !strings.Contains(md.String(), `no \| NCE offer`) {
+		t.Errorf("markdown: %v\n%s", err, md.String())
+	}
+	if err := RenderJSON(&js, p); err != nil || !strings.Contains(js.String(), `"has_changes": true`) {
+		t.Errorf("json: %v\n%s", err, js.String())
+	}
+	var none bytes.Buffer
+	_ = RenderText(&none, &Plan{Changes: []providers.Change{{Addr: "c", Action: providers.ActionNoop}}}, RenderOptions{})
+	if !strings.HasPrefix(none.String(), "No changes.") {
+		t.Errorf("no-change text = %q", none.String())
+	}
+}
