@@ -1,0 +1,151 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ferry-dev/ferry/providers/sandbox"
+	"github.com/ferry-dev/ferry/state"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"ferry": func() { os.Exit(run(os.Args[1:])) },
+	})
+}
+
+// TestScripts runs the CLI end to end: every testdata/script/*.txtar runs the built ferry against an
+// in-process sandbox started by the script's `sandbox` command.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("NO_COLOR", "1")
+			env.Setenv("FERRY_SANDBOX", "")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"sandbox":    cmdSandbox,
+			"stats":      cmdStats,
+			"faults":     cmdFaults,
+			"migrations": cmdMigrations,
+			"holdlock":   cmdHoldLock,
+		},
+	})
+}
+
+// sandbox WORLD: serve the simulators of WORLD in this process and point FERRY_SANDBOX at them.
+func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sandbox WORLD")
+	}
+	w, err := sandbox.LoadWorld(ts.MkAbs(args[0]))
+	ts.Check(err)
+	srv, err := sandbox.New(w)
+	ts.Check(err)
+	hs := httptest.NewServer(srv.Handler())
+	ts.Defer(hs.Close)
+	ts.Setenv("FERRY_SANDBOX", hs.URL)
+}
+
+func sandboxGet(ts *testscript.TestScript, path string, v any) {
+	base := ts.Getenv("FERRY_SANDBOX")
+	if base == "" {
+		ts.Fatalf("no sandbox: run the sandbox command first")
+	}
+	resp, err := http.Get(base + path)
+	ts.Check(err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	ts.Check(err)
+	if resp.StatusCode != http.StatusOK {
+		ts.Fatalf("GET %s: %s: %s", path, resp.Status, body)
+	}
+	ts.Check(json.Unmarshal(body, v))
+}
+
+// stats OP N: the sandbox received exactly N requests of operation OP ("stats OP <=N" for at most N).
+func cmdStats(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: stats OPERATION [<=]N")
+	}
+	var stats map[string]int
+	sandboxGet(ts, "/_sandbox/stats", &stats)
+	atMost := strings.HasPrefix(args[1], "<=")
+	want, err := strconv.Atoi(strings.TrimPrefix(args[1], "<="))
+	ts.Check(err)
+	got := stats[args[0]]
+	ok := got == want || (atMost && got <= want)
+	if ok == neg {
+		ts.Fatalf("stats %s = %d, want %s%s (all: %v)", args[0], got, map[bool]string{true: "not "}[neg], args[1], stats)
+	}
+}
+
+// faults FILE: replace the sandbox's faults with the JSON body in FILE.
+func cmdFaults(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: faults FILE")
+	}
+	f, err := os.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	resp, err := http.Post(ts.Getenv("FERRY_SANDBOX")+"/_sandbox/faults", "application/json", f)
+	ts.Check(err)
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(resp.Body)
+		ts.Fatalf("POST faults: %s: %s", resp.Status, b)
+	}
+}
+
+// migrations N: the sandbox holds N migrations in all and no legacy subscription has more than one.
+func cmdMigrations(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: migrations N")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	var world struct {
+		PartnerCenter struct {
+			Migrations []struct {
+				CurrentSubscriptionID string `json:"currentSubscriptionId"`
+				Status                string `json:"status"`
+			} `json:"migrations"`
+		} `json:"partnercenter"`
+	}
+	sandboxGet(ts, "/_sandbox/world", &world)
+	per := map[string]int{}
+	for _, m := range world.PartnerCenter.Migrations {
+		per[m.CurrentSubscriptionID]++
+		if per[m.CurrentSubscriptionID] > 1 {
+			ts.Fatalf("legacy subscription %s was migrated %d times", m.CurrentSubscriptionID, per[m.CurrentSubscriptionID])
+		}
+	}
+	if got := len(world.PartnerCenter.Migrations); got != want {
+		ts.Fatalf("migrations = %d, want %d", got, want)
+	}
+}
+
+// holdlock STATEFILE: take the state lock in this process (as "test holder") for the rest of the script.
+func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: holdlock STATEFILE")
+	}
+	unlock, err := state.Lock(ts.MkAbs(args[0]), "test holder", time.Second)
+	if err != nil {
+		ts.Fatalf("holdlock: %v", err)
+	}
+	ts.Defer(func() { _ = unlock() })
+	fmt.Fprintln(ts.Stdout(), "holding the lock")
+}
