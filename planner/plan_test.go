@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -35,15 +36,7 @@ func (m memState) Addrs() []string {
 	return out
 }
 
-func sortStrings(s []string) {
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
-}
+func sortStrings(s []string) { sort.Strings(s) }
 
 // planFake plans "migrate" for instances without state and "unchanged" for the others; it counts Reads.
 type planFake struct{ reads, readInsts int }

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# make bench: Go benchmarks of the engine's parts, then end-to-end figures against the sandbox.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "# Go benchmarks (engine parts)"
+go test -run '^$' -bench . -benchmem -benchtime 3x ./state/ ./planner/ ./hclspec/ ./executor/
+echo
+echo "# End to end against the sandbox (each command a separate process)"
+go run ./scripts/bench -ferry bin/ferry "$@"

@@ -1,0 +1,163 @@
+// Command bench measures ferry end to end against an in-process sandbox: for generated specs of
+// 1 000 and 10 000 subscriptions it runs validate, plan, apply and a no-change plan as separate
+// processes and prints each one's wall time, peak memory (max RSS) and the API calls it sent, per
+// operation. It runs each size with rate limits off (the engine's own cost) and, with -scaled, with
+// the documented limits scaled by a time factor (ferry must track the limit: throughput close to
+// it and few 429s).
+//
+//	go run ./scripts/bench -ferry bin/ferry
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ferry-dev/ferry/internal/examplegen"
+	"github.com/ferry-dev/ferry/providers/sandbox"
+)
+
+type size struct{ subs, customers int }
+
+func main() {
+	ferry := flag.String("ferry", "bin/ferry", "the ferry binary to measure")
+	sizes := flag.String("sizes", "1000/200,10000/2000", "subscriptions/customers pairs")
+	scaledSizes := flag.String("scaled", "1000/200", "sizes also run with scaled rate limits (empty: none)")
+	factor := flag.Float64("time-factor", 300, "time factor of the scaled run (300: a 5-minute window lasts 1 s)")
+	parallelism := flag.Int("parallelism", 50, "ferry --parallelism for apply")
+	flag.Parse()
+	bin, err := filepath.Abs(*ferry)
+	if err != nil {
+		fail(err)
+	}
+	for _, s := range parseSizes(*sizes) {
+		run(bin, s, examplegen.Options{Limits: "off", Migration: "100ms"}, *parallelism)
+	}
+	for _, s := range parseSizes(*scaledSizes) {
+		run(bin, s, examplegen.Options{Limits: "scaled", Factor: *factor, Migration: "100ms"}, *parallelism)
+	}
+}
+
+func parseSizes(s string) []size {
+	var out []size
+	for _, p := range strings.Split(s, ",") {
+		if p == "" {
+			continue
+		}
+		var z size
+		if _, err := fmt.Sscanf(p, "%d/%d", &z.subs, &z.customers); err != nil {
+			fail(fmt.Errorf("size %q: want SUBS/CUSTOMERS", p))
+		}
+		out = append(out, z)
+	}
+	return out
+}
+
+func run(bin string, s size, o examplegen.Options, parallelism int) {
+	dir, err := os.MkdirTemp("", "ferry-bench-")
+	if err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(dir)
+	o.Subs, o.Customers = s.subs, s.customers
+	if err := examplegen.Write(dir, o); err != nil {
+		fail(err)
+	}
+	w, err := sandbox.LoadWorld(filepath.Join(dir, "world.json"))
+	if err != nil {
+		fail(err)
+	}
+	srv, err := sandbox.New(w)
+	if err != nil {
+		fail(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	limits := o.Limits
+	if limits == "scaled" {
+		limits = fmt.Sprintf("scaled ×%g", o.Factor)
+	}
+	fmt.Printf("\n## %d subscriptions over %d customers, rate limits %s\n\n", s.subs, s.customers, limits)
+	fmt.Printf("%-22s %10s %12s  %s\n", "command", "wall", "peak RSS", "API calls (per operation)")
+	env := append(os.Environ(), "FERRY_SANDBOX="+hs.URL, "NO_COLOR=1")
+	steps := []struct {
+		name string
+		args []string
+	}{
+		{"validate", []string{"validate"}},
+		{"plan", []string{"plan"}},
+		{"apply", []string{"apply", "--auto-approve", "--parallelism", fmt.Sprint(parallelism), "--progress-interval", "1h"}},
+		{"plan (no changes)", []string{"plan"}},
+	}
+	for _, st := range steps {
+		before := stats(hs.URL)
+		start := time.Now()
+		cmd := exec.Command(bin, append(st.args, "--chdir", dir)...)
+		var out bytes.Buffer
+		cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
+		err := cmd.Run()
+		wall := time.Since(start)
+		if err != nil {
+			tail := out.String()
+			if len(tail) > 2000 {
+				tail = tail[len(tail)-2000:]
+			}
+			fail(fmt.Errorf("%s: %v\n%s", st.name, err, tail))
+		}
+		rss := int64(0)
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = ru.Maxrss // KiB on Linux
+		}
+		calls := diff(before, stats(hs.URL))
+		fmt.Printf("%-22s %10s %9.1f MiB  %s\n", st.name, wall.Round(time.Millisecond), float64(rss)/1024, calls)
+		if st.name == "apply" && s.subs > 0 {
+			fmt.Printf("%-22s %10s %12s  %.1f subscriptions/s\n", "", "", "", float64(s.subs)/wall.Seconds())
+		}
+	}
+}
+
+func stats(base string) map[string]int {
+	resp, err := http.Get(base + "/_sandbox/stats")
+	if err != nil {
+		fail(err)
+	}
+	defer resp.Body.Close()
+	m := map[string]int{}
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		fail(err)
+	}
+	return m
+}
+
+func diff(a, b map[string]int) string {
+	var keys []string
+	for k, v := range b {
+		if v-a[k] > 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%d", strings.TrimPrefix(k, "partnercenter."), b[k]-a[k]))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, " ")
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
