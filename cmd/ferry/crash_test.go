@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ferry-dev/ferry/providers/sandbox"
+	"github.com/ferry-dev/ferry/state"
+)
+
+// TestKill9AtManyMoments kills `ferry apply` with SIGKILL at 20 different moments (after a growing
+// number of journal records), re-applies, and proves that every legacy subscription was migrated
+// exactly once, that the state lists every one as migrated, and that the next plan has no changes.
+func TestKill9AtManyMoments(t *testing.T) {
+	example := filepath.Join("..", "..", "examples", "m365-nce")
+	worldJSON := fastWorld(t, filepath.Join(example, "world.json"))
+	moments := 20
+	if testing.Short() {
+		moments = 4
+	}
+	for k := 1; k <= moments; k++ {
+		records := k * 4
+		t.Run(fmt.Sprintf("after_%d_records", records), func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range []string{"main.ferry.hcl", "customers.csv"} {
+				copyFile(t, filepath.Join(example, f), filepath.Join(dir, f))
+			}
+			wpath := filepath.Join(dir, "world.json")
+			if err := os.WriteFile(wpath, worldJSON, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			w, err := sandbox.LoadWorld(wpath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv, err := sandbox.New(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hs := httptest.NewServer(srv.Handler())
+			defer hs.Close()
+			env := append(os.Environ(), "FERRY_SANDBOX="+hs.URL, "NO_COLOR=1")
+
+			// First apply: killed once the journal holds `records` lines.
+			var out bytes.Buffer
+			cmd := exec.Command("ferry", "apply", "--auto-approve", "--chdir", dir)
+			cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			journal := filepath.Join(dir, "ferry.state.json.journal")
+			killed := false
+			deadline := time.After(60 * time.Second)
+		watch:
+			for {
+				select {
+				case <-exited:
+					break watch
+				case <-deadline:
+					t.Fatalf("apply neither finished nor reached %d journal records:\n%s", records, out.String())
+				case <-time.After(2 * time.Millisecond):
+					if countLines(journal) >= records {
+						_ = cmd.Process.Signal(syscall.SIGKILL)
+						<-exited
+						killed = true
+						break watch
+					}
+				}
+			}
+			t.Logf("killed=%v after %d journal records", killed, countLines(journal))
+
+			// Resume.
+			runFerry(t, env, 0, "apply", "--auto-approve", "--chdir", dir)
+			planOut := runFerry(t, env, 0, "plan", "--detailed-exitcode", "--chdir", dir)
+			if !strings.Contains(planOut, "No changes") {
+				t.Errorf("final plan:\n%s", planOut)
+			}
+
+			// Exactly one migration per legacy base subscription.
+			var world struct {
+				PartnerCenter struct {
+					Customers []struct {
+						Subscriptions []struct {
+							ID     string `json:"id"`
+							Parent string `json:"parentSubscriptionId"`
+							Status string `json:"status"`
+							From   string `json:"migratedFromSubscriptionId"`
+						} `json:"subscriptions"`
+					} `json:"customers"`
+					Migrations []struct {
+						CurrentSubscriptionID string `json:"currentSubscriptionId"`
+						Status                string `json:"status"`
+					} `json:"migrations"`
+				} `json:"partnercenter"`
+			}
+			getJSON(t, hs.URL+"/_sandbox/world", &world)
+			per := map[string]int{}
+			for _, m := range world.PartnerCenter.Migrations {
+				per[m.CurrentSubscriptionID]++
+			}
+			bases := 0
+			for _, c := range world.PartnerCenter.Customers {
+				for _, s := range c.Subscriptions {
+					if s.From != "" || s.Parent != "" {
+						continue // an NCE successor, or an add-on (migrated with its base)
+					}
+					bases++
+					if per[s.ID] != 1 {
+						t.Errorf("legacy subscription %s has %d migrations, want exactly 1", s.ID, per[s.ID])
+					}
+				}
+			}
+			var stats map[string]int
+			getJSON(t, hs.URL+"/_sandbox/stats", &stats)
+			if bases != 20 || len(world.PartnerCenter.Migrations) != bases {
+				t.Errorf("%d migrations for %d legacy bases; stats %v", len(world.PartnerCenter.Migrations), bases, stats)
+			}
+
+			st, err := state.Open(filepath.Join(dir, "ferry.state.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Len() != 20 {
+				t.Errorf("state holds %d resources, want 20", st.Len())
+			}
+			for _, a := range st.Addrs() {
+				if r, _ := st.Get(a); r.Status != "migrated" {
+					t.Errorf("%s: status %q, want migrated", a, r.Status)
+				}
+			}
+		})
+	}
+}
+
+// fastWorld returns the example world with migrations that take a fraction of a second.
+func fastWorld(t *testing.T, path string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w map[string]any
+	if err := json.Unmarshal(raw, &w); err != nil {
+		t.Fatal(err)
+	}
+	w["behaviour"] = map[string]any{"durations": map[string]string{"partnercenter.migration": "300ms"}}
+	out, err := json.Marshal(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func runFerry(t *testing.T, env []string, wantCode int, args ...string) string {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := exec.Command("ferry", args...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if code != wantCode {
+		t.Fatalf("ferry %s: exit %d, want %d\n%s", strings.Join(args, " "), code, wantCode, out.String())
+	}
+	return out.String()
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func countLines(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		n++
+	}
+	return n
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
