@@ -78,6 +78,9 @@ func (r *runner) runChange(c providers.Change) *ChangeError {
 		}
 	}
 	msg := string(c.Action)
+	if c.State != nil && c.State.Status != "" {
+		msg = c.State.Status
+	}
 	if last.Status != "" {
 		msg = last.Status
 	}
