@@ -135,7 +135,7 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 
 	ev := newEventPrinter(s.out, g.JSON, g.color())
 	if !g.JSON {
-		fmt.Fprintf(s.out, "\nApplying %d changes (parallelism %d)…\n", len(changes), g.parallelism(s.cfg))
+		fmt.Fprintf(s.out, "\nApplying %d %s (parallelism %d)…\n", len(changes), plural(len(changes), "change", "changes"), g.parallelism(s.cfg))
 	}
 	result := executor.Run(stop, hard, changes, res, st, executor.Options{
 		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), Heartbeat: o.Heartbeat, OnEvent: ev.print,
@@ -191,4 +191,11 @@ func reportResult(w io.Writer, asJSON bool, r executor.Result, blocked int) int 
 		return ExitError
 	}
 	return ExitOK
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -40,7 +40,11 @@ type Event struct {
 // runChange executes one change's steps in order and records the result in the journal.
 func (r *runner) runChange(c providers.Change) *ChangeError {
 	start := r.opt.Now()
-	r.emit(Event{Type: EventStart, Addr: c.Addr, Message: string(c.Action) + ": " + c.Summary})
+	msg := c.Summary
+	if msg == "" {
+		msg = string(c.Action)
+	}
+	r.emit(Event{Type: EventStart, Addr: c.Addr, Message: msg})
 	defer func() {
 		r.mu.Lock()
 		delete(r.running, c.Addr)
@@ -77,7 +81,7 @@ func (r *runner) runChange(c providers.Change) *ChangeError {
 			return r.fail(c.Addr, "", err)
 		}
 	}
-	msg := string(c.Action)
+	msg = string(c.Action)
 	if c.State != nil && c.State.Status != "" {
 		msg = c.State.Status
 	}

@@ -88,7 +88,7 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 
 	p := &Plan{
 		FormatVersion: FormatVersion,
-		Lineage:       st.Lineage(),
+		Lineage:       lineageOf(st),
 		Serial:        st.Serial(),
 		SpecHash:      in.SpecHash,
 		CreatedAt:     now().UTC(),
@@ -126,6 +126,15 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 	}
 	sortChanges(p.Changes)
 	return p, diags
+}
+
+// lineageOf is the state's lineage, or "" for a state that has never been written: its lineage is
+// only fixed by the first write, so a plan made against it records "" and fits any new state.
+func lineageOf(st StateReader) string {
+	if st.Serial() == 0 {
+		return ""
+	}
+	return st.Lineage()
 }
 
 // markFailed notes which instances a Read diagnostic is about (by the range of their block), so

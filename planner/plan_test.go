@@ -149,6 +149,14 @@ func TestPlanFileRoundTripAndStaleness(t *testing.T) {
 	if d := cmp.Diff(p, q); d != "" {
 		t.Errorf("round trip (-want +got):\n%s", d)
 	}
+	newPlan := *q
+	newPlan.Lineage, newPlan.Serial = "", 0
+	if err := newPlan.CheckFresh("any", 0, "H"); err != nil {
+		t.Errorf("plan of a new state refused by a still-new state: %v", err)
+	}
+	if err := newPlan.CheckFresh("any", 1, "H"); !errors.Is(err, ErrStalePlan) {
+		t.Errorf("plan of a new state accepted after the state was written: %v", err)
+	}
 	for name, c := range map[string]struct {
 		lin    string
 		serial uint64

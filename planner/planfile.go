@@ -55,7 +55,10 @@ func ReadFile(path string) (*Plan, error) {
 // CheckFresh refuses a plan made against another state, an older serial of this state, or another spec.
 func (p *Plan) CheckFresh(lineage string, serial uint64, specHash string) error {
 	switch {
-	case p.Lineage != lineage:
+	case p.Lineage == "" && serial != 0:
+		return fmt.Errorf("%w: it was made before the state existed, and the state has been written since; run ferry plan again",
+			ErrStalePlan)
+	case p.Lineage != "" && p.Lineage != lineage:
 		return fmt.Errorf("%w: it was made for state lineage %s, but the state is lineage %s; run ferry plan again",
 			ErrStalePlan, p.Lineage, lineage)
 	case p.Serial != serial:

@@ -23,6 +23,9 @@ const (
 	StepDone = "done"
 	// StepFailed means the step finished with an error.
 	StepFailed = "failed"
+	// StepRunning means a step reported progress (remote IDs) without a journaled intent: a
+	// non-mutating step (a wait or a check) that is simply re-run on resume.
+	StepRunning = "running"
 )
 
 // Resource is what the state knows about one resource instance, indexed by its address.
@@ -72,6 +75,10 @@ func (r *Resource) Clone() *Resource {
 	if r.Steps != nil {
 		c.Steps = make(map[string]*StepRecord, len(r.Steps))
 		for k, s := range r.Steps {
+			if s == nil {
+				c.Steps[k] = nil
+				continue
+			}
 			sc := *s
 			sc.RemoteIDs = cloneMap(s.RemoteIDs)
 			c.Steps[k] = &sc

@@ -44,6 +44,25 @@ type ProductType struct {
 type SubscriptionList struct {
 	TotalCount int            `json:"totalCount"`
 	Items      []Subscription `json:"items"`
+	Links      *ResourceLinks `json:"links,omitempty"`
+}
+
+// ResourceLinks are the navigation links of a collection; Next is set when more pages follow.
+type ResourceLinks struct {
+	Next *Link `json:"next,omitempty"`
+}
+
+// Link is a request to make for a related resource, e.g. the next page of a collection.
+type Link struct {
+	URI     string         `json:"uri"`
+	Method  string         `json:"method,omitempty"`
+	Headers []KeyValuePair `json:"headers,omitempty"`
+}
+
+// KeyValuePair is one header of a Link, e.g. MS-ContinuationToken.
+type KeyValuePair struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // MigrationRequest is the body of POST /customers/{c}/migrations/newcommerce and …/validate.
@@ -115,8 +134,9 @@ type Migration struct {
 
 // MigrationList is the body of GET /migrations/newcommerce?… (a search).
 type MigrationList struct {
-	TotalCount int         `json:"totalCount"`
-	Items      []Migration `json:"items"`
+	TotalCount int            `json:"totalCount"`
+	Items      []Migration    `json:"items"`
+	Links      *ResourceLinks `json:"links,omitempty"`
 }
 
 // MigrationQuery filters GET /migrations/newcommerce; empty fields are left out of the query.

@@ -1,0 +1,76 @@
+package hclspec
+
+import (
+	"testing"
+
+	"github.com/ferry-dev/ferry/providers"
+)
+
+func TestParseAddr(t *testing.T) {
+	cases := []struct {
+		in, want string
+		ok       bool
+	}{
+		{`subscription.m365["5c1f2b7e-3a4d-4e5f-8a9b-0c1d2e3f4a5b"]`, `subscription.m365["5c1f2b7e-3a4d-4e5f-8a9b-0c1d2e3f4a5b"]`, true},
+		{`cutover.web01`, `cutover.web01`, true},
+		{`skip_list.nce`, `skip_list.nce`, true},
+		{` cutover.web01 `, `cutover.web01`, true},
+		{`subscription.m365`, `subscription.m365`, true},
+		{`subscription.a["x\u0041"]`, `subscription.a["xA"]`, true},
+		{`subscription.a["q\"\\ $${x}"]`, `subscription.a["q\"\\ $${x}"]`, true},
+		{`subscription.a["tab\t"]`, `subscription.a["tab\t"]`, true},
+		{``, ``, false},
+		{`subscription`, ``, false},
+		{`resource.x`, ``, false},
+		{`subscription.a[0]`, ``, false},
+		{`subscription.a["x"]["y"]`, ``, false},
+		{`subscription.a.b`, ``, false},
+		{`subscription.a["${x}"]`, ``, false},
+		{`subscription["a"]`, ``, false},
+		{`subscription.a[`, ``, false},
+	}
+	for _, tc := range cases {
+		got, err := ParseAddr(tc.in)
+		if (err == nil) != tc.ok || string(got) != tc.want {
+			t.Errorf("ParseAddr(%q) = %q, %v; want %q ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+		if err == nil {
+			again, err := ParseAddr(string(got))
+			if err != nil || again != got {
+				t.Errorf("ParseAddr(%q) not stable: %q, %v", got, again, err)
+			}
+		}
+	}
+}
+
+func TestMakeAddrRoundTrip(t *testing.T) {
+	for _, key := range []string{"", "plain", `quote"`, `back\slash`, "new\nline", "ctl\x01", "$${", "${x}", "%{if}", "é✓", "$", "%"} {
+		addr := MakeAddr("subscription", "s", key, true)
+		p, err := ParseAddrParts(string(addr))
+		if err != nil || !p.HasKey || p.Key != key {
+			t.Errorf("key %q: %s parsed as %+v, %v", key, addr, p, err)
+		}
+	}
+}
+
+func TestAddrMatches(t *testing.T) {
+	cases := []struct {
+		target, addr providers.Addr
+		want         bool
+	}{
+		{`subscription.m365`, `subscription.m365["a"]`, true},
+		{`subscription.m365`, `subscription.m365`, true},
+		{`subscription.m365["a"]`, `subscription.m365["a"]`, true},
+		{`subscription.m365["a"]`, `subscription.m365["b"]`, false},
+		{`subscription.m365["a"]`, `subscription.m365`, false},
+		{`subscription.m36`, `subscription.m365["a"]`, false},
+		{`cutover.m365`, `subscription.m365["a"]`, false},
+		{`subscription.m365`, `subscription.m365x`, false},
+		{`garbage`, `subscription.m365`, false},
+	}
+	for _, tc := range cases {
+		if got := AddrMatches(tc.target, tc.addr); got != tc.want {
+			t.Errorf("AddrMatches(%s, %s) = %v, want %v", tc.target, tc.addr, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package hclspec
+
+import (
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/ferry-dev/ferry/providers"
+)
+
+// Options are the inputs of Load from outside the spec files.
+type Options struct {
+	// Vars are raw "name=value" pairs from --var, in order (later wins).
+	Vars []string
+	// VarFiles are paths of --var-file files (HCL syntax: name = value), in order (later wins).
+	VarFiles []string
+	// Getenv reads FERRY_VAR_<name> for each declared variable; nil means no environment.
+	Getenv func(string) string
+	// Environ is os.Environ(); FERRY_VAR_<name>=value entries in it set variables (even to "").
+	// It is consulted before Getenv. Nil means none.
+	Environ []string
+}
+
+// Config is an evaluated spec.
+type Config struct {
+	// Dir is the spec directory.
+	Dir string
+	// StatePath is ferry { state = … }, or "" when unset.
+	StatePath string
+	// Parallelism is ferry { parallelism = … }, or 0 when unset.
+	Parallelism int
+	// Providers holds the provider blocks by name.
+	Providers map[string]providers.ProviderConfig
+	// Instances are the resource instances, sorted by Addr, with DependsOn expanded to instance
+	// addresses.
+	Instances []providers.Instance
+	// Imports are the import blocks; each target instance's ImportID and ImportRange are set too.
+	Imports []Import
+	// Hash is the hex SHA-256 over the spec files (sorted by name), the files read with file(), and
+	// the variable values.
+	Hash string
+	// Sensitive holds the values of sensitive variables (every non-empty string within them),
+	// for redaction by the caller.
+	Sensitive []string
+}
+
+// Import is an import block: adopt the existing object ID for the instance To.
+type Import struct {
+	To        providers.Addr
+	ID        string
+	DeclRange hcl.Range
+}
+
+// Instance returns the instance with address addr, or nil.
+func (c *Config) Instance(addr providers.Addr) *providers.Instance {
+	lo, hi := 0, len(c.Instances)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if c.Instances[m].Addr < addr {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(c.Instances) && c.Instances[lo].Addr == addr {
+		return &c.Instances[lo]
+	}
+	return nil
+}

@@ -1,0 +1,69 @@
+package hclspec
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
+
+// SpecSuffix is the file name suffix of spec files.
+const SpecSuffix = ".ferry.hcl"
+
+// Files holds the parsed sources (spec files and var files) for diagnostic rendering.
+type Files struct {
+	parser *hclparse.Parser
+}
+
+// NewFiles returns an empty set of files.
+func NewFiles() *Files { return &Files{parser: hclparse.NewParser()} }
+
+// Map returns the parsed files by file name (as used in diagnostic ranges).
+func (f *Files) Map() map[string]*hcl.File {
+	if f == nil || f.parser == nil {
+		return nil
+	}
+	return f.parser.Files()
+}
+
+// Source returns the bytes of the file named name, or nil.
+func (f *Files) Source(name string) []byte {
+	if file := f.Map()[name]; file != nil {
+		return file.Bytes
+	}
+	return nil
+}
+
+// parseHCL parses one file of HCL native syntax.
+func (f *Files) parseHCL(src []byte, name string) (*hcl.File, hcl.Diagnostics) {
+	return f.parser.ParseHCL(src, name)
+}
+
+// specFiles lists the *.ferry.hcl files of dir, sorted by name.
+func specFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read spec directory: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), SpecSuffix) || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// displayName is how a file is named in diagnostics: relative to dir when inside it.
+func displayName(dir, path string) string {
+	if rel, err := filepath.Rel(dir, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return path
+}

@@ -1,0 +1,51 @@
+package hclspec
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func FuzzLoad(f *testing.F) {
+	full, err := os.ReadFile("testdata/full/main.ferry.hcl")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(full))
+	f.Add(sub("a", g1, "  for_each = toset([\"x\"])\n  depends_on = [subscription.a]\n"))
+	f.Add("skip_list \"s\" {\n  product = \"PRD-183-233-565\"\n  marketplace = \"MP-12345\"\n  entries = [\"AS-1564-9639-4055\", \"AS-1564-9639-4055\"]\n}\n")
+	f.Add("cutover \"c\" {\n  source_server_id = \"s-1234567890abcdef0\"\n  max_lag = \"PT5M\"\n}\n")
+	f.Add("locals {\n  a = local.b\n  b = local.a\n}\nvariable \"v\" {\n  type = list(number)\n}\n")
+	f.Add("import {\n  to = subscription.a[\"x\"]\n  id = \"a/b\"\n}\n")
+	f.Add("subscription \"a\" {\n  for_each = csvdecode(\"a,b\\n1,2\")\n}\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		cfg, files, diags := LoadSources("testdata/full", map[string][]byte{"main.ferry.hcl": []byte(src)}, Options{Vars: []string{"customers_csv=customers.csv"}})
+		if diags.HasErrors() != (cfg == nil) {
+			t.Fatalf("config %v with errors %v", cfg != nil, diags.HasErrors())
+		}
+		var b strings.Builder
+		if err := WriteDiagnostics(&b, files, diags, false, 80); err != nil {
+			t.Fatal(err)
+		}
+		_ = Format([]byte(src))
+	})
+}
+
+func FuzzParseAddr(f *testing.F) {
+	for _, s := range []string{`subscription.m365["k"]`, `cutover.web01`, `skip_list.nce`, `subscription.a["$${x}\n"]`, `x[`, `subscription.a[0]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		addr, err := ParseAddr(s)
+		if err != nil {
+			return
+		}
+		again, err := ParseAddr(string(addr))
+		if err != nil || again != addr {
+			t.Fatalf("ParseAddr(%q) = %q, but that parses as %q, %v", s, addr, again, err)
+		}
+		if !AddrMatches(addr, addr) {
+			t.Fatalf("%q does not match itself", addr)
+		}
+	})
+}

@@ -1,0 +1,184 @@
+package hclspec
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/ferry-dev/ferry/providers"
+)
+
+// loader carries the state of one Load.
+type loader struct {
+	dir   string
+	opts  Options
+	files *Files
+	diags hcl.Diagnostics
+	seen  map[string]bool // keys of instance-level diagnostics already reported
+	fr    *fileReader
+	scope *scope
+	// sources are the spec files by name, for the hash.
+	sources map[string][]byte
+	// ranges holds, per instance, where its arguments were set ("entries[2]", "addon[0].migrate_from").
+	ranges map[providers.Addr]map[string]hcl.Range
+	// entryRanges holds, per skip_list instance, where each of its Entries was written.
+	entryRanges map[providers.Addr][]hcl.Range
+	// sensitiveVars names the variables declared sensitive; their values stay out of the hash.
+	sensitiveVars map[string]bool
+	// blockOf maps each instance to its block.
+	blockOf map[providers.Addr]*resourceBlock
+}
+
+// Load parses and evaluates the spec in dir: every *.ferry.hcl file. The returned Files let callers
+// render the diagnostics with source snippets. The Config is nil when there are errors.
+func Load(dir string, opts Options) (*Config, *Files, hcl.Diagnostics) {
+	l := newLoader(dir, opts, map[string][]byte{})
+	return l.finish(l.load())
+}
+
+// LoadSources is Load for in-memory spec files (file name → content); file() still reads from dir.
+// It serves tests and tools that hold the spec in memory.
+func LoadSources(dir string, sources map[string][]byte, opts Options) (*Config, *Files, hcl.Diagnostics) {
+	l := newLoader(dir, opts, sources)
+	return l.finish(l.evaluate())
+}
+
+func newLoader(dir string, opts Options, sources map[string][]byte) *loader {
+	fr := &fileReader{dir: dir, read: map[string][]byte{}}
+	return &loader{
+		dir:           dir,
+		opts:          opts,
+		files:         NewFiles(),
+		seen:          map[string]bool{},
+		fr:            fr,
+		sources:       sources,
+		ranges:        map[providers.Addr]map[string]hcl.Range{},
+		blockOf:       map[providers.Addr]*resourceBlock{},
+		entryRanges:   map[providers.Addr][]hcl.Range{},
+		sensitiveVars: map[string]bool{},
+		scope: &scope{
+			funcs:    functions(fr),
+			declared: map[string]bool{},
+			locals:   map[string]bool{},
+			vars:     map[string]cty.Value{},
+			localVal: map[string]cty.Value{},
+		},
+	}
+}
+
+// finish dedupes the diagnostics and withholds the Config when there are errors.
+func (l *loader) finish(cfg *Config) (*Config, *Files, hcl.Diagnostics) {
+	l.diags = dedupeDiags(l.diags)
+	if l.diags.HasErrors() || cfg == nil {
+		return nil, l.files, l.diags
+	}
+	return cfg, l.files, l.diags
+}
+
+// load reads the spec files of the directory and evaluates them.
+func (l *loader) load() *Config {
+	names, err := specFiles(l.dir)
+	if err != nil {
+		l.errorf(nil, "Cannot read the spec directory", "%s.", err)
+		return nil
+	}
+	if len(names) == 0 {
+		l.errorf(nil, "No spec files", "The directory %s has no *%s files. Write the spec there, or point --chdir at the directory that has it.", l.dir, SpecSuffix)
+		return nil
+	}
+	for _, name := range names {
+		src, err := os.ReadFile(filepath.Join(l.dir, name))
+		if err != nil {
+			l.errorf(nil, "Cannot read a spec file", "%s.", fmt.Errorf("read %s: %w", name, err))
+			continue
+		}
+		l.sources[name] = src
+	}
+	return l.evaluate()
+}
+
+// evaluate parses l.sources, decodes them into the source model, and evaluates the model.
+func (l *loader) evaluate() *Config {
+	names := make([]string, 0, len(l.sources))
+	for name := range l.sources {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var parsed []*hcl.File
+	for _, name := range names {
+		f, diags := l.files.parseHCL(l.sources[name], name)
+		l.diags = append(l.diags, diags...)
+		parsed = append(parsed, f)
+	}
+	if l.diags.HasErrors() {
+		// A file that does not parse would only add noise (missing arguments of half-read blocks).
+		return nil
+	}
+	dec := newDecoder()
+	for _, f := range parsed {
+		dec.decodeFile(f)
+	}
+	l.diags = append(l.diags, dec.diags...)
+	mod := &dec.mod
+
+	for _, v := range mod.variables {
+		l.scope.declared[v.Name] = true
+	}
+	for _, a := range mod.locals {
+		l.scope.locals[a.Name] = true
+	}
+	vars, sensitive := l.evalVariables(mod.variables)
+	l.scope.vars = vars
+	l.evalLocals(mod.locals)
+
+	cfg := &Config{Dir: l.dir, Providers: map[string]providers.ProviderConfig{}, Sensitive: sensitive}
+	l.evalFerry(mod.ferry, cfg)
+	for _, p := range mod.providers {
+		cfg.Providers[p.Name] = l.evalProvider(p)
+	}
+	blocks := map[string]*resourceBlock{}
+	instancesOf := map[string][]providers.Addr{}
+	for _, rb := range mod.resources {
+		key := rb.Kind + "." + rb.Name
+		blocks[key] = rb
+		insts := l.evalResource(rb)
+		for _, inst := range insts {
+			instancesOf[key] = append(instancesOf[key], inst.Addr)
+		}
+		cfg.Instances = append(cfg.Instances, insts...)
+	}
+	sort.Slice(cfg.Instances, func(i, j int) bool { return cfg.Instances[i].Addr < cfg.Instances[j].Addr })
+	l.expandDependsOn(cfg, blocks, instancesOf)
+	l.checkDuplicates(cfg)
+	cfg.Imports = l.evalImports(mod.imports, cfg, blocks, instancesOf)
+	cfg.Hash = l.hash(vars)
+	return cfg
+}
+
+// errorf appends an error diagnostic.
+func (l *loader) errorf(subject *hcl.Range, summary, format string, args ...any) {
+	l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: subject})
+}
+
+// dedupeDiags drops diagnostics identical to an earlier one (the same expression evaluated for
+// many for_each instances fails the same way each time).
+func dedupeDiags(diags hcl.Diagnostics) hcl.Diagnostics {
+	seen := map[string]bool{}
+	out := diags[:0]
+	for _, d := range diags {
+		k := fmt.Sprintf("%d|%s|%s|%v", d.Severity, d.Summary, d.Detail, d.Subject)
+		if d.Subject != nil {
+			k = fmt.Sprintf("%d|%s|%s|%s:%d", d.Severity, d.Summary, d.Detail, d.Subject.Filename, d.Subject.Start.Byte)
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, d)
+	}
+	return out
+}

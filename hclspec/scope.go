@@ -1,0 +1,124 @@
+package hclspec
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+)
+
+// scope holds what expressions can refer to: var.*, local.*, each.* and the functions.
+type scope struct {
+	funcs    map[string]function.Function
+	declared map[string]bool // variable names
+	locals   map[string]bool // local names
+	vars     map[string]cty.Value
+	localVal map[string]cty.Value
+}
+
+// eachVal is the iteration of a for_each instance.
+type eachVal struct {
+	Key   string
+	Value cty.Value
+}
+
+// ctx returns the evaluation context; each is nil outside for_each instances.
+func (s *scope) ctx(each *eachVal) *hcl.EvalContext {
+	vars := map[string]cty.Value{
+		"var":   cty.ObjectVal(s.vars),
+		"local": cty.ObjectVal(s.localVal),
+	}
+	if each != nil {
+		vars["each"] = cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(each.Key), "value": each.Value})
+	}
+	return &hcl.EvalContext{Variables: vars, Functions: s.funcs}
+}
+
+// checkRefs reports references that cannot be resolved: undeclared variables or locals, each
+// outside for_each, and references to resources (allowed only in depends_on).
+func (s *scope) checkRefs(expr hcl.Expression, allowEach bool) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, trav := range expr.Variables() {
+		rng := trav.SourceRange()
+		bad := func(summary, format string, args ...any) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rangePtr(rng)})
+		}
+		root := trav.RootName()
+		var attr string
+		if len(trav) > 1 {
+			if a, ok := trav[1].(hcl.TraverseAttr); ok {
+				attr = a.Name
+			}
+		}
+		switch root {
+		case "var":
+			if attr == "" {
+				bad("Invalid reference", "Refer to an input variable as var.<name>.")
+			} else if !s.declared[attr] {
+				bad("Reference to undeclared input variable", "An input variable named %q is not declared. Declare it with a variable %q {} block.%s", attr, attr, suggest(attr, s.declared))
+			}
+		case "local":
+			if attr == "" {
+				bad("Invalid reference", "Refer to a local value as local.<name>.")
+			} else if !s.locals[attr] {
+				bad("Reference to undeclared local value", "A local value named %q is not declared. Declare it in a locals {} block.%s", attr, suggest(attr, s.locals))
+			}
+		case "each":
+			if !allowEach {
+				bad("each is not available here", "each.key and each.value can only be used inside a subscription, skip_list or cutover block that has for_each.")
+			} else if attr != "key" && attr != "value" {
+				bad("Invalid each attribute", "each has only two attributes: each.key and each.value.")
+			}
+		case blockSubscription, blockSkipList, blockCutover:
+			bad("Resource references are not allowed here", "A resource can only be referenced in depends_on, e.g. depends_on = [%s.<name>]; its attributes are not values in the spec.", root)
+		default:
+			bad("Unknown variable", "There is no variable named %q. Expressions may refer to var.<name>, local.<name>, and, in blocks with for_each, each.key and each.value.", root)
+		}
+	}
+	return diags
+}
+
+// suggest returns " Did you mean …?" for a close name, or "".
+func suggest(name string, names map[string]bool) string {
+	var best string
+	bestDist := 3
+	keys := make([]string, 0, len(names))
+	for k := range names {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(k)); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,104 @@
+package hclspec
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/ferry-dev/ferry/providers"
+)
+
+// evalSubscription evaluates and checks a subscription instance.
+func (l *loader) evalSubscription(r *attrReader, rb *resourceBlock) *providers.Subscription {
+	s := &providers.Subscription{Via: providerPartnerCenter, Ranges: r.ranges}
+	via, viaRng, viaOK := r.str("via", false, viaCheck)
+	if viaOK {
+		s.Via = via
+	}
+	s.CustomerID, _, _ = r.str("customer_id", true, guidCheck)
+	var domainOK bool
+	s.MicrosoftDomain, _, domainOK = r.str("microsoft_domain", false, domainCheck)
+	if s.Via == providerCommerce && !domainOK && r.attrs["microsoft_domain"] == nil {
+		r.problem(rb.DeclRange, "Missing microsoft_domain",
+			`A subscription with via = "commerce" needs microsoft_domain (the customer's .onmicrosoft.com domain): the Commerce migration order carries it.`)
+	}
+	s.MigrateFrom, _, _ = r.str("migrate_from", true, guidCheck)
+	var termOK, billOK bool
+	s.TermDuration, _, termOK = r.str("term_duration", true, termCheck)
+	var billRng hcl.Range
+	s.BillingCycle, billRng, billOK = r.str("billing_cycle", true, billingCheck)
+	if termOK && billOK {
+		if p := termBillingProblem(s.TermDuration, s.BillingCycle); p != "" {
+			r.problem(billRng, "Unsupported term and billing cycle", p)
+		}
+	}
+	s.PurchaseFullTerm = r.boolean("purchase_full_term", false)
+	s.Quantity = r.integer("quantity", 1)
+
+	for i, nb := range rb.Nested[blockAddon] {
+		s.Addons = append(s.Addons, l.evalAddon(r.nested(nb.Attrs, fmt.Sprintf("addon[%d].", i)), nb, s))
+	}
+	commerce := rb.Nested[blockCommerce]
+	switch {
+	case s.Via == providerCommerce && len(commerce) == 0:
+		r.problem(viaRng, "Missing commerce block",
+			`A subscription with via = "commerce" needs a commerce { account_id, source_subscription_id, plan_id, mode } block describing the CloudBlue Commerce order.`)
+	case s.Via != providerCommerce && len(commerce) > 0 && (viaOK || r.attrs["via"] == nil):
+		r.problem(commerce[0].DeclRange, "Unexpected commerce block",
+			fmt.Sprintf(`The commerce block is only used with via = "commerce"; this subscription goes through %s. Remove the block or set via = "commerce".`, s.Via))
+	case s.Via == providerCommerce:
+		cr := r.nested(commerce[0].Attrs, "commerce.")
+		c := &providers.CommerceOptions{}
+		c.AccountID, _, _ = cr.str("account_id", true, nonEmptyCheck)
+		c.SourceSubscriptionID, _, _ = cr.str("source_subscription_id", true, nonEmptyCheck)
+		c.PlanID, _, _ = cr.str("plan_id", true, nonEmptyCheck)
+		c.Mode, _, _ = cr.str("mode", true, modeCheck)
+		s.Commerce = c
+	}
+	if t := rb.Nested[blockTimeouts]; len(t) > 0 {
+		tr := r.nested(t[0].Attrs, "timeouts.")
+		s.Timeouts.Order = tr.timeout("order")
+		s.Timeouts.Migration = tr.timeout("migration")
+	}
+	return s
+}
+
+// evalAddon evaluates an addon block; term, billing and purchase_full_term default to the base's.
+func (l *loader) evalAddon(r *attrReader, nb *nestedBlock, base *providers.Subscription) providers.Addon {
+	a := providers.Addon{TermDuration: base.TermDuration, BillingCycle: base.BillingCycle, PurchaseFullTerm: base.PurchaseFullTerm, DeclRange: nb.DeclRange}
+	a.MigrateFrom, _, _ = r.str("migrate_from", true, guidCheck)
+	term, termRng, termOK := r.str("term_duration", false, termCheck)
+	if termOK {
+		a.TermDuration = term
+	}
+	bill, billRng, billOK := r.str("billing_cycle", false, billingCheck)
+	if billOK {
+		a.BillingCycle = bill
+	}
+	a.PurchaseFullTerm = r.boolean("purchase_full_term", base.PurchaseFullTerm)
+	if (termOK || billOK) && a.TermDuration != "" && a.BillingCycle != "" {
+		if p := termBillingProblem(a.TermDuration, a.BillingCycle); p != "" {
+			rng := billRng
+			if !billOK {
+				rng = termRng
+			}
+			r.problem(rng, "Unsupported term and billing cycle", "Add-on: "+p)
+		}
+	}
+	return a
+}
+
+// timeout reads a timeouts argument ("10m", "72h", "3d"); zero when absent or invalid.
+func (r *attrReader) timeout(name string) time.Duration {
+	s, rng, ok := r.str(name, false)
+	if !ok {
+		return 0
+	}
+	v, err := parseTimeout(s)
+	if err != nil {
+		r.problem(rng, "Invalid timeout", "timeouts."+name+": "+err.Error()+".")
+		return 0
+	}
+	return v
+}

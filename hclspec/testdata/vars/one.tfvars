@@ -1,0 +1,4 @@
+b = "file1"
+c = "file1"
+n = 2
+unknown = 1

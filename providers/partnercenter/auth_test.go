@@ -1,0 +1,162 @@
+package partnercenter
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ferry-dev/ferry/providers"
+)
+
+func TestNewClientForSandbox(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /_sandbox/world", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"partnercenter":{"customers":[]},"behaviour":{"rate_limits":"scaled","time_factor":60}}`)
+	})
+	var auth string
+	mux.HandleFunc("GET /partnercenter/v1/customers/c/subscriptions", func(w http.ResponseWriter, r *http.Request) {
+		auth = r.Header.Get("Authorization")
+		fmt.Fprint(w, `{"totalCount":0,"items":[]}`)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	env := providers.Env{Sandbox: srv.URL + "/", Getenv: func(string) string { return "" }}
+	c, err := NewClientFor(context.Background(), providers.ProviderConfig{Name: "partnercenter"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.base.String() != srv.URL+"/partnercenter/v1" {
+		t.Errorf("base = %s", c.base)
+	}
+	if c.lim.validate != ScaledLimits(60).ValidatePerCustomer {
+		t.Errorf("limits not scaled: %+v", c.lim.validate)
+	}
+	if _, err := c.ListSubscriptions(context.Background(), "c"); err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		t.Errorf("sandbox request carried Authorization %q", auth)
+	}
+
+	srv.Close()
+	if _, err := NewClientFor(context.Background(), providers.ProviderConfig{}, env); err == nil || !strings.Contains(err.Error(), "sandbox") {
+		t.Errorf("unreachable sandbox: %v", err)
+	}
+}
+
+func TestNewClientForMissingCredentials(t *testing.T) {
+	tests := []struct {
+		name   string
+		cfg    providers.ProviderConfig
+		vars   map[string]string
+		want   []string
+		absent []string
+	}{
+		{name: "nothing set", want: []string{EnvTenantID, EnvClientID, EnvClientSecret}},
+		{name: "tenant from the block", cfg: providers.ProviderConfig{TenantID: "t"}, vars: map[string]string{EnvClientID: "id"},
+			want: []string{EnvClientSecret}, absent: []string{EnvTenantID, EnvClientID}},
+		{name: "secret missing", vars: map[string]string{EnvTenantID: "t", EnvClientID: "id"}, want: []string{EnvClientSecret}, absent: []string{EnvClientID}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := providers.Env{Getenv: func(k string) string { return tt.vars[k] }}
+			_, err := NewClientFor(context.Background(), tt.cfg, env)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %s", err, w)
+				}
+			}
+			for _, a := range tt.absent {
+				if strings.Contains(err.Error(), a) {
+					t.Errorf("error %q names %s, which is set", err, a)
+				}
+			}
+		})
+	}
+}
+
+// tokenTransport answers Azure AD token requests itself and passes the rest on.
+type tokenTransport struct {
+	mu       sync.Mutex
+	tokenURL string
+	form     url.Values
+}
+
+func (tt *tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Host != "login.microsoftonline.com" {
+		return http.DefaultTransport.RoundTrip(r)
+	}
+	body, _ := io.ReadAll(r.Body)
+	form, _ := url.ParseQuery(string(body))
+	tt.mu.Lock()
+	tt.tokenURL, tt.form = r.URL.String(), form
+	tt.mu.Unlock()
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Request: r,
+		Body: io.NopCloser(strings.NewReader(`{"access_token":"tok-123","token_type":"Bearer","expires_in":3600}`))}, nil
+}
+
+func TestNewClientForAzureAD(t *testing.T) {
+	var auth string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/customers/c/subscriptions/s" {
+			http.NotFound(w, r)
+			return
+		}
+		auth = r.Header.Get("Authorization")
+		fmt.Fprint(w, `{"id":"s","status":"active","quantity":1}`)
+	}))
+	defer srv.Close()
+	tr := &tokenTransport{}
+	vars := map[string]string{EnvClientID: "app-id", EnvClientSecret: "s3cret", EnvTenantID: "env-tenant"}
+	var logs []string
+	env := providers.Env{
+		Getenv:     func(k string) string { return vars[k] },
+		HTTPClient: &http.Client{Transport: tr, Timeout: 10 * time.Second},
+		Log:        func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) },
+	}
+	c, err := NewClientFor(context.Background(), providers.ProviderConfig{Endpoint: srv.URL + "/", TenantID: "block-tenant"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetSubscription(context.Background(), "c", "s"); err != nil {
+		t.Fatal(err)
+	}
+	if auth != "Bearer tok-123" {
+		t.Errorf("Authorization = %q", auth)
+	}
+	if tr.tokenURL != "https://login.microsoftonline.com/block-tenant/oauth2/v2.0/token" {
+		t.Errorf("token URL = %s", tr.tokenURL)
+	}
+	if tr.form.Get("scope") != Scope || tr.form.Get("client_id") != "app-id" || tr.form.Get("grant_type") != "client_credentials" {
+		t.Errorf("token form = %v", tr.form)
+	}
+	for _, l := range logs {
+		if strings.Contains(l, "tok-123") || strings.Contains(l, "s3cret") {
+			t.Errorf("log leaks a secret: %s", l)
+		}
+	}
+	if len(logs) == 0 {
+		t.Error("nothing logged")
+	}
+}
+
+func TestNewClientForDefaultEndpoint(t *testing.T) {
+	vars := map[string]string{EnvClientID: "a", EnvClientSecret: "b", EnvTenantID: "t"}
+	c, err := NewClientFor(context.Background(), providers.ProviderConfig{}, providers.Env{Getenv: func(k string) string { return vars[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.base.String(); got != DefaultEndpoint+"/v1" {
+		t.Errorf("base = %s", got)
+	}
+}

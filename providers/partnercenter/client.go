@@ -1,0 +1,260 @@
+package partnercenter
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Operation names, shared by the client's errors and the simulator's statistics.
+const (
+	OpListSubscriptions = "partnercenter.ListSubscriptions"
+	OpGetSubscription   = "partnercenter.GetSubscription"
+	OpValidateMigration = "partnercenter.ValidateMigration"
+	OpCreateMigration   = "partnercenter.CreateMigration"
+	OpGetMigration      = "partnercenter.GetMigration"
+	OpListMigrations    = "partnercenter.ListMigrations"
+)
+
+// DefaultEndpoint is the root of the Partner Center REST API (without /v1).
+const DefaultEndpoint = "https://api.partnercenter.microsoft.com"
+
+// ClientConfig configures a Client.
+type ClientConfig struct {
+	// BaseURL is the API root including /v1, e.g. https://api.partnercenter.microsoft.com/v1 or
+	// <sandbox>/partnercenter/v1.
+	BaseURL string
+	// HTTPClient already carries authentication (an oauth2 transport), or is plain for the sandbox.
+	// nil: a plain client with a 60 s timeout.
+	HTTPClient *http.Client
+	// CorrelationID is sent as MS-CorrelationId with every request of this run (default: a new UUID).
+	CorrelationID string
+	// Limits are the client-side rate limits; the zero value means DocumentedLimits().
+	Limits Limits
+	// MaxRetries bounds retries on 429, 5xx and connection errors; 0 means 8, negative means none.
+	MaxRetries int
+	// Sleep waits d or until ctx is done; nil sleeps for real (tests inject a fake).
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Log receives one line per request; nil discards. Tokens are never logged.
+	Log func(format string, args ...any)
+}
+
+// Client is a Partner Center REST client. It is safe for concurrent use.
+type Client struct {
+	base          *url.URL
+	http          *http.Client
+	correlationID string
+	lim           *limiters
+	maxRetries    int
+	sleep         func(ctx context.Context, d time.Duration) error
+	log           func(format string, args ...any)
+}
+
+// NewClient returns a client for cfg.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || cfg.BaseURL == "" || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
+		return nil, fmt.Errorf("partnercenter: base URL %q must be an absolute http(s) URL such as %s/v1", cfg.BaseURL, DefaultEndpoint)
+	}
+	c := &Client{
+		base:          base,
+		http:          cfg.HTTPClient,
+		correlationID: cfg.CorrelationID,
+		maxRetries:    cfg.MaxRetries,
+		sleep:         cfg.Sleep,
+		log:           cfg.Log,
+	}
+	if c.http == nil {
+		c.http = &http.Client{Timeout: 60 * time.Second}
+	}
+	if c.correlationID == "" {
+		c.correlationID = uuid.NewString()
+	}
+	switch {
+	case c.maxRetries == 0:
+		c.maxRetries = 8
+	case c.maxRetries < 0:
+		c.maxRetries = 0
+	}
+	if c.sleep == nil {
+		c.sleep = sleepContext
+	}
+	if c.log == nil {
+		c.log = func(string, ...any) {}
+	}
+	limits := cfg.Limits
+	if limits == (Limits{}) {
+		limits = DocumentedLimits()
+	}
+	c.lim = newLimiters(limits)
+	return c, nil
+}
+
+// NoLimits returns Limits that disable client-side limiting (every Rate is negative).
+func NoLimits() Limits {
+	off := Rate{Requests: -1}
+	return Limits{ValidatePerCustomer: off, CreatePerPartner: off, SubscriptionReads: off}
+}
+
+// CorrelationID returns the MS-CorrelationId this client sends.
+func (c *Client) CorrelationID() string { return c.correlationID }
+
+// ListSubscriptions returns every subscription of a customer, following continuation pages.
+func (c *Client) ListSubscriptions(ctx context.Context, customerID string) ([]Subscription, error) {
+	if err := requireIDs(OpListSubscriptions, "customerID", customerID); err != nil {
+		return nil, err
+	}
+	req := &request{op: OpListSubscriptions, method: http.MethodGet, url: c.endpoint("customers", customerID, "subscriptions"), limiter: c.lim.reads}
+	var out []Subscription
+	err := c.pages(ctx, req, func(body []byte) (*ResourceLinks, error) {
+		page, err := decodeSubscriptionList(OpListSubscriptions, body)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		return page.Links, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetSubscription returns one subscription; a missing one is an *APIError for which IsNotFound holds.
+func (c *Client) GetSubscription(ctx context.Context, customerID, subscriptionID string) (*Subscription, error) {
+	if err := requireIDs(OpGetSubscription, "customerID", customerID, "subscriptionID", subscriptionID); err != nil {
+		return nil, err
+	}
+	body, err := c.do(ctx, &request{op: OpGetSubscription, method: http.MethodGet,
+		url: c.endpoint("customers", customerID, "subscriptions", subscriptionID), limiter: c.lim.reads})
+	if err != nil {
+		return nil, err
+	}
+	return decodeSubscription(OpGetSubscription, body)
+}
+
+// ValidateMigration asks whether req would be accepted. It changes nothing and is retried freely.
+func (c *Client) ValidateMigration(ctx context.Context, customerID string, req MigrationRequest) (*ValidationResult, error) {
+	if err := requireIDs(OpValidateMigration, "customerID", customerID, "currentSubscriptionId", req.CurrentSubscriptionID); err != nil {
+		return nil, err
+	}
+	payload, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: encoding request: %w", OpValidateMigration, err)
+	}
+	body, err := c.do(ctx, &request{op: OpValidateMigration, method: http.MethodPost,
+		url:  c.endpoint("customers", customerID, "migrations", "newcommerce", "validate"),
+		body: payload, limiter: c.lim.validateFor(strings.ToLower(customerID))})
+	if err != nil {
+		return nil, err
+	}
+	return decodeValidationResult(OpValidateMigration, body)
+}
+
+// CreateMigration starts a New Commerce migration. requestID is sent as MS-RequestId (the
+// idempotency key; callers also put it in req.ExternalReferenceID). Partner Center does not dedupe,
+// so the request is retried only on 429 (not performed): after a connection error or a 5xx the
+// result is an *UnknownOutcomeError and the caller must reconcile by externalReferenceId.
+func (c *Client) CreateMigration(ctx context.Context, customerID string, req MigrationRequest, requestID string) (*Migration, error) {
+	if err := requireIDs(OpCreateMigration, "customerID", customerID, "currentSubscriptionId", req.CurrentSubscriptionID, "requestID", requestID); err != nil {
+		return nil, err
+	}
+	payload, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: encoding request: %w", OpCreateMigration, err)
+	}
+	body, err := c.do(ctx, &request{op: OpCreateMigration, method: http.MethodPost,
+		url:  c.endpoint("customers", customerID, "migrations", "newcommerce"),
+		body: payload, requestID: requestID, mutating: true, limiter: c.lim.create})
+	if err != nil {
+		return nil, err
+	}
+	m, err := decodeMigration(OpCreateMigration, body)
+	if err != nil {
+		// It was performed, but we cannot tell what it created.
+		return nil, &UnknownOutcomeError{Operation: OpCreateMigration, RequestID: requestID, Err: err}
+	}
+	return m, nil
+}
+
+// GetMigration returns one migration of a customer.
+func (c *Client) GetMigration(ctx context.Context, customerID, migrationID string) (*Migration, error) {
+	if err := requireIDs(OpGetMigration, "customerID", customerID, "migrationID", migrationID); err != nil {
+		return nil, err
+	}
+	body, err := c.do(ctx, &request{op: OpGetMigration, method: http.MethodGet,
+		url: c.endpoint("customers", customerID, "migrations", "newcommerce", migrationID)})
+	if err != nil {
+		return nil, err
+	}
+	return decodeMigration(OpGetMigration, body)
+}
+
+// ListMigrations searches migrations by customer, current subscription and external reference ID,
+// following continuation pages. At least one filter is required.
+func (c *Client) ListMigrations(ctx context.Context, q MigrationQuery) ([]Migration, error) {
+	v := url.Values{}
+	for _, kv := range [][2]string{
+		{"CustomerTenantId", q.CustomerTenantID},
+		{"CurrentSubscriptionId", q.CurrentSubscriptionID},
+		{"ExternalReferenceId", q.ExternalReferenceID},
+	} {
+		if kv[1] != "" {
+			v.Set(kv[0], kv[1])
+		}
+	}
+	if len(v) == 0 {
+		return nil, fmt.Errorf("%s: at least one of CustomerTenantId, CurrentSubscriptionId, ExternalReferenceId is required", OpListMigrations)
+	}
+	req := &request{op: OpListMigrations, method: http.MethodGet, url: c.endpoint("migrations", "newcommerce") + "?" + v.Encode()}
+	var out []Migration
+	err := c.pages(ctx, req, func(body []byte) (*ResourceLinks, error) {
+		page, err := decodeMigrationList(OpListMigrations, body)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		return page.Links, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// endpoint joins escaped path segments to the base URL.
+func (c *Client) endpoint(segments ...string) string {
+	var b strings.Builder
+	b.WriteString(c.base.String())
+	for _, s := range segments {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(s))
+	}
+	return b.String()
+}
+
+func requireIDs(op string, kv ...string) error {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if strings.TrimSpace(kv[i+1]) == "" {
+			return fmt.Errorf("%s: %s is required", op, kv[i])
+		}
+	}
+	return nil
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,251 @@
+package partnercenter
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptrace"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/time/rate"
+)
+
+const (
+	maxBodyBytes   = 64 << 20
+	maxPages       = 10000
+	backoffBase    = 500 * time.Millisecond
+	backoffCap     = 30 * time.Second
+	retryAfterCap  = 10 * time.Minute
+	continuationHd = "MS-ContinuationToken"
+)
+
+// request is one logical call; do sends it, with retries, under one MS-RequestId.
+type request struct {
+	op        string
+	method    string
+	url       string
+	body      []byte
+	headers   map[string]string
+	requestID string
+	// mutating requests change something remotely and are not deduplicated by the server: after a
+	// connection error or a 5xx, once the request may have reached the server, they are not retried.
+	mutating bool
+	limiter  *rate.Limiter
+}
+
+// do sends req, retrying 429 (honouring Retry-After), 5xx and connection errors with exponential
+// backoff and jitter, and returns the body of the 2xx answer.
+func (c *Client) do(ctx context.Context, req *request) ([]byte, error) {
+	if req.requestID == "" {
+		req.requestID = uuid.NewString()
+	}
+	for attempt := 0; ; attempt++ {
+		body, retryAfter, err := c.attempt(ctx, req, attempt)
+		if err == nil {
+			return body, nil
+		}
+		var re *retryable
+		if !errors.As(err, &re) {
+			return nil, err
+		}
+		if attempt >= c.maxRetries {
+			return nil, re.err
+		}
+		wait := retryAfter
+		if wait <= 0 {
+			wait = backoff(attempt)
+		}
+		c.log("partnercenter: %s: retrying in %s (attempt %d of %d): %v", req.op, wait, attempt+1, c.maxRetries, re.err)
+		if err := c.sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("%s: waiting to retry: %w (last error: %v)", req.op, err, re.err)
+		}
+	}
+}
+
+// retryable marks an error that a further attempt may cure.
+type retryable struct{ err error }
+
+func (r *retryable) Error() string { return r.err.Error() }
+func (r *retryable) Unwrap() error { return r.err }
+
+func (c *Client) attempt(ctx context.Context, req *request, attempt int) (body []byte, retryAfter time.Duration, err error) {
+	if err := wait(ctx, req.limiter, c.sleep); err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", req.op, err)
+	}
+	var wrote atomic.Bool
+	trace := &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }}
+	hr, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), req.method, req.url, bytes.NewReader(req.body))
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: building request: %w", req.op, err)
+	}
+	hr.Header.Set("Accept", "application/json")
+	hr.Header.Set("MS-RequestId", req.requestID)
+	hr.Header.Set("MS-CorrelationId", c.correlationID)
+	if req.body != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range req.headers {
+		hr.Header.Set(k, v)
+	}
+	resp, err := c.http.Do(hr)
+	if err != nil {
+		c.log("partnercenter: %s %s: %v (attempt %d, MS-RequestId %s)", req.method, hr.URL.Path, err, attempt+1, req.requestID)
+		if req.mutating && wrote.Load() {
+			return nil, 0, &UnknownOutcomeError{Operation: req.op, RequestID: req.requestID, Err: err}
+		}
+		if ctx.Err() != nil {
+			return nil, 0, fmt.Errorf("%s: %w", req.op, ctx.Err())
+		}
+		return nil, 0, &retryable{fmt.Errorf("%s: %w", req.op, err)}
+	}
+	defer resp.Body.Close()
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	c.log("partnercenter: %s %s → %d (attempt %d, MS-RequestId %s)", req.method, hr.URL.Path, resp.StatusCode, attempt+1, req.requestID)
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		if readErr != nil {
+			if req.mutating {
+				return nil, 0, &UnknownOutcomeError{Operation: req.op, RequestID: req.requestID, Err: readErr}
+			}
+			return nil, 0, &retryable{fmt.Errorf("%s: reading response: %w", req.op, readErr)}
+		}
+		return body, 0, nil
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return nil, parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()), &retryable{c.apiError(req, resp, body)}
+	case resp.StatusCode >= 500:
+		apiErr := c.apiError(req, resp, body)
+		if req.mutating {
+			return nil, 0, &UnknownOutcomeError{Operation: req.op, RequestID: req.requestID, Err: apiErr}
+		}
+		return nil, 0, &retryable{apiErr}
+	default:
+		return nil, 0, c.apiError(req, resp, body)
+	}
+}
+
+func (c *Client) apiError(req *request, resp *http.Response, body []byte) *APIError {
+	e := &APIError{Operation: req.op, StatusCode: resp.StatusCode, RequestID: req.requestID}
+	if eb, ok := decodeErrorBody(body); ok {
+		e.Description = eb.Description
+		e.Code = eb.ErrorName
+		if e.Code == "" && eb.Code != 0 {
+			e.Code = strconv.Itoa(eb.Code)
+		}
+	}
+	if e.Description == "" {
+		e.Description = http.StatusText(resp.StatusCode)
+	}
+	return e
+}
+
+// parseRetryAfter reads a Retry-After header in seconds or as an HTTP date; 0 when absent or bad.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 || secs != secs {
+			return 0
+		}
+		if secs > retryAfterCap.Seconds() {
+			return retryAfterCap
+		}
+		d = time.Duration(secs * float64(time.Second))
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	if d <= 0 {
+		return 0
+	}
+	return min(d, retryAfterCap)
+}
+
+// backoff returns the wait before retry attempt+1: exponential from 500 ms, capped at 30 s, with
+// the upper half jittered.
+func backoff(attempt int) time.Duration {
+	d := backoffCap
+	if attempt < 16 {
+		d = min(backoffBase<<attempt, backoffCap)
+	}
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// pages sends req and then each next page the answer links to, handing every body to page.
+func (c *Client) pages(ctx context.Context, req *request, page func(body []byte) (*ResourceLinks, error)) error {
+	seen := map[string]bool{}
+	for n := 0; ; n++ {
+		if n >= maxPages {
+			return fmt.Errorf("%s: more than %d pages; giving up", req.op, maxPages)
+		}
+		body, err := c.do(ctx, req)
+		if err != nil {
+			return err
+		}
+		links, err := page(body)
+		if err != nil {
+			return err
+		}
+		if links == nil || links.Next == nil {
+			return nil
+		}
+		next, err := c.nextRequest(req, links.Next)
+		if err != nil {
+			return err
+		}
+		key := next.url + "\x00" + next.headers[continuationHd]
+		if seen[key] {
+			return fmt.Errorf("%s: the next-page link repeats itself (%s)", req.op, links.Next.URI)
+		}
+		seen[key] = true
+		req = next
+	}
+}
+
+// nextRequest turns a next link into a request on this client's base URL. Links to other hosts
+// are refused so that credentials never leave Partner Center.
+func (c *Client) nextRequest(prev *request, l *Link) (*request, error) {
+	if l.Method != "" && !strings.EqualFold(l.Method, http.MethodGet) {
+		return nil, &DecodeError{Operation: prev.op, Field: "links.next.method", Err: fmt.Errorf("method %q is not GET", l.Method)}
+	}
+	dir := *c.base
+	dir.Path += "/"
+	dir.RawPath = ""
+	u, err := dir.Parse(l.URI)
+	if err != nil {
+		return nil, &DecodeError{Operation: prev.op, Field: "links.next.uri", Err: err}
+	}
+	if u.Scheme != c.base.Scheme || u.Host != c.base.Host {
+		return nil, &DecodeError{Operation: prev.op, Field: "links.next.uri", Err: fmt.Errorf("%q points outside %s", l.URI, c.base.Host)}
+	}
+	// Partner Center writes links from its root ("/v1/customers/…"); the base may sit under a prefix
+	// (the sandbox's /partnercenter/v1), so a root-relative link is re-anchored on the base.
+	if strings.HasPrefix(l.URI, "/") {
+		root := strings.TrimSuffix(c.base.Path, "/v1")
+		p := u.Path
+		if !strings.HasPrefix(p, "/v1/") && p != "/v1" {
+			root = c.base.Path
+		}
+		if !strings.HasPrefix(p, root+"/") {
+			u.Path = root + p
+			u.RawPath = ""
+		}
+	}
+	next := &request{op: prev.op, method: http.MethodGet, url: u.String(), limiter: prev.limiter, headers: map[string]string{}}
+	for _, h := range l.Headers {
+		if strings.EqualFold(h.Key, continuationHd) {
+			next.headers[continuationHd] = h.Value
+		}
+	}
+	return next, nil
+}

@@ -1,0 +1,121 @@
+package partnercenter
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ferry-dev/ferry/providers"
+)
+
+// ProviderName is the name of this provider in specs, plans and state.
+const ProviderName = "partnercenter"
+
+// Step names of a subscription change.
+const (
+	// StepMigrate starts the New Commerce migration (mutating; keyed by externalReferenceId).
+	StepMigrate = "migrate"
+	// StepAwaitMigration waits for the migration to complete and records its result (not mutating).
+	StepAwaitMigration = "await_migration"
+)
+
+// Resource statuses this provider records in state.
+const (
+	// StatusMigrating means the migration was created and has not completed yet.
+	StatusMigrating = "migrating"
+	// StatusMigrated means the legacy subscription was migrated and the New Commerce one is recorded.
+	StatusMigrated = "migrated"
+)
+
+// Defaults of the poll loop of await_migration.
+const (
+	// DefaultPollInterval is the first wait between two polls against Microsoft.
+	DefaultPollInterval = 15 * time.Second
+	// SandboxPollInterval is the first wait between two polls against `ferry sandbox`.
+	SandboxPollInterval = time.Second
+	// MaxPollIntervalCap is the longest wait between two polls, whatever is configured.
+	MaxPollIntervalCap = 60 * time.Second
+	// DefaultMigrationTimeout bounds await_migration when the spec sets no timeouts.migration:
+	// Microsoft completes or reverts a migration within 72 hours.
+	DefaultMigrationTimeout = 72 * time.Hour
+	// defaultReadParallelism is how many customers Read fetches at once.
+	defaultReadParallelism = 4
+)
+
+// Provider is the Partner Center subscription resource: it plans and runs legacy → New Commerce
+// migrations of instances with Kind "subscription" and via = "partnercenter". It implements
+// providers.Resource. Its fields may be changed after NewProvider and before first use.
+type Provider struct {
+	client *Client
+
+	// PollInterval is the first wait between two polls of a migration; it doubles after each poll
+	// up to MaxPollInterval. Zero means DefaultPollInterval.
+	PollInterval time.Duration
+	// MaxPollInterval caps the wait between polls; zero or more than MaxPollIntervalCap means
+	// MaxPollIntervalCap.
+	MaxPollInterval time.Duration
+	// ReadParallelism is how many customers Read fetches concurrently; zero means 4.
+	ReadParallelism int
+	// Sleep waits d or until ctx is done; nil uses a timer. Tests inject it.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Log receives debug lines; nil discards them.
+	Log func(format string, args ...any)
+}
+
+var _ providers.Resource = (*Provider)(nil)
+
+// NewProvider returns a provider that talks to Partner Center through client, polling at the
+// defaults for Microsoft (see DefaultPollInterval).
+func NewProvider(client *Client) *Provider {
+	return &Provider{client: client}
+}
+
+// Open builds the client for a provider block with NewClientFor and returns the provider. In
+// sandbox mode (env.Sandbox set) migrations are polled from SandboxPollInterval on.
+func Open(ctx context.Context, cfg providers.ProviderConfig, env providers.Env) (*Provider, error) {
+	c, err := NewClientFor(ctx, cfg, env)
+	if err != nil {
+		return nil, fmt.Errorf("partnercenter: %w", err)
+	}
+	p := NewProvider(c)
+	p.Log = env.Log
+	if env.Sandbox != "" {
+		p.PollInterval = SandboxPollInterval
+		p.MaxPollInterval = 5 * time.Second
+	}
+	return p, nil
+}
+
+func (p *Provider) logf(format string, args ...any) {
+	if p.Log != nil {
+		p.Log(format, args...)
+	}
+}
+
+func (p *Provider) pollIntervals() (first, limit time.Duration) {
+	first, limit = p.PollInterval, p.MaxPollInterval
+	if first <= 0 {
+		first = DefaultPollInterval
+	}
+	if limit <= 0 || limit > MaxPollIntervalCap {
+		limit = MaxPollIntervalCap
+	}
+	if first > limit {
+		first = limit
+	}
+	return first, limit
+}
+
+func (p *Provider) sleep(ctx context.Context, d time.Duration) error {
+	if p.Sleep != nil {
+		return p.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

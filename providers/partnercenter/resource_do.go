@@ -1,0 +1,317 @@
+package partnercenter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ferry-dev/ferry/providers"
+)
+
+// Do runs one step under its idempotency key.
+//
+// migrate sends CreateMigration once, with the key as externalReferenceId and MS-RequestId, and
+// reports the migration id through progress at once. When the client cannot tell whether the
+// request was performed (*UnknownOutcomeError) it is looked up by the key and returned when found;
+// only when Partner Center shows no trace of it after two looks is it sent again under the same key
+// (at most maxUnknownSends times in all).
+//
+// await_migration polls the migration (the one named in the step, else the newest of the legacy
+// subscription) with a doubling interval until it is Completed (the outcome records the New
+// Commerce subscription, its add-ons and attributes), Failed (an error with Microsoft's code and
+// description) or the step's timeout passes (an error saying a re-run of apply keeps waiting).
+func (p *Provider) Do(ctx context.Context, step providers.Step, key string, progress func(providers.Event)) (providers.Outcome, error) {
+	if progress == nil {
+		progress = func(providers.Event) {}
+	}
+	params, err := decodeParams(step)
+	if err != nil {
+		return providers.Outcome{}, err
+	}
+	switch step.Name {
+	case StepMigrate:
+		return p.doMigrate(ctx, step, params, key, progress)
+	case StepAwaitMigration:
+		return p.doAwait(ctx, step, params, progress)
+	default:
+		return providers.Outcome{}, fmt.Errorf("partnercenter: unknown step %q of %s", step.Name, step.Addr)
+	}
+}
+
+// Reconcile finds, by key, the migration an interrupted migrate step created: found is true with the
+// migration id when Partner Center has a migration whose externalReferenceId is the key. Other steps
+// are not mutating and are simply re-run, so found is false for them.
+func (p *Provider) Reconcile(ctx context.Context, step providers.Step, key string) (providers.Outcome, bool, error) {
+	if step.Name != StepMigrate {
+		return providers.Outcome{}, false, nil
+	}
+	params, err := decodeParams(step)
+	if err != nil {
+		return providers.Outcome{}, false, err
+	}
+	return p.reconcileMigrate(ctx, params, key)
+}
+
+func (p *Provider) reconcileMigrate(ctx context.Context, params StepParams, key string) (providers.Outcome, bool, error) {
+	if key == "" {
+		return providers.Outcome{}, false, errors.New("partnercenter: reconcile needs the idempotency key")
+	}
+	ms, err := p.client.ListMigrations(ctx, MigrationQuery{CustomerTenantID: params.CustomerID, ExternalReferenceID: key})
+	if err != nil {
+		return providers.Outcome{}, false, fmt.Errorf("looking up the migration of %s by externalReferenceId %s: %w", params.LegacySubscriptionID, key, err)
+	}
+	var found []Migration
+	for _, m := range ms {
+		if m.ExternalReferenceID == key {
+			found = append(found, m)
+		}
+	}
+	if len(found) == 0 {
+		return providers.Outcome{}, false, nil
+	}
+	sortNewestFirst(found)
+	if len(found) > 1 {
+		p.logf("partnercenter: %d migrations carry externalReferenceId %s; using the newest, %s", len(found), key, found[0].ID)
+	}
+	return providers.Outcome{
+		RemoteIDs: map[string]string{"migration_id": found[0].ID},
+		Status:    StatusMigrating,
+	}, true, nil
+}
+
+// maxUnknownSends bounds how often a create whose outcome stayed unknown is sent under the same key.
+const maxUnknownSends = 3
+
+func (p *Provider) doMigrate(ctx context.Context, step providers.Step, params StepParams, key string, progress func(providers.Event)) (providers.Outcome, error) {
+	if key == "" {
+		return providers.Outcome{}, fmt.Errorf("partnercenter: step %s of %s needs an idempotency key", step.Name, step.Addr)
+	}
+	req := *params.Request
+	req.ExternalReferenceID = key
+	for send := 1; ; send++ {
+		m, err := p.client.CreateMigration(ctx, params.CustomerID, req, key)
+		if err == nil {
+			if m == nil || m.ID == "" {
+				return providers.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: Partner Center returned no migration id", params.LegacySubscriptionID)
+			}
+			ids := map[string]string{"migration_id": m.ID}
+			progress(providers.Event{Addr: step.Addr, Step: step.Name, Message: "migration created (" + m.Status + ")", RemoteIDs: ids})
+			return providers.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}, Status: StatusMigrating}, nil
+		}
+		if IsConflict(err) {
+			// A migration is already Processing: ours (its answer lost earlier) or another one.
+			if out, found, rerr := p.reconcileMigrate(ctx, params, key); rerr == nil && found {
+				progress(providers.Event{Addr: step.Addr, Step: step.Name, Message: "migration already created under this key", RemoteIDs: out.RemoteIDs})
+				return out, nil
+			}
+			return providers.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: a migration is already in progress for it; re-run plan to wait for that one: %w", params.LegacySubscriptionID, err)
+		}
+		var unknown *UnknownOutcomeError
+		if !errors.As(err, &unknown) {
+			return providers.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w", params.LegacySubscriptionID, err)
+		}
+		// The request may or may not have been performed. Look for it by key — twice, a poll
+		// interval apart, so a migration still being written is seen — and send again under the
+		// same key only when Partner Center has no trace of it.
+		p.logf("partnercenter: creating the migration of %s: outcome unknown (%v); reconciling by key", params.LegacySubscriptionID, err)
+		for look := 0; look < 2; look++ {
+			if look > 0 {
+				first, _ := p.pollIntervals()
+				if serr := p.sleep(ctx, first); serr != nil {
+					return providers.Outcome{}, serr
+				}
+			}
+			out, found, rerr := p.reconcileMigrate(ctx, params, key)
+			if rerr != nil {
+				return providers.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: outcome unknown (%v), and %w", params.LegacySubscriptionID, err, rerr)
+			}
+			if found {
+				progress(providers.Event{Addr: step.Addr, Step: step.Name, Message: "migration created (found by key after a lost response)", RemoteIDs: out.RemoteIDs})
+				return out, nil
+			}
+		}
+		if send >= maxUnknownSends {
+			return providers.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: outcome unknown %d times and no migration with externalReferenceId %s is visible; not sent again (a re-run of plan finds it if it was created): %w", params.LegacySubscriptionID, send, key, err)
+		}
+		progress(providers.Event{Addr: step.Addr, Step: step.Name, Message: "no trace of the lost request under its key; sending it again"})
+	}
+}
+
+func (p *Provider) doAwait(ctx context.Context, step providers.Step, params StepParams, progress func(providers.Event)) (providers.Outcome, error) {
+	timeout := step.Timeout
+	if timeout <= 0 {
+		timeout = DefaultMigrationTimeout
+	}
+	start := time.Now()
+	var m *Migration
+	var err error
+	if params.MigrationID != "" {
+		m, err = p.client.GetMigration(ctx, params.CustomerID, params.MigrationID)
+		if IsNotFound(err) {
+			p.logf("partnercenter: migration %s not found; looking for the newest migration of %s", params.MigrationID, params.LegacySubscriptionID)
+			m, err = p.newestMigration(ctx, params)
+		} else if err != nil {
+			err = fmt.Errorf("reading migration %s: %w", params.MigrationID, err)
+		}
+	} else {
+		m, err = p.newestMigration(ctx, params)
+	}
+	if err != nil {
+		return providers.Outcome{}, err
+	}
+	if m == nil {
+		// No migration record (e.g. migrated long ago or outside ferry): record the successor if any.
+		return p.outcomeWithoutMigration(ctx, params)
+	}
+	ids := map[string]string{"migration_id": m.ID}
+	interval, limit := p.pollIntervals()
+	for {
+		switch m.Status {
+		case MigrationCompleted:
+			return p.completedOutcome(ctx, params, m), nil
+		case MigrationFailed:
+			return providers.Outcome{RemoteIDs: ids}, fmt.Errorf("migration %s failed: %s", m.ID, migrationError(m))
+		}
+		progress(providers.Event{Addr: step.Addr, Step: step.Name, Message: fmt.Sprintf("migrating (%s)", m.Status), RemoteIDs: ids})
+		ids = nil // journaled once is enough
+		stillProcessing := func(cause error) (providers.Outcome, error) {
+			err := fmt.Errorf("migration %s of legacy subscription %s is still %s after %s; it goes on at Microsoft, and a re-run of apply keeps waiting for it",
+				m.ID, params.LegacySubscriptionID, m.Status, timeout)
+			if cause != nil {
+				err = fmt.Errorf("%w (%w)", err, cause)
+			}
+			return providers.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}}, err
+		}
+		remaining := timeout - time.Since(start)
+		if remaining <= 0 {
+			return stillProcessing(nil)
+		}
+		if err := p.sleep(ctx, min(interval, remaining)); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				// The executor bounds the step by the same timeout.
+				return stillProcessing(err)
+			}
+			return providers.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}}, fmt.Errorf("waiting for migration %s: %w", m.ID, err)
+		}
+		interval = min(interval*2, limit)
+		next, err := p.client.GetMigration(ctx, params.CustomerID, m.ID)
+		if err != nil {
+			return providers.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}}, fmt.Errorf("polling migration %s: %w", m.ID, err)
+		}
+		m = next
+	}
+}
+
+// newestMigration returns the newest migration of the legacy subscription, or nil when there is none.
+func (p *Provider) newestMigration(ctx context.Context, params StepParams) (*Migration, error) {
+	ms, err := p.client.ListMigrations(ctx, MigrationQuery{CustomerTenantID: params.CustomerID, CurrentSubscriptionID: params.LegacySubscriptionID})
+	if err != nil {
+		return nil, fmt.Errorf("listing the migrations of legacy subscription %s: %w", params.LegacySubscriptionID, err)
+	}
+	var mine []Migration
+	for _, m := range ms {
+		if strings.EqualFold(m.CurrentSubscriptionID, params.LegacySubscriptionID) {
+			mine = append(mine, m)
+		}
+	}
+	if len(mine) == 0 {
+		return nil, nil
+	}
+	sortNewestFirst(mine)
+	return &mine[0], nil
+}
+
+// completedOutcome builds the outcome of a completed migration from the customer's subscriptions
+// (one list call), falling back to the migration's own fields when the list cannot be read.
+func (p *Provider) completedOutcome(ctx context.Context, params StepParams, m *Migration) providers.Outcome {
+	var view *customerView
+	if subs, err := p.client.ListSubscriptions(ctx, params.CustomerID); err != nil {
+		p.logf("partnercenter: listing subscriptions of %s after migration %s: %v; recording the migration's own fields", params.CustomerID, m.ID, err)
+	} else {
+		view = newCustomerView(subs)
+	}
+	var succ *Subscription
+	if view != nil {
+		if m.NewCommerceSubscriptionID != "" {
+			succ = view.get(m.NewCommerceSubscriptionID)
+		}
+		if succ == nil {
+			succ = view.successorOf[strings.ToLower(params.LegacySubscriptionID)]
+		}
+	}
+	out := providers.Outcome{
+		RemoteIDs:  map[string]string{"migration_id": m.ID},
+		Attributes: map[string]string{},
+		Status:     StatusMigrated,
+	}
+	setNonEmpty(out.RemoteIDs, "new_subscription_id", m.NewCommerceSubscriptionID)
+	setNonEmpty(out.RemoteIDs, "new_order_id", m.NewCommerceOrderID)
+	setNonEmpty(out.Attributes, "catalog_item_id", m.CatalogItemID)
+	setNonEmpty(out.Attributes, "offer_id", m.CatalogItemID)
+	if m.Quantity > 0 {
+		out.Attributes["quantity"] = strconv.Itoa(m.Quantity)
+	}
+	setNonEmpty(out.Attributes, "term_duration", m.TermDuration)
+	setNonEmpty(out.Attributes, "billing_cycle", m.BillingCycle)
+	setNonEmpty(out.Attributes, "commitment_end_date", date(m.SubscriptionEndDate))
+	if succ != nil {
+		recordSubscription(out, succ)
+	}
+	addonIDs := append([]string(nil), params.AddonSubscriptionIDs...)
+	for _, a := range m.AddOnMigrations {
+		addonIDs = append(addonIDs, a.CurrentSubscriptionID)
+		setNonEmpty(out.RemoteIDs, "addon:"+a.CurrentSubscriptionID, a.NewCommerceSubscriptionID)
+	}
+	if view != nil {
+		for _, id := range addonIDs {
+			if s, ok := view.successorOf[strings.ToLower(id)]; ok {
+				out.RemoteIDs["addon:"+id] = s.ID
+			}
+		}
+	}
+	return out
+}
+
+// outcomeWithoutMigration records a successor found with no migration record, or fails.
+func (p *Provider) outcomeWithoutMigration(ctx context.Context, params StepParams) (providers.Outcome, error) {
+	subs, err := p.client.ListSubscriptions(ctx, params.CustomerID)
+	if err != nil {
+		return providers.Outcome{}, fmt.Errorf("listing subscriptions of customer %s: %w", params.CustomerID, err)
+	}
+	view := newCustomerView(subs)
+	succ, ok := view.successorOf[strings.ToLower(params.LegacySubscriptionID)]
+	if !ok {
+		return providers.Outcome{}, fmt.Errorf("no migration of legacy subscription %s under customer %s was found, and no New Commerce subscription migrated from it; nothing to wait for (re-run plan)", params.LegacySubscriptionID, params.CustomerID)
+	}
+	out := providers.Outcome{RemoteIDs: map[string]string{}, Attributes: map[string]string{}, Status: StatusMigrated}
+	recordSubscription(out, succ)
+	for _, id := range params.AddonSubscriptionIDs {
+		if s, ok := view.successorOf[strings.ToLower(id)]; ok {
+			out.RemoteIDs["addon:"+id] = s.ID
+		}
+	}
+	return out, nil
+}
+
+// recordSubscription puts a New Commerce subscription's ids and attributes into out.
+func recordSubscription(out providers.Outcome, s *Subscription) {
+	out.RemoteIDs["new_subscription_id"] = s.ID
+	setNonEmpty(out.RemoteIDs, "new_order_id", s.OrderID)
+	setNonEmpty(out.Attributes, "offer_id", s.OfferID)
+	if out.Attributes["catalog_item_id"] == "" {
+		setNonEmpty(out.Attributes, "catalog_item_id", s.OfferID)
+	}
+	out.Attributes["quantity"] = strconv.Itoa(s.Quantity)
+	setNonEmpty(out.Attributes, "term_duration", s.TermDuration)
+	setNonEmpty(out.Attributes, "billing_cycle", s.BillingCycle)
+	setNonEmpty(out.Attributes, "commitment_end_date", date(s.CommitmentEndDate))
+}
+
+func setNonEmpty(m map[string]string, k, v string) {
+	if v != "" {
+		m[k] = v
+	}
+}

@@ -1,0 +1,324 @@
+package partnercenter
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/state"
+)
+
+// blockedFailedSuspended is the reason a failed migration whose legacy subscription is already
+// suspended is never retried (DESIGN §5).
+const blockedFailedSuspended = "Microsoft completes or reverts a failed migration whose legacy subscription is suspended within 72 h; ferry will not retry"
+
+// Plan turns the desired subscription, its state entry and what Read found into a Change. It makes
+// no remote calls. The decisions, in order:
+//
+//   - import (ImportID set, nothing in state): ActionImport with no steps when the New Commerce
+//     subscription matches the spec, else error diagnostics per differing attribute;
+//   - already migrated (a successor subscription or a Completed migration): ActionNoop when the
+//     state says so; otherwise ActionResume with the single non-mutating step await_migration,
+//     which finds the finished migration and records its result in state (so a crash after
+//     completion, or a migration done outside ferry, is recorded, never repeated);
+//   - a migration Processing: ActionResume with await_migration — never a second migration;
+//   - an intent for migrate with no outcome: ActionResume with migrate at the same attempt (the
+//     executor reconciles by key before sending, so a migration already created under the key is
+//     recorded, not repeated) and await_migration — unless the migration under the key Failed;
+//   - the last migration Failed: a new attempt (new key) when the legacy subscription is still
+//     active and eligible; ActionBlocked when it is already suspended;
+//   - legacy subscription missing or not active, an add-on that is not an add-on of this base, or
+//     not eligible: ActionBlocked with the reasons (the API's own `code: description` lines);
+//   - otherwise ActionCreate: migrate, then await_migration.
+func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live providers.Live) (providers.Change, hcl.Diagnostics) {
+	ch := providers.Change{
+		Addr:      desired.Addr,
+		Kind:      providers.KindSubscription,
+		Provider:  ProviderName,
+		DependsOn: desired.DependsOn,
+	}
+	if d := checkInstance(desired); d != nil {
+		return ch, hcl.Diagnostics{d}
+	}
+	l, _ := live.(*Live)
+	if l == nil {
+		return ch, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "No Partner Center data for subscription",
+			Detail:   fmt.Sprintf("%s was not read from Partner Center (see the errors above); it cannot be planned.", desired.Addr),
+			Subject:  rangePtr(desired.DeclRange),
+		}}
+	}
+	s := desired.Subscription
+	if desired.ImportID != "" && prior == nil {
+		return planImport(ch, desired, l)
+	}
+	if prior != nil && prior.Status == state.StatusImported {
+		ch.Action = providers.ActionNoop
+		ch.Summary = fmt.Sprintf("imported New Commerce subscription %s", shortID(prior.RemoteIDs["subscription_id"]))
+		return ch, nil
+	}
+
+	legacyName := describeLegacy(s.MigrateFrom, l.Legacy)
+	latest := l.LatestMigration()
+	rec := priorStep(prior, StepMigrate)
+	migrated := prior != nil && prior.Status == StatusMigrated
+
+	// An interrupted migrate whose migration Partner Center shows under its key: keep the step at
+	// the same attempt so the executor reconciles it by key (recording the migration id, sending
+	// nothing), then wait.
+	if rec != nil && rec.Status == state.StepIntent {
+		if m := l.migrationByKey(rec.Key); m != nil && m.Status != MigrationFailed {
+			params := awaitParams(s, l)
+			params.MigrationID = m.ID
+			req := buildRequest(s, l)
+			ch.Action = providers.ActionResume
+			ch.Summary = fmt.Sprintf("resume the interrupted migration of %s: migration %s was created (%s); record it and wait", legacyName, shortID(m.ID), m.Status)
+			ch.Details = migrationDetails(m)
+			ch.Steps = []providers.Step{migrateStep(desired, l, req, rec.Attempt), awaitStep(desired, params, rec.Attempt)}
+			ch.State = migratedState(desired)
+			return ch, nil
+		}
+	}
+
+	// Already migrated.
+	if l.Successor != nil || (latest != nil && latest.Status == MigrationCompleted) {
+		if migrated {
+			ch.Action = providers.ActionNoop
+			ch.Summary = fmt.Sprintf("%s migrated to New Commerce subscription %s", legacyName, shortID(prior.RemoteIDs["new_subscription_id"]))
+			return ch, nil
+		}
+		params := awaitParams(s, l)
+		if latest != nil && latest.Status == MigrationCompleted {
+			params.MigrationID = latest.ID
+		}
+		ch.Action = providers.ActionResume
+		ch.Summary = fmt.Sprintf("record the completed migration of %s", legacyName)
+		if l.Successor != nil {
+			ch.Summary += fmt.Sprintf(" → %s", shortID(l.Successor.ID))
+			ch.Details = successorDetails(l.Successor)
+		}
+		ch.Reasons = []string{"the legacy subscription is already migrated but the state does not record it (an interrupted apply, or a migration outside ferry); nothing is sent, the result is recorded"}
+		ch.Steps = []providers.Step{awaitStep(desired, params, attemptOf(rec, 1))}
+		ch.State = migratedState(desired)
+		return ch, nil
+	}
+	if migrated {
+		ch.Action = providers.ActionNoop
+		ch.Summary = fmt.Sprintf("%s migrated to New Commerce subscription %s", legacyName, shortID(prior.RemoteIDs["new_subscription_id"]))
+		ch.Reasons = []string{"the state records this migration but Partner Center shows no New Commerce successor of " + s.MigrateFrom}
+		return ch, nil
+	}
+
+	// A migration in flight: wait for it, never start another.
+	if latest != nil && latest.Status == MigrationProcessing {
+		params := awaitParams(s, l)
+		params.MigrationID = latest.ID
+		ch.Action = providers.ActionResume
+		ch.Summary = fmt.Sprintf("await migration %s of %s (Processing)", shortID(latest.ID), legacyName)
+		ch.Details = migrationDetails(latest)
+		ch.Steps = []providers.Step{awaitStep(desired, params, attemptOf(rec, 1))}
+		ch.State = migratedState(desired)
+		return ch, nil
+	}
+
+	if l.Legacy == nil {
+		return blocked(ch, fmt.Sprintf("cannot migrate %s", legacyName),
+			fmt.Sprintf("legacy subscription %s not found under customer %s", s.MigrateFrom, s.CustomerID)), nil
+	}
+
+	// An interrupted migrate whose migration Partner Center does not show: send it again under the
+	// same key, after the executor has reconciled by that key.
+	if rec != nil && rec.Status == state.StepIntent && l.migrationByKey(rec.Key) == nil {
+		req := buildRequest(s, l)
+		ch.Action = providers.ActionResume
+		ch.Summary = fmt.Sprintf("resume the interrupted migration of %s (reconcile by key, then await)", legacyName)
+		ch.Details = createDetails(s, l, &req)
+		ch.Steps = []providers.Step{migrateStep(desired, l, req, rec.Attempt), awaitStep(desired, awaitParams(s, l), rec.Attempt)}
+		ch.State = migratedState(desired)
+		return ch, nil
+	}
+
+	attempt := attemptOf(rec, 0) + 1
+	var reasons []string
+	if latest != nil && latest.Status == MigrationFailed {
+		failure := fmt.Sprintf("previous migration %s failed: %s", latest.ID, migrationError(latest))
+		if !isActive(l.Legacy.Status) {
+			return blocked(ch, fmt.Sprintf("cannot retry the migration of %s", legacyName),
+				failure, fmt.Sprintf("legacy subscription is %s; %s", l.Legacy.Status, blockedFailedSuspended)), nil
+		}
+		reasons = append(reasons, failure+fmt.Sprintf("; the legacy subscription is still active, so ferry starts a new migration (attempt %d)", attempt))
+	}
+	if !isActive(l.Legacy.Status) {
+		return blocked(ch, fmt.Sprintf("cannot migrate %s", legacyName),
+			fmt.Sprintf("legacy subscription %s is %s; only an active subscription can be migrated", s.MigrateFrom, l.Legacy.Status)), nil
+	}
+	if r := addonProblems(s, l); len(r) > 0 {
+		return blocked(ch, fmt.Sprintf("cannot migrate %s", legacyName), append(reasons, r...)...), nil
+	}
+	if l.Validation == nil {
+		return blocked(ch, fmt.Sprintf("cannot migrate %s", legacyName), append(reasons, "the eligibility of the migration was not checked")...), nil
+	}
+	if !l.Validation.IsEligible {
+		r := append([]string(nil), reasons...)
+		for _, e := range l.Validation.Errors {
+			r = append(r, fmt.Sprintf("%s: %s", e.Code, e.Description))
+		}
+		if len(l.Validation.Errors) == 0 {
+			r = append(r, "Partner Center reports the subscription as not eligible for migration, without a reason")
+		}
+		return blocked(ch, fmt.Sprintf("cannot migrate %s", legacyName), r...), nil
+	}
+
+	req := buildRequest(s, l)
+	ch.Action = providers.ActionCreate
+	ch.Summary = createSummary(s, l, &req)
+	ch.Details = createDetails(s, l, &req)
+	ch.Reasons = reasons
+	ch.Steps = []providers.Step{migrateStep(desired, l, req, attempt), awaitStep(desired, awaitParams(s, l), attempt)}
+	ch.State = migratedState(desired)
+	return ch, nil
+}
+
+// buildRequest is the migration request for the desired subscription: quantity from the spec or the
+// legacy subscription, each add-on with its legacy quantity.
+func buildRequest(s *providers.Subscription, l *Live) MigrationRequest {
+	req := MigrationRequest{
+		CurrentSubscriptionID: s.MigrateFrom,
+		TermDuration:          s.TermDuration,
+		BillingCycle:          s.BillingCycle,
+		PurchaseFullTerm:      s.PurchaseFullTerm,
+	}
+	if l.Legacy != nil {
+		req.CurrentSubscriptionID = l.Legacy.ID
+		req.Quantity = l.Legacy.Quantity
+	}
+	if s.Quantity != nil {
+		req.Quantity = *s.Quantity
+	}
+	for _, a := range s.Addons {
+		m := AddOnMigration{
+			CurrentSubscriptionID: a.MigrateFrom,
+			TermDuration:          a.TermDuration,
+			BillingCycle:          a.BillingCycle,
+			PurchaseFullTerm:      a.PurchaseFullTerm,
+		}
+		if live := l.addon(a.MigrateFrom); live != nil {
+			m.CurrentSubscriptionID = live.ID
+			m.Quantity = live.Quantity
+		}
+		req.AddOnMigrations = append(req.AddOnMigrations, m)
+	}
+	return req
+}
+
+func migrateStep(desired providers.Instance, l *Live, req MigrationRequest, attempt int) providers.Step {
+	s := desired.Subscription
+	return providers.Step{
+		Addr:        desired.Addr,
+		Provider:    ProviderName,
+		Name:        StepMigrate,
+		Mutating:    true,
+		Attempt:     attempt,
+		Description: fmt.Sprintf("create the New Commerce migration of %s", describeLegacy(s.MigrateFrom, l.Legacy)),
+		Params: encodeParams(StepParams{
+			CustomerID:           s.CustomerID,
+			LegacySubscriptionID: req.CurrentSubscriptionID,
+			Request:              &req,
+		}),
+	}
+}
+
+func awaitStep(desired providers.Instance, params StepParams, attempt int) providers.Step {
+	timeout := desired.Subscription.Timeouts.Migration
+	if timeout <= 0 {
+		timeout = DefaultMigrationTimeout
+	}
+	return providers.Step{
+		Addr:        desired.Addr,
+		Provider:    ProviderName,
+		Name:        StepAwaitMigration,
+		Attempt:     attempt,
+		Description: fmt.Sprintf("wait for the migration of %s to complete", shortID(params.LegacySubscriptionID)),
+		Timeout:     timeout,
+		Params:      encodeParams(params),
+	}
+}
+
+func awaitParams(s *providers.Subscription, l *Live) StepParams {
+	p := StepParams{CustomerID: s.CustomerID, LegacySubscriptionID: s.MigrateFrom}
+	if l.Legacy != nil {
+		p.LegacySubscriptionID = l.Legacy.ID
+	}
+	for _, a := range s.Addons {
+		p.AddonSubscriptionIDs = append(p.AddonSubscriptionIDs, a.MigrateFrom)
+	}
+	return p
+}
+
+// migratedState is the state entry recorded once the steps succeed.
+func migratedState(desired providers.Instance) *state.Resource {
+	return &state.Resource{
+		Addr:     string(desired.Addr),
+		Kind:     providers.KindSubscription,
+		Provider: ProviderName,
+		Status:   StatusMigrated,
+		RemoteIDs: map[string]string{
+			"customer_id":            desired.Subscription.CustomerID,
+			"legacy_subscription_id": desired.Subscription.MigrateFrom,
+		},
+	}
+}
+
+// addonProblems lists the spec's add-ons that are not add-ons of this base in Partner Center.
+func addonProblems(s *providers.Subscription, l *Live) []string {
+	var r []string
+	seen := map[string]bool{}
+	for _, a := range s.Addons {
+		k := strings.ToLower(a.MigrateFrom)
+		if seen[k] {
+			r = append(r, fmt.Sprintf("add-on %s is listed twice", a.MigrateFrom))
+			continue
+		}
+		seen[k] = true
+		if l.addon(a.MigrateFrom) == nil {
+			r = append(r, fmt.Sprintf("add-on %s is not an add-on of legacy subscription %s under customer %s", a.MigrateFrom, s.MigrateFrom, s.CustomerID))
+		}
+	}
+	return r
+}
+
+func blocked(ch providers.Change, summary string, reasons ...string) providers.Change {
+	ch.Action = providers.ActionBlocked
+	ch.Summary = summary
+	ch.Reasons = reasons
+	return ch
+}
+
+func priorStep(prior *state.Resource, name string) *state.StepRecord {
+	if prior == nil {
+		return nil
+	}
+	return prior.Steps[name]
+}
+
+// attemptOf is the attempt of a step record, or def when there is none.
+func attemptOf(rec *state.StepRecord, def int) int {
+	if rec == nil || rec.Attempt <= 0 {
+		return def
+	}
+	return rec.Attempt
+}
+
+func migrationError(m *Migration) string {
+	code, desc := m.ErrorCode, m.ErrorDescription
+	if code == "" {
+		code = "unknown"
+	}
+	if desc == "" {
+		desc = "no description"
+	}
+	return code + ": " + desc
+}

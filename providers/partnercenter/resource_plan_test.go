@@ -1,0 +1,521 @@
+package partnercenter
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/state"
+)
+
+const (
+	tCustomer = "0f3c9a1e-0000-4000-8000-0000000000c1"
+	tLegacy   = "5c1f0000-1111-4111-8111-0000000000e2"
+	tAddon1   = "a1a10000-2222-4222-8222-0000000000a1"
+	tAddon2   = "a2a20000-2222-4222-8222-0000000000a2"
+	tNCE      = "9e9e0000-3333-4333-8333-000000000001"
+	tCatalog  = "CFQ7TTC0LF8Q:0001:CFQ7TTC0KQDF"
+	tFile     = "main.ferry.hcl"
+)
+
+func tRange(line int) hcl.Range {
+	return hcl.Range{Filename: tFile, Start: hcl.Pos{Line: line, Column: 3, Byte: 0}, End: hcl.Pos{Line: line, Column: 20, Byte: 17}}
+}
+
+func tTime(s string) *time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return &t
+}
+
+func tInstance(mod ...func(*providers.Instance)) providers.Instance {
+	inst := providers.Instance{
+		Addr:      `subscription.m365["5c1f"]`,
+		Kind:      providers.KindSubscription,
+		Provider:  ProviderName,
+		DeclRange: tRange(10),
+		Subscription: &providers.Subscription{
+			Via:             ProviderName,
+			CustomerID:      tCustomer,
+			MicrosoftDomain: "contoso.onmicrosoft.com",
+			MigrateFrom:     tLegacy,
+			TermDuration:    "P1Y",
+			BillingCycle:    "monthly",
+			Ranges: map[string]hcl.Range{
+				"quantity":      tRange(14),
+				"term_duration": tRange(12),
+				"billing_cycle": tRange(13),
+			},
+		},
+	}
+	for _, m := range mod {
+		m(&inst)
+	}
+	return inst
+}
+
+func withAddons(inst *providers.Instance) {
+	inst.Subscription.Addons = []providers.Addon{
+		{MigrateFrom: tAddon1, TermDuration: "P1M", BillingCycle: "monthly"},
+		{MigrateFrom: tAddon2, TermDuration: "P1Y", BillingCycle: "monthly"},
+	}
+}
+
+func tLegacySub(status string) *Subscription {
+	return &Subscription{
+		ID: tLegacy, OfferID: "796B6B5F-613C-4E24-A17C-EBA730D49C02", OfferName: "Office 365 E3",
+		Quantity: 25, Status: status, BillingCycle: "monthly", TermDuration: "P1Y",
+		CommitmentEndDate: tTime("2027-03-31"),
+	}
+}
+
+func tLive(mod ...func(*Live)) *Live {
+	l := &Live{
+		CustomerID: tCustomer,
+		Legacy:     tLegacySub("active"),
+		Addons: []Subscription{
+			{ID: tAddon1, OfferName: "Audio Conferencing", Quantity: 5, Status: "active", ParentSubscriptionID: tLegacy},
+			{ID: tAddon2, OfferName: "Phone System", Quantity: 3, Status: "active", ParentSubscriptionID: tLegacy},
+		},
+		HistoryRead: true,
+		Validation:  &ValidationResult{CurrentSubscriptionID: tLegacy, IsEligible: true, CatalogItemID: tCatalog},
+	}
+	for _, m := range mod {
+		m(l)
+	}
+	return l
+}
+
+func tMigration(id, status, key string, started string) Migration {
+	ts, _ := time.Parse(time.RFC3339, started)
+	return Migration{ID: id, Status: status, CurrentSubscriptionID: tLegacy, ExternalReferenceID: key, StartedTime: &ts,
+		CatalogItemID: tCatalog, ErrorCode: "MigrationFailed", ErrorDescription: "The migration could not be completed."}
+}
+
+func tPrior(status string, steps map[string]*state.StepRecord) *state.Resource {
+	return &state.Resource{
+		Addr: `subscription.m365["5c1f"]`, Kind: providers.KindSubscription, Provider: ProviderName, Status: status,
+		RemoteIDs: map[string]string{"customer_id": tCustomer, "legacy_subscription_id": tLegacy, "new_subscription_id": tNCE},
+		Steps:     steps,
+	}
+}
+
+func stepNames(ch providers.Change) []string {
+	var n []string
+	for _, s := range ch.Steps {
+		n = append(n, s.Name)
+	}
+	return n
+}
+
+func mustParams(t *testing.T, s providers.Step) StepParams {
+	t.Helper()
+	var p StepParams
+	if err := json.Unmarshal(s.Params, &p); err != nil {
+		t.Fatalf("params of %s: %v", s.Name, err)
+	}
+	return p
+}
+
+func TestPlan(t *testing.T) {
+	qty30 := 30
+	tests := []struct {
+		name        string
+		inst        providers.Instance
+		prior       *state.Resource
+		live        providers.Live
+		action      providers.Action
+		steps       []string
+		attempt     int    // of the first step, when steps are expected
+		migrationID string // expected in the await step's params
+		reasons     []string
+		summary     []string
+		diags       int
+		check       func(t *testing.T, ch providers.Change)
+	}{
+		{
+			name: "eligible with add-ons migrates", inst: tInstance(withAddons), live: tLive(),
+			action: providers.ActionCreate, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 1,
+			summary: []string{`migrate 5c1f…e2 "Office 365 E3" (25 seats) → ` + tCatalog + " P1Y monthly, co-term to 2027-03-31, 2 add-ons"},
+			check: func(t *testing.T, ch providers.Change) {
+				m, a := ch.Steps[0], ch.Steps[1]
+				if !m.Mutating || a.Mutating {
+					t.Errorf("mutating: migrate %v await %v", m.Mutating, a.Mutating)
+				}
+				if a.Timeout != DefaultMigrationTimeout {
+					t.Errorf("await timeout %v", a.Timeout)
+				}
+				p := mustParams(t, m)
+				if p.CustomerID != tCustomer || p.Request == nil || p.Request.Quantity != 25 || p.Request.TermDuration != "P1Y" ||
+					p.Request.BillingCycle != "monthly" || p.Request.PurchaseFullTerm {
+					t.Errorf("request %+v", p.Request)
+				}
+				if len(p.Request.AddOnMigrations) != 2 || p.Request.AddOnMigrations[0].Quantity != 5 || p.Request.AddOnMigrations[1].Quantity != 3 ||
+					p.Request.AddOnMigrations[0].TermDuration != "P1M" {
+					t.Errorf("add-ons %+v", p.Request.AddOnMigrations)
+				}
+				if ch.State == nil || ch.State.Status != StatusMigrated || ch.State.RemoteIDs["legacy_subscription_id"] != tLegacy ||
+					ch.State.RemoteIDs["customer_id"] != tCustomer {
+					t.Errorf("state %+v", ch.State)
+				}
+				if len(ch.Details) < 7 {
+					t.Errorf("details %+v", ch.Details)
+				}
+			},
+		},
+		{
+			name: "quantity and timeout from the spec",
+			inst: tInstance(func(i *providers.Instance) {
+				i.Subscription.Quantity = &qty30
+				i.Subscription.PurchaseFullTerm = true
+				i.Subscription.Timeouts.Migration = time.Hour
+			}),
+			live: tLive(), action: providers.ActionCreate, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 1,
+			summary: []string{"(25 → 30 seats)", "full new term"},
+			check: func(t *testing.T, ch providers.Change) {
+				if p := mustParams(t, ch.Steps[0]); p.Request.Quantity != 30 || !p.Request.PurchaseFullTerm {
+					t.Errorf("request %+v", p.Request)
+				}
+				if ch.Steps[1].Timeout != time.Hour {
+					t.Errorf("timeout %v", ch.Steps[1].Timeout)
+				}
+			},
+		},
+		{
+			name: "not eligible is blocked with the API's reasons", inst: tInstance(),
+			live: tLive(func(l *Live) {
+				l.Validation = &ValidationResult{IsEligible: false, Errors: []ValidationError{
+					{Code: "SubscriptionIsTrial", Description: "Trial subscriptions cannot be migrated."},
+					{Code: "NoNewCommerceOffer", Description: "The offer has no New Commerce equivalent."},
+				}}
+			}),
+			action:  providers.ActionBlocked,
+			reasons: []string{"SubscriptionIsTrial: Trial subscriptions cannot be migrated.", "NoNewCommerceOffer: The offer has no New Commerce equivalent."},
+		},
+		{
+			name: "legacy not found", inst: tInstance(), live: tLive(func(l *Live) { l.Legacy = nil }),
+			action:  providers.ActionBlocked,
+			reasons: []string{"legacy subscription " + tLegacy + " not found under customer " + tCustomer},
+		},
+		{
+			name: "legacy suspended with no migration", inst: tInstance(),
+			live:    tLive(func(l *Live) { l.Legacy = tLegacySub("suspended"); l.Validation = nil }),
+			action:  providers.ActionBlocked,
+			reasons: []string{"legacy subscription " + tLegacy + " is suspended; only an active subscription can be migrated"},
+		},
+		{
+			name: "successor exists, state does not know: record it", inst: tInstance(),
+			live: tLive(func(l *Live) {
+				l.Legacy = tLegacySub("suspended")
+				l.Successor = &Subscription{ID: tNCE, OfferID: tCatalog, Quantity: 25, Status: "active", MigratedFromSubscriptionID: tLegacy}
+				l.Validation = nil
+			}),
+			action: providers.ActionResume, steps: []string{StepAwaitMigration}, attempt: 1,
+			check: func(t *testing.T, ch providers.Change) {
+				if ch.Steps[0].Mutating {
+					t.Error("await must not be mutating")
+				}
+				if ch.State == nil || ch.State.Status != StatusMigrated {
+					t.Errorf("state %+v", ch.State)
+				}
+			},
+		},
+		{
+			name: "completed migration, state says migrated: noop", inst: tInstance(),
+			prior: tPrior(StatusMigrated, map[string]*state.StepRecord{StepMigrate: {Key: "k1", Attempt: 1, Status: state.StepDone}}),
+			live: tLive(func(l *Live) {
+				l.Legacy = tLegacySub("suspended")
+				l.Successor = &Subscription{ID: tNCE, MigratedFromSubscriptionID: tLegacy}
+			}),
+			action: providers.ActionNoop,
+		},
+		{
+			name: "completed migration without successor in the list: record it", inst: tInstance(),
+			live: tLive(func(l *Live) {
+				l.Legacy = tLegacySub("suspended")
+				l.Migrations = []Migration{tMigration("m-done", MigrationCompleted, "k1", "2026-01-02T00:00:00Z")}
+			}),
+			action: providers.ActionResume, steps: []string{StepAwaitMigration}, attempt: 1, migrationID: "m-done",
+		},
+		{
+			name: "migration processing: wait, never a second one", inst: tInstance(),
+			live: tLive(func(l *Live) {
+				l.Migrations = []Migration{
+					tMigration("m-new", MigrationProcessing, "", "2026-01-02T00:00:00Z"),
+					tMigration("m-old", MigrationFailed, "", "2026-01-01T00:00:00Z"),
+				}
+				l.Validation = nil
+			}),
+			action: providers.ActionResume, steps: []string{StepAwaitMigration}, attempt: 1, migrationID: "m-new",
+		},
+		{
+			name: "intent without outcome: resume under the same attempt", inst: tInstance(),
+			prior:  tPrior(state.StatusInProgress, map[string]*state.StepRecord{StepMigrate: {Key: "key-2", Attempt: 2, Status: state.StepIntent}}),
+			live:   tLive(),
+			action: providers.ActionResume, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 2,
+			check: func(t *testing.T, ch providers.Change) {
+				if p := mustParams(t, ch.Steps[0]); p.Request == nil || p.Request.CurrentSubscriptionID != tLegacy {
+					t.Errorf("params %+v", p)
+				}
+			},
+		},
+		{
+			name: "intent whose migration is processing: reconcile, then wait", inst: tInstance(),
+			prior: tPrior(state.StatusInProgress, map[string]*state.StepRecord{StepMigrate: {Key: "key-1", Attempt: 1, Status: state.StepIntent}}),
+			live: tLive(func(l *Live) {
+				l.Migrations = []Migration{tMigration("m-1", MigrationProcessing, "key-1", "2026-01-02T00:00:00Z")}
+			}),
+			action: providers.ActionResume, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 1, migrationID: "m-1",
+		},
+		{
+			name: "intent whose migration completed: reconcile, then record", inst: tInstance(),
+			prior: tPrior(state.StatusInProgress, map[string]*state.StepRecord{StepMigrate: {Key: "key-3", Attempt: 3, Status: state.StepIntent}}),
+			live: tLive(func(l *Live) {
+				l.Legacy = tLegacySub("suspended")
+				l.Successor = &Subscription{ID: tNCE, MigratedFromSubscriptionID: tLegacy}
+				l.Migrations = []Migration{tMigration("m-3", MigrationCompleted, "key-3", "2026-01-02T00:00:00Z")}
+			}),
+			action: providers.ActionResume, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 3, migrationID: "m-3",
+		},
+		{
+			name: "failed migration, legacy active: new attempt", inst: tInstance(),
+			prior: tPrior(state.StatusFailed, map[string]*state.StepRecord{
+				StepMigrate:        {Key: "key-1", Attempt: 1, Status: state.StepDone},
+				StepAwaitMigration: {Key: "", Attempt: 1, Status: state.StepFailed},
+			}),
+			live: tLive(func(l *Live) {
+				l.Migrations = []Migration{tMigration("m-1", MigrationFailed, "key-1", "2026-01-02T00:00:00Z")}
+			}),
+			action: providers.ActionCreate, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 2,
+			reasons: []string{"previous migration m-1 failed: MigrationFailed: The migration could not be completed.; the legacy subscription is still active, so ferry starts a new migration (attempt 2)"},
+		},
+		{
+			name: "failed migration, legacy suspended: blocked", inst: tInstance(),
+			prior: tPrior(state.StatusFailed, map[string]*state.StepRecord{StepMigrate: {Key: "key-1", Attempt: 1, Status: state.StepDone}}),
+			live: tLive(func(l *Live) {
+				l.Legacy = tLegacySub("suspended")
+				l.Validation = nil
+				l.Migrations = []Migration{tMigration("m-1", MigrationFailed, "key-1", "2026-01-02T00:00:00Z")}
+			}),
+			action: providers.ActionBlocked,
+			reasons: []string{"previous migration m-1 failed: MigrationFailed: The migration could not be completed.",
+				"legacy subscription is suspended; " + blockedFailedSuspended},
+		},
+		{
+			name: "add-on of another base: blocked",
+			inst: tInstance(func(i *providers.Instance) {
+				i.Subscription.Addons = []providers.Addon{{MigrateFrom: "ffff0000-0000-4000-8000-00000000ffff", TermDuration: "P1M", BillingCycle: "monthly"}}
+			}),
+			live:    tLive(),
+			action:  providers.ActionBlocked,
+			reasons: []string{"add-on ffff0000-0000-4000-8000-00000000ffff is not an add-on of legacy subscription " + tLegacy + " under customer " + tCustomer},
+		},
+		{
+			name: "imported earlier: noop", inst: tInstance(func(i *providers.Instance) { i.ImportID = tCustomer + "/" + tNCE }),
+			prior: tPrior(state.StatusImported, nil), live: tLive(), action: providers.ActionNoop,
+		},
+		{
+			name: "no live data: error", inst: tInstance(), live: nil, diags: 1,
+		},
+		{
+			name: "not a subscription: error", inst: tInstance(func(i *providers.Instance) { i.Kind = providers.KindCutover }), live: tLive(), diags: 1,
+		},
+	}
+	p := NewProvider(nil)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ch, diags := p.Plan(tc.inst, tc.prior, tc.live)
+			if len(diags) != tc.diags {
+				t.Fatalf("diagnostics: got %d, want %d: %v", len(diags), tc.diags, diags)
+			}
+			if tc.diags > 0 {
+				return
+			}
+			if ch.Action != tc.action {
+				t.Fatalf("action %q, want %q (summary %q, reasons %q)", ch.Action, tc.action, ch.Summary, ch.Reasons)
+			}
+			if ch.Addr != tc.inst.Addr || ch.Provider != ProviderName || ch.Kind != providers.KindSubscription {
+				t.Errorf("change header %q %q %q", ch.Addr, ch.Provider, ch.Kind)
+			}
+			if got := strings.Join(stepNames(ch), ","); got != strings.Join(tc.steps, ",") {
+				t.Fatalf("steps %q, want %q", got, tc.steps)
+			}
+			if len(ch.Steps) > 0 {
+				for _, s := range ch.Steps {
+					if s.Attempt != tc.attempt {
+						t.Errorf("step %s attempt %d, want %d", s.Name, s.Attempt, tc.attempt)
+					}
+					if s.Addr != tc.inst.Addr || s.Provider != ProviderName {
+						t.Errorf("step header %q %q", s.Addr, s.Provider)
+					}
+				}
+				last := ch.Steps[len(ch.Steps)-1]
+				if p := mustParams(t, last); p.MigrationID != tc.migrationID || p.LegacySubscriptionID != tLegacy || p.CustomerID != tCustomer {
+					t.Errorf("await params %+v, want migration %q", p, tc.migrationID)
+				}
+			}
+			if tc.reasons != nil && strings.Join(ch.Reasons, "\n") != strings.Join(tc.reasons, "\n") {
+				t.Errorf("reasons\n got %q\nwant %q", ch.Reasons, tc.reasons)
+			}
+			for _, s := range tc.summary {
+				if !strings.Contains(ch.Summary, s) {
+					t.Errorf("summary %q lacks %q", ch.Summary, s)
+				}
+			}
+			if tc.check != nil {
+				tc.check(t, ch)
+			}
+		})
+	}
+}
+
+func TestPlanImport(t *testing.T) {
+	importInst := func(mod ...func(*providers.Instance)) providers.Instance {
+		return tInstance(append([]func(*providers.Instance){func(i *providers.Instance) {
+			i.ImportID = tCustomer + "/" + tNCE
+			i.ImportRange = tRange(30)
+		}}, mod...)...)
+	}
+	target := func(mod ...func(*Subscription)) func(*Live) {
+		return func(l *Live) {
+			s := &Subscription{ID: tNCE, OfferID: "CFQ7TTC0LF8Q:0001", OfferName: "Office 365 E3", Quantity: 25, Status: "active",
+				BillingCycle: "monthly", TermDuration: "P1Y", MigratedFromSubscriptionID: tLegacy, CommitmentEndDate: tTime("2027-03-31")}
+			for _, m := range mod {
+				m(s)
+			}
+			l.ImportCustomerID, l.ImportSubscriptionID, l.ImportTarget = tCustomer, tNCE, s
+		}
+	}
+	qty40 := 40
+	tests := []struct {
+		name     string
+		inst     providers.Instance
+		live     *Live
+		action   providers.Action
+		diagLine []int    // subject lines of the diagnostics, in order
+		diagText []string // each diagnostic's detail contains
+	}{
+		{name: "match", inst: importInst(), live: tLive(target()), action: providers.ActionImport},
+		{
+			name: "quantity and billing differ", inst: importInst(func(i *providers.Instance) { i.Subscription.Quantity = &qty40 }),
+			live:     tLive(target(func(s *Subscription) { s.BillingCycle = "annual" })),
+			action:   providers.ActionBlocked,
+			diagLine: []int{14, 13},
+			diagText: []string{"quantity = 40, but Partner Center has quantity 25", `billing_cycle = "monthly", but Partner Center has billingCycle "annual"`},
+		},
+		{
+			name: "term differs, offer differs", inst: importInst(),
+			live:     tLive(target(func(s *Subscription) { s.TermDuration = "P1M"; s.OfferID = "CFQ7TTC0LH18:0001" })),
+			action:   providers.ActionBlocked,
+			diagLine: []int{10, 12},
+			diagText: []string{`offerId "CFQ7TTC0LH18:0001"`, `term_duration = "P1Y", but Partner Center has termDuration "P1M"`},
+		},
+		{
+			name: "target not found", inst: importInst(),
+			live:     tLive(func(l *Live) { l.ImportCustomerID, l.ImportSubscriptionID = tCustomer, tNCE }),
+			action:   providers.ActionBlocked,
+			diagLine: []int{30},
+			diagText: []string{"has no subscription " + tNCE},
+		},
+	}
+	p := NewProvider(nil)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ch, diags := p.Plan(tc.inst, nil, tc.live)
+			if ch.Action != tc.action {
+				t.Fatalf("action %q, want %q (%v)", ch.Action, tc.action, diags)
+			}
+			if len(diags) != len(tc.diagLine) {
+				t.Fatalf("diagnostics %d, want %d: %v", len(diags), len(tc.diagLine), diags)
+			}
+			for i, d := range diags {
+				if d.Severity != hcl.DiagError || d.Subject == nil || d.Subject.Start.Line != tc.diagLine[i] || d.Subject.Filename != tFile {
+					t.Errorf("diag %d: %v at %v, want line %d", i, d.Summary, d.Subject, tc.diagLine[i])
+				}
+				if !strings.Contains(d.Detail, tc.diagText[i]) {
+					t.Errorf("diag %d detail %q lacks %q", i, d.Detail, tc.diagText[i])
+				}
+			}
+			if tc.action == providers.ActionImport {
+				if len(ch.Steps) != 0 || ch.State == nil || ch.State.Status != state.StatusImported ||
+					ch.State.RemoteIDs["subscription_id"] != tNCE || ch.State.RemoteIDs["customer_id"] != tCustomer {
+					t.Errorf("import change %+v state %+v", ch, ch.State)
+				}
+			}
+		})
+	}
+}
+
+func TestSortNewestFirst(t *testing.T) {
+	ms := []Migration{
+		tMigration("a", MigrationFailed, "", "2026-01-01T00:00:00Z"),
+		{ID: "none"},
+		tMigration("c", MigrationCompleted, "", "2026-01-03T00:00:00Z"),
+		tMigration("b1", MigrationFailed, "", "2026-01-02T00:00:00Z"),
+		tMigration("b2", MigrationProcessing, "", "2026-01-02T00:00:00Z"),
+	}
+	sortNewestFirst(ms)
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.ID)
+	}
+	if strings.Join(got, ",") != "c,b2,b1,a,none" {
+		t.Errorf("order %v", got)
+	}
+}
+
+func TestParseImportID(t *testing.T) {
+	for _, tc := range []struct {
+		in, c, s string
+		ok       bool
+	}{
+		{tCustomer + "/" + tNCE, tCustomer, tNCE, true},
+		{" a/b ", "a", "b", true},
+		{"a", "", "", false},
+		{"/b", "", "", false},
+		{"a/", "", "", false},
+		{"a/b/c", "", "", false},
+	} {
+		c, s, err := ParseImportID(tc.in)
+		if (err == nil) != tc.ok || c != tc.c || s != tc.s {
+			t.Errorf("ParseImportID(%q) = %q, %q, %v", tc.in, c, s, err)
+		}
+	}
+}
+
+func TestOfferMatches(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{tCatalog, tCatalog, true},
+		{"CFQ7TTC0LF8Q:0001", tCatalog, true},
+		{tCatalog, "cfq7ttc0lf8q:0001", true},
+		{"CFQ7TTC0LF8Q:00", tCatalog, false},
+		{"CFQ7TTC0LH18:0001", tCatalog, false},
+		{"", tCatalog, false},
+	} {
+		if got := offerMatches(tc.a, tc.b); got != tc.want {
+			t.Errorf("offerMatches(%q, %q) = %v", tc.a, tc.b, got)
+		}
+	}
+}
+
+// BenchmarkPlan measures Plan alone (no remote calls) for an eligible subscription with add-ons.
+func BenchmarkPlan(b *testing.B) {
+	p := NewProvider(nil)
+	inst := tInstance(withAddons)
+	l := tLive()
+	b.ReportAllocs()
+	for b.Loop() {
+		if ch, _ := p.Plan(inst, nil, l); ch.Action != providers.ActionCreate {
+			b.Fatal(ch.Action)
+		}
+	}
+}
