@@ -43,11 +43,11 @@ func NewClientFor(ctx context.Context, cfg providers.ProviderConfig, env provide
 	}
 	if env.Sandbox != "" {
 		root := strings.TrimRight(env.Sandbox, "/")
-		b, err := sandboxBehaviour(ctx, base, root)
+		b, err := SandboxBehaviour(ctx, base, root)
 		if err != nil {
 			return nil, err
 		}
-		return NewClient(ClientConfig{BaseURL: root + "/partnercenter/v1", HTTPClient: base, Limits: LimitsFor(b), Log: env.Log})
+		return newSandboxClient(root, base, b, env.Log)
 	}
 
 	getenv := env.Getenv
@@ -104,8 +104,10 @@ func LimitsFor(b simkit.Behaviour) Limits {
 }
 
 // sandboxBehaviour reads the behaviour section of the sandbox's world.
-func sandboxBehaviour(ctx context.Context, hc *http.Client, root string) (simkit.Behaviour, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, root+"/_sandbox/world", nil)
+// SandboxBehaviour reads the behaviour section of the sandbox's world (GET /_sandbox/behaviour),
+// so that clients pace themselves to its (possibly scaled) rate limits and durations.
+func SandboxBehaviour(ctx context.Context, hc *http.Client, root string) (simkit.Behaviour, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, root+"/_sandbox/behaviour", nil)
 	if err != nil {
 		return simkit.Behaviour{}, fmt.Errorf("partnercenter: sandbox URL %q: %w", root, err)
 	}
@@ -117,16 +119,19 @@ func sandboxBehaviour(ctx context.Context, hc *http.Client, root string) (simkit
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
 	if err != nil {
-		return simkit.Behaviour{}, fmt.Errorf("partnercenter: reading the sandbox world: %w", err)
+		return simkit.Behaviour{}, fmt.Errorf("partnercenter: reading the sandbox behaviour: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return simkit.Behaviour{}, fmt.Errorf("partnercenter: GET %s/_sandbox/world: HTTP %d", root, resp.StatusCode)
+		return simkit.Behaviour{}, fmt.Errorf("partnercenter: GET %s/_sandbox/behaviour: HTTP %d", root, resp.StatusCode)
 	}
-	var w struct {
-		Behaviour simkit.Behaviour `json:"behaviour"`
+	var b simkit.Behaviour
+	if err := json.Unmarshal(body, &b); err != nil {
+		return simkit.Behaviour{}, fmt.Errorf("partnercenter: decoding the sandbox behaviour: %w", err)
 	}
-	if err := json.Unmarshal(body, &w); err != nil {
-		return simkit.Behaviour{}, fmt.Errorf("partnercenter: decoding the sandbox world's behaviour: %w", err)
-	}
-	return w.Behaviour, nil
+	return b, nil
+}
+
+// newSandboxClient is a client of the sandbox at root, paced to behaviour b; no credentials.
+func newSandboxClient(root string, hc *http.Client, b simkit.Behaviour, log func(string, ...any)) (*Client, error) {
+	return NewClient(ClientConfig{BaseURL: root + "/partnercenter/v1", HTTPClient: hc, Limits: LimitsFor(b), Log: log})
 }

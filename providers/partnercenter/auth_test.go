@@ -2,6 +2,7 @@ package partnercenter
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,12 +14,13 @@ import (
 	"time"
 
 	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/providers/simkit"
 )
 
 func TestNewClientForSandbox(t *testing.T) {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /_sandbox/world", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `{"partnercenter":{"customers":[]},"behaviour":{"rate_limits":"scaled","time_factor":60}}`)
+	mux.HandleFunc("GET /_sandbox/behaviour", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"rate_limits":"scaled","time_factor":60}`)
 	})
 	var auth string
 	mux.HandleFunc("GET /partnercenter/v1/customers/c/subscriptions", func(w http.ResponseWriter, r *http.Request) {
@@ -48,6 +50,34 @@ func TestNewClientForSandbox(t *testing.T) {
 	srv.Close()
 	if _, err := NewClientFor(context.Background(), providers.ProviderConfig{}, env); err == nil || !strings.Contains(err.Error(), "sandbox") {
 		t.Errorf("unreachable sandbox: %v", err)
+	}
+}
+
+func TestSandboxPollingFollowsMigrationDuration(t *testing.T) {
+	for _, c := range []struct {
+		durations   map[string]string
+		factor      float64
+		first, last time.Duration
+	}{
+		{nil, 0, 500 * time.Millisecond, 2 * time.Second},
+		{map[string]string{DurationMigration: "200ms"}, 0, 50 * time.Millisecond, 200 * time.Millisecond},
+		{map[string]string{DurationMigration: "1h"}, 0, SandboxPollInterval, 5 * time.Second},
+		{map[string]string{DurationMigration: "60s"}, 60, 250 * time.Millisecond, time.Second},
+		{map[string]string{DurationMigration: "1ms"}, 0, 25 * time.Millisecond, 25 * time.Millisecond},
+	} {
+		var b simkit.Behaviour
+		raw := fmt.Sprintf(`{"time_factor": %g, "durations": {}}`, c.factor)
+		if err := json.Unmarshal([]byte(raw), &b); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range c.durations {
+			d, _ := time.ParseDuration(v)
+			b.Durations[k] = simkit.Duration(d)
+		}
+		first, last := sandboxPolling(b)
+		if first != c.first || last != c.last {
+			t.Errorf("%v ×%g: polling %s..%s, want %s..%s", c.durations, c.factor, first, last, c.first, c.last)
+		}
 	}
 }
 

@@ -3,9 +3,12 @@ package partnercenter
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/providers/simkit"
 )
 
 // ProviderName is the name of this provider in specs, plans and state.
@@ -73,17 +76,41 @@ func NewProvider(client *Client) *Provider {
 // Open builds the client for a provider block with NewClientFor and returns the provider. In
 // sandbox mode (env.Sandbox set) migrations are polled from SandboxPollInterval on.
 func Open(ctx context.Context, cfg providers.ProviderConfig, env providers.Env) (*Provider, error) {
-	c, err := NewClientFor(ctx, cfg, env)
+	if env.Sandbox == "" {
+		c, err := NewClientFor(ctx, cfg, env)
+		if err != nil {
+			return nil, fmt.Errorf("partnercenter: %w", err)
+		}
+		p := NewProvider(c)
+		p.Log = env.Log
+		return p, nil
+	}
+	hc := env.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	root := strings.TrimRight(env.Sandbox, "/")
+	b, err := SandboxBehaviour(ctx, hc, root)
 	if err != nil {
-		return nil, fmt.Errorf("partnercenter: %w", err)
+		return nil, err
+	}
+	c, err := newSandboxClient(root, hc, b, env.Log)
+	if err != nil {
+		return nil, err
 	}
 	p := NewProvider(c)
 	p.Log = env.Log
-	if env.Sandbox != "" {
-		p.PollInterval = SandboxPollInterval
-		p.MaxPollInterval = 5 * time.Second
-	}
+	p.PollInterval, p.MaxPollInterval = sandboxPolling(b)
 	return p, nil
+}
+
+// sandboxPolling paces polling to the sandbox's migration duration (in wall time): a quarter of it,
+// between 25 ms and SandboxPollInterval, backing off to at most the whole duration (≤ 5 s).
+func sandboxPolling(b simkit.Behaviour) (first, limit time.Duration) {
+	d := time.Duration(float64(b.DurationOf(DurationMigration, DefaultMigrationDuration)) / b.Factor())
+	first = min(max(d/4, 25*time.Millisecond), SandboxPollInterval)
+	limit = min(max(d, first), 5*time.Second)
+	return first, limit
 }
 
 func (p *Provider) logf(format string, args ...any) {

@@ -57,6 +57,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /_sandbox/world", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.World())
 	})
+	mux.HandleFunc("GET /_sandbox/behaviour", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.env.Behaviour())
+	})
 	mux.HandleFunc("GET /_sandbox/stats", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.env.Stats.Snapshot())
 	})
