@@ -45,6 +45,7 @@ type Globals struct {
 	Stdout     io.Writer
 	Stderr     io.Writer
 	IsTerminal bool // stdin is a terminal (apply may ask for approval)
+	ColorOut   bool // stdout is a terminal that shows colours
 	Getenv     func(string) string
 	Environ    []string
 }
@@ -57,7 +58,7 @@ func (g *Globals) FromOS() {
 }
 
 func (g *Globals) color() bool {
-	return !g.NoColor && g.Getenv("NO_COLOR") == "" && !g.JSON
+	return g.ColorOut && !g.NoColor && g.Getenv("NO_COLOR") == "" && !g.JSON
 }
 
 func (g *Globals) dir() string {

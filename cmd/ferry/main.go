@@ -29,6 +29,7 @@ func run(args []string) int {
 	g := &app.Globals{}
 	g.FromOS()
 	g.IsTerminal = isatty.IsTerminal(os.Stdin.Fd())
+	g.ColorOut = isatty.IsTerminal(os.Stdout.Fd()) && os.Getenv("TERM") != "dumb"
 	code := app.ExitOK
 	set := func(c int) { code = c }
 	root := newRoot(g, set)
