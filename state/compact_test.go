@@ -103,3 +103,25 @@ func TestStickyWriteError(t *testing.T) {
 		t.Fatalf("reopened state has %d resources, want the 1 durable one", re.Len())
 	}
 }
+
+// A journal whose snapshot is missing still replays; the first write then makes a snapshot of it.
+func TestJournalWithoutSnapshot(t *testing.T) {
+	path := statePath(t)
+	s := openT(t, path)
+	must(t, s.Put(&Resource{Addr: "cutover.a", Status: StatusDone}))
+	must(t, s.Put(&Resource{Addr: "cutover.b", Status: StatusDone}))
+	must(t, s.Close())
+	must(t, os.Remove(path))
+	re := openT(t, path)
+	if !re.IsNew() || re.Len() != 2 || re.Serial() != 2 {
+		t.Fatalf("IsNew %v Len %d Serial %d, want true 2 2", re.IsNew(), re.Len(), re.Serial())
+	}
+	must(t, re.Remove("cutover.a"))
+	want := re.Snapshot()
+	must(t, re.Close())
+	again := openT(t, path)
+	if again.IsNew() {
+		t.Fatal("state still new after a write")
+	}
+	sameState(t, want, again.Snapshot())
+}

@@ -2,7 +2,6 @@ package state
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -60,7 +59,8 @@ func writeSnapshotN(t testing.TB, path string, n int) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	// Durably, so that its write-back does not slow the fsyncs of a benchmark that follows.
+	if err := writeSnapshotFile(path, data, false); err != nil {
 		t.Fatal(err)
 	}
 	return addrs

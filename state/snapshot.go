@@ -26,23 +26,37 @@ type Snapshot struct {
 
 // decodeSnapshot parses and checks a snapshot file's content; name is used in errors.
 func decodeSnapshot(name string, data []byte) (*Snapshot, error) {
-	var head struct {
+	// One pass in the common case; the version is checked before any decoding error is reported, so
+	// that a newer format is refused as such.
+	var s struct {
+		Snapshot
 		Version *int `json:"version"`
 	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("state snapshot %s is not valid JSON: %w", name, err)
+	decodeErr := json.Unmarshal(data, &s)
+	if decodeErr != nil {
+		var head struct {
+			Version *int `json:"version"`
+		}
+		if err := json.Unmarshal(data, &head); err != nil {
+			return nil, fmt.Errorf("state snapshot %s is not valid JSON: %w", name, err)
+		}
+		s.Version = head.Version
 	}
 	switch {
-	case head.Version == nil || *head.Version < 1:
+	case s.Version == nil || *s.Version < 1:
 		return nil, fmt.Errorf("state snapshot %s has no valid \"version\": not a ferry state file", name)
-	case *head.Version > FormatVersion:
+	case *s.Version > FormatVersion:
 		return nil, fmt.Errorf("state snapshot %s has format version %d, but this ferry reads only up to version %d; upgrade ferry",
-			name, *head.Version, FormatVersion)
+			name, *s.Version, FormatVersion)
+	case decodeErr != nil:
+		return nil, fmt.Errorf("state snapshot %s: %w", name, decodeErr)
 	}
-	var s Snapshot
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("state snapshot %s: %w", name, err)
-	}
+	s.Snapshot.Version = *s.Version
+	return checkSnapshot(name, &s.Snapshot)
+}
+
+// checkSnapshot validates a decoded snapshot and fills in what older writers may omit.
+func checkSnapshot(name string, s *Snapshot) (*Snapshot, error) {
 	if s.Lineage == "" {
 		return nil, fmt.Errorf("state snapshot %s has no lineage: not a ferry state file", name)
 	}
@@ -57,7 +71,7 @@ func decodeSnapshot(name string, data []byte) (*Snapshot, error) {
 			return nil, fmt.Errorf("state snapshot %s: %w", name, err)
 		}
 	}
-	return &s, nil
+	return s, nil
 }
 
 // encodeSnapshot renders a snapshot as indented JSON with a trailing newline.

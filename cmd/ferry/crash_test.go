@@ -23,8 +23,6 @@ import (
 // number of journal records), re-applies, and proves that every legacy subscription was migrated
 // exactly once, that the state lists every one as migrated, and that the next plan has no changes.
 func TestKill9AtManyMoments(t *testing.T) {
-	example := filepath.Join("..", "..", "examples", "m365-nce")
-	worldJSON := fastWorld(t, filepath.Join(example, "world.json"))
 	moments := 20
 	if testing.Short() {
 		moments = 4
@@ -33,24 +31,7 @@ func TestKill9AtManyMoments(t *testing.T) {
 		records := k * 4
 		t.Run(fmt.Sprintf("after_%d_records", records), func(t *testing.T) {
 			dir := t.TempDir()
-			for _, f := range []string{"main.ferry.hcl", "customers.csv"} {
-				copyFile(t, filepath.Join(example, f), filepath.Join(dir, f))
-			}
-			wpath := filepath.Join(dir, "world.json")
-			if err := os.WriteFile(wpath, worldJSON, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			w, err := sandbox.LoadWorld(wpath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv, err := sandbox.New(w)
-			if err != nil {
-				t.Fatal(err)
-			}
-			hs := httptest.NewServer(srv.Handler())
-			defer hs.Close()
-			env := append(os.Environ(), "FERRY_SANDBOX="+hs.URL, "NO_COLOR=1")
+			hs, env := exampleInSandbox(t, dir)
 
 			// First apply: killed once the journal holds `records` lines.
 			var out bytes.Buffer
@@ -143,6 +124,86 @@ func TestKill9AtManyMoments(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestInterruptStopsCleanly sends SIGINT to a running apply: it starts nothing new, lets the calls
+// already sent finish and be journaled, exits 1 saying how to resume, and a re-apply finishes the job
+// with every legacy subscription migrated exactly once.
+func TestInterruptStopsCleanly(t *testing.T) {
+	dir := t.TempDir()
+	hs, env := exampleInSandbox(t, dir)
+
+	var out bytes.Buffer
+	cmd := exec.Command("ferry", "apply", "--auto-approve", "--parallelism", "2", "--chdir", dir)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	journal := filepath.Join(dir, "ferry.state.json.journal")
+	for deadline := time.Now().Add(60 * time.Second); countLines(journal) < 6; time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("apply did not start:\n%s", out.String())
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("interrupted apply: %v, want exit 1\n%s", err, out.String())
+	}
+	for _, want := range []string{"Interrupt received", "interrupted", "Run ferry apply again to resume"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	// The state is consistent: it loads, and every intent it holds has an outcome or is reconciled next.
+	if _, err := state.Open(filepath.Join(dir, "ferry.state.json")); err != nil {
+		t.Fatalf("state after interrupt: %v", err)
+	}
+	runFerry(t, env, 0, "apply", "--auto-approve", "--chdir", dir)
+	var world struct {
+		PartnerCenter struct {
+			Migrations []struct {
+				CurrentSubscriptionID string `json:"currentSubscriptionId"`
+			} `json:"migrations"`
+		} `json:"partnercenter"`
+	}
+	getJSON(t, hs.URL+"/_sandbox/world", &world)
+	per := map[string]int{}
+	for _, m := range world.PartnerCenter.Migrations {
+		if per[m.CurrentSubscriptionID]++; per[m.CurrentSubscriptionID] > 1 {
+			t.Errorf("legacy subscription %s migrated twice", m.CurrentSubscriptionID)
+		}
+	}
+	if len(per) != 20 {
+		t.Errorf("%d legacy subscriptions migrated, want 20", len(per))
+	}
+}
+
+// exampleInSandbox copies examples/m365-nce into dir with fast migrations, serves its world in an
+// in-process sandbox (closed when the test ends) and returns it with the environment for ferry.
+func exampleInSandbox(t *testing.T, dir string) (*httptest.Server, []string) {
+	t.Helper()
+	example := filepath.Join("..", "..", "examples", "m365-nce")
+	for _, f := range []string{"main.ferry.hcl", "customers.csv"} {
+		copyFile(t, filepath.Join(example, f), filepath.Join(dir, f))
+	}
+	wpath := filepath.Join(dir, "world.json")
+	if err := os.WriteFile(wpath, fastWorld(t, filepath.Join(example, "world.json")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := sandbox.LoadWorld(wpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sandbox.New(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	return hs, append(os.Environ(), "FERRY_SANDBOX="+hs.URL, "NO_COLOR=1")
 }
 
 // fastWorld returns the example world with migrations that take a fraction of a second.
