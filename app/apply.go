@@ -46,6 +46,7 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 		fmt.Fprintf(s.err, "Error: %v\n", err)
 		return ExitError
 	}
+	defer st.Close()
 
 	var p *planner.Plan
 	if o.PlanFile != "" {

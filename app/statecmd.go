@@ -123,6 +123,7 @@ func (g *Globals) editState(op string, edit func(*state.Store) error) int {
 		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
 		return ExitError
 	}
+	defer st.Close()
 	editErr := edit(st)
 	if err := st.Compact(); err != nil {
 		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
@@ -223,6 +224,7 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 		fmt.Fprintf(s.err, "Error: %v\n", err)
 		return ExitError
 	}
+	defer st.Close()
 	if _, exists := st.Get(string(a)); exists {
 		fmt.Fprintf(s.err, "Error: %s is already in the state; ferry state rm it first to import another object\n", a)
 		return ExitError

@@ -154,6 +154,7 @@ func (l *loader) evaluate() *Config {
 	sort.Slice(cfg.Instances, func(i, j int) bool { return cfg.Instances[i].Addr < cfg.Instances[j].Addr })
 	l.expandDependsOn(cfg, blocks, instancesOf)
 	l.checkDuplicates(cfg)
+	l.checkSensitiveUse(cfg)
 	cfg.Imports = l.evalImports(mod.imports, cfg, blocks, instancesOf)
 	cfg.Hash = l.hash(vars)
 	return cfg
