@@ -65,7 +65,9 @@ func (r *runner) runChange(c providers.Change) *ChangeError {
 		return r.fail(c.Addr, "", fmt.Errorf("provider %q is not available", c.Provider))
 	}
 	var last providers.Outcome
+	earlier := map[string]string{}
 	for _, step := range c.Steps {
+		step.Earlier = copyMap(earlier)
 		out, err := r.runStep(res, c, step)
 		if err != nil {
 			if errors.Is(err, errInterrupted) {
@@ -75,6 +77,9 @@ func (r *runner) runChange(c providers.Change) *ChangeError {
 			return r.fail(c.Addr, step.Name, err)
 		}
 		last = out
+		for k, v := range out.RemoteIDs {
+			earlier[k] = v
+		}
 	}
 	if c.State != nil {
 		if err := r.record(c); err != nil {
@@ -225,6 +230,14 @@ func merge(dst, src map[string]string) map[string]string {
 		dst[k] = v
 	}
 	return dst
+}
+
+func copyMap(m map[string]string) map[string]string {
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
 }
 
 func (r *runner) priorStep(addr, step string) *state.StepRecord {

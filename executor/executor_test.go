@@ -25,10 +25,12 @@ type fakeResource struct {
 	active     int32
 	maxActive  int32
 	gate       chan struct{} // when set, Do of "migrate" waits on it
+	earlier    map[providers.Addr]map[string]string // Step.Earlier seen by "await", by address
 }
 
 func newFake() *fakeResource {
-	return &fakeResource{done: map[string]int{}, reconciled: map[string]bool{}, remote: map[string]bool{}}
+	return &fakeResource{done: map[string]int{}, reconciled: map[string]bool{}, remote: map[string]bool{},
+		earlier: map[providers.Addr]map[string]string{}}
 }
 
 func (f *fakeResource) Read(context.Context, []providers.ReadRequest) (map[providers.Addr]providers.Live, hcl.Diagnostics) {
@@ -50,6 +52,9 @@ func (f *fakeResource) Do(ctx context.Context, step providers.Step, key string, 
 	f.mu.Lock()
 	f.done[key]++
 	f.remote[key] = true
+	if step.Name == "await" {
+		f.earlier[step.Addr] = step.Earlier
+	}
 	gate := f.gate
 	f.mu.Unlock()
 	switch step.Name {
@@ -126,6 +131,9 @@ func TestRunRecordsStepsAndState(t *testing.T) {
 	}
 	if len(f.done) != 4 {
 		t.Errorf("Do calls by key = %v, want 4 distinct", f.done)
+	}
+	if got := f.earlier["a"]["migration_id"]; got != r.RemoteIDs["migration_id"] {
+		t.Errorf("await saw Earlier migration_id %q, want %q", got, r.RemoteIDs["migration_id"])
 	}
 }
 

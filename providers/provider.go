@@ -177,6 +177,9 @@ type Step struct {
 	Timeout time.Duration `json:"timeout,omitempty"`
 	// Params is the provider's own payload for Do and Reconcile.
 	Params json.RawMessage `json:"params,omitempty"`
+	// Earlier holds the remote IDs the change's earlier steps reported in this run (e.g. the
+	// migration_id of the create step, for the wait that follows). Set by the executor; never saved.
+	Earlier map[string]string `json:"-"`
 }
 
 // Outcome is the result of a step.

@@ -35,6 +35,10 @@ func (p *Provider) Do(ctx context.Context, step providers.Step, key string, prog
 	case StepMigrate:
 		return p.doMigrate(ctx, step, params, key, progress)
 	case StepAwaitMigration:
+		if params.MigrationID == "" {
+			// The create step of this run reported it: poll it directly, no search needed.
+			params.MigrationID = step.Earlier["migration_id"]
+		}
 		return p.doAwait(ctx, step, params, progress)
 	default:
 		return providers.Outcome{}, fmt.Errorf("partnercenter: unknown step %q of %s", step.Name, step.Addr)
@@ -227,13 +231,24 @@ func (p *Provider) newestMigration(ctx context.Context, params StepParams) (*Mig
 // completedOutcome builds the outcome of a completed migration from the customer's subscriptions
 // (one list call), falling back to the migration's own fields when the list cannot be read.
 func (p *Provider) completedOutcome(ctx context.Context, params StepParams, m *Migration) providers.Outcome {
+	// The migration names its successors: one get of the new subscription is enough. Only when it
+	// does not (or the get fails) is the customer's list read to find them.
 	var view *customerView
-	if subs, err := p.client.ListSubscriptions(ctx, params.CustomerID); err != nil {
-		p.logf("partnercenter: listing subscriptions of %s after migration %s: %v; recording the migration's own fields", params.CustomerID, m.ID, err)
-	} else {
-		view = newCustomerView(subs)
-	}
 	var succ *Subscription
+	if m.NewCommerceSubscriptionID != "" && addonSuccessorsKnown(params, m) {
+		s, err := p.client.GetSubscription(ctx, params.CustomerID, m.NewCommerceSubscriptionID)
+		if err != nil {
+			p.logf("partnercenter: reading subscription %s after migration %s: %v", m.NewCommerceSubscriptionID, m.ID, err)
+		}
+		succ = s
+	}
+	if succ == nil {
+		if subs, err := p.client.ListSubscriptions(ctx, params.CustomerID); err != nil {
+			p.logf("partnercenter: listing subscriptions of %s after migration %s: %v; recording the migration's own fields", params.CustomerID, m.ID, err)
+		} else {
+			view = newCustomerView(subs)
+		}
+	}
 	if view != nil {
 		if m.NewCommerceSubscriptionID != "" {
 			succ = view.get(m.NewCommerceSubscriptionID)
@@ -314,4 +329,21 @@ func setNonEmpty(m map[string]string, k, v string) {
 	if v != "" {
 		m[k] = v
 	}
+}
+
+// addonSuccessorsKnown reports whether the migration names the successor of every add-on the step
+// migrated, so that no list is needed to find them.
+func addonSuccessorsKnown(params StepParams, m *Migration) bool {
+	known := map[string]bool{}
+	for _, a := range m.AddOnMigrations {
+		if a.NewCommerceSubscriptionID != "" {
+			known[strings.ToLower(a.CurrentSubscriptionID)] = true
+		}
+	}
+	for _, id := range params.AddonSubscriptionIDs {
+		if !known[strings.ToLower(id)] {
+			return false
+		}
+	}
+	return true
 }

@@ -5,16 +5,20 @@
 // the documented limits scaled by a time factor (ferry must track the limit: throughput close to
 // it and few 429s).
 //
-//	go run ./scripts/bench -ferry bin/ferry
+// The sandbox runs as its own process (`ferry sandbox`) and the world is written by a separate
+// `gen` process, so that this driver stays small: on Linux a child's peak RSS as reported by wait4
+// also counts the parent's memory at the time of the fork.
+//
+//	go build -o bin/gen ./scripts/gen && go run ./scripts/bench -ferry bin/ferry -gen bin/gen
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,15 +26,20 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/ferry-dev/ferry/internal/examplegen"
-	"github.com/ferry-dev/ferry/providers/sandbox"
 )
 
 type size struct{ subs, customers int }
 
+// world says how the sandbox behaves in one run.
+type world struct {
+	limits    string
+	factor    float64
+	migration string
+}
+
 func main() {
 	ferry := flag.String("ferry", "bin/ferry", "the ferry binary to measure")
+	gen := flag.String("gen", "bin/gen", "the scripts/gen binary that writes the worlds")
 	sizes := flag.String("sizes", "1000/200,10000/2000", "subscriptions/customers pairs")
 	scaledSizes := flag.String("scaled", "1000/200", "sizes also run with scaled rate limits (empty: none)")
 	factor := flag.Float64("time-factor", 300, "time factor of the scaled run (300: a 5-minute window lasts 1 s)")
@@ -40,11 +49,15 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
+	genBin, err := filepath.Abs(*gen)
+	if err != nil {
+		fail(err)
+	}
 	for _, s := range parseSizes(*sizes) {
-		run(bin, s, examplegen.Options{Limits: "off", Migration: "100ms"}, *parallelism)
+		run(bin, genBin, s, world{limits: "off", migration: "100ms"}, *parallelism)
 	}
 	for _, s := range parseSizes(*scaledSizes) {
-		run(bin, s, examplegen.Options{Limits: "scaled", Factor: *factor, Migration: "100ms"}, *parallelism)
+		run(bin, genBin, s, world{limits: "scaled", factor: *factor, migration: "100ms"}, *parallelism)
 	}
 }
 
@@ -63,33 +76,29 @@ func parseSizes(s string) []size {
 	return out
 }
 
-func run(bin string, s size, o examplegen.Options, parallelism int) {
+func run(bin, genBin string, s size, w world, parallelism int) {
 	dir, err := os.MkdirTemp("", "ferry-bench-")
 	if err != nil {
 		fail(err)
 	}
 	defer os.RemoveAll(dir)
-	o.Subs, o.Customers = s.subs, s.customers
-	if err := examplegen.Write(dir, o); err != nil {
-		fail(err)
+	genArgs := []string{"-subs", fmt.Sprint(s.subs), "-customers", fmt.Sprint(s.customers), "-out", dir,
+		"-rate-limits", w.limits, "-migration", w.migration}
+	if w.factor > 0 {
+		genArgs = append(genArgs, "-time-factor", fmt.Sprint(w.factor))
 	}
-	w, err := sandbox.LoadWorld(filepath.Join(dir, "world.json"))
-	if err != nil {
-		fail(err)
+	if out, err := exec.Command(genBin, genArgs...).CombinedOutput(); err != nil {
+		fail(fmt.Errorf("gen: %v\n%s", err, out))
 	}
-	srv, err := sandbox.New(w)
-	if err != nil {
-		fail(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	defer hs.Close()
-	limits := o.Limits
+	sandboxURL, stop := startSandbox(bin, filepath.Join(dir, "world.json"))
+	defer stop()
+	limits := w.limits
 	if limits == "scaled" {
-		limits = fmt.Sprintf("scaled ×%g", o.Factor)
+		limits = fmt.Sprintf("scaled ×%g", w.factor)
 	}
 	fmt.Printf("\n## %d subscriptions over %d customers, rate limits %s\n\n", s.subs, s.customers, limits)
 	fmt.Printf("%-22s %10s %12s  %s\n", "command", "wall", "peak RSS", "API calls (per operation)")
-	env := append(os.Environ(), "FERRY_SANDBOX="+hs.URL, "NO_COLOR=1")
+	env := append(os.Environ(), "FERRY_SANDBOX="+sandboxURL, "NO_COLOR=1")
 	steps := []struct {
 		name string
 		args []string
@@ -100,7 +109,7 @@ func run(bin string, s size, o examplegen.Options, parallelism int) {
 		{"plan (no changes)", []string{"plan"}},
 	}
 	for _, st := range steps {
-		before := stats(hs.URL)
+		before := stats(sandboxURL)
 		start := time.Now()
 		cmd := exec.Command(bin, append(st.args, "--chdir", dir)...)
 		var out bytes.Buffer
@@ -118,12 +127,42 @@ func run(bin string, s size, o examplegen.Options, parallelism int) {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			rss = ru.Maxrss // KiB on Linux
 		}
-		calls := diff(before, stats(hs.URL))
+		calls := diff(before, stats(sandboxURL))
 		fmt.Printf("%-22s %10s %9.1f MiB  %s\n", st.name, wall.Round(time.Millisecond), float64(rss)/1024, calls)
 		if st.name == "apply" && s.subs > 0 {
 			fmt.Printf("%-22s %10s %12s  %.1f subscriptions/s\n", "", "", "", float64(s.subs)/wall.Seconds())
 		}
 	}
+}
+
+// startSandbox runs `ferry sandbox` on a free port and returns its URL and how to stop it.
+func startSandbox(bin, worldFile string) (string, func()) {
+	cmd := exec.Command(bin, "sandbox", "--world", worldFile, "--listen", "127.0.0.1:0")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		fail(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		fail(err)
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if u, ok := strings.CutPrefix(sc.Text(), "export FERRY_SANDBOX="); ok {
+			go func() { // keep draining so the sandbox never blocks on a full pipe
+				for sc.Scan() {
+				}
+			}()
+			return u, stop
+		}
+	}
+	stop()
+	fail(fmt.Errorf("ferry sandbox did not say where it listens"))
+	return "", nil
 }
 
 func stats(base string) map[string]int {
