@@ -82,9 +82,10 @@ func (g *Globals) loadSpec() (*spec, bool) {
 		Vars: g.Vars, VarFiles: g.VarFiles, Getenv: g.Getenv, Environ: g.Environ,
 	})
 	s := &spec{cfg: cfg, files: files, out: g.Stdout, err: g.Stderr}
-	if cfg != nil && len(cfg.Sensitive) > 0 {
-		s.out = newRedactor(g.Stdout, cfg.Sensitive)
-		s.err = newRedactor(g.Stderr, cfg.Sensitive)
+	// files knows the sensitive values even when the spec did not load, so errors are redacted too.
+	if secrets := files.Sensitive(); len(secrets) > 0 {
+		s.out = newRedactor(g.Stdout, secrets)
+		s.err = newRedactor(g.Stderr, secrets)
 	}
 	if len(diags) > 0 {
 		g.writeDiags(s, diags)

@@ -168,6 +168,10 @@ func (r *runner) runStep(res providers.Resource, c providers.Change, step provid
 		err = fmt.Errorf("%s: timed out after %s (the remote work may still finish; run apply again to keep waiting): %w",
 			step.Name, step.Timeout, err)
 	}
+	if err != nil && step.Mutating && errors.Is(err, providers.ErrOutcomeUnknown) {
+		// Leave the intent without an outcome: the next apply reconciles it by this key.
+		return out, fmt.Errorf("%w (the step's intent is kept: the next apply looks for it by its key %s before sending anything)", err, key)
+	}
 	if jerr := r.outcome(c, step, key, out, err); jerr != nil {
 		return out, jerr
 	}

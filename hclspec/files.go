@@ -17,6 +17,19 @@ const SpecSuffix = ".ferry.hcl"
 // Files holds the parsed sources (spec files and var files) for diagnostic rendering.
 type Files struct {
 	parser *hclparse.Parser
+	// sensitive holds the values of sensitive variables, as given and as converted, so that callers
+	// can redact them even from the diagnostics of a spec that did not load.
+	sensitive []string
+}
+
+// Sensitive returns the values of the spec's sensitive variables that were known by the time loading
+// stopped (every non-empty string inside them), sorted; callers redact them from all output. It is
+// filled even when Load returns errors and no Config.
+func (f *Files) Sensitive() []string {
+	if f == nil {
+		return nil
+	}
+	return f.sensitive
 }
 
 // NewFiles returns an empty set of files.

@@ -14,14 +14,10 @@ func (l *loader) checkSensitiveUse(cfg *Config) {
 	if len(cfg.Sensitive) == 0 {
 		return
 	}
-	secret := make(map[string]bool, len(cfg.Sensitive))
-	for _, v := range cfg.Sensitive {
-		secret[v] = true
-	}
 	for i := range cfg.Instances {
 		inst := &cfg.Instances[i]
 		for _, a := range sensitiveArgs(inst) {
-			if a.value == "" || !secret[a.value] {
+			if !holdsSecret(a.value, cfg.Sensitive) {
 				continue
 			}
 			subject := inst.DeclRange
@@ -34,9 +30,26 @@ func (l *loader) checkSensitiveUse(cfg *Config) {
 				"%s of %s is set from a sensitive variable. Resource arguments and instance keys are recorded "+
 					"in the state and in plan files, which never hold secrets: use sensitive variables only in "+
 					"provider blocks, or drop sensitive = true if the value is not a secret.",
-				a.name, redactedAddr(inst.Addr, secret))
+				a.name, redactedAddr(inst.Addr, cfg.Sensitive))
 		}
 	}
+}
+
+// minEmbeddedSecret is the shortest secret looked for inside a longer value; shorter ones (a "1", a
+// "yes") would match by chance, so only an exact match counts for them.
+const minEmbeddedSecret = 6
+
+// holdsSecret reports whether v is, or (for secrets long enough to tell) contains, a secret.
+func holdsSecret(v string, secrets []string) bool {
+	if v == "" {
+		return false
+	}
+	for _, s := range secrets {
+		if v == s || (len(s) >= minEmbeddedSecret && strings.Contains(v, s)) {
+			return true
+		}
+	}
+	return false
 }
 
 type namedValue struct{ name, value string }
@@ -77,8 +90,8 @@ func instanceKey(a providers.Addr) string {
 }
 
 // redactedAddr names an instance without repeating a secret used as its key.
-func redactedAddr(a providers.Addr, secret map[string]bool) string {
-	if k := instanceKey(a); k != "" && secret[k] {
+func redactedAddr(a providers.Addr, secrets []string) string {
+	if k := instanceKey(a); holdsSecret(k, secrets) {
 		return strings.SplitN(string(a), "[", 2)[0] + "[(sensitive value)]"
 	}
 	return string(a)

@@ -24,6 +24,14 @@ func TestSensitiveValuesStayOutOfResources(t *testing.T) {
   billing_cycle = "monthly"
 }
 `, "the instance key"},
+		{"embedded in a key", decl + `subscription "a" {
+  for_each      = toset(["k-${var.secret}"])
+  customer_id   = "` + gCust + `"
+  migrate_from  = "` + g1 + `"
+  term_duration = "P1Y"
+  billing_cycle = "monthly"
+}
+`, "the instance key"},
 		{"provider only is fine", decl + `provider "partnercenter" {
   tenant_id = var.secret
 }
@@ -49,5 +57,21 @@ func TestSensitiveValuesStayOutOfResources(t *testing.T) {
 				t.Errorf("the diagnostic repeats the secret: %s", d.Detail)
 			}
 		})
+	}
+}
+
+func TestSensitiveValuesKnownEvenWhenLoadFails(t *testing.T) {
+	spec := `variable "secret" {
+  type      = number
+  sensitive = true
+}
+` + sub("a", "not-a-guid", "")
+	cfg, files, diags := LoadSources("spec", map[string][]byte{"main.ferry.hcl": []byte(spec)}, Options{Vars: []string{"secret=hunter22secret"}})
+	if cfg != nil || !diags.HasErrors() {
+		t.Fatal("want errors")
+	}
+	got := files.Sensitive()
+	if len(got) != 1 || got[0] != "hunter22secret" {
+		t.Errorf("Sensitive() = %v", got)
 	}
 }

@@ -96,6 +96,10 @@ func (l *loader) evalVariables(decls []*variableDecl) (map[string]cty.Value, []s
 			continue
 		}
 		val := rv.Val
+		if v.Sensitive && val.IsWhollyKnown() {
+			// Redact the value as given too: a diagnostic about a bad value may quote it.
+			l.files.sensitive = append(l.files.sensitive, stringLeaves(val)...)
+		}
 		if v.Defaults != nil {
 			val = v.Defaults.Apply(val)
 		}
@@ -113,7 +117,11 @@ func (l *loader) evalVariables(decls []*variableDecl) (map[string]cty.Value, []s
 		}
 	}
 	sort.Strings(sensitive)
-	return values, dedupeSorted(sensitive)
+	sensitive = dedupeSorted(sensitive)
+	l.files.sensitive = append(l.files.sensitive, sensitive...)
+	sort.Strings(l.files.sensitive)
+	l.files.sensitive = dedupeSorted(l.files.sensitive)
+	return values, sensitive
 }
 
 // envVars extracts FERRY_VAR_<name>=value entries of environ.
@@ -131,6 +139,10 @@ func envVars(environ []string) map[string]string {
 // parseRaw turns a --var or environment string into a value: taken literally for variables of type
 // string (or without a type), parsed as an HCL expression otherwise.
 func (l *loader) parseRaw(v *variableDecl, s, source string) (cty.Value, bool) {
+	if v.Sensitive && strings.TrimSpace(s) != "" {
+		// Known before parsing, so that a diagnostic quoting a bad value is redacted too.
+		l.files.sensitive = append(l.files.sensitive, s, strings.TrimSpace(s))
+	}
 	if !v.TypeSet || v.Type == cty.String {
 		return cty.StringVal(s), true
 	}

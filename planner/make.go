@@ -150,14 +150,55 @@ func markFailed(failed map[providers.Addr]bool, d *hcl.Diagnostic, reqs []provid
 	}
 }
 
-// refreshOnly turns a change into one that only records the live object in state, when the provider
-// offered a state entry; everything else becomes unchanged.
+// refreshOnly turns a change into one that only records live objects in state. Only an instance the
+// provider reports as already in its desired state (unchanged) is refreshed, and only when what is
+// live differs from what the state holds; anything with work pending is left for a normal apply.
 func refreshOnly(ch providers.Change, prior *state.Resource) providers.Change {
-	if ch.State == nil || prior == nil || ch.Action == providers.ActionNoop {
-		return providers.Change{Addr: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Action: providers.ActionNoop, Summary: ch.Summary}
+	noop := providers.Change{Addr: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Action: providers.ActionNoop, Summary: ch.Summary}
+	if ch.Action != providers.ActionNoop {
+		noop.Summary = fmt.Sprintf("not refreshed: %s pending (%s)", ch.Action, ch.Summary)
+		return noop
+	}
+	if ch.State == nil || prior == nil || !refreshChanges(prior, ch.State) {
+		return noop
+	}
+	var details []providers.Detail
+	for _, k := range sortedKeys(ch.State.Attributes) {
+		if old, nw := prior.Attributes[k], ch.State.Attributes[k]; old != nw {
+			details = append(details, providers.Detail{Name: k, Old: old, New: nw})
+		}
+	}
+	for _, k := range sortedKeys(ch.State.RemoteIDs) {
+		if old, nw := prior.RemoteIDs[k], ch.State.RemoteIDs[k]; old != nw {
+			details = append(details, providers.Detail{Name: k, Old: old, New: nw})
+		}
 	}
 	return providers.Change{Addr: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Action: providers.ActionUpdate,
-		Summary: "refresh state from live objects", State: ch.State}
+		Summary: "refresh the state from the live objects (nothing remote changes)", Details: details, State: ch.State}
+}
+
+// refreshChanges reports whether recording want would change any ID or attribute of prior.
+func refreshChanges(prior, want *state.Resource) bool {
+	for k, v := range want.RemoteIDs {
+		if prior.RemoteIDs[k] != v {
+			return true
+		}
+	}
+	for k, v := range want.Attributes {
+		if prior.Attributes[k] != v {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // forgotten plans the removal from state of entries whose blocks are gone. Nothing remote is touched.

@@ -203,3 +203,32 @@ func TestRenderers(t *testing.T) {
 		t.Errorf("no-change text = %q", none.String())
 	}
 }
+
+func TestRefreshOnlyRecordsOnlyDriftOfSettledInstances(t *testing.T) {
+	prior := &state.Resource{Status: "migrated", RemoteIDs: map[string]string{"new_subscription_id": "n1"},
+		Attributes: map[string]string{"quantity": "10"}}
+	live := &state.Resource{Status: "migrated", RemoteIDs: map[string]string{"new_subscription_id": "n1"},
+		Attributes: map[string]string{"quantity": "12"}}
+	same := &state.Resource{Status: "migrated", RemoteIDs: map[string]string{"new_subscription_id": "n1"},
+		Attributes: map[string]string{"quantity": "10"}}
+	cases := []struct {
+		name string
+		in   providers.Change
+		want providers.Action
+	}{
+		{"drift", providers.Change{Action: providers.ActionNoop, State: live}, providers.ActionUpdate},
+		{"no drift", providers.Change{Action: providers.ActionNoop, State: same}, providers.ActionNoop},
+		{"work pending is not recorded as done", providers.Change{Action: providers.ActionCreate, State: live}, providers.ActionNoop},
+		{"resume pending", providers.Change{Action: providers.ActionResume, State: live}, providers.ActionNoop},
+		{"nothing live", providers.Change{Action: providers.ActionNoop}, providers.ActionNoop},
+	}
+	for _, c := range cases {
+		got := refreshOnly(c.in, prior)
+		if got.Action != c.want {
+			t.Errorf("%s: action %s, want %s", c.name, got.Action, c.want)
+		}
+		if got.Action == providers.ActionUpdate && (len(got.Steps) != 0 || len(got.Details) != 1 || got.Details[0].Old != "10") {
+			t.Errorf("%s: update = %+v", c.name, got)
+		}
+	}
+}

@@ -6,6 +6,7 @@ package providers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -239,8 +240,7 @@ type Env struct {
 	Log func(format string, args ...any)
 }
 
-// RetryError wraps a step error that a later apply may retry with a new attempt.
-type RetryError struct{ Err error }
-
-func (e *RetryError) Error() string { return e.Err.Error() }
-func (e *RetryError) Unwrap() error { return e.Err }
+// ErrOutcomeUnknown marks (wrapped) a step error after which nobody knows whether the remote system
+// acted. The executor then keeps the step's intent without an outcome, exactly as after a crash, so
+// the next apply reconciles it by the same key before anything is sent again.
+var ErrOutcomeUnknown = errors.New("the outcome of the request is unknown")

@@ -61,7 +61,10 @@ func TestKill9AtManyMoments(t *testing.T) {
 					}
 				}
 			}
-			t.Logf("killed=%v after %d journal records", killed, countLines(journal))
+			if !killed {
+				t.Fatalf("apply finished before reaching %d journal records; this moment was not tested:\n%s", records, out.String())
+			}
+			t.Logf("killed after %d journal records", countLines(journal))
 
 			// Resume.
 			runFerry(t, env, 0, "apply", "--auto-approve", "--chdir", dir)
@@ -108,6 +111,11 @@ func TestKill9AtManyMoments(t *testing.T) {
 			getJSON(t, hs.URL+"/_sandbox/stats", &stats)
 			if bases != 20 || len(world.PartnerCenter.Migrations) != bases {
 				t.Errorf("%d migrations for %d legacy bases; stats %v", len(world.PartnerCenter.Migrations), bases, stats)
+			}
+			// The simulator itself refuses a second migration of a subscription in flight, so the
+			// number of create requests is what proves that nothing was sent twice.
+			if got := stats["partnercenter.CreateMigration"]; got != bases {
+				t.Errorf("%d create requests for %d legacy bases: something was sent twice", got, bases)
 			}
 
 			st, err := state.Open(filepath.Join(dir, "ferry.state.json"))

@@ -125,12 +125,12 @@ func (p *Provider) doMigrate(ctx context.Context, step providers.Step, params St
 			if look > 0 {
 				first, _ := p.pollIntervals()
 				if serr := p.sleep(ctx, first); serr != nil {
-					return providers.Outcome{}, serr
+					return providers.Outcome{}, fmt.Errorf("%w: %w", providers.ErrOutcomeUnknown, serr)
 				}
 			}
 			out, found, rerr := p.reconcileMigrate(ctx, params, key)
 			if rerr != nil {
-				return providers.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: outcome unknown (%v), and %w", params.LegacySubscriptionID, err, rerr)
+				return providers.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w (%v), and %w", params.LegacySubscriptionID, providers.ErrOutcomeUnknown, err, rerr)
 			}
 			if found {
 				progress(providers.Event{Addr: step.Addr, Step: step.Name, Message: "migration created (found by key after a lost response)", RemoteIDs: out.RemoteIDs})
@@ -138,7 +138,8 @@ func (p *Provider) doMigrate(ctx context.Context, step providers.Step, params St
 			}
 		}
 		if send >= maxUnknownSends {
-			return providers.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: outcome unknown %d times and no migration with externalReferenceId %s is visible; not sent again (a re-run of plan finds it if it was created): %w", params.LegacySubscriptionID, send, key, err)
+			return providers.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w %d times and no migration with externalReferenceId %s is visible; not sent again: %w",
+				params.LegacySubscriptionID, providers.ErrOutcomeUnknown, send, key, err)
 		}
 		progress(providers.Event{Addr: step.Addr, Step: step.Name, Message: "no trace of the lost request under its key; sending it again"})
 	}

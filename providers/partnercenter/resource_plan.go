@@ -88,6 +88,7 @@ func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live 
 		if migrated {
 			ch.Action = providers.ActionNoop
 			ch.Summary = fmt.Sprintf("%s migrated to New Commerce subscription %s", legacyName, shortID(prior.RemoteIDs["new_subscription_id"]))
+			ch.State = refreshedState(desired, l.Successor)
 			return ch, nil
 		}
 		params := awaitParams(s, l)
@@ -256,6 +257,19 @@ func awaitParams(s *providers.Subscription, l *Live) StepParams {
 		p.AddonSubscriptionIDs = append(p.AddonSubscriptionIDs, a.MigrateFrom)
 	}
 	return p
+}
+
+// refreshedState is what `plan --refresh-only` records for a migrated subscription: the successor's
+// live IDs and attributes (nil when Partner Center shows no successor).
+func refreshedState(desired providers.Instance, succ *Subscription) *state.Resource {
+	if succ == nil {
+		return nil
+	}
+	st := migratedState(desired)
+	out := providers.Outcome{RemoteIDs: st.RemoteIDs, Attributes: map[string]string{}}
+	recordSubscription(out, succ)
+	st.Attributes = out.Attributes
+	return st
 }
 
 // migratedState is the state entry recorded once the steps succeed.
