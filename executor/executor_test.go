@@ -24,7 +24,7 @@ type fakeResource struct {
 	remote     map[string]bool // keys the "remote system" has seen
 	active     int32
 	maxActive  int32
-	gate       chan struct{} // when set, Do of "migrate" waits on it
+	gate       chan struct{}                        // when set, Do of "migrate" waits on it
 	earlier    map[providers.Addr]map[string]string // Step.Earlier seen by "await", by address
 }
 
