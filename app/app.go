@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -138,6 +139,15 @@ func (g *Globals) env() providers.Env {
 func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bool) (map[string]providers.Resource, bool) {
 	out := map[string]providers.Resource{}
 	env := g.env()
+	if g.Getenv("FERRY_LOG") != "" {
+		// Debug lines of the providers (retries, 429s, reconciles), redacted like all output.
+		var mu sync.Mutex
+		env.Log = func(format string, args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(s.err, "[ferry] "+format+"\n", args...)
+		}
+	}
 	if need["partnercenter"] {
 		pcfg, ok := s.cfg.Providers["partnercenter"]
 		if !ok {

@@ -120,11 +120,18 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 	defer hardCancel()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer func() {
+		signal.Stop(sigs)
+		close(done)
+	}()
 	go func() {
-		n := 0
-		for range sigs {
-			n++
+		for n := 1; ; n++ {
+			select {
+			case <-done:
+				return
+			case <-sigs:
+			}
 			if n == 1 {
 				fmt.Fprintln(s.err, "\nInterrupt received: starting nothing new; waiting for calls already sent to finish and be journaled. Interrupt again to stop at once.")
 				stopCancel()

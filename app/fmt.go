@@ -6,7 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/ferry-dev/ferry/hclspec"
@@ -20,7 +23,7 @@ type FmtOptions struct {
 
 // Fmt rewrites every *.ferry.hcl file of the spec directory in canonical form.
 func Fmt(g *Globals, o FmtOptions) int {
-	names, err := filepath.Glob(filepath.Join(g.dir(), "*.ferry.hcl"))
+	names, err := filepath.Glob(filepath.Join(g.dir(), "*"+hclspec.SpecSuffix))
 	if err != nil || len(names) == 0 {
 		fmt.Fprintf(g.Stderr, "Error: no *.ferry.hcl files in %s\n", g.dir())
 		return ExitError
@@ -28,10 +31,23 @@ func Fmt(g *Globals, o FmtOptions) int {
 	sort.Strings(names)
 	code := ExitOK
 	for _, name := range names {
+		if strings.HasPrefix(filepath.Base(name), ".") {
+			continue // hidden files are not part of the spec
+		}
 		src, err := os.ReadFile(name)
 		if err != nil {
 			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
 			return ExitError
+		}
+		if _, diags := hclsyntax.ParseConfig(src, filepath.Base(name), hcl.InitialPos); diags.HasErrors() {
+			// Never reformat (and so never rewrite) a file that does not parse.
+			for _, d := range diags {
+				if d.Subject != nil {
+					fmt.Fprintf(g.Stderr, "Error: %s:%d:%d: %s: %s\n", name, d.Subject.Start.Line, d.Subject.Start.Column, d.Summary, d.Detail)
+				}
+			}
+			code = ExitError
+			continue
 		}
 		out := hclspec.Format(src)
 		if bytes.Equal(src, out) {
@@ -45,10 +61,39 @@ func Fmt(g *Globals, o FmtOptions) int {
 			code = ExitError
 			continue
 		}
-		if err := os.WriteFile(name, out, 0o644); err != nil {
+		if err := replaceFile(name, out); err != nil {
 			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
 			return ExitError
 		}
 	}
 	return code
+}
+
+// replaceFile writes data to name through a temporary file and a rename, keeping name's mode, so a
+// crash never leaves a half-written spec.
+func replaceFile(name string, data []byte) error {
+	info, err := os.Stat(name)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), ".ferry-fmt-*")
+	if err != nil {
+		return fmt.Errorf("format %s: %w", name, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("format %s: %w", name, err)
+	}
+	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("format %s: %w", name, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("format %s: %w", name, err)
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return fmt.Errorf("format %s: %w", name, err)
+	}
+	return nil
 }

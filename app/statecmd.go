@@ -124,10 +124,14 @@ func (g *Globals) editState(op string, edit func(*state.Store) error) int {
 		return ExitError
 	}
 	defer st.Close()
+	before := st.Serial()
 	editErr := edit(st)
-	if err := st.Compact(); err != nil {
-		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
-		return ExitError
+	if st.Serial() != before {
+		// Only an edit that journaled something moves the serial (and so stales saved plans).
+		if err := st.Compact(); err != nil {
+			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+			return ExitError
+		}
 	}
 	if editErr != nil {
 		fmt.Fprintf(g.Stderr, "Error: %v\n", editErr)

@@ -192,6 +192,15 @@ func refreshChanges(prior, want *state.Resource) bool {
 	return false
 }
 
+func sortedStepNames(m map[string]*state.StepRecord) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -216,10 +225,18 @@ func forgotten(all []providers.Instance, targets []providers.Addr, st StateReade
 		if !ok {
 			continue
 		}
-		out = append(out, providers.Change{
+		ch := providers.Change{
 			Addr: providers.Addr(addr), Kind: r.Kind, Provider: r.Provider, Action: providers.ActionForget,
 			Summary: "no longer in the spec: forget it from state (nothing remote is cancelled, reverted or deleted)",
-		})
+		}
+		for _, name := range sortedStepNames(r.Steps) {
+			if rec := r.Steps[name]; rec != nil && rec.Status == state.StepIntent {
+				ch.Reasons = append(ch.Reasons, fmt.Sprintf("warning: step %q was interrupted and never reconciled; "+
+					"forgetting drops its idempotency key %s, so ferry can no longer tell whether it was sent. "+
+					"Put the block back and apply first if that matters.", name, rec.Key))
+			}
+		}
+		out = append(out, ch)
 	}
 	return out
 }

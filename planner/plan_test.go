@@ -232,3 +232,18 @@ func TestRefreshOnlyRecordsOnlyDriftOfSettledInstances(t *testing.T) {
 		}
 	}
 }
+
+func TestForgetWarnsAboutAnUnreconciledIntent(t *testing.T) {
+	st := memState{res: map[string]*state.Resource{
+		"subscription.gone": {Addr: "subscription.gone", Kind: "subscription", Provider: "fake",
+			Steps: map[string]*state.StepRecord{"migrate": {Key: "k-123", Attempt: 1, Status: state.StepIntent}}},
+	}}
+	p, diags := Make(context.Background(), Input{Resources: map[string]providers.Resource{}}, st)
+	if diags.HasErrors() || len(p.Changes) != 1 {
+		t.Fatal(diags, p.Changes)
+	}
+	c := p.Changes[0]
+	if c.Action != providers.ActionForget || len(c.Reasons) != 1 || !strings.Contains(c.Reasons[0], "k-123") {
+		t.Errorf("change = %+v", c)
+	}
+}

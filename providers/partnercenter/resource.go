@@ -42,7 +42,7 @@ const (
 	// Microsoft completes or reverts a migration within 72 hours.
 	DefaultMigrationTimeout = 72 * time.Hour
 	// defaultReadParallelism is how many customers Read fetches at once.
-	defaultReadParallelism = 4
+	defaultReadParallelism = 16
 )
 
 // Provider is the Partner Center subscription resource: it plans and runs legacy → New Commerce
