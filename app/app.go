@@ -19,6 +19,7 @@ import (
 	"github.com/ferry-dev/ferry/hclspec"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/providers/partnercenter"
+	"github.com/ferry-dev/ferry/state"
 )
 
 // Exit codes of every command.
@@ -168,4 +169,21 @@ func (g *Globals) sandboxBanner(w io.Writer) {
 	if sb := g.env().Sandbox; sb != "" && !g.JSON {
 		fmt.Fprintf(w, "Using the ferry sandbox at %s (FERRY_SANDBOX): no credentials needed, nothing real is touched.\n\n", sb)
 	}
+}
+
+// lockedState takes the state lock for operation (waiting up to --lock-timeout) and opens the state
+// under it; release closes the state, then unlocks.
+func (g *Globals) lockedState(path, operation string) (st *state.Store, release func(), err error) {
+	unlock, err := state.Lock(path, operation, g.LockTimeout)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st, err = state.Open(path); err != nil {
+		_ = unlock()
+		return nil, nil, err
+	}
+	return st, func() {
+		_ = st.Close()
+		_ = unlock()
+	}, nil
 }

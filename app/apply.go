@@ -14,7 +14,6 @@ import (
 
 	"github.com/ferry-dev/ferry/executor"
 	"github.com/ferry-dev/ferry/planner"
-	"github.com/ferry-dev/ferry/state"
 )
 
 // ApplyOptions are the flags of ferry apply.
@@ -35,18 +34,12 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 		return ExitError
 	}
 	path := g.statePath(s.cfg)
-	unlock, err := state.Lock(path, "ferry apply", g.LockTimeout)
+	st, release, err := g.lockedState(path, "ferry apply")
 	if err != nil {
 		fmt.Fprintf(s.err, "Error: %v\n", err)
 		return ExitError
 	}
-	defer unlock()
-	st, err := state.Open(path)
-	if err != nil {
-		fmt.Fprintf(s.err, "Error: %v\n", err)
-		return ExitError
-	}
-	defer st.Close()
+	defer release()
 
 	var p *planner.Plan
 	if o.PlanFile != "" {

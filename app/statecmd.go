@@ -112,18 +112,12 @@ func (g *Globals) editState(op string, edit func(*state.Store) error) int {
 		fmt.Fprintf(g.Stderr, "Error: no state at %s\n", path)
 		return ExitError
 	}
-	unlock, err := state.Lock(path, op, g.LockTimeout)
+	st, release, err := g.lockedState(path, op)
 	if err != nil {
 		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
 		return ExitError
 	}
-	defer unlock()
-	st, err := state.Open(path)
-	if err != nil {
-		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
-		return ExitError
-	}
-	defer st.Close()
+	defer release()
 	before := st.Serial()
 	editErr := edit(st)
 	if st.Serial() != before {
@@ -217,18 +211,12 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 	}
 	inst.ImportID = id
 	path := g.statePath(s.cfg)
-	unlock, err := state.Lock(path, "ferry import", g.LockTimeout)
+	st, release, err := g.lockedState(path, "ferry import")
 	if err != nil {
 		fmt.Fprintf(s.err, "Error: %v\n", err)
 		return ExitError
 	}
-	defer unlock()
-	st, err := state.Open(path)
-	if err != nil {
-		fmt.Fprintf(s.err, "Error: %v\n", err)
-		return ExitError
-	}
-	defer st.Close()
+	defer release()
 	if _, exists := st.Get(string(a)); exists {
 		fmt.Fprintf(s.err, "Error: %s is already in the state; ferry state rm it first to import another object\n", a)
 		return ExitError

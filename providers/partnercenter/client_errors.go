@@ -43,9 +43,6 @@ func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
 // IsConflict reports whether err is (or wraps) a 409 answer, e.g. a migration already in progress.
 func IsConflict(err error) bool { return hasStatus(err, http.StatusConflict) }
 
-// IsTooManyRequests reports whether err is (or wraps) a 429 answer that outlasted the retries.
-func IsTooManyRequests(err error) bool { return hasStatus(err, http.StatusTooManyRequests) }
-
 func hasStatus(err error, status int) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && ae.StatusCode == status
