@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
+	"time"
 
 	"github.com/ferry-dev/ferry/hclspec"
 	"github.com/ferry-dev/ferry/planner"
@@ -106,12 +108,42 @@ func (g *Globals) makePlan(ctx context.Context, s *spec, st planner.StateReader,
 	if !ok {
 		return nil, false
 	}
+	stopTicker := g.readingProgress(s.err, len(s.cfg.Instances))
 	p, diags := planner.Make(ctx, planner.Input{
 		Instances: s.cfg.Instances, SpecHash: s.cfg.Hash, Targets: targets,
 		RefreshOnly: refreshOnly, Resources: res,
 	}, st)
+	stopTicker()
 	if len(diags) > 0 {
 		g.writeDiags(s, diags)
 	}
 	return p, !diags.HasErrors()
+}
+
+// readingProgress prints a line every 10 s while live objects are read, so a long plan against a
+// real API is never silent; the returned func stops it.
+func (g *Globals) readingProgress(w io.Writer, n int) func() {
+	if g.JSON {
+		return func() {}
+	}
+	start := time.Now()
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(10 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fmt.Fprintf(w, "Still reading the live state of %d instances… [%s elapsed]\n", n, time.Since(start).Round(time.Second))
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+	}
 }

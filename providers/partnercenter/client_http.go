@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/time/rate"
 )
 
 const (
@@ -38,7 +37,7 @@ type request struct {
 	// mutating requests change something remotely and are not deduplicated by the server: after a
 	// connection error or a 5xx, once the request may have reached the server, they are not retried.
 	mutating bool
-	limiter  *rate.Limiter
+	limiter  *window
 }
 
 // do sends req, retrying 429 (honouring Retry-After), 5xx and connection errors with exponential

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Rate is a number of requests allowed per period; the zero Rate means no limit.
@@ -54,68 +52,85 @@ func ScaledLimits(factor float64) Limits {
 	}
 }
 
-// limiters holds token buckets built from Limits. A bucket of burst b refilled at (N-b)/W never
-// lets more than N requests through in any window of length W, so a server counting fixed windows
-// does not answer 429.
+// limiters holds the sliding windows built from Limits.
 type limiters struct {
 	validate Rate
-	create   *rate.Limiter
-	reads    *rate.Limiter
+	create   *window
+	reads    *window
 
 	mu          sync.Mutex
-	perCustomer map[string]*rate.Limiter
+	perCustomer map[string]*window
 }
 
 func newLimiters(l Limits) *limiters {
 	return &limiters{
 		validate:    l.ValidatePerCustomer,
-		create:      bucket(l.CreatePerPartner),
-		reads:       bucket(l.SubscriptionReads),
-		perCustomer: map[string]*rate.Limiter{},
+		create:      newWindow(l.CreatePerPartner),
+		reads:       newWindow(l.SubscriptionReads),
+		perCustomer: map[string]*window{},
 	}
 }
 
-func bucket(r Rate) *rate.Limiter {
-	if r.Requests <= 0 || r.Per <= 0 {
-		return nil
-	}
-	burst := r.Requests / 10
-	if burst < 1 {
-		burst = 1
-	}
-	refill := r.Requests - burst
-	if refill < 1 {
-		refill = 1
-	}
-	return rate.NewLimiter(rate.Limit(float64(refill)/r.Per.Seconds()), burst)
-}
-
-func (l *limiters) validateFor(customerID string) *rate.Limiter {
+func (l *limiters) validateFor(customerID string) *window {
 	if l.validate.Requests <= 0 || l.validate.Per <= 0 {
 		return nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	lim := l.perCustomer[customerID]
-	if lim == nil {
-		lim = bucket(l.validate)
-		l.perCustomer[customerID] = lim
+	w := l.perCustomer[customerID]
+	if w == nil {
+		w = newWindow(l.validate)
+		l.perCustomer[customerID] = w
 	}
-	return lim
+	return w
 }
 
-// wait takes one token from lim (nil: no limit), sleeping through sleep so tests can inject time.
-func wait(ctx context.Context, lim *rate.Limiter, sleep func(context.Context, time.Duration) error) error {
-	if lim == nil {
+// window lets at most n requests go in any period of length per (plus a small margin for network
+// jitter): a sliding log of the last n grant times. Unlike a token bucket it allows the full
+// documented burst at once — 100 creates go straight away, the 101st waits for the first to leave
+// the window — and since every fixed window is a window, a server counting fixed windows never
+// sees more than n either. Reserving is O(1).
+type window struct {
+	mu    sync.Mutex
+	n     int
+	per   time.Duration
+	times []time.Time // ring of the last n grant times, oldest at next once full
+	next  int
+	now   func() time.Time
+}
+
+func newWindow(r Rate) *window {
+	if r.Requests <= 0 || r.Per <= 0 {
 		return nil
 	}
-	r := lim.Reserve()
-	if !r.OK() {
-		return fmt.Errorf("client-side rate limit cannot be met")
+	return &window{n: r.Requests, per: r.Per + r.Per/50, times: make([]time.Time, 0, r.Requests), now: time.Now}
+}
+
+// reserve books the next slot and returns how long to wait for it.
+func (w *window) reserve() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := w.now()
+	at := now
+	if len(w.times) < w.n {
+		w.times = append(w.times, at)
+		return 0
 	}
-	if d := r.Delay(); d > 0 {
+	if free := w.times[w.next].Add(w.per); free.After(at) {
+		at = free
+	}
+	w.times[w.next] = at
+	w.next = (w.next + 1) % w.n
+	return at.Sub(now)
+}
+
+// wait books a slot in w (nil: no limit) and sleeps until it, through sleep so tests can inject time.
+func wait(ctx context.Context, w *window, sleep func(context.Context, time.Duration) error) error {
+	if w == nil {
+		return nil
+	}
+	if d := w.reserve(); d > 0 {
 		if err := sleep(ctx, d); err != nil {
-			r.Cancel()
 			return fmt.Errorf("waiting for the client-side rate limit: %w", err)
 		}
 	}
