@@ -83,6 +83,7 @@ func (s *Simulator) route(op string, fn func(*simCall) simReply) http.Handler {
 		call.keys = matchKeys(r, call.body)
 		if key, limit, ok := s.limitFor(op, r); ok {
 			if allowed, wait := s.env.Allow(key, limit); !allowed {
+				s.env.Stats.Inc(op + ".throttled")
 				writeReply(w, simReply{status: http.StatusTooManyRequests, retryAfter: wait,
 					body: ErrorBody{Code: errCodeThrottled, ErrorName: "TooManyRequests",
 						Description: fmt.Sprintf("Rate limit is exceeded. Try again in %d seconds.", int(wait/time.Second))}})

@@ -333,18 +333,19 @@ func TestSimRateLimits(t *testing.T) {
 		name       string
 		b          simkit.Behaviour
 		op         func(t *testing.T, ts *pcTestSim, customer string) *http.Response
+		opName     string
 		limit      int
 		retryAfter string
 	}{
-		{name: "validate per customer", b: simkit.Behaviour{RateLimits: "documented"}, limit: 450, retryAfter: "300",
+		{name: "validate per customer", b: simkit.Behaviour{RateLimits: "documented"}, limit: 450, retryAfter: "300", opName: OpValidateMigration,
 			op: func(t *testing.T, ts *pcTestSim, c string) *http.Response {
 				return ts.call(t, http.MethodPost, pcValidatePath(c), MigrationRequest{CurrentSubscriptionID: "x"}, nil)
 			}},
-		{name: "subscriptions scaled", b: simkit.Behaviour{RateLimits: "scaled", TimeFactor: 60}, limit: 500, retryAfter: "1",
+		{name: "subscriptions scaled", b: simkit.Behaviour{RateLimits: "scaled", TimeFactor: 60}, limit: 500, retryAfter: "1", opName: OpGetSubscription,
 			op: func(t *testing.T, ts *pcTestSim, c string) *http.Response {
 				return ts.call(t, http.MethodGet, "/v1/customers/"+c+"/subscriptions/x", nil, nil)
 			}},
-		{name: "create per partner", b: simkit.Behaviour{RateLimits: "documented"}, limit: 100, retryAfter: "300",
+		{name: "create per partner", b: simkit.Behaviour{RateLimits: "documented"}, limit: 100, retryAfter: "300", opName: OpCreateMigration,
 			op: func(t *testing.T, ts *pcTestSim, c string) *http.Response {
 				return ts.call(t, http.MethodPost, pcCreatePath(c), MigrationRequest{CurrentSubscriptionID: "x"}, nil)
 			}},
@@ -360,6 +361,9 @@ func TestSimRateLimits(t *testing.T) {
 			resp := tt.op(t, ts, pcTCustomer)
 			if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != tt.retryAfter {
 				t.Fatalf("over the limit: %d Retry-After %q, want 429 %s", resp.StatusCode, resp.Header.Get("Retry-After"), tt.retryAfter)
+			}
+			if got := ts.sim.Env().Stats.Snapshot(); got[tt.opName+".throttled"] != 1 {
+				t.Errorf("throttled count = %v", got)
 			}
 			perCustomer := tt.name == "validate per customer"
 			if s := tt.op(t, ts, pcTCustomer2).StatusCode; (s == http.StatusTooManyRequests) == perCustomer {

@@ -14,7 +14,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -112,12 +111,18 @@ func run(bin, genBin string, s size, w world, parallelism int) {
 		before := stats(sandboxURL)
 		start := time.Now()
 		cmd := exec.Command(bin, append(st.args, "--chdir", dir)...)
-		var out bytes.Buffer
-		cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
-		err := cmd.Run()
-		wall := time.Since(start)
+		// Output goes to a file, not to this process's memory: this driver must stay small (see above).
+		logPath := filepath.Join(dir, "output.log")
+		logFile, err := os.Create(logPath)
 		if err != nil {
-			tail := out.String()
+			fail(err)
+		}
+		cmd.Env, cmd.Stdout, cmd.Stderr = env, logFile, logFile
+		err = cmd.Run()
+		wall := time.Since(start)
+		logFile.Close()
+		if err != nil {
+			tail, _ := os.ReadFile(logPath)
 			if len(tail) > 2000 {
 				tail = tail[len(tail)-2000:]
 			}
