@@ -60,6 +60,8 @@ func (f *fakeResource) Do(ctx context.Context, step providers.Step, key string, 
 	switch step.Name {
 	case "fail":
 		return providers.Outcome{}, errors.New("remote said no")
+	case "unknown":
+		return providers.Outcome{}, fmt.Errorf("create: %w", providers.ErrOutcomeUnknown)
 	case "wait":
 		progress(providers.Event{Message: "waiting"})
 		<-ctx.Done()
@@ -88,7 +90,7 @@ func change(addr string, steps ...string) providers.Change {
 	c := providers.Change{Addr: providers.Addr(addr), Kind: "subscription", Provider: "fake", Action: providers.ActionCreate,
 		State: &state.Resource{Status: "migrated", RemoteIDs: map[string]string{"customer_id": "c1"}}}
 	for _, s := range steps {
-		c.Steps = append(c.Steps, providers.Step{Addr: c.Addr, Provider: "fake", Name: s, Mutating: s == "migrate" || s == "fail", Attempt: 1})
+		c.Steps = append(c.Steps, providers.Step{Addr: c.Addr, Provider: "fake", Name: s, Mutating: s == "migrate" || s == "fail" || s == "unknown", Attempt: 1})
 	}
 	return c
 }
@@ -315,5 +317,21 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 	if len(a) != 36 {
 		t.Errorf("key %q is not a GUID", a)
+	}
+}
+
+func TestUnknownOutcomeKeepsTheIntentForReconcile(t *testing.T) {
+	f, st := newFake(), openStore(t)
+	res := run(t, f, st, Options{}, change("a", "unknown", "await"))
+	if len(res.Failed) != 1 || !errors.Is(res.Failed[0].Err, providers.ErrOutcomeUnknown) {
+		t.Fatalf("result = %+v", res)
+	}
+	r, _ := st.Get("a")
+	rec := r.Steps["unknown"]
+	if rec == nil || rec.Status != state.StepIntent || rec.Key != IdempotencyKey(st.Lineage(), "a", "unknown", 1) {
+		t.Errorf("step record = %+v, want the intent kept without an outcome", rec)
+	}
+	if _, ran := r.Steps["await"]; ran {
+		t.Error("the step after an unknown outcome ran")
 	}
 }
