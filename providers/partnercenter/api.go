@@ -3,7 +3,10 @@
 // simulator of the API used by tests and `ferry sandbox`.
 package partnercenter
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // The JSON shapes below use the API's own field names. Enumerations are kept as strings because
 // Microsoft adds values.
@@ -151,4 +154,18 @@ type ErrorBody struct {
 	Code        int    `json:"code"`
 	Description string `json:"description"`
 	ErrorName   string `json:"errorName,omitempty"`
+}
+
+// UnmarshalJSON decodes a subscription leniently: Partner Center returns more fields than ferry
+// reads (links, attributes, actions, …) and adds new ones, so unknown fields are ignored even by a
+// strict decoder (a sandbox world may hold subscriptions pasted from real API answers).
+func (s *Subscription) UnmarshalJSON(b []byte) error {
+	type plain Subscription
+	return json.Unmarshal(b, (*plain)(s))
+}
+
+// UnmarshalJSON decodes a migration leniently, for the same reason as Subscription.
+func (m *Migration) UnmarshalJSON(b []byte) error {
+	type plain Migration
+	return json.Unmarshal(b, (*plain)(m))
 }

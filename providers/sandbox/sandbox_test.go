@@ -294,3 +294,20 @@ func TestDocExampleLoads(t *testing.T) {
 		t.Errorf("example = %+v", w)
 	}
 }
+
+// A world may hold subscriptions pasted from real Partner Center answers: API fields ferry does not
+// read are ignored, while a typo in the world's own structure is still an error.
+func TestWorldAcceptsRealAPIObjects(t *testing.T) {
+	in := `{"partnercenter": {"customers": [{"id": "c", "domain": "c.onmicrosoft.com", "subscriptions": [
+  {"id": "s", "offerId": "o", "quantity": 3, "status": "active", "billingCycle": "monthly",
+   "links": {"offer": {"uri": "/offers/o", "method": "GET", "headers": []}},
+   "attributes": {"etag": "x", "objectType": "Subscription"}, "actions": ["Cancel"], "hasPurchasableAddons": true}
+]}], "catalog": {"o": "N:0001:X"}}}`
+	w, err := DecodeWorld("world.json", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.PartnerCenter.Customers[0].Subscriptions[0]; got.ID != "s" || got.Quantity != 3 {
+		t.Errorf("subscription = %+v", got)
+	}
+}
