@@ -51,14 +51,16 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 	var diags hcl.Diagnostics
 	byProvider := map[string][]providers.ReadRequest{}
 	var order []string
+	var unavailable []providers.Change
 	for _, inst := range insts {
 		if _, ok := in.Resources[inst.Provider]; !ok {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  fmt.Sprintf("Provider %q is not available", inst.Provider),
-				Detail: fmt.Sprintf("%s needs the %s provider, which this build of ferry cannot run yet; "+
-					"remove the block or target other resources with --target.", inst.Addr, inst.Provider),
-				Subject: rangePtr(inst.DeclRange),
+			// Blocked, not an error: the instances of the providers that exist are still planned.
+			unavailable = append(unavailable, providers.Change{
+				Addr: inst.Addr, Kind: inst.Kind, Provider: inst.Provider, Action: providers.ActionBlocked,
+				DependsOn: inst.DependsOn,
+				Summary:   fmt.Sprintf("%s needs the %s provider", inst.Kind, inst.Provider),
+				Reasons: []string{fmt.Sprintf("the %s provider is not available in this build of ferry; nothing is read or "+
+					"sent for this block (remove it, or leave it out with --target)", inst.Provider)},
 			})
 			continue
 		}
@@ -121,11 +123,59 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 		}
 	}
 
+	p.Changes = append(p.Changes, unavailable...)
+	blockDependents(p.Changes)
 	if !in.RefreshOnly {
 		p.Changes = append(p.Changes, forgotten(in.Instances, in.Targets, st)...)
 	}
 	sortChanges(p.Changes)
 	return p, diags
+}
+
+// blockDependents blocks every change that depends, directly or not, on a blocked change: its
+// dependency will not be reached, so neither can it. (A dependency that fails during apply is the
+// executor's to handle: it skips what depends on it.)
+func blockDependents(cs []providers.Change) {
+	idx := make(map[providers.Addr]int, len(cs))
+	for i := range cs {
+		idx[cs[i].Addr] = i
+	}
+	const (
+		unknown = iota
+		visiting
+		done
+	)
+	mark := make([]int, len(cs))
+	var visit func(i int) bool // reports whether cs[i] ends up blocked
+	visit = func(i int) bool {
+		switch mark[i] {
+		case visiting: // a cycle (hclspec rejects them): do not loop
+			return false
+		case done:
+			return cs[i].Action == providers.ActionBlocked
+		}
+		mark[i] = visiting
+		defer func() { mark[i] = done }()
+		if cs[i].Action == providers.ActionBlocked {
+			return true
+		}
+		for _, d := range cs[i].DependsOn {
+			j, ok := idx[d]
+			if !ok || !visit(j) {
+				continue
+			}
+			if cs[i].Action != providers.ActionNoop {
+				cs[i].Action = providers.ActionBlocked
+				cs[i].Steps = nil
+				cs[i].Reasons = append(cs[i].Reasons, fmt.Sprintf("it depends on %s, which is blocked", d))
+				return true
+			}
+		}
+		return false
+	}
+	for i := range cs {
+		visit(i)
+	}
 }
 
 // lineageOf is the state's lineage, or "" for a state that has never been written: its lineage is

@@ -112,11 +112,21 @@ func TestMakeActionsAndSummary(t *testing.T) {
 	}
 }
 
-func TestMissingProviderIsADiagnosticAtTheBlock(t *testing.T) {
-	in := Input{Instances: []providers.Instance{inst("cutover.web01")}, Resources: map[string]providers.Resource{}}
-	_, diags := Make(context.Background(), in, memState{})
-	if !diags.HasErrors() || diags[0].Subject == nil || diags[0].Subject.Start.Line != 3 {
+func TestMissingProviderBlocksOnlyItsInstances(t *testing.T) {
+	other := inst(`subscription.a["new"]`)
+	cut := inst("cutover.web01")
+	cut.Provider = "mgn"
+	in := Input{Instances: []providers.Instance{cut, other}, Resources: map[string]providers.Resource{"fake": &planFake{}}}
+	p, diags := Make(context.Background(), in, memState{})
+	if diags.HasErrors() {
 		t.Fatalf("diags = %v", diags)
+	}
+	got := map[providers.Addr]providers.Action{}
+	for _, c := range p.Changes {
+		got[c.Addr] = c.Action
+	}
+	if got["cutover.web01"] != providers.ActionBlocked || got[`subscription.a["new"]`] != providers.ActionCreate {
+		t.Errorf("actions = %v", got)
 	}
 }
 
@@ -245,5 +255,25 @@ func TestForgetWarnsAboutAnUnreconciledIntent(t *testing.T) {
 	c := p.Changes[0]
 	if c.Action != providers.ActionForget || len(c.Reasons) != 1 || !strings.Contains(c.Reasons[0], "k-123") {
 		t.Errorf("change = %+v", c)
+	}
+}
+
+func TestDependentsOfBlockedChangesAreBlocked(t *testing.T) {
+	cs := []providers.Change{
+		{Addr: "skip_list.nce", Action: providers.ActionBlocked},
+		{Addr: "subscription.a", Action: providers.ActionCreate, DependsOn: []providers.Addr{"skip_list.nce"}, Steps: []providers.Step{{Name: "migrate"}}},
+		{Addr: "subscription.b", Action: providers.ActionCreate, DependsOn: []providers.Addr{"subscription.a"}},
+		{Addr: "subscription.c", Action: providers.ActionCreate, DependsOn: []providers.Addr{"subscription.x"}},
+		{Addr: "subscription.d", Action: providers.ActionNoop, DependsOn: []providers.Addr{"skip_list.nce"}},
+	}
+	blockDependents(cs)
+	want := []providers.Action{providers.ActionBlocked, providers.ActionBlocked, providers.ActionBlocked, providers.ActionCreate, providers.ActionNoop}
+	for i, c := range cs {
+		if c.Action != want[i] {
+			t.Errorf("%s: %s, want %s (%v)", c.Addr, c.Action, want[i], c.Reasons)
+		}
+	}
+	if len(cs[1].Steps) != 0 || !strings.Contains(cs[1].Reasons[0], "skip_list.nce") {
+		t.Errorf("blocked dependent = %+v", cs[1])
 	}
 }
