@@ -214,7 +214,8 @@ func exampleInSandbox(t *testing.T, dir string) (*httptest.Server, []string) {
 	return hs, append(os.Environ(), "FERRY_SANDBOX="+hs.URL, "NO_COLOR=1")
 }
 
-// fastWorld returns the example world with migrations that take a fraction of a second.
+// fastWorld returns the example world with migrations that take a fraction of a second and
+// requests that take a little time.
 func fastWorld(t *testing.T, path string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile(path)
@@ -225,7 +226,9 @@ func fastWorld(t *testing.T, path string) []byte {
 	if err := json.Unmarshal(raw, &w); err != nil {
 		t.Fatal(err)
 	}
-	w["behaviour"] = map[string]any{"durations": map[string]string{"partnercenter.migration": "300ms"}}
+	// Every request takes 15 ms, so many kills land while a request is in flight: the sandbox may
+	// have performed a create whose answer ferry never read.
+	w["behaviour"] = map[string]any{"durations": map[string]string{"partnercenter.migration": "300ms"}, "latency": "15ms"}
 	out, err := json.Marshal(w)
 	if err != nil {
 		t.Fatal(err)
