@@ -123,6 +123,7 @@ func (r *runner) runStep(res providers.Resource, c providers.Change, step provid
 			if prior.Key != "" {
 				key = prior.Key
 			}
+			step.IntentAt = prior.StartedAt
 			out, found, err := res.Reconcile(r.hard, step, key)
 			if err != nil {
 				if r.hard.Err() != nil {

@@ -181,6 +181,10 @@ type Step struct {
 	// Earlier holds the remote IDs the change's earlier steps reported in this run (e.g. the
 	// migration_id of the create step, for the wait that follows). Set by the executor; never saved.
 	Earlier map[string]string `json:"-"`
+	// IntentAt is when the intent being reconciled was journaled (set by the executor for Reconcile):
+	// a remote object carrying the same key but created well before it belongs to an older use of
+	// the key (e.g. before a `state rm`), not to this intent.
+	IntentAt time.Time `json:"-"`
 }
 
 // Outcome is the result of a step.

@@ -56,10 +56,20 @@ func (p *Provider) Reconcile(ctx context.Context, step providers.Step, key strin
 	if err != nil {
 		return providers.Outcome{}, false, err
 	}
-	return p.reconcileMigrate(ctx, params, key)
+	return p.reconcileMigrate(ctx, params, key, step.IntentAt)
 }
 
-func (p *Provider) reconcileMigrate(ctx context.Context, params StepParams, key string) (providers.Outcome, bool, error) {
+// keySkew is how much earlier than its intent a migration may have started (clocks differ) and still
+// be the one the intent sent.
+const keySkew = 15 * time.Minute
+
+// fromThisIntent reports whether m can have been created by an intent journaled at intentAt (zero:
+// unknown, so any).
+func fromThisIntent(m *Migration, intentAt time.Time) bool {
+	return intentAt.IsZero() || m.StartedTime == nil || !m.StartedTime.Before(intentAt.Add(-keySkew))
+}
+
+func (p *Provider) reconcileMigrate(ctx context.Context, params StepParams, key string, intentAt time.Time) (providers.Outcome, bool, error) {
 	if key == "" {
 		return providers.Outcome{}, false, errors.New("partnercenter: reconcile needs the idempotency key")
 	}
@@ -69,7 +79,7 @@ func (p *Provider) reconcileMigrate(ctx context.Context, params StepParams, key 
 	}
 	var found []Migration
 	for _, m := range ms {
-		if m.ExternalReferenceID == key {
+		if m.ExternalReferenceID == key && fromThisIntent(&m, intentAt) {
 			found = append(found, m)
 		}
 	}
@@ -95,6 +105,7 @@ func (p *Provider) doMigrate(ctx context.Context, step providers.Step, params St
 	}
 	req := *params.Request
 	req.ExternalReferenceID = key
+	sentAt := time.Now() // a migration found by key must not predate this send (see fromThisIntent)
 	for send := 1; ; send++ {
 		m, err := p.client.CreateMigration(ctx, params.CustomerID, req, key)
 		if err == nil {
@@ -107,7 +118,7 @@ func (p *Provider) doMigrate(ctx context.Context, step providers.Step, params St
 		}
 		if IsConflict(err) {
 			// A migration is already Processing: ours (its answer lost earlier) or another one.
-			if out, found, rerr := p.reconcileMigrate(ctx, params, key); rerr == nil && found {
+			if out, found, rerr := p.reconcileMigrate(ctx, params, key, sentAt); rerr == nil && found {
 				progress(providers.Event{Addr: step.Addr, Step: step.Name, Message: "migration already created under this key", RemoteIDs: out.RemoteIDs})
 				return out, nil
 			}
@@ -128,7 +139,7 @@ func (p *Provider) doMigrate(ctx context.Context, step providers.Step, params St
 					return providers.Outcome{}, fmt.Errorf("%w: %w", providers.ErrOutcomeUnknown, serr)
 				}
 			}
-			out, found, rerr := p.reconcileMigrate(ctx, params, key)
+			out, found, rerr := p.reconcileMigrate(ctx, params, key, sentAt)
 			if rerr != nil {
 				return providers.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w (%v), and %w", params.LegacySubscriptionID, providers.ErrOutcomeUnknown, err, rerr)
 			}

@@ -3,6 +3,7 @@ package partnercenter
 import (
 	"sort"
 	"strings"
+	"time"
 )
 
 // Live is what Read found in Partner Center for one subscription instance; Plan reads it. Every
@@ -42,12 +43,12 @@ func (l *Live) LatestMigration() *Migration {
 }
 
 // migrationByKey returns the migration created under the idempotency key, or nil.
-func (l *Live) migrationByKey(key string) *Migration {
+func (l *Live) migrationByKey(key string, intentAt time.Time) *Migration {
 	if l == nil || key == "" {
 		return nil
 	}
 	for i := range l.Migrations {
-		if l.Migrations[i].ExternalReferenceID == key {
+		if l.Migrations[i].ExternalReferenceID == key && fromThisIntent(&l.Migrations[i], intentAt) {
 			return &l.Migrations[i]
 		}
 	}

@@ -70,7 +70,7 @@ func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live 
 	// the same attempt so the executor reconciles it by key (recording the migration id, sending
 	// nothing), then wait.
 	if rec != nil && rec.Status == state.StepIntent {
-		if m := l.migrationByKey(rec.Key); m != nil && m.Status != MigrationFailed {
+		if m := l.migrationByKey(rec.Key, rec.StartedAt); m != nil && m.Status != MigrationFailed {
 			params := awaitParams(s, l)
 			params.MigrationID = m.ID
 			req := buildRequest(s, l)
@@ -132,7 +132,7 @@ func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live 
 
 	// An interrupted migrate whose migration Partner Center does not show: send it again under the
 	// same key, after the executor has reconciled by that key.
-	if rec != nil && rec.Status == state.StepIntent && l.migrationByKey(rec.Key) == nil {
+	if rec != nil && rec.Status == state.StepIntent && l.migrationByKey(rec.Key, rec.StartedAt) == nil {
 		req := buildRequest(s, l)
 		ch.Action = providers.ActionResume
 		ch.Summary = fmt.Sprintf("resume the interrupted migration of %s (reconcile by key, then await)", legacyName)

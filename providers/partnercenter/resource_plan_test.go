@@ -519,3 +519,22 @@ func BenchmarkPlan(b *testing.B) {
 		}
 	}
 }
+
+func TestKeyMatchesOnlyMigrationsOfThisIntent(t *testing.T) {
+	intent := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	old := intent.Add(-48 * time.Hour)
+	skewed := intent.Add(-2 * time.Minute) // Microsoft's clock a little behind ours
+	l := &Live{Migrations: []Migration{
+		{ID: "old", ExternalReferenceID: "k", StartedTime: &old, Status: MigrationFailed},
+		{ID: "other", ExternalReferenceID: "k2", StartedTime: &skewed},
+	}}
+	if m := l.migrationByKey("k", intent); m != nil {
+		t.Errorf("a migration started two days before the intent was taken for it: %s", m.ID)
+	}
+	if m := l.migrationByKey("k", time.Time{}); m == nil || m.ID != "old" {
+		t.Errorf("with no intent time, any migration with the key counts: %v", m)
+	}
+	if m := l.migrationByKey("k2", intent); m == nil || m.ID != "other" {
+		t.Errorf("clock skew of 2 minutes rejected the migration: %v", m)
+	}
+}
