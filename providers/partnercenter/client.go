@@ -111,14 +111,25 @@ func (c *Client) ListSubscriptions(ctx context.Context, customerID string) ([]Su
 		return nil, err
 	}
 	req := &request{op: OpListSubscriptions, method: http.MethodGet, url: c.endpoint("customers", customerID, "subscriptions"), limiter: c.lim.reads}
-	var out []Subscription
-	err := c.pages(ctx, req, func(body []byte) (*ResourceLinks, error) {
+	return collect(ctx, c, req, func(body []byte) ([]Subscription, *ResourceLinks, error) {
 		page, err := decodeSubscriptionList(OpListSubscriptions, body)
+		if err != nil {
+			return nil, nil, err
+		}
+		return page.Items, page.Links, nil
+	})
+}
+
+// collect gathers the items of every page of a list answer, following continuation links.
+func collect[T any](ctx context.Context, c *Client, req *request, decode func([]byte) ([]T, *ResourceLinks, error)) ([]T, error) {
+	var out []T
+	err := c.pages(ctx, req, func(body []byte) (*ResourceLinks, error) {
+		items, links, err := decode(body)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, page.Items...)
-		return page.Links, nil
+		out = append(out, items...)
+		return links, nil
 	})
 	if err != nil {
 		return nil, err
@@ -213,19 +224,13 @@ func (c *Client) ListMigrations(ctx context.Context, q MigrationQuery) ([]Migrat
 		return nil, fmt.Errorf("%s: at least one of CustomerTenantId, CurrentSubscriptionId, ExternalReferenceId is required", OpListMigrations)
 	}
 	req := &request{op: OpListMigrations, method: http.MethodGet, url: c.endpoint("migrations", "newcommerce") + "?" + v.Encode()}
-	var out []Migration
-	err := c.pages(ctx, req, func(body []byte) (*ResourceLinks, error) {
+	return collect(ctx, c, req, func(body []byte) ([]Migration, *ResourceLinks, error) {
 		page, err := decodeMigrationList(OpListMigrations, body)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, page.Items...)
-		return page.Links, nil
+		return page.Items, page.Links, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // endpoint joins escaped path segments to the base URL.

@@ -244,19 +244,41 @@ func decodeMigrationRequest(body []byte) (MigrationRequest, *simReply) {
 	return req, nil
 }
 
-func (s *Simulator) validate(call *simCall) simReply {
+// migrationCall is what validate and create share: the decoded request, checked against the
+// customer's subscriptions under the simulator's lock (held until done is called).
+type migrationCall struct {
+	c          *simCustomer
+	req        MigrationRequest
+	plan       *migrationPlan
+	errs       []ValidationError
+	inProgress bool
+}
+
+// checkMigration decodes and checks a migration request, taking s.mu; the caller must unlock it
+// when reply is nil.
+func (s *Simulator) checkMigration(call *simCall) (mc migrationCall, reply *simReply) {
 	req, errReply := decodeMigrationRequest(call.body)
 	if errReply != nil {
-		return *errReply
+		return mc, errReply
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.advance()
 	c, errReply := s.customer(call)
 	if errReply != nil {
+		s.mu.Unlock()
+		return mc, errReply
+	}
+	plan, errs, inProgress := s.check(c, req)
+	return migrationCall{c: c, req: req, plan: plan, errs: errs, inProgress: inProgress}, nil
+}
+
+func (s *Simulator) validate(call *simCall) simReply {
+	mc, errReply := s.checkMigration(call)
+	if errReply != nil {
 		return *errReply
 	}
-	plan, errs, _ := s.check(c, req)
+	defer s.mu.Unlock()
+	req, plan, errs := mc.req, mc.plan, mc.errs
 	if plan == nil && errs == nil {
 		return subscriptionNotFound(req.CurrentSubscriptionID)
 	}
@@ -268,18 +290,12 @@ func (s *Simulator) validate(call *simCall) simReply {
 }
 
 func (s *Simulator) create(call *simCall) simReply {
-	req, errReply := decodeMigrationRequest(call.body)
+	mc, errReply := s.checkMigration(call)
 	if errReply != nil {
 		return *errReply
 	}
-	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.advance()
-	c, errReply := s.customer(call)
-	if errReply != nil {
-		return *errReply
-	}
-	plan, errs, inProgress := s.check(c, req)
+	c, req, plan, errs, inProgress := mc.c, mc.req, mc.plan, mc.errs, mc.inProgress
 	switch {
 	case plan == nil && errs == nil:
 		return subscriptionNotFound(req.CurrentSubscriptionID)
