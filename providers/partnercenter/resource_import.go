@@ -30,6 +30,16 @@ func planImport(ch providers.Change, desired providers.Instance, l *Live) (provi
 		}}
 	}
 	t := l.ImportTarget
+	if !isNCEOffer(t.OfferID) {
+		return blocked(ch, "cannot import "+desired.ImportID, "not a New Commerce subscription"), hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Not a New Commerce subscription",
+			Detail: fmt.Sprintf("%s: subscription %s has the legacy offer %s (a New Commerce offer looks like CFQ7TTC0LF8Q:0001:CFQ7TTC0KQDF). "+
+				"import adopts New Commerce subscriptions that already exist; to migrate this legacy subscription, remove the import and let apply migrate it.",
+				desired.Addr, t.ID, t.OfferID),
+			Subject: rangePtr(importOrDecl(desired)),
+		}}
+	}
 	var diags hcl.Diagnostics
 	mismatch := func(attr, spec, remote string) {
 		diags = append(diags, &hcl.Diagnostic{
@@ -43,8 +53,12 @@ func planImport(ch providers.Change, desired providers.Instance, l *Live) (provi
 	if !strings.EqualFold(l.ImportCustomerID, s.CustomerID) {
 		mismatch("customer_id", strconv.Quote(s.CustomerID), "the subscription under customer "+l.ImportCustomerID)
 	}
-	if t.MigratedFromSubscriptionID != "" && !strings.EqualFold(t.MigratedFromSubscriptionID, s.MigrateFrom) {
-		mismatch("migrate_from", strconv.Quote(s.MigrateFrom), "migratedFromSubscriptionId "+strconv.Quote(t.MigratedFromSubscriptionID))
+	if !strings.EqualFold(t.MigratedFromSubscriptionID, s.MigrateFrom) {
+		from := "no migratedFromSubscriptionId (it was not migrated from a legacy subscription)"
+		if t.MigratedFromSubscriptionID != "" {
+			from = "migratedFromSubscriptionId " + strconv.Quote(t.MigratedFromSubscriptionID)
+		}
+		mismatch("migrate_from", strconv.Quote(s.MigrateFrom), from)
 	}
 	if want := expectedCatalogItem(l); want != "" && !offerMatches(t.OfferID, want) {
 		mismatch("migrate_from", fmt.Sprintf("%q (whose New Commerce offer is %s)", s.MigrateFrom, want), "offerId "+strconv.Quote(t.OfferID))
@@ -143,4 +157,16 @@ func attrRange(inst providers.Instance, attr string) hcl.Range {
 		}
 	}
 	return inst.DeclRange
+}
+
+// isNCEOffer reports whether offerID is a New Commerce offer (PRODUCT:SKU[:AVAILABILITY]); legacy
+// offers are GUIDs, with no colon.
+func isNCEOffer(offerID string) bool { return strings.Contains(offerID, ":") }
+
+// importOrDecl is where an import diagnostic points: the import block, else the resource block.
+func importOrDecl(desired providers.Instance) hcl.Range {
+	if desired.ImportRange.Filename != "" {
+		return desired.ImportRange
+	}
+	return desired.DeclRange
 }

@@ -55,6 +55,9 @@ func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live 
 	if desired.ImportID != "" && prior == nil {
 		return planImport(ch, desired, l)
 	}
+	if reasons := identityChanged(desired, prior); len(reasons) > 0 {
+		return blocked(ch, fmt.Sprintf("the spec no longer describes what %s recorded", desired.Addr), reasons...), nil
+	}
 	if prior != nil && prior.Status == state.StatusImported {
 		ch.Action = providers.ActionNoop
 		ch.Summary = fmt.Sprintf("imported New Commerce subscription %s", shortID(prior.RemoteIDs["subscription_id"]))
@@ -301,7 +304,23 @@ func addonProblems(s *providers.Subscription, l *Live) []string {
 			r = append(r, fmt.Sprintf("add-on %s is not an add-on of legacy subscription %s under customer %s", a.MigrateFrom, s.MigrateFrom, s.CustomerID))
 		}
 	}
+	// An active add-on left out would stay on a base that the migration suspends, and could then
+	// never be migrated: refuse rather than strand it.
+	for _, a := range l.Addons {
+		if isActive(a.Status) && !seen[strings.ToLower(a.ID)] {
+			r = append(r, fmt.Sprintf("the active legacy add-on %s%s of %s is not in the spec: migrating the base without it would "+
+				"leave it on a suspended base, where it can no longer be migrated; add `addon { migrate_from = %q }` to the block",
+				a.ID, quotedName(&a), s.MigrateFrom, a.ID))
+		}
+	}
 	return r
+}
+
+func quotedName(s *Subscription) string {
+	if n := subscriptionName(s); n != "" {
+		return fmt.Sprintf(" (%q)", n)
+	}
+	return ""
 }
 
 func blocked(ch providers.Change, summary string, reasons ...string) providers.Change {
@@ -335,4 +354,27 @@ func migrationError(m *Migration) string {
 		desc = "no description"
 	}
 	return code + ": " + desc
+}
+
+// identityChanged reports a spec whose customer_id or migrate_from differs from what the state
+// recorded for the same address: ferry will not silently drop the old subscription nor guess that a
+// new one is meant. The reasons say how to proceed.
+func identityChanged(desired providers.Instance, prior *state.Resource) []string {
+	if prior == nil {
+		return nil
+	}
+	s := desired.Subscription
+	var reasons []string
+	for _, f := range []struct{ attr, key, want string }{
+		{"customer_id", "customer_id", s.CustomerID},
+		{"migrate_from", "legacy_subscription_id", s.MigrateFrom},
+	} {
+		if had := prior.RemoteIDs[f.key]; had != "" && !strings.EqualFold(had, f.want) {
+			reasons = append(reasons, fmt.Sprintf("the spec says %s = %q, but the state records %s for this address", f.attr, f.want, had))
+		}
+	}
+	if len(reasons) > 0 {
+		reasons = append(reasons, fmt.Sprintf("to migrate a different subscription, give it its own block or key (or `ferry state rm %s` to forget the old one); to keep the old one, restore the spec", desired.Addr))
+	}
+	return reasons
 }

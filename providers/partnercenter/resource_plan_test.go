@@ -79,9 +79,11 @@ func tLive(mod ...func(*Live)) *Live {
 	l := &Live{
 		CustomerID: tCustomer,
 		Legacy:     tLegacySub("active"),
+		// Suspended by default, so that a base planned without them is not refused for stranding
+		// them; withActiveAddons makes them active.
 		Addons: []Subscription{
-			{ID: tAddon1, OfferName: "Audio Conferencing", Quantity: 5, Status: "active", ParentSubscriptionID: tLegacy},
-			{ID: tAddon2, OfferName: "Phone System", Quantity: 3, Status: "active", ParentSubscriptionID: tLegacy},
+			{ID: tAddon1, OfferName: "Audio Conferencing", Quantity: 5, Status: "suspended", ParentSubscriptionID: tLegacy},
+			{ID: tAddon2, OfferName: "Phone System", Quantity: 3, Status: "suspended", ParentSubscriptionID: tLegacy},
 		},
 		HistoryRead: true,
 		Validation:  &ValidationResult{CurrentSubscriptionID: tLegacy, IsEligible: true, CatalogItemID: tCatalog},
@@ -536,5 +538,41 @@ func TestKeyMatchesOnlyMigrationsOfThisIntent(t *testing.T) {
 	}
 	if m := l.migrationByKey("k2", intent); m == nil || m.ID != "other" {
 		t.Errorf("clock skew of 2 minutes rejected the migration: %v", m)
+	}
+}
+
+func TestIdentityChangeIsBlockedNotIgnored(t *testing.T) {
+	inst := providers.Instance{Addr: "subscription.promo", Kind: providers.KindSubscription, Provider: ProviderName,
+		Subscription: &providers.Subscription{CustomerID: "c1", MigrateFrom: "legacy-2"}}
+	prior := &state.Resource{Status: StatusMigrated, RemoteIDs: map[string]string{"customer_id": "c1", "legacy_subscription_id": "legacy-1"}}
+	r := identityChanged(inst, prior)
+	if len(r) != 2 || !strings.Contains(r[0], "legacy-1") || !strings.Contains(r[1], "state rm") {
+		t.Errorf("reasons = %q", r)
+	}
+	prior.RemoteIDs["legacy_subscription_id"] = "LEGACY-2"
+	if r := identityChanged(inst, prior); r != nil {
+		t.Errorf("same subscription (case aside) reported as changed: %q", r)
+	}
+	if r := identityChanged(inst, nil); r != nil {
+		t.Errorf("no state, yet changed: %q", r)
+	}
+}
+
+func withActiveAddons(l *Live) {
+	for i := range l.Addons {
+		l.Addons[i].Status = "active"
+	}
+}
+
+func TestActiveAddonLeftOutIsBlocked(t *testing.T) {
+	p := &Provider{}
+	inst := tInstance()
+	ch, diags := p.Plan(inst, nil, tLive(withActiveAddons))
+	if diags.HasErrors() || ch.Action != providers.ActionBlocked || len(ch.Reasons) != 2 || !strings.Contains(ch.Reasons[0], tAddon1) {
+		t.Fatalf("change = %s %q %v", ch.Action, ch.Reasons, diags)
+	}
+	withAddons(&inst)
+	if ch, _ := p.Plan(inst, nil, tLive(withActiveAddons)); ch.Action != providers.ActionCreate {
+		t.Errorf("with its add-ons listed: %s %q", ch.Action, ch.Reasons)
 	}
 }
