@@ -147,6 +147,17 @@ func (g *Globals) statePath(cfg *hclspec.Config) string {
 	return filepath.Join(g.dir(), p)
 }
 
+// CheckFlags reports flag values that cannot work, before anything else runs.
+func (g *Globals) CheckFlags() error {
+	if g.Parallelism < 0 {
+		return fmt.Errorf("--parallelism %d: want a whole number of at least 1", g.Parallelism)
+	}
+	if g.LockTimeout < 0 {
+		return fmt.Errorf("--lock-timeout %s: want a duration of 0 or more", g.LockTimeout)
+	}
+	return nil
+}
+
 func (g *Globals) parallelism(cfg *hclspec.Config) int {
 	if g.Parallelism > 0 {
 		return g.Parallelism

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ferry-dev/ferry/executor"
 	"github.com/ferry-dev/ferry/planner"
+	"github.com/ferry-dev/ferry/providers"
 )
 
 // ApplyOptions are the flags of ferry apply.
@@ -84,15 +85,20 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 	}
 
 	changes := p.Actionable()
-	blocked := p.Summary().Blocked
+	var blocked []providers.Change
+	for _, c := range p.Changes {
+		if c.Action == providers.ActionBlocked {
+			blocked = append(blocked, c)
+		}
+	}
 	if len(changes) == 0 {
 		if !g.JSON && o.PlanFile != "" {
 			if err := planner.RenderText(s.out, p, planner.RenderOptions{Color: g.color()}); err != nil {
 				fmt.Fprintf(s.err, "Error: %v\n", err)
 			}
 		}
-		if blocked > 0 {
-			return ExitError
+		if g.JSON || len(blocked) > 0 {
+			return reportResult(s.out, g.JSON, executor.Result{}, blocked)
 		}
 		return ExitOK
 	}
@@ -148,21 +154,31 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 	return reportResult(s.out, g.JSON, result, blocked)
 }
 
-func reportResult(w io.Writer, asJSON bool, r executor.Result, blocked int) int {
+func reportResult(w io.Writer, asJSON bool, r executor.Result, blockedChanges []providers.Change) int {
+	blocked := len(blockedChanges)
 	if asJSON {
+		type blockedItem struct {
+			Address string   `json:"address"`
+			Summary string   `json:"summary"`
+			Reasons []string `json:"reasons"`
+		}
 		type item struct {
 			Address string `json:"address"`
 			Step    string `json:"step,omitempty"`
 			Error   string `json:"error"`
 		}
 		out := struct {
-			Type        string `json:"type"`
-			Done        int    `json:"done"`
-			Failed      []item `json:"failed"`
-			Skipped     []item `json:"skipped"`
-			Interrupted int    `json:"interrupted"`
-			Blocked     int    `json:"blocked"`
-		}{Type: "summary", Done: r.Done, Interrupted: r.Interrupted, Blocked: blocked, Failed: []item{}, Skipped: []item{}}
+			Type        string        `json:"type"`
+			Done        int           `json:"done"`
+			Failed      []item        `json:"failed"`
+			Skipped     []item        `json:"skipped"`
+			Interrupted int           `json:"interrupted"`
+			NotStarted  int           `json:"not_started"`
+			Blocked     []blockedItem `json:"blocked"`
+		}{Type: "summary", Done: r.Done, Interrupted: r.Interrupted, NotStarted: r.NotStarted, Failed: []item{}, Skipped: []item{}, Blocked: []blockedItem{}}
+		for _, c := range blockedChanges {
+			out.Blocked = append(out.Blocked, blockedItem{Address: string(c.Addr), Summary: c.Summary, Reasons: c.Reasons})
+		}
 		for _, f := range r.Failed {
 			out.Failed = append(out.Failed, item{string(f.Addr), f.Step, f.Err.Error()})
 		}
@@ -182,9 +198,16 @@ func reportResult(w io.Writer, asJSON bool, r executor.Result, blocked int) int 
 		if !r.OK() || blocked > 0 {
 			status = "Apply finished with problems."
 		}
-		fmt.Fprintf(w, "%s %d done, %d failed, %d skipped, %d interrupted, %d blocked.\n",
-			status, r.Done, len(r.Failed), len(r.Skipped), r.Interrupted, blocked)
-		if r.Interrupted > 0 || len(r.Failed) > 0 {
+		for _, c := range blockedChanges {
+			fmt.Fprintf(w, "Blocked: %s: %s\n", c.Addr, strings.Join(c.Reasons, "; "))
+		}
+		notStarted := ""
+		if r.NotStarted > 0 {
+			notStarted = fmt.Sprintf(" (and %d not started)", r.NotStarted)
+		}
+		fmt.Fprintf(w, "%s %d done, %d failed, %d skipped, %d interrupted%s, %d blocked.\n",
+			status, r.Done, len(r.Failed), len(r.Skipped), r.Interrupted, notStarted, blocked)
+		if r.Interrupted > 0 || r.NotStarted > 0 || len(r.Failed) > 0 {
 			fmt.Fprintln(w, "The state is saved. Run ferry apply again to resume: nothing that was sent is sent twice.")
 		}
 	}

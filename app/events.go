@@ -63,7 +63,11 @@ func (p *eventPrinter) print(e executor.Event) {
 			fmt.Fprintf(p.w, "%s: %s\n", e.Addr, e.Message)
 		}
 	case executor.EventHeartbeat:
-		fmt.Fprintf(p.w, "%s: still %s… [%s elapsed]\n", e.Addr, strings.TrimSuffix(orDefault(e.Message, "working"), "…"), roundDur(e.Elapsed))
+		if e.Message == "" { // no progress reported yet: name the step
+			fmt.Fprintf(p.w, "%s: %s still running… [%s elapsed]\n", e.Addr, e.Step, roundDur(e.Elapsed))
+			return
+		}
+		fmt.Fprintf(p.w, "%s: still %s… [%s elapsed]\n", e.Addr, strings.TrimSuffix(e.Message, "…"), roundDur(e.Elapsed))
 	case executor.EventDone:
 		delete(p.last, e.Addr)
 		fmt.Fprintf(p.w, "%s: %s%s%s\n", e.Addr, p.ok.Sprint(e.Message), elapsed(e.Elapsed), ids(e.IDs))

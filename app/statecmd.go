@@ -28,7 +28,12 @@ func (g *Globals) stateOnly() string {
 
 // StateList prints every address in the state, one per line, with its status.
 func StateList(g *Globals) int {
-	st, err := state.Open(g.stateOnly())
+	path := g.stateOnly()
+	if _, err := os.Stat(path); err != nil && os.IsNotExist(err) {
+		fmt.Fprintf(g.Stderr, "No state at %s: nothing has been applied yet.\n", path)
+		return ExitOK
+	}
+	st, err := state.Open(path)
 	if err != nil {
 		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
 		return ExitError

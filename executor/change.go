@@ -107,7 +107,7 @@ func (r *runner) fail(addr providers.Addr, step string, err error) *ChangeError 
 func (r *runner) runStep(res providers.Resource, c providers.Change, step providers.Step) (providers.Outcome, error) {
 	addr := string(c.Addr)
 	key := IdempotencyKey(r.opt.Lineage, c.Addr, step.Name, step.Attempt)
-	r.setRunning(c.Addr, step.Name, step.Description)
+	r.setRunning(c.Addr, step.Name, "")
 	r.emit(Event{Type: EventStep, Addr: c.Addr, Step: step.Name, Message: step.Description})
 
 	prior := r.priorStep(addr, step.Name)

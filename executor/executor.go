@@ -51,8 +51,10 @@ type Result struct {
 	Failed []ChangeError
 	// Skipped lists changes not started because something they depend on failed.
 	Skipped []ChangeError
-	// Interrupted counts changes stopped by cancellation before they finished; a re-apply resumes them.
+	// Interrupted counts changes stopped by cancellation while they ran; a re-apply resumes them.
 	Interrupted int
+	// NotStarted counts changes never started because of the cancellation; a re-apply starts them.
+	NotStarted int
 }
 
 // ChangeError pairs an address with why it did not finish.
@@ -63,7 +65,9 @@ type ChangeError struct {
 }
 
 // OK reports whether every change finished.
-func (r Result) OK() bool { return len(r.Failed) == 0 && len(r.Skipped) == 0 && r.Interrupted == 0 }
+func (r Result) OK() bool {
+	return len(r.Failed) == 0 && len(r.Skipped) == 0 && r.Interrupted == 0 && r.NotStarted == 0
+}
 
 // IdempotencyKey derives the key a step is sent under: a name-based UUID (SHA-1, RFC 4122 v5) of the
 // state lineage, the address, the step and its attempt, so a resume computes the same key again and a
@@ -195,7 +199,7 @@ func (r *runner) walk(changes []providers.Change) Result {
 				}
 				remaining--
 				if errors.Is(err, errInterrupted) {
-					res.Interrupted++
+					res.NotStarted++
 				} else {
 					res.Skipped = append(res.Skipped, ChangeError{Addr: n.change.Addr, Err: err})
 					r.emit(Event{Type: EventSkipped, Addr: n.change.Addr, Message: err.Error()})

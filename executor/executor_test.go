@@ -271,7 +271,7 @@ func TestStopInterruptsWaitsAndKeepsStateConsistent(t *testing.T) {
 		cs = append(cs, c)
 	}
 	res := Run(stop, context.Background(), cs, map[string]providers.Resource{"fake": f}, st, opt)
-	if res.Interrupted != 6 || len(res.Failed) != 0 {
+	if res.Interrupted != 1 || res.NotStarted != 5 || len(res.Failed) != 0 {
 		t.Fatalf("result = %+v", res)
 	}
 	r, _ := st.Get("a")

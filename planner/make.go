@@ -207,6 +207,7 @@ func refreshOnly(ch providers.Change, prior *state.Resource) providers.Change {
 	noop := providers.Change{Addr: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Action: providers.ActionNoop, Summary: ch.Summary}
 	if ch.Action != providers.ActionNoop {
 		noop.Summary = fmt.Sprintf("not refreshed: %s pending (%s)", ch.Action, ch.Summary)
+		noop.Reasons = []string{fmt.Sprintf("%s pending: run a normal plan and apply", ch.Action)}
 		return noop
 	}
 	if ch.State == nil || prior == nil || !refreshChanges(prior, ch.State) {

@@ -65,8 +65,8 @@ func (p *Plan) CheckFresh(lineage string, serial uint64, specHash string) error 
 		return fmt.Errorf("%w: the state has changed since the plan was made (serial %d, now %d); run ferry plan again",
 			ErrStalePlan, p.Serial, serial)
 	case p.SpecHash != specHash:
-		return fmt.Errorf("%w: the spec files or variables have changed since the plan was made; run ferry plan again",
-			ErrStalePlan)
+		return fmt.Errorf("%w: the spec files (or the files they read) or the variable values differ from when the plan was made; "+
+			"pass the same --var, --var-file and FERRY_VAR_ values as for ferry plan, or run ferry plan again", ErrStalePlan)
 	}
 	return nil
 }

@@ -104,7 +104,18 @@ func RenderText(w io.Writer, p *Plan, opt RenderOptions) error {
 		b.WriteString("\n")
 	}
 	s := p.Summary()
-	if !p.HasChanges() {
+	if !p.HasChanges() && p.RefreshOnly {
+		pending := 0
+		for _, c := range p.Changes {
+			if len(c.Reasons) > 0 && c.Action == providers.ActionNoop {
+				pending++
+			}
+		}
+		fmt.Fprintf(&b, "No changes to record: the state already holds what is live for every settled instance (%d).\n", len(p.Changes)-pending)
+		if pending > 0 {
+			fmt.Fprintf(&b, "%d instances have work pending that only a normal plan and apply can do; see ferry plan.\n", pending)
+		}
+	} else if !p.HasChanges() {
 		if s.Blocked > 0 {
 			fmt.Fprintf(&b, "No changes that ferry can make: %d blocked (see above), %d unchanged.\n", s.Blocked, s.Unchanged)
 		} else {

@@ -50,6 +50,12 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 			"Exit codes: 0 success or no changes; 1 error; 2 changes present (plan --detailed-exitcode).",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("parallelism") && g.Parallelism == 0 {
+				return fmt.Errorf("--parallelism 0: want a whole number of at least 1")
+			}
+			return g.CheckFlags()
+		},
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.Chdir, "chdir", "", "run in `DIR` (where the *.ferry.hcl files are)")
