@@ -11,6 +11,9 @@ import (
 type Live struct {
 	// CustomerID is the customer tenant the instance lives in.
 	CustomerID string
+	// ReadErr is why the instance could not be read (its customer's list failed, or its eligibility
+	// check did); Plan blocks the instance with it.
+	ReadErr error
 	// Legacy is the legacy subscription named by migrate_from; nil when the customer has none by that id.
 	Legacy *Subscription
 	// Addons are the legacy subscription's add-ons (parentSubscriptionId == Legacy.ID).

@@ -52,6 +52,9 @@ func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live 
 		}}
 	}
 	s := desired.Subscription
+	if l.ReadErr != nil {
+		return blocked(ch, "could not be read from Partner Center", l.ReadErr.Error()+"; plan again once Partner Center answers"), nil
+	}
 	if desired.ImportID != "" && prior == nil {
 		return planImport(ch, desired, l)
 	}

@@ -92,12 +92,11 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 			continue
 		}
 		l := lives[i]
-		if ids := importIDs[i]; ids[0] != "" {
+		if ids := importIDs[i]; ids[0] != "" && l.ReadErr == nil {
 			c := customers[strings.ToLower(ids[0])]
 			if c.err != nil {
-				if !strings.EqualFold(ids[0], r.Instance.Subscription.CustomerID) {
-					diags = append(diags, readDiag(r.Instance, ids[0], c.err))
-				}
+				l.ReadErr = fmt.Errorf("reading customer %s of the import ID: %w", ids[0], c.err)
+				out[r.Instance.Addr] = l
 				continue
 			}
 			l.ImportCustomerID, l.ImportSubscriptionID = ids[0], ids[1]
@@ -123,10 +122,7 @@ func (p *Provider) readCustomer(ctx context.Context, c *customerRead, reqs []pro
 	subs, err := p.client.ListSubscriptions(ctx, c.id)
 	if err != nil {
 		c.err = fmt.Errorf("listing subscriptions: %w", err)
-		for _, i := range c.main {
-			diags = append(diags, readDiag(reqs[i].Instance, c.id, c.err))
-		}
-		return diags
+		return c.unreadable(reqs, lives, c.err)
 	}
 	c.view = newCustomerView(subs)
 	if len(c.main) == 0 {
@@ -145,10 +141,7 @@ func (p *Provider) readCustomer(ctx context.Context, c *customerRead, reqs []pro
 		if needsHistory(reqs[i], c.view) {
 			if err := readHistory(); err != nil {
 				c.err = err
-				for _, j := range c.main {
-					diags = append(diags, readDiag(reqs[j].Instance, c.id, err))
-				}
-				return diags
+				return c.unreadable(reqs, lives, err)
 			}
 			break
 		}
@@ -167,13 +160,9 @@ func (p *Provider) readCustomer(ctx context.Context, c *customerRead, reqs []pro
 		req := buildRequest(inst.Subscription, l)
 		v, err := p.client.ValidateMigration(ctx, c.id, req)
 		if err != nil {
+			// Blocked with the reason; the other instances are planned as usual.
 			failed[i] = true
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Partner Center eligibility check failed",
-				Detail:   fmt.Sprintf("Validating the migration of legacy subscription %s of customer %s failed: %v.", inst.Subscription.MigrateFrom, c.id, err),
-				Subject:  rangePtr(inst.DeclRange),
-			})
+			lives[i] = &Live{CustomerID: c.id, ReadErr: fmt.Errorf("the eligibility check of legacy subscription %s failed: %w", inst.Subscription.MigrateFrom, err)}
 			continue
 		}
 		validations[i], requests[i] = v, &req
@@ -290,14 +279,29 @@ func importIDDiag(inst providers.Instance, err error) *hcl.Diagnostic {
 	}
 }
 
-func readDiag(inst providers.Instance, customerID string, err error) *hcl.Diagnostic {
+// unreadable records that the customer could not be read: each of its instances gets a Live that
+// carries the error (Plan blocks them with it) and the customer gets one warning, so the other
+// customers' instances are planned and applied as usual.
+func (c *customerRead) unreadable(reqs []providers.ReadRequest, lives []*Live, err error) hcl.Diagnostics {
+	if len(c.main) == 0 {
+		return nil
+	}
+	for _, i := range c.main {
+		lives[i] = &Live{CustomerID: c.id, ReadErr: err}
+	}
+	return hcl.Diagnostics{readDiag(reqs[c.main[0]].Instance, c.id, len(c.main), err)}
+}
+
+func readDiag(inst providers.Instance, customerID string, n int, err error) *hcl.Diagnostic {
 	summary := "Cannot read Partner Center customer"
-	detail := fmt.Sprintf("Reading customer %s for %s failed: %v.", customerID, inst.Addr, err)
+	detail := fmt.Sprintf("Reading customer %s failed: %v. Its %d instance(s), %s among them, are blocked; the others are planned as usual.",
+		customerID, err, n, inst.Addr)
 	if IsNotFound(err) {
 		summary = "Partner Center customer not found"
-		detail = fmt.Sprintf("Customer %s (customer_id of %s) does not exist or is not a customer of this partner: %v.", customerID, inst.Addr, err)
+		detail = fmt.Sprintf("Customer %s (customer_id of %s) does not exist or is not a customer of this partner: %v. Its %d instance(s) are blocked.",
+			customerID, inst.Addr, err, n)
 	}
-	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rangePtr(inst.DeclRange)}
+	return &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: detail, Subject: rangePtr(inst.DeclRange)}
 }
 
 func rangePtr(r hcl.Range) *hcl.Range {

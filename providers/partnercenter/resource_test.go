@@ -473,11 +473,13 @@ func TestIneligibleBlockedOthersUnaffected(t *testing.T) {
 		reqs = append(reqs, providers.ReadRequest{Instance: i})
 	}
 	lives, diags := f.p.Read(context.Background(), reqs)
-	if len(diags) != 1 || !strings.Contains(diags[0].Summary+diags[0].Detail, missingCust) {
+	if len(diags) != 1 || diags[0].Severity != hcl.DiagWarning || !strings.Contains(diags[0].Summary+diags[0].Detail, missingCust) {
 		t.Fatalf("diagnostics: %v", diags)
 	}
-	if _, has := lives[insts[4].Addr]; has {
-		t.Error("an unreadable customer's instance has live data")
+	// The unreadable customer's instance is blocked with the reason; the others are unaffected.
+	if ch, d := f.p.Plan(insts[4], nil, lives[insts[4].Addr]); d.HasErrors() || ch.Action != providers.ActionBlocked ||
+		!strings.Contains(strings.Join(ch.Reasons, "\n"), "listing subscriptions") {
+		t.Errorf("unreadable customer: %s %q %v", ch.Action, ch.Reasons, d)
 	}
 	want := map[string]struct {
 		action providers.Action
