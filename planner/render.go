@@ -83,8 +83,8 @@ func RenderText(w io.Writer, p *Plan, opt RenderOptions) error {
 	}
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if c.Action == providers.ActionNoop && !opt.ShowUnchanged {
-			continue
+		if c.Action == providers.ActionNoop && !opt.ShowUnchanged && len(c.Reasons) == 0 {
+			continue // unchanged instances are counted, not listed, unless there is something to note
 		}
 		col := pal.forAction(c.Action)
 		fmt.Fprintf(&b, "  %s %s %s\n", col.Sprint(symbol(c.Action)), pal.bold.Sprint(c.Addr), col.Sprint(c.Action))
@@ -118,6 +118,8 @@ func RenderText(w io.Writer, p *Plan, opt RenderOptions) error {
 	} else if !p.HasChanges() {
 		if s.Blocked > 0 {
 			fmt.Fprintf(&b, "No changes that ferry can make: %d blocked (see above), %d unchanged.\n", s.Blocked, s.Unchanged)
+		} else if noted := notedUnchanged(p); noted > 0 {
+			fmt.Fprintf(&b, "No changes: %d unchanged, %d of them with a note above.\n", s.Unchanged, noted)
 		} else {
 			fmt.Fprintf(&b, "No changes. Every instance matches the spec (%d unchanged).\n", s.Unchanged)
 		}
@@ -165,4 +167,14 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 
 func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+func notedUnchanged(p *Plan) int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Action == providers.ActionNoop && len(c.Reasons) > 0 {
+			n++
+		}
+	}
+	return n
 }

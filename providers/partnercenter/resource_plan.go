@@ -95,6 +95,7 @@ func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live 
 			ch.Action = providers.ActionNoop
 			ch.Summary = fmt.Sprintf("%s migrated to New Commerce subscription %s", legacyName, shortID(prior.RemoteIDs["new_subscription_id"]))
 			ch.State = refreshedState(desired, l.Successor)
+			ch.Reasons = drift(s, l.Successor)
 			return ch, nil
 		}
 		params := awaitParams(s, l)
@@ -380,4 +381,28 @@ func identityChanged(desired providers.Instance, prior *state.Resource) []string
 		reasons = append(reasons, fmt.Sprintf("to migrate a different subscription, give it its own block or key (or `ferry state rm %s` to forget the old one); to keep the old one, restore the spec", desired.Addr))
 	}
 	return reasons
+}
+
+// drift notes where the spec now asks for something other than what the migrated New Commerce
+// subscription has: ferry migrates, it does not change New Commerce subscriptions afterwards, so
+// the plan says so rather than claim everything matches.
+func drift(s *providers.Subscription, succ *Subscription) []string {
+	if succ == nil {
+		return nil
+	}
+	var diffs []string
+	if s.Quantity != nil && *s.Quantity != succ.Quantity {
+		diffs = append(diffs, fmt.Sprintf("quantity %d (it has %d)", *s.Quantity, succ.Quantity))
+	}
+	if succ.TermDuration != "" && !strings.EqualFold(s.TermDuration, succ.TermDuration) {
+		diffs = append(diffs, fmt.Sprintf("term_duration %s (it has %s)", s.TermDuration, succ.TermDuration))
+	}
+	if succ.BillingCycle != "" && !strings.EqualFold(s.BillingCycle, succ.BillingCycle) {
+		diffs = append(diffs, fmt.Sprintf("billing_cycle %s (it has %s)", s.BillingCycle, succ.BillingCycle))
+	}
+	if len(diffs) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("note: the spec now asks for %s of New Commerce subscription %s; ferry migrates but does not "+
+		"change New Commerce subscriptions afterwards: change it in Partner Center, or align the spec", strings.Join(diffs, ", "), succ.ID)}
 }

@@ -576,3 +576,17 @@ func TestActiveAddonLeftOutIsBlocked(t *testing.T) {
 		t.Errorf("with its add-ons listed: %s %q", ch.Action, ch.Reasons)
 	}
 }
+
+func TestDriftAfterMigrationIsNoted(t *testing.T) {
+	qty := 99
+	s := &providers.Subscription{TermDuration: "P1Y", BillingCycle: "monthly", Quantity: &qty}
+	succ := &Subscription{ID: "n1", Quantity: 11, TermDuration: "P1Y", BillingCycle: "annual"}
+	r := drift(s, succ)
+	if len(r) != 1 || !strings.Contains(r[0], "quantity 99 (it has 11)") || !strings.Contains(r[0], "billing_cycle monthly (it has annual)") {
+		t.Errorf("drift = %q", r)
+	}
+	succ.Quantity, succ.BillingCycle = 99, "Monthly"
+	if r := drift(s, succ); r != nil {
+		t.Errorf("no drift, yet %q", r)
+	}
+}
