@@ -22,6 +22,11 @@ const (
 	OpListMigrations    = "partnercenter.ListMigrations"
 )
 
+// Operations lists every operation name the simulator counts and can inject faults into.
+func Operations() []string {
+	return []string{OpListSubscriptions, OpGetSubscription, OpValidateMigration, OpCreateMigration, OpGetMigration, OpListMigrations}
+}
+
 // DefaultEndpoint is the root of the Partner Center REST API (without /v1).
 const DefaultEndpoint = "https://api.partnercenter.microsoft.com"
 

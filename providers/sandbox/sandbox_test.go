@@ -311,3 +311,21 @@ func TestWorldAcceptsRealAPIObjects(t *testing.T) {
 		t.Errorf("subscription = %+v", got)
 	}
 }
+
+// A misspelt duration kind or fault operation would silently do nothing: both are refused, in the
+// world file and at run time.
+func TestUnknownOperationsAndDurationsAreRefused(t *testing.T) {
+	for _, in := range []string{
+		`{"behaviour": {"durations": {"partnercenter.migraton": "1s"}}}`,
+		`{"behaviour": {"faults": [{"operation": "partnercenter.CreateMigratoin", "status": 500}]}}`,
+	} {
+		if _, err := DecodeWorld("world.json", []byte(in)); err == nil || !strings.Contains(err.Error(), "known") {
+			t.Errorf("%s: err = %v", in, err)
+		}
+	}
+	_, hs, _ := newTestServer(t)
+	var out map[string]any
+	if code := postJSON(t, hs.URL+"/_sandbox/faults", `{"faults": [{"operation": "partnercenter.Nope", "status": 500}]}`, &out); code != http.StatusBadRequest {
+		t.Errorf("POST an unknown operation: %d %v", code, out)
+	}
+}

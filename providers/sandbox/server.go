@@ -97,6 +97,10 @@ func (s *Server) setFaults(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if err := checkFaultOperations("faults", body.Faults); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
 	s.env.Faults.Set(body.Faults)
 	writeJSON(w, http.StatusOK, faultsBody{Faults: s.env.Faults.Faults()})
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/ferry-dev/ferry/providers/partnercenter"
 	"github.com/ferry-dev/ferry/providers/simkit"
@@ -62,6 +64,14 @@ func DecodeWorld(name string, data []byte) (*World, error) {
 // Validate checks the sections the sandbox simulates.
 func (w *World) Validate() error {
 	if err := w.Behaviour.Validate(); err != nil {
+		return err
+	}
+	for kind := range w.Behaviour.Durations {
+		if kind != partnercenter.DurationMigration {
+			return fmt.Errorf("behaviour.durations: %q is not a duration the sandbox knows; known: %q", kind, partnercenter.DurationMigration)
+		}
+	}
+	if err := checkFaultOperations("behaviour.faults", w.Behaviour.Faults); err != nil {
 		return err
 	}
 	if w.PartnerCenter != nil {
@@ -142,4 +152,15 @@ func position(data []byte, off int64) string {
 		}
 	}
 	return fmt.Sprintf("%d:%d", line, col)
+}
+
+// checkFaultOperations refuses a fault whose operation no simulator has: it would never fire.
+func checkFaultOperations(where string, faults []simkit.Fault) error {
+	known := partnercenter.Operations()
+	for i, f := range faults {
+		if !slices.Contains(known, f.Operation) {
+			return fmt.Errorf("%s[%d]: operation %q is not one the sandbox serves; known: %s", where, i, f.Operation, strings.Join(known, ", "))
+		}
+	}
+	return nil
 }
