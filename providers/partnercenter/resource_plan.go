@@ -157,7 +157,7 @@ func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live 
 			return blocked(ch, fmt.Sprintf("cannot retry the migration of %s", legacyName),
 				failure, fmt.Sprintf("legacy subscription is %s; %s", l.Legacy.Status, blockedFailedSuspended)), nil
 		}
-		reasons = append(reasons, failure+fmt.Sprintf("; the legacy subscription is still active, so ferry starts a new migration (attempt %d)", attempt))
+		reasons = append(reasons, strings.TrimSuffix(failure, ".")+fmt.Sprintf("; the legacy subscription is still active, so ferry starts a new migration (attempt %d)", attempt))
 	}
 	if !isActive(l.Legacy.Status) {
 		return blocked(ch, fmt.Sprintf("cannot migrate %s", legacyName),

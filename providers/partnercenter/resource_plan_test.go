@@ -295,7 +295,7 @@ func TestPlan(t *testing.T) {
 				l.Migrations = []Migration{tMigration("m-1", MigrationFailed, "key-1", "2026-01-02T00:00:00Z")}
 			}),
 			action: providers.ActionCreate, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 2,
-			reasons: []string{"previous migration m-1 failed: MigrationFailed: The migration could not be completed.; the legacy subscription is still active, so ferry starts a new migration (attempt 2)"},
+			reasons: []string{"previous migration m-1 failed: MigrationFailed: The migration could not be completed; the legacy subscription is still active, so ferry starts a new migration (attempt 2)"},
 		},
 		{
 			name: "failed migration, legacy suspended: blocked", inst: tInstance(),
