@@ -136,6 +136,12 @@ func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live 
 		return blocked(ch, fmt.Sprintf("cannot migrate %s", legacyName),
 			fmt.Sprintf("legacy subscription %s not found under customer %s", s.MigrateFrom, s.CustomerID)), nil
 	}
+	if isNCEOffer(l.Legacy.OfferID) {
+		return blocked(ch, fmt.Sprintf("nothing to migrate: %s", legacyName),
+			fmt.Sprintf("subscription %s is already a New Commerce subscription (offer %s); to manage it with ferry, "+
+				"adopt it with an import block (id = \"%s/%s\") and set migrate_from to the legacy subscription it replaced",
+				s.MigrateFrom, l.Legacy.OfferID, s.CustomerID, s.MigrateFrom)), nil
+	}
 
 	// An interrupted migrate whose migration Partner Center does not show: send it again under the
 	// same key, after the executor has reconciled by that key.

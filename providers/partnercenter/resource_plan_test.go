@@ -590,3 +590,11 @@ func TestDriftAfterMigrationIsNoted(t *testing.T) {
 		t.Errorf("no drift, yet %q", r)
 	}
 }
+
+func TestMigrateFromANewCommerceSubscriptionIsExplained(t *testing.T) {
+	l := tLive(func(l *Live) { l.Legacy.OfferID = "CFQ7TTC0LF8Q:0001:CFQ7TTC0KQDF" })
+	ch, _ := (&Provider{}).Plan(tInstance(), nil, l)
+	if ch.Action != providers.ActionBlocked || !strings.Contains(strings.Join(ch.Reasons, " "), "already a New Commerce subscription") {
+		t.Errorf("change = %s %q", ch.Action, ch.Reasons)
+	}
+}
