@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/ferry-dev/ferry/providers"
@@ -67,7 +68,7 @@ func (r *runner) runChange(c providers.Change) *ChangeError {
 	var last providers.Outcome
 	earlier := map[string]string{}
 	for _, step := range c.Steps {
-		step.Earlier = copyMap(earlier)
+		step.Earlier = maps.Clone(earlier)
 		out, err := r.runStep(res, c, step)
 		if err != nil {
 			if errors.Is(err, errInterrupted) {
@@ -77,9 +78,7 @@ func (r *runner) runChange(c providers.Change) *ChangeError {
 			return r.fail(c.Addr, step.Name, err)
 		}
 		last = out
-		for k, v := range out.RemoteIDs {
-			earlier[k] = v
-		}
+		maps.Copy(earlier, out.RemoteIDs)
 	}
 	if c.State != nil {
 		if err := r.record(c); err != nil {
@@ -224,25 +223,13 @@ func (r *runner) record(c providers.Change) error {
 	return nil
 }
 
+// merge copies src into dst, allocating dst when there is something to copy.
 func merge(dst, src map[string]string) map[string]string {
-	if len(src) == 0 {
-		return dst
-	}
-	if dst == nil {
+	if dst == nil && len(src) > 0 {
 		dst = make(map[string]string, len(src))
 	}
-	for k, v := range src {
-		dst[k] = v
-	}
+	maps.Copy(dst, src)
 	return dst
-}
-
-func copyMap(m map[string]string) map[string]string {
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
 
 func (r *runner) priorStep(addr, step string) *state.StepRecord {
