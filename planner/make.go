@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/ferry-dev/ferry/hclspec"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
 )
@@ -333,17 +333,11 @@ func matchesAny(targets []providers.Addr, addr providers.Addr) bool {
 		return true
 	}
 	for _, t := range targets {
-		if AddrMatches(t, addr) {
+		if hclspec.AddrMatches(t, addr) {
 			return true
 		}
 	}
 	return false
-}
-
-// AddrMatches reports whether target selects addr: the same address, or a block address
-// (subscription.m365) selecting all of its instances (subscription.m365["…"]).
-func AddrMatches(target, addr providers.Addr) bool {
-	return target == addr || strings.HasPrefix(string(addr), string(target)+"[")
 }
 
 // TargetsUnmatched returns the targets that select no instance and no state entry, so the command can
@@ -354,14 +348,14 @@ func TargetsUnmatched(targets []providers.Addr, insts []providers.Instance, st S
 	for _, t := range targets {
 		found := false
 		for _, inst := range insts {
-			if AddrMatches(t, inst.Addr) {
+			if hclspec.AddrMatches(t, inst.Addr) {
 				found = true
 				break
 			}
 		}
 		if !found {
 			i := sort.SearchStrings(addrs, string(t))
-			found = i < len(addrs) && AddrMatches(t, providers.Addr(addrs[i]))
+			found = i < len(addrs) && hclspec.AddrMatches(t, providers.Addr(addrs[i]))
 		}
 		if !found {
 			out = append(out, t)

@@ -95,25 +95,6 @@ func (s *Store) IsNew() bool {
 	return !s.snapOnDisk
 }
 
-// SetLineage sets the lineage of a new state (IsNew), e.g. to the lineage a saved plan recorded
-// when it was made against the same, then still unwritten, state. It fails once the state has been
-// written, since the lineage of a written state never changes.
-func (s *Store) SetLineage(lineage string) error {
-	if lineage == "" {
-		return errors.New("set state lineage: empty lineage")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.snapOnDisk {
-		if lineage == s.lineage {
-			return nil
-		}
-		return fmt.Errorf("set state lineage: %s already has lineage %s", s.path, s.lineage)
-	}
-	s.lineage = lineage
-	return nil
-}
-
 // Serial increases with every record journaled and every compaction; a saved plan records it and
 // apply refuses the plan if the serial moved on.
 func (s *Store) Serial() uint64 {

@@ -214,6 +214,10 @@ func (p *Provider) doAwait(ctx context.Context, step providers.Step, params Step
 		}
 		interval = min(interval*2, limit)
 		next, err := p.client.GetMigration(ctx, params.CustomerID, m.ID)
+		if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The step's deadline passed during the poll rather than during the sleep: same answer.
+			return stillProcessing(err)
+		}
 		if err != nil {
 			return providers.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}}, fmt.Errorf("polling migration %s: %w", m.ID, err)
 		}

@@ -198,37 +198,27 @@ func subscriptionNotFound(id string) simReply {
 }
 
 func (s *Simulator) listSubscriptions(call *simCall) simReply {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.advance()
-	c, errReply := s.customer(call)
-	if errReply != nil {
-		return *errReply
-	}
-	items := make([]Subscription, len(c.subs))
-	for i, sub := range c.subs {
-		items[i] = *sub
-	}
-	page, links, err := s.page(call, len(items))
-	if err != nil {
-		return errorReply(http.StatusBadRequest, errCodeBadRequest, "InvalidContinuationToken", "%v", err)
-	}
-	return simReply{status: http.StatusOK, body: SubscriptionList{TotalCount: page.end - page.start, Items: items[page.start:page.end], Links: links}}
+	return s.withCustomer(call, func(c *simCustomer) simReply {
+		items := make([]Subscription, len(c.subs))
+		for i, sub := range c.subs {
+			items[i] = *sub
+		}
+		page, links, err := s.page(call, len(items))
+		if err != nil {
+			return errorReply(http.StatusBadRequest, errCodeBadRequest, "InvalidContinuationToken", "%v", err)
+		}
+		return simReply{status: http.StatusOK, body: SubscriptionList{TotalCount: page.end - page.start, Items: items[page.start:page.end], Links: links}}
+	})
 }
 
 func (s *Simulator) getSubscription(call *simCall) simReply {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.advance()
-	c, errReply := s.customer(call)
-	if errReply != nil {
-		return *errReply
-	}
-	sub := c.sub(call.r.PathValue("s"))
-	if sub == nil {
-		return subscriptionNotFound(call.r.PathValue("s"))
-	}
-	return simReply{status: http.StatusOK, body: *sub}
+	return s.withCustomer(call, func(c *simCustomer) simReply {
+		sub := c.sub(call.r.PathValue("s"))
+		if sub == nil {
+			return subscriptionNotFound(call.r.PathValue("s"))
+		}
+		return simReply{status: http.StatusOK, body: *sub}
+	})
 }
 
 func decodeMigrationRequest(body []byte) (MigrationRequest, *simReply) {
@@ -244,70 +234,57 @@ func decodeMigrationRequest(body []byte) (MigrationRequest, *simReply) {
 	return req, nil
 }
 
-// migrationCall is what validate and create share: the decoded request, checked against the
-// customer's subscriptions under the simulator's lock (held until done is called).
-type migrationCall struct {
-	c          *simCustomer
-	req        MigrationRequest
-	plan       *migrationPlan
-	errs       []ValidationError
-	inProgress bool
-}
-
-// checkMigration decodes and checks a migration request, taking s.mu; the caller must unlock it
-// when reply is nil.
-func (s *Simulator) checkMigration(call *simCall) (mc migrationCall, reply *simReply) {
-	req, errReply := decodeMigrationRequest(call.body)
-	if errReply != nil {
-		return mc, errReply
-	}
+// withCustomer runs fn for the customer named by the request path, under the simulator's lock and
+// after time has advanced; an unknown customer is answered 404.
+func (s *Simulator) withCustomer(call *simCall, fn func(c *simCustomer) simReply) simReply {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.advance()
 	c, errReply := s.customer(call)
 	if errReply != nil {
-		s.mu.Unlock()
-		return mc, errReply
+		return *errReply
 	}
-	plan, errs, inProgress := s.check(c, req)
-	return migrationCall{c: c, req: req, plan: plan, errs: errs, inProgress: inProgress}, nil
+	return fn(c)
 }
 
 func (s *Simulator) validate(call *simCall) simReply {
-	mc, errReply := s.checkMigration(call)
+	req, errReply := decodeMigrationRequest(call.body)
 	if errReply != nil {
 		return *errReply
 	}
-	defer s.mu.Unlock()
-	req, plan, errs := mc.req, mc.plan, mc.errs
-	if plan == nil && errs == nil {
-		return subscriptionNotFound(req.CurrentSubscriptionID)
-	}
-	res := ValidationResult{CurrentSubscriptionID: req.CurrentSubscriptionID, IsEligible: plan != nil, Errors: errs}
-	if plan != nil {
-		res.CatalogItemID = plan.item.catalogItemID
-	}
-	return simReply{status: http.StatusOK, body: res}
+	return s.withCustomer(call, func(c *simCustomer) simReply {
+		plan, errs, _ := s.check(c, req)
+		if plan == nil && errs == nil {
+			return subscriptionNotFound(req.CurrentSubscriptionID)
+		}
+		res := ValidationResult{CurrentSubscriptionID: req.CurrentSubscriptionID, IsEligible: plan != nil, Errors: errs}
+		if plan != nil {
+			res.CatalogItemID = plan.item.catalogItemID
+		}
+		return simReply{status: http.StatusOK, body: res}
+	})
 }
 
 func (s *Simulator) create(call *simCall) simReply {
-	mc, errReply := s.checkMigration(call)
+	req, errReply := decodeMigrationRequest(call.body)
 	if errReply != nil {
 		return *errReply
 	}
-	defer s.mu.Unlock()
-	c, req, plan, errs, inProgress := mc.c, mc.req, mc.plan, mc.errs, mc.inProgress
-	switch {
-	case plan == nil && errs == nil:
-		return subscriptionNotFound(req.CurrentSubscriptionID)
-	case inProgress:
-		return errorReply(http.StatusConflict, errCodeConflict, CodeMigrationInProgress, "%s", joinErrors(errs))
-	case plan == nil:
-		name := errs[0].Code
-		return errorReply(http.StatusBadRequest, errCodeIneligible, name, "The subscription is not eligible for migration to New Commerce. %s", joinErrors(errs))
-	}
-	outcome := s.env.Faults.TakeOutcome(OpCreateMigration, call.keys...)
-	m := s.start(c, req, plan, outcome)
-	return simReply{status: http.StatusOK, body: m.copy()}
+	return s.withCustomer(call, func(c *simCustomer) simReply {
+		plan, errs, inProgress := s.check(c, req)
+		switch {
+		case plan == nil && errs == nil:
+			return subscriptionNotFound(req.CurrentSubscriptionID)
+		case inProgress:
+			return errorReply(http.StatusConflict, errCodeConflict, CodeMigrationInProgress, "%s", joinErrors(errs))
+		case plan == nil:
+			name := errs[0].Code
+			return errorReply(http.StatusBadRequest, errCodeIneligible, name, "The subscription is not eligible for migration to New Commerce. %s", joinErrors(errs))
+		}
+		outcome := s.env.Faults.TakeOutcome(OpCreateMigration, call.keys...)
+		m := s.start(c, req, plan, outcome)
+		return simReply{status: http.StatusOK, body: m.copy()}
+	})
 }
 
 func joinErrors(errs []ValidationError) string {
@@ -319,19 +296,14 @@ func joinErrors(errs []ValidationError) string {
 }
 
 func (s *Simulator) getMigration(call *simCall) simReply {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.advance()
-	c, errReply := s.customer(call)
-	if errReply != nil {
-		return *errReply
-	}
-	id := call.r.PathValue("id")
-	m := s.migrationByID[strings.ToLower(id)]
-	if m == nil || m.customer != c {
-		return errorReply(http.StatusNotFound, errCodeNotFound, "MigrationNotFound", "Migration %s was not found for customer %s.", id, c.id)
-	}
-	return simReply{status: http.StatusOK, body: m.copy()}
+	return s.withCustomer(call, func(c *simCustomer) simReply {
+		id := call.r.PathValue("id")
+		m := s.migrationByID[strings.ToLower(id)]
+		if m == nil || m.customer != c {
+			return errorReply(http.StatusNotFound, errCodeNotFound, "MigrationNotFound", "Migration %s was not found for customer %s.", id, c.id)
+		}
+		return simReply{status: http.StatusOK, body: m.copy()}
+	})
 }
 
 func (s *Simulator) listMigrations(call *simCall) simReply {

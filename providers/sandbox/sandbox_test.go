@@ -99,21 +99,18 @@ func newTestServer(t *testing.T) (*Server, *httptest.Server, *simkit.ManualClock
 func getJSON(t *testing.T, url string, out any) int {
 	t.Helper()
 	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if out != nil {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return resp.StatusCode
+	return decodeAnswer(t, resp, err, out)
 }
 
 func postJSON(t *testing.T, url, body string, out any) int {
 	t.Helper()
 	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	return decodeAnswer(t, resp, err, out)
+}
+
+// decodeAnswer decodes an answer's JSON body into out (when not nil) and returns its status.
+func decodeAnswer(t *testing.T, resp *http.Response, err error, out any) int {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
