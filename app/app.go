@@ -19,7 +19,6 @@ import (
 
 	"github.com/ferry-dev/ferry/hclspec"
 	"github.com/ferry-dev/ferry/providers"
-	"github.com/ferry-dev/ferry/providers/partnercenter"
 	"github.com/ferry-dev/ferry/state"
 )
 
@@ -51,6 +50,9 @@ type Globals struct {
 	ColorOut   bool // stdout is a terminal that shows colours
 	Getenv     func(string) string
 	Environ    []string
+
+	// Providers is the provider table (cmd/ferry passes table.Default()).
+	Providers providers.Table
 }
 
 // FromOS fills the surroundings from the process.
@@ -81,9 +83,7 @@ type spec struct {
 
 // loadSpec loads the spec and prints its diagnostics; ok is false when there were errors.
 func (g *Globals) loadSpec() (*spec, bool) {
-	cfg, files, diags := hclspec.Load(g.dir(), hclspec.Options{
-		Vars: g.Vars, VarFiles: g.VarFiles, Getenv: g.Getenv, Environ: g.Environ,
-	})
+	cfg, files, diags := hclspec.Load(g.dir(), g.specOptions())
 	s := &spec{cfg: cfg, files: files, out: g.Stdout, err: g.Stderr}
 	// files knows the sensitive values even when the spec did not load, so errors are redacted too.
 	if secrets := files.Sensitive(); len(secrets) > 0 {
@@ -168,19 +168,27 @@ func (g *Globals) parallelism(cfg *hclspec.Config) int {
 	return 10
 }
 
-func (g *Globals) env() providers.Env {
-	return providers.Env{
-		Sandbox:    strings.TrimRight(g.Getenv("FERRY_SANDBOX"), "/"),
-		Getenv:     g.Getenv,
-		HTTPClient: &http.Client{Timeout: 2 * time.Minute},
-	}
+// specOptions are the inputs of hclspec.Load from the flags and the environment.
+func (g *Globals) specOptions() hclspec.Options {
+	return hclspec.Options{Vars: g.Vars, VarFiles: g.VarFiles, Getenv: g.Getenv, Environ: g.Environ, Providers: g.Providers}
 }
 
-// openProviders builds the named providers. A provider whose implementation has not
-// been built yet is left out; the planner reports its instances.
-func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bool) (map[string]providers.Resource, bool) {
-	out := map[string]providers.Resource{}
-	env := g.env()
+// sandboxURL is FERRY_SANDBOX without a trailing slash ("" when unset).
+func (g *Globals) sandboxURL() string { return strings.TrimRight(g.Getenv("FERRY_SANDBOX"), "/") }
+
+// opened is the result of openProviders: the providers that could be opened, and why the others
+// named by the spec cannot be used.
+type opened struct {
+	providers   map[string]providers.Provider
+	unavailable map[string]string
+}
+
+// openProviders opens the named providers through the provider table. A provider that is not
+// built yet is left out with that reason; the planner plans its instances as blocked. With
+// FERRY_SANDBOX set, the sandbox is found once and handed to every provider.
+func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bool) (opened, bool) {
+	out := opened{providers: map[string]providers.Provider{}, unavailable: map[string]string{}}
+	env := providers.Env{Getenv: g.Getenv, HTTPClient: &http.Client{Timeout: 2 * time.Minute}}
 	if g.Getenv("FERRY_LOG") != "" {
 		// Debug lines of the providers (retries, 429s, reconciles), redacted like all output.
 		var mu sync.Mutex
@@ -190,24 +198,40 @@ func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bo
 			fmt.Fprintf(s.err, "[ferry] "+format+"\n", args...)
 		}
 	}
-	if need["partnercenter"] {
-		pcfg, ok := s.cfg.Providers["partnercenter"]
-		if !ok {
-			pcfg = providers.ProviderConfig{Name: "partnercenter"}
-		}
-		p, err := partnercenter.Open(ctx, pcfg, env)
+	if url := g.sandboxURL(); url != "" {
+		sb, err := providers.DiscoverSandbox(ctx, env.HTTPClient, url)
 		if err != nil {
-			fmt.Fprintf(s.err, "Error: partnercenter provider: %v\n", err)
-			return nil, false
+			fmt.Fprintf(s.err, "Error: %v\n", err)
+			return out, false
 		}
-		out["partnercenter"] = p
+		env.Sandbox = sb
+	}
+	for _, e := range g.Providers {
+		if !need[e.Name] {
+			continue
+		}
+		if !e.Built() {
+			out.unavailable[e.Name] = fmt.Sprintf("the %s provider (%s) is not built in this release of ferry; nothing is read or "+
+				"sent for this block (remove it, or leave it out with --target)", e.Name, e.Title)
+			continue
+		}
+		cfg, ok := s.cfg.Providers[e.Name]
+		if !ok {
+			cfg = providers.Config{Name: e.Name}
+		}
+		p, err := e.Open(ctx, cfg, env)
+		if err != nil {
+			fmt.Fprintf(s.err, "Error: %s provider: %v\n", e.Name, err)
+			return out, false
+		}
+		out.providers[e.Name] = p
 	}
 	return out, true
 }
 
 // sandboxBanner is the first line of plan and apply when talking to the sandbox.
 func (g *Globals) sandboxBanner(w io.Writer) {
-	if sb := g.env().Sandbox; sb != "" && !g.JSON {
+	if sb := g.sandboxURL(); sb != "" && !g.JSON {
 		fmt.Fprintf(w, "Using the ferry sandbox at %s (FERRY_SANDBOX): no credentials needed, nothing real is touched.\n\n", sb)
 	}
 }

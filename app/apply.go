@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/ferry-dev/ferry/executor"
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/planner"
-	"github.com/ferry-dev/ferry/providers"
 )
 
 // ApplyOptions are the flags of ferry apply.
@@ -85,9 +85,9 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 	}
 
 	changes := p.Actionable()
-	var blocked []providers.Change
+	var blocked []model.Change
 	for _, c := range p.Changes {
-		if c.Action == providers.ActionBlocked {
+		if c.Action == model.ActionBlocked {
 			blocked = append(blocked, c)
 		}
 	}
@@ -144,7 +144,7 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 	if !g.JSON {
 		fmt.Fprintf(s.out, "\nApplying %d %s (parallelism %d)…\n", len(changes), plural(len(changes), "change", "changes"), g.parallelism(s.cfg))
 	}
-	result := executor.Run(stop, hard, changes, res, st, executor.Options{
+	result := executor.Run(stop, hard, changes, res.providers, st, executor.Options{
 		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), Heartbeat: o.Heartbeat, OnEvent: ev.print,
 	})
 	if err := st.Compact(); err != nil {
@@ -154,7 +154,7 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 	return reportResult(s.out, g.JSON, result, blocked)
 }
 
-func reportResult(w io.Writer, asJSON bool, r executor.Result, blockedChanges []providers.Change) int {
+func reportResult(w io.Writer, asJSON bool, r executor.Result, blockedChanges []model.Change) int {
 	blocked := len(blockedChanges)
 	if asJSON {
 		type blockedItem struct {

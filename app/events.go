@@ -11,7 +11,7 @@ import (
 	"github.com/fatih/color"
 
 	"github.com/ferry-dev/ferry/executor"
-	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/model"
 )
 
 // eventPrinter renders executor events as lines for people or as JSON lines for machines. The
@@ -21,13 +21,13 @@ type eventPrinter struct {
 	json   bool
 	ok     *color.Color
 	bad    *color.Color
-	last   map[providers.Addr]string // last progress message printed per address (no repeats)
+	last   map[model.Addr]string // last progress message printed per address (no repeats)
 	encode *json.Encoder
 }
 
 func newEventPrinter(w io.Writer, asJSON, useColor bool) *eventPrinter {
 	p := &eventPrinter{w: w, json: asJSON, ok: color.New(color.FgGreen), bad: color.New(color.FgRed),
-		last: map[providers.Addr]string{}, encode: json.NewEncoder(w)}
+		last: map[model.Addr]string{}, encode: json.NewEncoder(w)}
 	if !useColor {
 		p.ok.DisableColor()
 		p.bad.DisableColor()

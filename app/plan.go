@@ -6,9 +6,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/ferry-dev/ferry/hclspec"
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/planner"
-	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
 )
 
@@ -86,9 +85,9 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 // makePlan builds the providers and plans; it prints diagnostics. It returns a nil plan when nothing
 // could be planned, and ok false when some instances had errors.
 func (g *Globals) makePlan(ctx context.Context, s *spec, st planner.StateReader, targetArgs []string, refreshOnly bool) (*planner.Plan, bool) {
-	var targets []providers.Addr
+	var targets []model.Addr
 	for _, t := range targetArgs {
-		a, err := hclspec.ParseAddr(t)
+		a, err := model.ParseAddr(t)
 		if err != nil {
 			fmt.Fprintf(s.err, "Error: --target %q: %v\n", t, err)
 			return nil, false
@@ -111,7 +110,7 @@ func (g *Globals) makePlan(ctx context.Context, s *spec, st planner.StateReader,
 	stopTicker := g.readingProgress(s.err, len(s.cfg.Instances))
 	p, diags := planner.Make(ctx, planner.Input{
 		Instances: s.cfg.Instances, SpecHash: s.cfg.Hash, Targets: targets,
-		RefreshOnly: refreshOnly, Resources: res,
+		RefreshOnly: refreshOnly, Providers: res.providers, Unavailable: res.unavailable,
 	}, st)
 	stopTicker()
 	if len(diags) > 0 {

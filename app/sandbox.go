@@ -12,12 +12,12 @@ func Sandbox(ctx context.Context, g *Globals, worldFile, listen string) int {
 	w := &sandbox.World{}
 	if worldFile != "" {
 		var err error
-		if w, err = sandbox.LoadWorld(worldFile); err != nil {
+		if w, err = sandbox.LoadWorld(worldFile, g.Providers); err != nil {
 			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
 			return ExitError
 		}
 	}
-	if err := sandbox.Serve(ctx, w, listen, g.Stdout); err != nil {
+	if err := sandbox.Serve(ctx, w, g.Providers, listen, g.Stdout); err != nil {
 		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
 		return ExitError
 	}

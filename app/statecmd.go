@@ -8,8 +8,8 @@ import (
 	"sort"
 
 	"github.com/ferry-dev/ferry/hclspec"
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/planner"
-	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
 )
 
@@ -56,7 +56,7 @@ func StateShow(g *Globals, addr string) int {
 		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
 		return ExitError
 	}
-	a, err := hclspec.ParseAddr(addr)
+	a, err := model.ParseAddr(addr)
 	if err != nil {
 		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
 		return ExitError
@@ -76,7 +76,7 @@ func StateShow(g *Globals, addr string) int {
 func StateRm(g *Globals, addrs []string) int {
 	return g.editState("ferry state rm", func(st *state.Store) error {
 		for _, raw := range addrs {
-			a, err := hclspec.ParseAddr(raw)
+			a, err := model.ParseAddr(raw)
 			if err != nil {
 				return err
 			}
@@ -95,11 +95,11 @@ func StateRm(g *Globals, addrs []string) int {
 // StateMv renames an entry, e.g. after renaming a block or a for_each key.
 func StateMv(g *Globals, from, to string) int {
 	return g.editState("ferry state mv", func(st *state.Store) error {
-		f, err := hclspec.ParseAddr(from)
+		f, err := model.ParseAddr(from)
 		if err != nil {
 			return err
 		}
-		t, err := hclspec.ParseAddr(to)
+		t, err := model.ParseAddr(to)
 		if err != nil {
 			return err
 		}
@@ -199,12 +199,12 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 	if !ok {
 		return ExitError
 	}
-	a, err := hclspec.ParseAddr(addr)
+	a, err := model.ParseAddr(addr)
 	if err != nil {
 		fmt.Fprintf(s.err, "Error: %v\n", err)
 		return ExitError
 	}
-	var inst *providers.Instance
+	var inst *model.Instance
 	for i := range s.cfg.Instances {
 		if s.cfg.Instances[i].Addr == a {
 			inst = &s.cfg.Instances[i]
@@ -234,7 +234,7 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 		if c.Addr != a {
 			continue
 		}
-		if c.Action != providers.ActionImport || c.State == nil {
+		if c.Action != model.ActionImport || c.State == nil {
 			fmt.Fprintf(s.err, "Error: %s cannot be imported as %s: %s %v\n", id, a, c.Action, c.Reasons)
 			return ExitError
 		}

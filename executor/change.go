@@ -7,6 +7,7 @@ import (
 	"maps"
 	"time"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
 )
@@ -31,7 +32,7 @@ const (
 type Event struct {
 	Time    time.Time         `json:"time"`
 	Type    EventType         `json:"type"`
-	Addr    providers.Addr    `json:"address"`
+	Addr    model.Addr        `json:"address"`
 	Step    string            `json:"step,omitempty"`
 	Message string            `json:"message,omitempty"`
 	Elapsed time.Duration     `json:"elapsed_ns,omitempty"`
@@ -39,7 +40,7 @@ type Event struct {
 }
 
 // runChange executes one change's steps in order and records the result in the journal.
-func (r *runner) runChange(c providers.Change) *ChangeError {
+func (r *runner) runChange(c model.Change) *ChangeError {
 	start := r.opt.Now()
 	msg := c.Summary
 	if msg == "" {
@@ -53,7 +54,7 @@ func (r *runner) runChange(c providers.Change) *ChangeError {
 	}()
 
 	switch c.Action {
-	case providers.ActionForget:
+	case model.ActionForget:
 		if err := r.j.Remove(string(c.Addr)); err != nil {
 			return r.fail(c.Addr, "", fmt.Errorf("forget: %w", err))
 		}
@@ -61,11 +62,11 @@ func (r *runner) runChange(c providers.Change) *ChangeError {
 		return nil
 	}
 
-	res, ok := r.resources[c.Provider]
+	res, ok := r.providers[c.Provider]
 	if !ok && len(c.Steps) > 0 {
 		return r.fail(c.Addr, "", fmt.Errorf("provider %q is not available", c.Provider))
 	}
-	var last providers.Outcome
+	var last model.Outcome
 	earlier := map[string]string{}
 	for _, step := range c.Steps {
 		step.Earlier = maps.Clone(earlier)
@@ -96,14 +97,14 @@ func (r *runner) runChange(c providers.Change) *ChangeError {
 	return nil
 }
 
-func (r *runner) fail(addr providers.Addr, step string, err error) *ChangeError {
+func (r *runner) fail(addr model.Addr, step string, err error) *ChangeError {
 	r.emit(Event{Type: EventFailed, Addr: addr, Step: step, Message: err.Error()})
 	return &ChangeError{Addr: addr, Step: step, Err: err}
 }
 
 // runStep runs one step exactly once across crashes: a mutating step whose intent is journaled with
 // no outcome is first reconciled by its key; only when the remote system has no trace of it is it sent.
-func (r *runner) runStep(res providers.Resource, c providers.Change, step providers.Step) (providers.Outcome, error) {
+func (r *runner) runStep(res providers.Provider, c model.Change, step model.Step) (model.Outcome, error) {
 	addr := string(c.Addr)
 	key := IdempotencyKey(r.opt.Lineage, c.Addr, step.Name, step.Attempt)
 	r.setRunning(c.Addr, step.Name, "")
@@ -113,10 +114,10 @@ func (r *runner) runStep(res providers.Resource, c providers.Change, step provid
 	if step.Mutating {
 		if prior != nil && prior.Attempt == step.Attempt && prior.Status == state.StepDone {
 			// Already done in an earlier run (the plan was made before that run finished).
-			return providers.Outcome{RemoteIDs: prior.RemoteIDs}, nil
+			return model.Outcome{RemoteIDs: prior.RemoteIDs}, nil
 		}
 		if r.stop.Err() != nil {
-			return providers.Outcome{}, errInterrupted
+			return model.Outcome{}, errInterrupted
 		}
 		if prior != nil && prior.Attempt == step.Attempt && prior.Status == state.StepIntent {
 			if prior.Key != "" {
@@ -136,7 +137,7 @@ func (r *runner) runStep(res providers.Resource, c providers.Change, step provid
 				return out, r.outcome(c, step, key, out, nil)
 			}
 		} else if err := r.j.Intent(addr, c.Kind, c.Provider, step.Name, step.Attempt, key); err != nil {
-			return providers.Outcome{}, fmt.Errorf("%s: journal intent: %w", step.Name, err)
+			return model.Outcome{}, fmt.Errorf("%s: journal intent: %w", step.Name, err)
 		}
 	}
 	ctx := r.stop
@@ -149,7 +150,7 @@ func (r *runner) runStep(res providers.Resource, c providers.Change, step provid
 		ctx, cancel = context.WithTimeout(ctx, step.Timeout)
 		defer cancel()
 	}
-	out, err := res.Do(ctx, step, key, func(e providers.Event) {
+	out, err := res.Do(ctx, step, key, func(e model.Event) {
 		if len(e.RemoteIDs) > 0 {
 			if jerr := r.j.Progress(addr, step.Name, e.RemoteIDs); jerr != nil {
 				r.emit(Event{Type: EventProgress, Addr: c.Addr, Step: step.Name, Message: "could not journal remote IDs: " + jerr.Error()})
@@ -168,7 +169,7 @@ func (r *runner) runStep(res providers.Resource, c providers.Change, step provid
 		err = fmt.Errorf("%s: timed out after %s (the remote work may still finish; run apply again to keep waiting): %w",
 			step.Name, step.Timeout, err)
 	}
-	if err != nil && step.Mutating && errors.Is(err, providers.ErrOutcomeUnknown) {
+	if err != nil && step.Mutating && errors.Is(err, model.ErrOutcomeUnknown) {
 		// Leave the intent without an outcome: the next apply reconciles it by this key.
 		return out, fmt.Errorf("%w (the step's intent is kept: the next apply looks for it by its key %s before sending anything)", err, key)
 	}
@@ -178,7 +179,7 @@ func (r *runner) runStep(res providers.Resource, c providers.Change, step provid
 	return out, err
 }
 
-func (r *runner) outcome(c providers.Change, step providers.Step, key string, out providers.Outcome, stepErr error) error {
+func (r *runner) outcome(c model.Change, step model.Step, key string, out model.Outcome, stepErr error) error {
 	o := state.StepOutcome{
 		Kind: c.Kind, Provider: c.Provider, Attempt: step.Attempt, Key: key,
 		RemoteIDs: out.RemoteIDs, Attributes: out.Attributes, Status: out.Status,
@@ -195,7 +196,7 @@ func (r *runner) outcome(c providers.Change, step providers.Step, key string, ou
 }
 
 // record merges the change's final state entry into what the steps journaled, and puts it.
-func (r *runner) record(c providers.Change) error {
+func (r *runner) record(c model.Change) error {
 	cur, ok := r.j.Get(string(c.Addr))
 	if !ok {
 		cur = &state.Resource{Addr: string(c.Addr)}
@@ -240,7 +241,7 @@ func (r *runner) priorStep(addr, step string) *state.StepRecord {
 	return res.Steps[step]
 }
 
-func (r *runner) setRunning(addr providers.Addr, step, msg string) {
+func (r *runner) setRunning(addr model.Addr, step, msg string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s, ok := r.running[addr]

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
 )
@@ -59,7 +60,7 @@ type Result struct {
 
 // ChangeError pairs an address with why it did not finish.
 type ChangeError struct {
-	Addr providers.Addr
+	Addr model.Addr
 	Step string
 	Err  error
 }
@@ -72,7 +73,7 @@ func (r Result) OK() bool {
 // IdempotencyKey derives the key a step is sent under: a name-based UUID (SHA-1, RFC 4122 v5) of the
 // state lineage, the address, the step and its attempt, so a resume computes the same key again and a
 // deliberate new attempt gets a new one.
-func IdempotencyKey(lineage string, addr providers.Addr, step string, attempt int) string {
+func IdempotencyKey(lineage string, addr model.Addr, step string, attempt int) string {
 	ns := uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://ferry.dev/idempotency"))
 	return uuid.NewSHA1(ns, []byte(fmt.Sprintf("%s\x00%s\x00%s\x00%d", lineage, addr, step, attempt))).String()
 }
@@ -83,7 +84,7 @@ var errInterrupted = errors.New("interrupted")
 // Run executes the changes. Cancelling stop makes Run start nothing new and cancel waits
 // (non-mutating steps); mutating calls already sent are allowed to finish and be journaled, unless
 // hard is cancelled too. Run returns when every started change has ended.
-func Run(stop, hard context.Context, changes []providers.Change, resources map[string]providers.Resource, j Journal, opt Options) Result {
+func Run(stop, hard context.Context, changes []model.Change, byName map[string]providers.Provider, j Journal, opt Options) Result {
 	if opt.Parallelism <= 0 {
 		opt.Parallelism = 10
 	}
@@ -93,7 +94,7 @@ func Run(stop, hard context.Context, changes []providers.Change, resources map[s
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	r := &runner{opt: opt, resources: resources, j: j, stop: stop, hard: hard, running: map[providers.Addr]*running{}}
+	r := &runner{opt: opt, providers: byName, j: j, stop: stop, hard: hard, running: map[model.Addr]*running{}}
 	r.emitMu = &sync.Mutex{}
 	return r.walk(changes)
 }
@@ -106,7 +107,7 @@ type running struct {
 
 type runner struct {
 	opt       Options
-	resources map[string]providers.Resource
+	providers map[string]providers.Provider
 	j         Journal
 	stop      context.Context
 	hard      context.Context
@@ -114,7 +115,7 @@ type runner struct {
 	emitMu *sync.Mutex
 	mu     sync.Mutex
 	// running holds the step in progress of each active change, for the heartbeat.
-	running map[providers.Addr]*running
+	running map[model.Addr]*running
 }
 
 func (r *runner) emit(e Event) {
@@ -131,15 +132,15 @@ func (r *runner) emit(e Event) {
 
 // walk runs the dependency graph: a change starts when all the changes it depends on (within this
 // run) have finished; a change whose dependency failed is skipped.
-func (r *runner) walk(changes []providers.Change) Result {
+func (r *runner) walk(changes []model.Change) Result {
 	type node struct {
-		change  providers.Change
+		change  model.Change
 		waiting int
 		next    []int
 		dead    error // set when a dependency failed
 	}
 	nodes := make([]*node, len(changes))
-	idx := make(map[providers.Addr]int, len(changes))
+	idx := make(map[model.Addr]int, len(changes))
 	for i, c := range changes {
 		nodes[i] = &node{change: c}
 		idx[c.Addr] = i

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
 )
@@ -24,23 +25,23 @@ type fakeResource struct {
 	remote     map[string]bool // keys the "remote system" has seen
 	active     int32
 	maxActive  int32
-	gate       chan struct{}                        // when set, Do of "migrate" waits on it
-	earlier    map[providers.Addr]map[string]string // Step.Earlier seen by "await", by address
+	gate       chan struct{}                    // when set, Do of "migrate" waits on it
+	earlier    map[model.Addr]map[string]string // Step.Earlier seen by "await", by address
 }
 
 func newFake() *fakeResource {
 	return &fakeResource{done: map[string]int{}, reconciled: map[string]bool{}, remote: map[string]bool{},
-		earlier: map[providers.Addr]map[string]string{}}
+		earlier: map[model.Addr]map[string]string{}}
 }
 
-func (f *fakeResource) Read(context.Context, []providers.ReadRequest) (map[providers.Addr]providers.Live, hcl.Diagnostics) {
+func (f *fakeResource) Read(context.Context, []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
 	return nil, nil
 }
-func (f *fakeResource) Plan(providers.Instance, *state.Resource, providers.Live) (providers.Change, hcl.Diagnostics) {
-	return providers.Change{}, nil
+func (f *fakeResource) Plan(model.Instance, *state.Resource, providers.Live) (model.Change, hcl.Diagnostics) {
+	return model.Change{}, nil
 }
 
-func (f *fakeResource) Do(ctx context.Context, step providers.Step, key string, progress func(providers.Event)) (providers.Outcome, error) {
+func (f *fakeResource) Do(ctx context.Context, step model.Step, key string, progress func(model.Event)) (model.Outcome, error) {
 	n := atomic.AddInt32(&f.active, 1)
 	defer atomic.AddInt32(&f.active, -1)
 	for {
@@ -59,38 +60,38 @@ func (f *fakeResource) Do(ctx context.Context, step providers.Step, key string, 
 	f.mu.Unlock()
 	switch step.Name {
 	case "fail":
-		return providers.Outcome{}, errors.New("remote said no")
+		return model.Outcome{}, errors.New("remote said no")
 	case "unknown":
-		return providers.Outcome{}, fmt.Errorf("create: %w", providers.ErrOutcomeUnknown)
+		return model.Outcome{}, fmt.Errorf("create: %w", model.ErrOutcomeUnknown)
 	case "wait":
-		progress(providers.Event{Message: "waiting"})
+		progress(model.Event{Message: "waiting"})
 		<-ctx.Done()
-		return providers.Outcome{}, ctx.Err()
+		return model.Outcome{}, ctx.Err()
 	case "migrate":
 		if gate != nil {
 			<-gate
 		}
-		progress(providers.Event{RemoteIDs: map[string]string{"migration_id": "m-" + key[:8]}})
-		return providers.Outcome{RemoteIDs: map[string]string{"migration_id": "m-" + key[:8]}, Status: "migrating"}, nil
+		progress(model.Event{RemoteIDs: map[string]string{"migration_id": "m-" + key[:8]}})
+		return model.Outcome{RemoteIDs: map[string]string{"migration_id": "m-" + key[:8]}, Status: "migrating"}, nil
 	}
-	return providers.Outcome{Status: "migrated", Attributes: map[string]string{"quantity": "5"}}, nil
+	return model.Outcome{Status: "migrated", Attributes: map[string]string{"quantity": "5"}}, nil
 }
 
-func (f *fakeResource) Reconcile(ctx context.Context, step providers.Step, key string) (providers.Outcome, bool, error) {
+func (f *fakeResource) Reconcile(ctx context.Context, step model.Step, key string) (model.Outcome, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reconciled[key] = true
 	if f.remote[key] {
-		return providers.Outcome{RemoteIDs: map[string]string{"migration_id": "m-" + key[:8]}}, true, nil
+		return model.Outcome{RemoteIDs: map[string]string{"migration_id": "m-" + key[:8]}}, true, nil
 	}
-	return providers.Outcome{}, false, nil
+	return model.Outcome{}, false, nil
 }
 
-func change(addr string, steps ...string) providers.Change {
-	c := providers.Change{Addr: providers.Addr(addr), Kind: "subscription", Provider: "fake", Action: providers.ActionCreate,
+func change(addr string, steps ...string) model.Change {
+	c := model.Change{Addr: model.Addr(addr), Kind: "subscription", Provider: "fake", Action: model.ActionCreate,
 		State: &state.Resource{Status: "migrated", RemoteIDs: map[string]string{"customer_id": "c1"}}}
 	for _, s := range steps {
-		c.Steps = append(c.Steps, providers.Step{Addr: c.Addr, Provider: "fake", Name: s, Mutating: s == "migrate" || s == "fail" || s == "unknown", Attempt: 1})
+		c.Steps = append(c.Steps, model.Step{Addr: c.Addr, Provider: "fake", Name: s, Mutating: s == "migrate" || s == "fail" || s == "unknown", Attempt: 1})
 	}
 	return c
 }
@@ -104,12 +105,12 @@ func openStore(t *testing.T) *state.Store {
 	return st
 }
 
-func run(t *testing.T, f *fakeResource, st *state.Store, opt Options, cs ...providers.Change) Result {
+func run(t *testing.T, f *fakeResource, st *state.Store, opt Options, cs ...model.Change) Result {
 	t.Helper()
 	if opt.Lineage == "" {
 		opt.Lineage = st.Lineage()
 	}
-	return Run(context.Background(), context.Background(), cs, map[string]providers.Resource{"fake": f}, st, opt)
+	return Run(context.Background(), context.Background(), cs, map[string]providers.Provider{"fake": f}, st, opt)
 }
 
 func TestRunRecordsStepsAndState(t *testing.T) {
@@ -189,9 +190,9 @@ func TestFailureSkipsDependentsOnly(t *testing.T) {
 	f, st := newFake(), openStore(t)
 	bad := change("bad", "fail")
 	dep := change("dep", "migrate")
-	dep.DependsOn = []providers.Addr{"bad"}
+	dep.DependsOn = []model.Addr{"bad"}
 	depdep := change("depdep", "migrate")
-	depdep.DependsOn = []providers.Addr{"dep"}
+	depdep.DependsOn = []model.Addr{"dep"}
 	free := change("free", "migrate", "await")
 	res := run(t, f, st, Options{}, bad, dep, depdep, free)
 	if res.Done != 1 || len(res.Failed) != 1 || res.Failed[0].Addr != "bad" || len(res.Skipped) != 2 {
@@ -208,11 +209,11 @@ func TestFailureSkipsDependentsOnly(t *testing.T) {
 
 func TestDependencyOrder(t *testing.T) {
 	f, st := newFake(), openStore(t)
-	var order []providers.Addr
+	var order []model.Addr
 	var mu sync.Mutex
 	first := change("z-first", "migrate")
 	second := change("a-second", "migrate")
-	second.DependsOn = []providers.Addr{"z-first"}
+	second.DependsOn = []model.Addr{"z-first"}
 	run(t, f, st, Options{Parallelism: 4, OnEvent: func(e Event) {
 		if e.Type == EventDone {
 			mu.Lock()
@@ -228,7 +229,7 @@ func TestDependencyOrder(t *testing.T) {
 func TestParallelismBound(t *testing.T) {
 	f, st := newFake(), openStore(t)
 	f.gate = make(chan struct{})
-	var cs []providers.Change
+	var cs []model.Change
 	for i := 0; i < 12; i++ {
 		cs = append(cs, change(fmt.Sprintf("s%02d", i), "migrate"))
 	}
@@ -264,13 +265,13 @@ func TestStopInterruptsWaitsAndKeepsStateConsistent(t *testing.T) {
 			}
 		}
 	}}
-	cs := []providers.Change{change("a", "migrate", "wait")}
+	cs := []model.Change{change("a", "migrate", "wait")}
 	for i := 0; i < 5; i++ {
 		c := change(fmt.Sprintf("later%d", i), "migrate")
-		c.DependsOn = []providers.Addr{"a"}
+		c.DependsOn = []model.Addr{"a"}
 		cs = append(cs, c)
 	}
-	res := Run(stop, context.Background(), cs, map[string]providers.Resource{"fake": f}, st, opt)
+	res := Run(stop, context.Background(), cs, map[string]providers.Provider{"fake": f}, st, opt)
 	if res.Interrupted != 1 || res.NotStarted != 5 || len(res.Failed) != 0 {
 		t.Fatalf("result = %+v", res)
 	}
@@ -288,7 +289,7 @@ func TestForgetRemovesFromState(t *testing.T) {
 	if err := st.Put(&state.Resource{Addr: "old", Kind: "subscription", Provider: "fake", Status: "migrated"}); err != nil {
 		t.Fatal(err)
 	}
-	res := run(t, f, st, Options{}, providers.Change{Addr: "old", Action: providers.ActionForget})
+	res := run(t, f, st, Options{}, model.Change{Addr: "old", Action: model.ActionForget})
 	if !res.OK() {
 		t.Fatal(res)
 	}
@@ -323,7 +324,7 @@ func TestIdempotencyKey(t *testing.T) {
 func TestUnknownOutcomeKeepsTheIntentForReconcile(t *testing.T) {
 	f, st := newFake(), openStore(t)
 	res := run(t, f, st, Options{}, change("a", "unknown", "await"))
-	if len(res.Failed) != 1 || !errors.Is(res.Failed[0].Err, providers.ErrOutcomeUnknown) {
+	if len(res.Failed) != 1 || !errors.Is(res.Failed[0].Err, model.ErrOutcomeUnknown) {
 		t.Fatalf("result = %+v", res)
 	}
 	r, _ := st.Get("a")

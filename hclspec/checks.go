@@ -3,7 +3,10 @@ package hclspec
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/ferry-dev/ferry/model"
 )
 
 // Identifier patterns of the remote systems.
@@ -75,13 +78,6 @@ var (
 		}
 		return fmt.Sprintf("%q is not a billing cycle; want monthly, annual or triennial.", s)
 	}}
-	viaCheck = check{Summary: "Invalid via", Problem: func(s string) string {
-		switch s {
-		case providerPartnerCenter, providerCommerce:
-			return ""
-		}
-		return fmt.Sprintf("%q is not a subscription provider; want \"partnercenter\" (Microsoft Partner Center directly) or \"commerce\" (CloudBlue Commerce orders).", s)
-	}}
 	modeCheck = check{Summary: "Invalid commerce mode", Problem: func(s string) string {
 		switch s {
 		case "new_subscription", "switch_plan":
@@ -125,4 +121,19 @@ func termBillingProblem(term, billing string) string {
 		return "billing_cycle \"annual\" is not offered with term_duration \"P1M\"; a monthly term is billed monthly."
 	}
 	return ""
+}
+
+// providerCheck accepts the names of the providers that serve kind (from the provider table).
+func (l *loader) providerCheck(kind string) check {
+	names := l.opts.Providers.Serving(kind)
+	return check{Summary: "Invalid via", Problem: func(s string) string {
+		if slices.Contains(names, s) {
+			return ""
+		}
+		var want []string
+		for _, n := range names {
+			want = append(want, fmt.Sprintf("%q (%s)", n, l.opts.Providers.Lookup(n).Title))
+		}
+		return fmt.Sprintf("%q is not a %s provider; want %s.", s, kind, model.List(want, "or"))
+	}}
 }

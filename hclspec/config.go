@@ -3,6 +3,7 @@ package hclspec
 import (
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
 )
 
@@ -17,6 +18,9 @@ type Options struct {
 	// Environ is os.Environ(); FERRY_VAR_<name>=value entries in it set variables (even to "").
 	// It is consulted before Getenv. Nil means none.
 	Environ []string
+	// Providers is the provider table: the provider blocks it declares are the valid ones, and it
+	// says which providers serve each resource kind. Nil: no provider is known.
+	Providers providers.Table
 }
 
 // Config is an evaluated spec.
@@ -28,10 +32,10 @@ type Config struct {
 	// Parallelism is ferry { parallelism = … }, or 0 when unset.
 	Parallelism int
 	// Providers holds the provider blocks by name.
-	Providers map[string]providers.ProviderConfig
+	Providers map[string]providers.Config
 	// Instances are the resource instances, sorted by Addr, with DependsOn expanded to instance
 	// addresses.
-	Instances []providers.Instance
+	Instances []model.Instance
 	// Imports are the import blocks; each target instance's ImportID and ImportRange are set too.
 	Imports []Import
 	// Hash is the hex SHA-256 over the spec files (sorted by name), the files read with file(), and
@@ -44,13 +48,13 @@ type Config struct {
 
 // Import is an import block: adopt the existing object ID for the instance To.
 type Import struct {
-	To        providers.Addr
+	To        model.Addr
 	ID        string
 	DeclRange hcl.Range
 }
 
 // Instance returns the instance with address addr, or nil.
-func (c *Config) Instance(addr providers.Addr) *providers.Instance {
+func (c *Config) Instance(addr model.Addr) *model.Instance {
 	lo, hi := 0, len(c.Instances)
 	for lo < hi {
 		m := (lo + hi) / 2

@@ -1,12 +1,10 @@
 package hclspec
 
-import (
-	"github.com/ferry-dev/ferry/providers"
-)
+import "github.com/ferry-dev/ferry/model"
 
 // evalCutover evaluates and checks a cutover instance.
-func (l *loader) evalCutover(r *attrReader) *providers.Cutover {
-	c := &providers.Cutover{}
+func (l *loader) evalCutover(r *attrReader) *model.Cutover {
+	c := &model.Cutover{}
 	c.SourceServerID, _, _ = r.str("source_server_id", true, serverCheck)
 	c.RequireTest = r.boolean("require_test", true)
 	if s, rng, ok := r.str("max_lag", false); ok {

@@ -3,6 +3,8 @@ package hclspec
 import (
 	"fmt"
 
+	"github.com/ferry-dev/ferry/model"
+	"github.com/ferry-dev/ferry/providers"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -12,20 +14,26 @@ import (
 // decoder turns parsed files into the source model, checking structure only (no evaluation beyond
 // the static arguments: variable type, description, sensitive; depends_on and import to).
 type decoder struct {
-	mod    module
-	diags  hcl.Diagnostics
-	blocks map[string]hcl.Range // "kind.name" → first declaration
+	mod       module
+	diags     hcl.Diagnostics
+	blocks    map[string]hcl.Range // "kind.name" → first declaration
+	kinds     []kindSpec
+	providers providers.Table
 }
 
-func newDecoder() *decoder {
-	return &decoder{blocks: map[string]hcl.Range{}}
+func newDecoder(kinds []kindSpec, table providers.Table) *decoder {
+	return &decoder{blocks: map[string]hcl.Range{}, kinds: kinds, providers: table}
 }
 
 // decodeFile adds the blocks of one file.
 func (d *decoder) decodeFile(f *hcl.File) {
-	content, diags := f.Body.Content(rootSchema())
+	content, diags := f.Body.Content(rootSchema(d.kinds))
 	d.diags = append(d.diags, diags...)
 	for _, b := range content.Blocks {
+		if k := lookupKind(d.kinds, b.Type); k != nil {
+			d.decodeResource(b, k)
+			continue
+		}
 		switch b.Type {
 		case blockFerry:
 			d.decodeFerry(b)
@@ -38,7 +46,8 @@ func (d *decoder) decodeFile(f *hcl.File) {
 		case blockImport:
 			d.decodeImport(b)
 		default:
-			d.decodeResource(b)
+			// The root schema admits only the blocks above and the resource kinds.
+			d.errorf(rangePtr(b.DefRange), "Unsupported block type", "Blocks of type %q are not expected here.", b.Type)
 		}
 	}
 }
@@ -135,18 +144,18 @@ func (d *decoder) decodeLocals(b *hcl.Block) {
 
 func (d *decoder) decodeProvider(b *hcl.Block) {
 	name := b.Labels[0]
-	schema, ok := providerSchemas()[name]
-	if !ok {
+	entry := d.providers.Lookup(name)
+	if entry == nil {
 		d.errorf(rangePtr(b.LabelRanges[0]), "Unknown provider",
-			"There is no provider %q. Valid providers are partnercenter, commerce, connect and mgn.", name)
+			"There is no provider %q. Valid providers are %s.%s", name, model.List(d.providers.Names(), "and"), suggest(name, setOf(d.providers.Names())))
 		return
 	}
 	if !d.unique("provider."+name, "provider block", b.DefRange) {
 		return
 	}
-	content, diags := b.Body.Content(schema)
+	content, diags := b.Body.Content(settingsSchema(entry.Settings))
 	d.diags = append(d.diags, diags...)
-	d.mod.providers = append(d.mod.providers, &providerBlock{Name: name, Attrs: content.Attributes, DeclRange: b.DefRange})
+	d.mod.providers = append(d.mod.providers, &providerBlock{Name: name, Entry: entry, Attrs: content.Attributes, DeclRange: b.DefRange})
 }
 
 func (d *decoder) decodeImport(b *hcl.Block) {
@@ -162,7 +171,7 @@ func (d *decoder) decodeImport(b *hcl.Block) {
 			"to must be an instance address such as subscription.m365[\"<key>\"] or subscription.legacy, not a string or other expression.")
 		return
 	}
-	parts, err := addrFromTraversal(trav)
+	parts, err := model.AddrFromTraversal(trav)
 	if err != nil {
 		d.errorf(rangePtr(to.Expr.Range()), "Invalid import address", "%s.", capitalize(err.Error()))
 		return
@@ -170,11 +179,11 @@ func (d *decoder) decodeImport(b *hcl.Block) {
 	d.mod.imports = append(d.mod.imports, &importBlock{To: parts, ToRange: to.Expr.Range(), ID: id, DeclRange: b.DefRange})
 }
 
-func (d *decoder) decodeResource(b *hcl.Block) {
+func (d *decoder) decodeResource(b *hcl.Block, k *kindSpec) {
 	if !d.checkLabel(b) || !d.unique(b.Type+"."+b.Labels[0], b.Type+" block", b.DefRange) {
 		return
 	}
-	content, diags := b.Body.Content(resourceSchema(b.Type))
+	content, diags := b.Body.Content(k.schema())
 	d.diags = append(d.diags, diags...)
 	r := &resourceBlock{Kind: b.Type, Name: b.Labels[0], Attrs: hcl.Attributes{}, Nested: map[string][]*nestedBlock{}, DeclRange: b.DefRange}
 	for name, a := range content.Attributes {
@@ -188,21 +197,18 @@ func (d *decoder) decodeResource(b *hcl.Block) {
 		}
 	}
 	for _, nb := range content.Blocks {
-		if nb.Type != blockAddon && len(r.Nested[nb.Type]) > 0 {
+		ns := k.nestedSpec(nb.Type)
+		if ns == nil {
+			// The kind's schema admits only its nested blocks.
+			d.errorf(rangePtr(nb.DefRange), "Unsupported block type", "Blocks of type %q are not expected in a %s block.", nb.Type, k.name)
+			continue
+		}
+		if !ns.repeated && len(r.Nested[nb.Type]) > 0 {
 			d.errorf(rangePtr(nb.DefRange), "Duplicate "+nb.Type+" block",
 				"A %s block was already declared at %s; only one is allowed.", nb.Type, where(r.Nested[nb.Type][0].DeclRange))
 			continue
 		}
-		var schema *hcl.BodySchema
-		switch nb.Type {
-		case blockAddon:
-			schema = addonSchema()
-		case blockCommerce:
-			schema = commerceSchema()
-		default:
-			schema = timeoutsSchema()
-		}
-		nc, diags := nb.Body.Content(schema)
+		nc, diags := nb.Body.Content(&hcl.BodySchema{Attributes: ns.attrs})
 		d.diags = append(d.diags, diags...)
 		r.Nested[nb.Type] = append(r.Nested[nb.Type], &nestedBlock{Attrs: nc.Attributes, DeclRange: nb.DefRange})
 	}
@@ -225,7 +231,7 @@ func (d *decoder) decodeDependsOn(a *hcl.Attribute) []dependsRef {
 				"Each depends_on entry must be a resource reference such as cutover.db01 or subscription.m365, not a string or other expression.")
 			continue
 		}
-		parts, err := addrFromTraversal(trav)
+		parts, err := model.AddrFromTraversal(trav)
 		if err != nil {
 			d.errorf(rangePtr(e.Range()), "Invalid depends_on reference", "%s.", capitalize(err.Error()))
 			continue

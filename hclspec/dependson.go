@@ -5,19 +5,18 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/hashicorp/hcl/v2"
-
-	"github.com/ferry-dev/ferry/providers"
 )
 
 // expandDependsOn resolves every block's depends_on into instance addresses, sets them on the
 // instances, and reports references to undeclared resources or instances, and cycles.
-func (l *loader) expandDependsOn(cfg *Config, blocks map[string]*resourceBlock, instancesOf map[string][]providers.Addr) {
+func (l *loader) expandDependsOn(cfg *Config, blocks map[string]*resourceBlock, instancesOf map[string][]model.Addr) {
 	// edgeRange[from block][to addr] is where the dependency was written.
-	deps := map[*resourceBlock][]providers.Addr{}
-	edgeRange := map[*resourceBlock]map[providers.Addr]hcl.Range{}
+	deps := map[*resourceBlock][]model.Addr{}
+	edgeRange := map[*resourceBlock]map[model.Addr]hcl.Range{}
 	for _, rb := range sortedBlocks(blocks) {
-		edgeRange[rb] = map[providers.Addr]hcl.Range{}
+		edgeRange[rb] = map[model.Addr]hcl.Range{}
 		for _, ref := range rb.DependsOn {
 			key := ref.Parts.Kind + "." + ref.Parts.Name
 			target := blocks[key]
@@ -26,7 +25,7 @@ func (l *loader) expandDependsOn(cfg *Config, blocks map[string]*resourceBlock, 
 					"depends_on names %s, but no %s %q block is declared.%s", key, ref.Parts.Kind, ref.Parts.Name, suggest(key, blockKeys(blocks)))
 				continue
 			}
-			var addrs []providers.Addr
+			var addrs []model.Addr
 			switch {
 			case !ref.Parts.HasKey:
 				addrs = instancesOf[key]
@@ -39,11 +38,11 @@ func (l *loader) expandDependsOn(cfg *Config, blocks map[string]*resourceBlock, 
 				if cfg.Instance(addr) == nil {
 					if len(instancesOf[key]) > 0 { // else for_each failed, already reported
 						l.errorf(rangePtr(ref.Range), "Reference to undeclared instance",
-							"depends_on names %s, but %s's for_each has no key %s.", addr, key, QuoteKey(ref.Parts.Key))
+							"depends_on names %s, but %s's for_each has no key %s.", addr, key, model.QuoteKey(ref.Parts.Key))
 					}
 					continue
 				}
-				addrs = []providers.Addr{addr}
+				addrs = []model.Addr{addr}
 			}
 			for _, a := range addrs {
 				if _, dup := edgeRange[rb][a]; !dup {
@@ -54,27 +53,27 @@ func (l *loader) expandDependsOn(cfg *Config, blocks map[string]*resourceBlock, 
 		}
 		sort.Slice(deps[rb], func(i, j int) bool { return deps[rb][i] < deps[rb][j] })
 	}
-	index := make(map[providers.Addr]int, len(cfg.Instances))
+	index := make(map[model.Addr]int, len(cfg.Instances))
 	for i := range cfg.Instances {
 		index[cfg.Instances[i].Addr] = i
 	}
 	for i := range cfg.Instances {
 		if d := deps[l.blockOf[cfg.Instances[i].Addr]]; len(d) > 0 {
-			cfg.Instances[i].DependsOn = append([]providers.Addr(nil), d...)
+			cfg.Instances[i].DependsOn = append([]model.Addr(nil), d...)
 		}
 	}
 	l.checkCycles(cfg, index, edgeRange)
 }
 
 // checkCycles reports each depends_on cycle once, at the reference that closes it.
-func (l *loader) checkCycles(cfg *Config, index map[providers.Addr]int, edgeRange map[*resourceBlock]map[providers.Addr]hcl.Range) {
+func (l *loader) checkCycles(cfg *Config, index map[model.Addr]int, edgeRange map[*resourceBlock]map[model.Addr]hcl.Range) {
 	const (
 		white = iota
 		grey
 		black
 	)
 	color := make([]int, len(cfg.Instances))
-	var stack []providers.Addr
+	var stack []model.Addr
 	var visit func(i int)
 	visit = func(i int) {
 		color[i] = grey

@@ -7,7 +7,7 @@ import (
 
 func TestWriteDiagnostics(t *testing.T) {
 	src := sub("m365", g1, "  microsoft_domain = \"contoso.com\"\n")
-	_, files, diags := LoadSources("testdata", map[string][]byte{"main.ferry.hcl": []byte(src)}, Options{Vars: []string{"nope=1"}})
+	_, files, diags := LoadSources("testdata", map[string][]byte{"main.ferry.hcl": []byte(src)}, withTable(Options{Vars: []string{"nope=1"}}))
 	var b strings.Builder
 	if err := WriteDiagnostics(&b, files, diags, false, 60); err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ customer's initial domain, e.g. contoso.onmicrosoft.com.
 }
 
 func TestWriteDiagnosticsNoFiles(t *testing.T) {
-	_, _, diags := LoadSources("testdata", map[string][]byte{"main.ferry.hcl": []byte("ferry {\n  parallelism = 0\n}\n")}, Options{})
+	_, _, diags := LoadSources("testdata", map[string][]byte{"main.ferry.hcl": []byte("ferry {\n  parallelism = 0\n}\n")}, withTable(Options{}))
 	var b strings.Builder
 	if err := WriteDiagnostics(&b, nil, diags, false, 0); err != nil {
 		t.Fatal(err)

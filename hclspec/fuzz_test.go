@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/ferry-dev/ferry/model"
 )
 
 func FuzzLoad(f *testing.F) {
@@ -19,7 +21,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add("import {\n  to = subscription.a[\"x\"]\n  id = \"a/b\"\n}\n")
 	f.Add("subscription \"a\" {\n  for_each = csvdecode(\"a,b\\n1,2\")\n}\n")
 	f.Fuzz(func(t *testing.T, src string) {
-		cfg, files, diags := LoadSources("testdata/full", map[string][]byte{"main.ferry.hcl": []byte(src)}, Options{Vars: []string{"customers_csv=customers.csv"}})
+		cfg, files, diags := LoadSources("testdata/full", map[string][]byte{"main.ferry.hcl": []byte(src)}, withTable(Options{Vars: []string{"customers_csv=customers.csv"}}))
 		if diags.HasErrors() != (cfg == nil) {
 			t.Fatalf("config %v with errors %v", cfg != nil, diags.HasErrors())
 		}
@@ -36,15 +38,15 @@ func FuzzParseAddr(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		addr, err := ParseAddr(s)
+		addr, err := model.ParseAddr(s)
 		if err != nil {
 			return
 		}
-		again, err := ParseAddr(string(addr))
+		again, err := model.ParseAddr(string(addr))
 		if err != nil || again != addr {
-			t.Fatalf("ParseAddr(%q) = %q, but that parses as %q, %v", s, addr, again, err)
+			t.Fatalf("model.ParseAddr(%q) = %q, but that parses as %q, %v", s, addr, again, err)
 		}
-		if !AddrMatches(addr, addr) {
+		if !model.AddrMatches(addr, addr) {
 			t.Fatalf("%q does not match itself", addr)
 		}
 	})

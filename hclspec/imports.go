@@ -3,21 +3,20 @@ package hclspec
 import (
 	"strings"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/hashicorp/hcl/v2"
-
-	"github.com/ferry-dev/ferry/providers"
 )
 
 // evalImports checks the import blocks and sets ImportID and ImportRange on their targets.
-func (l *loader) evalImports(imports []*importBlock, cfg *Config, blocks map[string]*resourceBlock, instancesOf map[string][]providers.Addr) []Import {
+func (l *loader) evalImports(imports []*importBlock, cfg *Config, blocks map[string]*resourceBlock, instancesOf map[string][]model.Addr) []Import {
 	var out []Import
-	first := map[providers.Addr]hcl.Range{}
+	first := map[model.Addr]hcl.Range{}
 	for _, ib := range imports {
 		addr := ib.To.Addr()
 		key := ib.To.Kind + "." + ib.To.Name
 		rb := blocks[key]
 		switch {
-		case ib.To.Kind != blockSubscription:
+		case ib.To.Kind != model.KindSubscription:
 			l.errorf(rangePtr(ib.ToRange), "Unsupported import target",
 				"import blocks adopt existing New Commerce subscriptions; %s is a %s. Point to at a subscription instance.", addr, ib.To.Kind)
 			continue
@@ -38,7 +37,7 @@ func (l *loader) evalImports(imports []*importBlock, cfg *Config, blocks map[str
 		if inst == nil {
 			if len(instancesOf[key]) > 0 { // else for_each failed, already reported
 				l.errorf(rangePtr(ib.ToRange), "Import to unknown instance",
-					"%s names no instance: the for_each of %s has no key %s.", addr, key, QuoteKey(ib.To.Key))
+					"%s names no instance: the for_each of %s has no key %s.", addr, key, model.QuoteKey(ib.To.Key))
 			}
 			continue
 		}
@@ -60,7 +59,7 @@ func (l *loader) evalImports(imports []*importBlock, cfg *Config, blocks map[str
 
 // evalImportID evaluates and checks an import id: "<customer_id>/<subscription_id>", two GUIDs,
 // the customer matching the instance's customer_id.
-func (l *loader) evalImportID(ib *importBlock, inst *providers.Instance) (string, bool) {
+func (l *loader) evalImportID(ib *importBlock, inst *model.Instance) (string, bool) {
 	r := l.settingsReader(hcl.Attributes{"id": ib.ID})
 	id, rng, ok := r.str("id", true)
 	if !ok {

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
 )
 
@@ -24,13 +25,15 @@ type loader struct {
 	// sources are the spec files by name, for the hash.
 	sources map[string][]byte
 	// ranges holds, per instance, where its arguments were set ("entries[2]", "addon[0].migrate_from").
-	ranges map[providers.Addr]map[string]hcl.Range
+	ranges map[model.Addr]map[string]hcl.Range
 	// entryRanges holds, per skip_list instance, where each of its Entries was written.
-	entryRanges map[providers.Addr][]hcl.Range
+	entryRanges map[model.Addr][]hcl.Range
 	// sensitiveVars names the variables declared sensitive; their values stay out of the hash.
 	sensitiveVars map[string]bool
 	// blockOf maps each instance to its block.
-	blockOf map[providers.Addr]*resourceBlock
+	blockOf map[model.Addr]*resourceBlock
+	// kinds is the block-kind table.
+	kinds []kindSpec
 }
 
 // Load parses and evaluates the spec in dir: every *.ferry.hcl file. The returned Files let callers
@@ -56,10 +59,11 @@ func newLoader(dir string, opts Options, sources map[string][]byte) *loader {
 		seen:          map[string]bool{},
 		fr:            fr,
 		sources:       sources,
-		ranges:        map[providers.Addr]map[string]hcl.Range{},
-		blockOf:       map[providers.Addr]*resourceBlock{},
-		entryRanges:   map[providers.Addr][]hcl.Range{},
+		ranges:        map[model.Addr]map[string]hcl.Range{},
+		blockOf:       map[model.Addr]*resourceBlock{},
+		entryRanges:   map[model.Addr][]hcl.Range{},
 		sensitiveVars: map[string]bool{},
+		kinds:         kindTable(),
 		scope: &scope{
 			funcs:    functions(fr),
 			declared: map[string]bool{},
@@ -118,7 +122,7 @@ func (l *loader) evaluate() *Config {
 		// A file that does not parse would only add noise (missing arguments of half-read blocks).
 		return nil
 	}
-	dec := newDecoder()
+	dec := newDecoder(l.kinds, l.opts.Providers)
 	for _, f := range parsed {
 		dec.decodeFile(f)
 	}
@@ -135,13 +139,13 @@ func (l *loader) evaluate() *Config {
 	l.scope.vars = vars
 	l.evalLocals(mod.locals)
 
-	cfg := &Config{Dir: l.dir, Providers: map[string]providers.ProviderConfig{}, Sensitive: sensitive}
+	cfg := &Config{Dir: l.dir, Providers: map[string]providers.Config{}, Sensitive: sensitive}
 	l.evalFerry(mod.ferry, cfg)
 	for _, p := range mod.providers {
 		cfg.Providers[p.Name] = l.evalProvider(p)
 	}
 	blocks := map[string]*resourceBlock{}
-	instancesOf := map[string][]providers.Addr{}
+	instancesOf := map[string][]model.Addr{}
 	for _, rb := range mod.resources {
 		key := rb.Kind + "." + rb.Name
 		blocks[key] = rb

@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/ferry-dev/ferry/providers"
 )
 
 func TestFormat(t *testing.T) {
@@ -101,15 +100,15 @@ skip_list "s" {
   entries     = []
 }
 `
-	cfg, _, diags := LoadSources("testdata", map[string][]byte{"a.ferry.hcl": []byte(src)}, Options{})
+	cfg, _, diags := LoadSources("testdata", map[string][]byte{"a.ferry.hcl": []byte(src)}, withTable(Options{}))
 	if diags.HasErrors() {
 		t.Fatal(render(diags))
 	}
-	got := map[providers.Addr][]providers.Addr{}
+	got := map[model.Addr][]model.Addr{}
 	for _, inst := range cfg.Instances {
 		got[inst.Addr] = inst.DependsOn
 	}
-	want := map[providers.Addr][]providers.Addr{
+	want := map[model.Addr][]model.Addr{
 		`cutover.db["a"]`: nil,
 		`cutover.db["b"]`: nil,
 		`cutover.web`:     {`cutover.db["a"]`, `cutover.db["b"]`, `skip_list.s`},
@@ -135,7 +134,7 @@ subscription "m" {
   quantity      = each.value.seats
 }
 `
-	cfg, _, diags := LoadSources("testdata/full", map[string][]byte{"a.ferry.hcl": []byte(src)}, Options{})
+	cfg, _, diags := LoadSources("testdata/full", map[string][]byte{"a.ferry.hcl": []byte(src)}, withTable(Options{}))
 	if diags.HasErrors() {
 		t.Fatal(render(diags))
 	}
@@ -160,33 +159,33 @@ func TestHash(t *testing.T) {
 		}
 		return cfg.Hash
 	}
-	h0 := hash(Options{})
-	if h0 != hash(Options{}) {
+	h0 := hash(withTable(Options{}))
+	if h0 != hash(withTable(Options{})) {
 		t.Error("hash is not stable")
 	}
-	if h0 == hash(Options{Vars: []string{"v=b"}}) {
+	if h0 == hash(withTable(Options{Vars: []string{"v=b"}})) {
 		t.Error("hash ignores variable values")
 	}
-	if h0 != hash(Options{Vars: []string{"v=a"}}) {
+	if h0 != hash(withTable(Options{Vars: []string{"v=a"}})) {
 		t.Error("hash depends on how a value is given")
 	}
 	write("data.txt", "two")
-	if h0 == hash(Options{}) {
+	if h0 == hash(withTable(Options{})) {
 		t.Error("hash ignores files read with file()")
 	}
 	write("data.txt", "one")
 	write("other.ferry.hcl", "")
-	if h0 == hash(Options{}) {
+	if h0 == hash(withTable(Options{})) {
 		t.Error("hash ignores spec files")
 	}
 }
 
 func TestNoSpecFiles(t *testing.T) {
-	_, _, diags := Load(t.TempDir(), Options{})
+	_, _, diags := Load(t.TempDir(), withTable(Options{}))
 	if !diags.HasErrors() || diags[0].Summary != "No spec files" {
 		t.Errorf("diags = %s", render(diags))
 	}
-	_, _, diags = Load(filepath.Join(t.TempDir(), "missing"), Options{})
+	_, _, diags = Load(filepath.Join(t.TempDir(), "missing"), withTable(Options{}))
 	if !diags.HasErrors() || diags[0].Summary != "Cannot read the spec directory" {
 		t.Errorf("diags = %s", render(diags))
 	}
@@ -194,7 +193,7 @@ func TestNoSpecFiles(t *testing.T) {
 
 func TestMultipleFilesDuplicate(t *testing.T) {
 	a := sub("a", g1, "")
-	_, _, diags := LoadSources("testdata", map[string][]byte{"a.ferry.hcl": []byte(a), "b.ferry.hcl": []byte(a)}, Options{})
+	_, _, diags := LoadSources("testdata", map[string][]byte{"a.ferry.hcl": []byte(a), "b.ferry.hcl": []byte(a)}, withTable(Options{}))
 	if len(diags) != 1 {
 		t.Fatalf("diags = %s", render(diags))
 	}
@@ -208,7 +207,7 @@ func TestMultipleFilesDuplicate(t *testing.T) {
 func TestHashLeavesOutSensitive(t *testing.T) {
 	src := map[string][]byte{"a.ferry.hcl": []byte("variable \"s\" {\n  sensitive = true\n}\n")}
 	h := func(v string) string {
-		cfg, _, diags := LoadSources("testdata", src, Options{Vars: []string{"s=" + v}})
+		cfg, _, diags := LoadSources("testdata", src, withTable(Options{Vars: []string{"s=" + v}}))
 		if diags.HasErrors() {
 			t.Fatal(render(diags))
 		}

@@ -1,9 +1,12 @@
 package hclspec
 
 import (
+	"github.com/ferry-dev/ferry/model"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/ferry-dev/ferry/providers"
 )
 
 // module is the source model of a spec: every block decoded, every expression kept unevaluated.
@@ -37,6 +40,7 @@ type variableDecl struct {
 // providerBlock is a provider "NAME" block.
 type providerBlock struct {
 	Name      string
+	Entry     *providers.Entry
 	Attrs     hcl.Attributes
 	DeclRange hcl.Range
 }
@@ -54,7 +58,7 @@ type resourceBlock struct {
 
 // dependsRef is one entry of depends_on.
 type dependsRef struct {
-	Parts AddrParts
+	Parts model.AddrParts
 	Range hcl.Range
 }
 
@@ -66,7 +70,7 @@ type nestedBlock struct {
 
 // importBlock is an import { to, id } block.
 type importBlock struct {
-	To        AddrParts
+	To        model.AddrParts
 	ToRange   hcl.Range
 	ID        *hcl.Attribute
 	DeclRange hcl.Range

@@ -4,12 +4,11 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
-
-	"github.com/ferry-dev/ferry/providers"
 )
 
 // attrReader evaluates the arguments of one block body for one instance and checks them.
@@ -18,7 +17,7 @@ type attrReader struct {
 	attrs     hcl.Attributes
 	ctx       *hcl.EvalContext
 	allowEach bool
-	inst      providers.Addr // set for instances of blocks with for_each, named in details
+	inst      model.Addr // set for instances of blocks with for_each, named in details
 	ranges    map[string]hcl.Range
 	prefix    string // prefix of range keys, e.g. "addon[0]."
 }
@@ -37,7 +36,7 @@ func (r *attrReader) problem(rng hcl.Range, summary, detail string) {
 
 // problem reports an instance-level error. When inst is set the detail names it; the same problem
 // at the same place is reported once, for the first instance that has it.
-func (l *loader) problem(rng hcl.Range, summary, detail string, inst providers.Addr) {
+func (l *loader) problem(rng hcl.Range, summary, detail string, inst model.Addr) {
 	key := fmt.Sprintf("%s|%s:%d-%d|%s", summary, rng.Filename, rng.Start.Byte, rng.End.Byte, detail)
 	if l.seen[key] {
 		return

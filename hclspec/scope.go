@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -53,6 +54,10 @@ func (s *scope) checkRefs(expr hcl.Expression, allowEach bool) hcl.Diagnostics {
 				attr = a.Name
 			}
 		}
+		if model.LookupKind(root) != nil {
+			bad("Resource references are not allowed here", "A resource can only be referenced in depends_on, e.g. depends_on = [%s.<name>]; its attributes are not values in the spec.", root)
+			continue
+		}
 		switch root {
 		case "var":
 			if attr == "" {
@@ -68,12 +73,10 @@ func (s *scope) checkRefs(expr hcl.Expression, allowEach bool) hcl.Diagnostics {
 			}
 		case "each":
 			if !allowEach {
-				bad("each is not available here", "each.key and each.value can only be used inside a subscription, skip_list or cutover block that has for_each.")
+				bad("each is not available here", "each.key and each.value can only be used inside a %s block that has for_each.", model.KindList("or"))
 			} else if attr != "key" && attr != "value" {
 				bad("Invalid each attribute", "each has only two attributes: each.key and each.value.")
 			}
-		case blockSubscription, blockSkipList, blockCutover:
-			bad("Resource references are not allowed here", "A resource can only be referenced in depends_on, e.g. depends_on = [%s.<name>]; its attributes are not values in the spec.", root)
 		default:
 			bad("Unknown variable", "There is no variable named %q. Expressions may refer to var.<name>, local.<name>, and, in blocks with for_each, each.key and each.value.", root)
 		}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/model"
 )
 
 // checkSensitiveUse refuses sensitive variable values in resource arguments and instance keys:
@@ -55,7 +55,7 @@ func holdsSecret(v string, secrets []string) bool {
 type namedValue struct{ name, value string }
 
 // sensitiveArgs lists the string arguments of an instance that reach the state or a plan.
-func sensitiveArgs(inst *providers.Instance) []namedValue {
+func sensitiveArgs(inst *model.Instance) []namedValue {
 	out := []namedValue{{"the instance key", instanceKey(inst.Addr)}}
 	if s := inst.Subscription; s != nil {
 		out = append(out, namedValue{"customer_id", s.CustomerID}, namedValue{"microsoft_domain", s.MicrosoftDomain},
@@ -81,8 +81,8 @@ func sensitiveArgs(inst *providers.Instance) []namedValue {
 }
 
 // instanceKey returns the for_each key of an address, or "" for a block without for_each.
-func instanceKey(a providers.Addr) string {
-	p, err := ParseAddrParts(string(a))
+func instanceKey(a model.Addr) string {
+	p, err := model.ParseAddrParts(string(a))
 	if err != nil || !p.HasKey {
 		return ""
 	}
@@ -90,7 +90,7 @@ func instanceKey(a providers.Addr) string {
 }
 
 // redactedAddr names an instance without repeating a secret used as its key.
-func redactedAddr(a providers.Addr, secrets []string) string {
+func redactedAddr(a model.Addr, secrets []string) string {
 	if k := instanceKey(a); holdsSecret(k, secrets) {
 		return strings.SplitN(string(a), "[", 2)[0] + "[(sensitive value)]"
 	}

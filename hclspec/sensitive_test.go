@@ -39,7 +39,7 @@ func TestSensitiveValuesStayOutOfResources(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, _, diags := LoadSources("spec", map[string][]byte{"main.ferry.hcl": []byte(c.spec)}, Options{})
+			_, _, diags := LoadSources("spec", map[string][]byte{"main.ferry.hcl": []byte(c.spec)}, withTable(Options{}))
 			if c.wantArg == "" {
 				if diags.HasErrors() {
 					t.Fatalf("unexpected: %v", diags)
@@ -66,7 +66,7 @@ func TestSensitiveValuesKnownEvenWhenLoadFails(t *testing.T) {
   sensitive = true
 }
 ` + sub("a", "not-a-guid", "")
-	cfg, files, diags := LoadSources("spec", map[string][]byte{"main.ferry.hcl": []byte(spec)}, Options{Vars: []string{"secret=hunter22secret"}})
+	cfg, files, diags := LoadSources("spec", map[string][]byte{"main.ferry.hcl": []byte(spec)}, withTable(Options{Vars: []string{"secret=hunter22secret"}}))
 	if cfg != nil || !diags.HasErrors() {
 		t.Fatal("want errors")
 	}

@@ -1,29 +1,13 @@
 package hclspec
 
 import (
-	"fmt"
-	"net/url"
-	"regexp"
-
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/ferry-dev/ferry/providers"
 )
 
-// regionRE matches AWS region names such as eu-west-1 or us-gov-west-1.
-var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-
-var (
-	endpointCheck = check{Summary: "Invalid endpoint", Problem: func(s string) string {
-		u, err := url.Parse(s)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return fmt.Sprintf("%q is not an absolute http(s) URL; want e.g. https://api.partnercenter.microsoft.com.", s)
-		}
-		return ""
-	}}
-	regionCheck = patternCheck("Invalid region", regionRE, "an AWS region name; want e.g. eu-west-1")
-	stateCheck  = nonEmptyCheck
-)
+var stateCheck = nonEmptyCheck
 
 // settingsReader returns a reader for a block evaluated once, outside for_each.
 func (l *loader) settingsReader(attrs hcl.Attributes) *attrReader {
@@ -42,12 +26,41 @@ func (l *loader) evalFerry(fb *ferryBlock, cfg *Config) {
 	}
 }
 
-// evalProvider evaluates a provider block.
-func (l *loader) evalProvider(p *providerBlock) providers.ProviderConfig {
+// settingsSchema is the body schema of a provider block: the provider's declared settings.
+func settingsSchema(settings []providers.Setting) *hcl.BodySchema {
+	s := &hcl.BodySchema{}
+	for _, st := range settings {
+		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: st.Name})
+	}
+	return s
+}
+
+// evalProvider evaluates a provider block by its entry's settings: each value is converted to the
+// setting's type and checked; the provider reads the result from the Config.
+func (l *loader) evalProvider(p *providerBlock) providers.Config {
 	r := l.settingsReader(p.Attrs)
-	pc := providers.ProviderConfig{Name: p.Name, DeclRange: p.DeclRange}
-	pc.Endpoint, _, _ = r.str("endpoint", false, endpointCheck)
-	pc.TenantID, _, _ = r.str("tenant_id", false, nonEmptyCheck)
-	pc.Region, _, _ = r.str("region", false, regionCheck)
+	pc := providers.Config{Name: p.Name, Values: map[string]cty.Value{}, Ranges: r.ranges, DeclRange: p.DeclRange}
+	for _, st := range p.Entry.Settings {
+		v, rng, ok := r.value(st.Name, st.Type)
+		if !ok {
+			continue
+		}
+		if st.Check != nil {
+			if problem := st.Check(v); problem != "" {
+				r.problem(rng, "Invalid "+st.Name, problem)
+				continue
+			}
+		}
+		pc.Values[st.Name] = v
+	}
 	return pc
+}
+
+// setOf returns names as a set, for suggest.
+func setOf(names []string) map[string]bool {
+	out := make(map[string]bool, len(names))
+	for _, n := range names {
+		out[n] = true
+	}
+	return out
 }

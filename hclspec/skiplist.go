@@ -3,9 +3,8 @@ package hclspec
 import (
 	"fmt"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/hashicorp/hcl/v2"
-
-	"github.com/ferry-dev/ferry/providers"
 )
 
 // DefaultSkipListParameter is the Connect parameter that holds the processor skip list.
@@ -13,8 +12,8 @@ const DefaultSkipListParameter = "processor_skip_list"
 
 // evalSkipList evaluates and checks a skip_list instance. It also returns where each kept entry
 // was written.
-func (l *loader) evalSkipList(r *attrReader) (*providers.SkipList, []hcl.Range) {
-	s := &providers.SkipList{Parameter: DefaultSkipListParameter}
+func (l *loader) evalSkipList(r *attrReader) (*model.SkipList, []hcl.Range) {
+	s := &model.SkipList{Parameter: DefaultSkipListParameter}
 	s.Product, _, _ = r.str("product", true, productCheck)
 	s.Marketplace, _, _ = r.str("marketplace", true, marketplaceCheck)
 	if p, _, ok := r.str("parameter", false, parameterCheck); ok {

@@ -4,22 +4,25 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/hashicorp/hcl/v2"
-
-	"github.com/ferry-dev/ferry/providers"
 )
 
+// commerceVia is the via value whose migrations are CloudBlue Commerce orders: the commerce block
+// describes the order and belongs to it alone.
+const commerceVia = "commerce"
+
 // evalSubscription evaluates and checks a subscription instance.
-func (l *loader) evalSubscription(r *attrReader, rb *resourceBlock) *providers.Subscription {
-	s := &providers.Subscription{Via: providerPartnerCenter, Ranges: r.ranges}
-	via, viaRng, viaOK := r.str("via", false, viaCheck)
+func (l *loader) evalSubscription(r *attrReader, rb *resourceBlock) *model.Subscription {
+	s := &model.Subscription{Via: l.defaultProvider(model.KindSubscription), Ranges: r.ranges}
+	via, viaRng, viaOK := r.str("via", false, l.providerCheck(model.KindSubscription))
 	if viaOK {
 		s.Via = via
 	}
 	s.CustomerID, _, _ = r.str("customer_id", true, guidCheck)
 	var domainOK bool
 	s.MicrosoftDomain, _, domainOK = r.str("microsoft_domain", false, domainCheck)
-	if s.Via == providerCommerce && !domainOK && r.attrs["microsoft_domain"] == nil {
+	if s.Via == commerceVia && !domainOK && r.attrs["microsoft_domain"] == nil {
 		r.problem(rb.DeclRange, "Missing microsoft_domain",
 			`A subscription with via = "commerce" needs microsoft_domain (the customer's .onmicrosoft.com domain): the Commerce migration order carries it.`)
 	}
@@ -41,15 +44,15 @@ func (l *loader) evalSubscription(r *attrReader, rb *resourceBlock) *providers.S
 	}
 	commerce := rb.Nested[blockCommerce]
 	switch {
-	case s.Via == providerCommerce && len(commerce) == 0:
+	case s.Via == commerceVia && len(commerce) == 0:
 		r.problem(viaRng, "Missing commerce block",
 			`A subscription with via = "commerce" needs a commerce { account_id, source_subscription_id, plan_id, mode } block describing the CloudBlue Commerce order.`)
-	case s.Via != providerCommerce && len(commerce) > 0 && (viaOK || r.attrs["via"] == nil):
+	case s.Via != commerceVia && len(commerce) > 0 && (viaOK || r.attrs["via"] == nil):
 		r.problem(commerce[0].DeclRange, "Unexpected commerce block",
 			fmt.Sprintf(`The commerce block is only used with via = "commerce"; this subscription goes through %s. Remove the block or set via = "commerce".`, s.Via))
-	case s.Via == providerCommerce:
+	case s.Via == commerceVia:
 		cr := r.nested(commerce[0].Attrs, "commerce.")
-		c := &providers.CommerceOptions{}
+		c := &model.CommerceOptions{}
 		c.AccountID, _, _ = cr.str("account_id", true, nonEmptyCheck)
 		c.SourceSubscriptionID, _, _ = cr.str("source_subscription_id", true, nonEmptyCheck)
 		c.PlanID, _, _ = cr.str("plan_id", true, nonEmptyCheck)
@@ -65,8 +68,8 @@ func (l *loader) evalSubscription(r *attrReader, rb *resourceBlock) *providers.S
 }
 
 // evalAddon evaluates an addon block; term, billing and purchase_full_term default to the base's.
-func (l *loader) evalAddon(r *attrReader, nb *nestedBlock, base *providers.Subscription) providers.Addon {
-	a := providers.Addon{TermDuration: base.TermDuration, BillingCycle: base.BillingCycle, PurchaseFullTerm: base.PurchaseFullTerm, DeclRange: nb.DeclRange}
+func (l *loader) evalAddon(r *attrReader, nb *nestedBlock, base *model.Subscription) model.Addon {
+	a := model.Addon{TermDuration: base.TermDuration, BillingCycle: base.BillingCycle, PurchaseFullTerm: base.PurchaseFullTerm, DeclRange: nb.DeclRange}
 	a.MigrateFrom, _, _ = r.str("migrate_from", true, guidCheck)
 	term, termRng, termOK := r.str("term_duration", false, termCheck)
 	if termOK {

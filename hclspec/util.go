@@ -39,3 +39,17 @@ func capitalize(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// firstError returns the first error of diags as one line.
+func firstError(diags hcl.Diagnostics) string {
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		if d.Detail != "" {
+			return d.Summary + ": " + d.Detail
+		}
+		return d.Summary
+	}
+	return "unknown error"
+}

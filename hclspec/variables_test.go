@@ -28,14 +28,14 @@ func TestVariablePrecedence(t *testing.T) {
 		opts Options
 		want map[string]string
 	}{
-		{"defaults", Options{}, map[string]string{"a": "default", "b": "default", "c": "default", "d": "default"}},
-		{"environ", Options{Environ: []string{"FERRY_VAR_a=env", "PATH=/bin", "FERRY_VAR_b="}}, map[string]string{"a": "env", "b": "", "c": "default", "d": "default"}},
-		{"getenv", Options{Getenv: func(k string) string { return env[k] }}, map[string]string{"a": "env", "b": "env", "c": "env", "d": "env"}},
-		{"environ before getenv", Options{Environ: []string{"FERRY_VAR_a=environ"}, Getenv: func(k string) string { return env[k] }}, map[string]string{"a": "environ", "b": "env", "c": "env", "d": "env"}},
-		{"var files in order over env", Options{Getenv: func(k string) string { return env[k] }, VarFiles: []string{"testdata/vars/one.tfvars", "testdata/vars/two.tfvars"}},
+		{"defaults", withTable(Options{}), map[string]string{"a": "default", "b": "default", "c": "default", "d": "default"}},
+		{"environ", withTable(Options{Environ: []string{"FERRY_VAR_a=env", "PATH=/bin", "FERRY_VAR_b="}}), map[string]string{"a": "env", "b": "", "c": "default", "d": "default"}},
+		{"getenv", withTable(Options{Getenv: func(k string) string { return env[k] }}), map[string]string{"a": "env", "b": "env", "c": "env", "d": "env"}},
+		{"environ before getenv", withTable(Options{Environ: []string{"FERRY_VAR_a=environ"}, Getenv: func(k string) string { return env[k] }}), map[string]string{"a": "environ", "b": "env", "c": "env", "d": "env"}},
+		{"var files in order over env", withTable(Options{Getenv: func(k string) string { return env[k] }, VarFiles: []string{"testdata/vars/one.tfvars", "testdata/vars/two.tfvars"}}),
 			map[string]string{"a": "env", "b": "file1", "c": "file2", "d": "env"}},
-		{"--var over all, later wins", Options{Getenv: func(k string) string { return env[k] }, VarFiles: []string{"testdata/vars/one.tfvars", "testdata/vars/two.tfvars"},
-			Vars: []string{"c=cli1", "d=cli1", "d=cli2=x"}},
+		{"--var over all, later wins", withTable(Options{Getenv: func(k string) string { return env[k] }, VarFiles: []string{"testdata/vars/one.tfvars", "testdata/vars/two.tfvars"},
+			Vars: []string{"c=cli1", "d=cli1", "d=cli2=x"}}),
 			map[string]string{"a": "env", "b": "file1", "c": "cli1", "d": "cli2=x"}},
 	}
 	for _, tc := range cases {
@@ -53,7 +53,7 @@ func TestVariablePrecedence(t *testing.T) {
 }
 
 func TestVariableTypesAndWarnings(t *testing.T) {
-	vals, cfg, diags := loadVars(t, Options{VarFiles: []string{"testdata/vars/one.tfvars"}, Vars: []string{`l=["x", "y"]`}})
+	vals, cfg, diags := loadVars(t, withTable(Options{VarFiles: []string{"testdata/vars/one.tfvars"}, Vars: []string{`l=["x", "y"]`}}))
 	if n := vals["n"]; !n.RawEquals(cty.NumberIntVal(2)) {
 		t.Errorf("n = %#v, want 2 from the var file", n)
 	}
@@ -67,22 +67,22 @@ func TestVariableTypesAndWarnings(t *testing.T) {
 	if diff := cmp.Diff([]string{"s3cret"}, cfg.Sensitive); diff != "" {
 		t.Errorf("sensitive (-want +got):\n%s", diff)
 	}
-	vals, _, _ = loadVars(t, Options{Vars: []string{"n=41 + 1"}, Environ: []string{"FERRY_VAR_n=7"}})
+	vals, _, _ = loadVars(t, withTable(Options{Vars: []string{"n=41 + 1"}, Environ: []string{"FERRY_VAR_n=7"}}))
 	if n := vals["n"]; !n.RawEquals(cty.NumberIntVal(42)) {
 		t.Errorf("n = %#v, want 42", n)
 	}
-	vals, _, _ = loadVars(t, Options{Environ: []string{"FERRY_VAR_n=7"}})
+	vals, _, _ = loadVars(t, withTable(Options{Environ: []string{"FERRY_VAR_n=7"}}))
 	if n := vals["n"]; !n.RawEquals(cty.NumberIntVal(7)) {
 		t.Errorf("n = %#v, want 7 from the environment", n)
 	}
 }
 
 func TestVarFileErrors(t *testing.T) {
-	_, _, diags := Load("testdata/vars", Options{VarFiles: []string{"testdata/vars/missing.tfvars"}})
+	_, _, diags := Load("testdata/vars", withTable(Options{VarFiles: []string{"testdata/vars/missing.tfvars"}}))
 	if !diags.HasErrors() || diags[0].Summary != "Failed to read variables file" {
 		t.Errorf("diags = %s", render(diags))
 	}
-	_, _, diags = Load("testdata/vars", Options{Vars: []string{`n="x"`}})
+	_, _, diags = Load("testdata/vars", withTable(Options{Vars: []string{`n="x"`}}))
 	if !diags.HasErrors() || diags[0].Summary != "Invalid value for variable" {
 		t.Errorf("diags = %s", render(diags))
 	}

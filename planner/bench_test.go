@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
 )
@@ -15,7 +16,7 @@ func BenchmarkMakeNoChanges(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			st := memState{res: map[string]*state.Resource{}}
-			insts := make([]providers.Instance, n)
+			insts := make([]model.Instance, n)
 			for i := range insts {
 				a := fmt.Sprintf(`subscription.m365["%08d"]`, i)
 				insts[i] = inst(a)
@@ -23,7 +24,7 @@ func BenchmarkMakeNoChanges(b *testing.B) {
 			}
 			addrs := st.Addrs()
 			fixed := fixedAddrs{memState: st, addrs: addrs}
-			in := Input{Instances: insts, Resources: map[string]providers.Resource{"fake": &planFake{}}}
+			in := Input{Instances: insts, Providers: map[string]providers.Provider{"fake": &planFake{}}}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/ferry-dev/ferry/hclspec"
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
 )
@@ -25,16 +25,18 @@ type StateReader interface {
 // Input is everything a plan is made from.
 type Input struct {
 	// Instances are the evaluated resource instances of the spec.
-	Instances []providers.Instance
+	Instances []model.Instance
 	// SpecHash identifies the spec and variable values (recorded in plan files).
 	SpecHash string
 	// Targets limit the plan to these addresses (and what they depend on); empty means everything.
-	Targets []providers.Addr
+	Targets []model.Addr
 	// RefreshOnly plans record live objects in state and change nothing remote.
 	RefreshOnly bool
-	// Resources maps provider names to their implementations. An instance whose provider is missing is
-	// reported as a diagnostic at its block.
-	Resources map[string]providers.Resource
+	// Providers maps provider names to their implementations. The instances of a provider missing
+	// here are planned as blocked, with its Unavailable reason.
+	Providers map[string]providers.Provider
+	// Unavailable says why a provider named by the spec cannot be used (e.g. not built yet).
+	Unavailable map[string]string
 	// Now stamps the plan (nil: time.Now).
 	Now func() time.Time
 }
@@ -51,16 +53,20 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 	var diags hcl.Diagnostics
 	byProvider := map[string][]providers.ReadRequest{}
 	var order []string
-	var unavailable []providers.Change
+	var unavailable []model.Change
 	for _, inst := range insts {
-		if _, ok := in.Resources[inst.Provider]; !ok {
+		if _, ok := in.Providers[inst.Provider]; !ok {
 			// Blocked, not an error: the instances of the providers that exist are still planned.
-			unavailable = append(unavailable, providers.Change{
-				Addr: inst.Addr, Kind: inst.Kind, Provider: inst.Provider, Action: providers.ActionBlocked,
+			reason := in.Unavailable[inst.Provider]
+			if reason == "" {
+				reason = fmt.Sprintf("the %s provider is not available; nothing is read or sent for this block "+
+					"(remove it, or leave it out with --target)", inst.Provider)
+			}
+			unavailable = append(unavailable, model.Change{
+				Addr: inst.Addr, Kind: inst.Kind, Provider: inst.Provider, Action: model.ActionBlocked,
 				DependsOn: inst.DependsOn,
 				Summary:   fmt.Sprintf("%s needs the %s provider", inst.Kind, inst.Provider),
-				Reasons: []string{fmt.Sprintf("the %s provider is not available in this build of ferry; nothing is read or "+
-					"sent for this block (remove it, or leave it out with --target)", inst.Provider)},
+				Reasons:   []string{reason},
 			})
 			continue
 		}
@@ -73,7 +79,7 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 
 	// Read every provider at once: providers batch inside, and different systems are independent.
 	type readResult struct {
-		live  map[providers.Addr]providers.Live
+		live  map[model.Addr]providers.Live
 		diags hcl.Diagnostics
 	}
 	results := make([]readResult, len(order))
@@ -82,7 +88,7 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 		wg.Add(1)
 		go func(i int, name string) {
 			defer wg.Done()
-			live, d := in.Resources[name].Read(ctx, byProvider[name])
+			live, d := in.Providers[name].Read(ctx, byProvider[name])
 			results[i] = readResult{live: live, diags: d}
 		}(i, name)
 	}
@@ -97,7 +103,7 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 		RefreshOnly:   in.RefreshOnly,
 		Targets:       in.Targets,
 	}
-	failedRead := map[providers.Addr]bool{}
+	failedRead := map[model.Addr]bool{}
 	for i, name := range order {
 		diags = append(diags, results[i].diags...)
 		for _, d := range results[i].diags {
@@ -109,7 +115,7 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 			if !ok && failedRead[inst.Addr] {
 				continue
 			}
-			ch, d := in.Resources[name].Plan(inst, req.Prior, live)
+			ch, d := in.Providers[name].Plan(inst, req.Prior, live)
 			diags = append(diags, d...)
 			if d.HasErrors() {
 				continue
@@ -135,8 +141,8 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 // blockDependents blocks every change that depends, directly or not, on a blocked change: its
 // dependency will not be reached, so neither can it. (A dependency that fails during apply is the
 // executor's to handle: it skips what depends on it.)
-func blockDependents(cs []providers.Change) {
-	idx := make(map[providers.Addr]int, len(cs))
+func blockDependents(cs []model.Change) {
+	idx := make(map[model.Addr]int, len(cs))
 	for i := range cs {
 		idx[cs[i].Addr] = i
 	}
@@ -152,11 +158,11 @@ func blockDependents(cs []providers.Change) {
 		case visiting: // a cycle (hclspec rejects them): do not loop
 			return false
 		case done:
-			return cs[i].Action == providers.ActionBlocked
+			return cs[i].Action == model.ActionBlocked
 		}
 		mark[i] = visiting
 		defer func() { mark[i] = done }()
-		if cs[i].Action == providers.ActionBlocked {
+		if cs[i].Action == model.ActionBlocked {
 			return true
 		}
 		for _, d := range cs[i].DependsOn {
@@ -164,8 +170,8 @@ func blockDependents(cs []providers.Change) {
 			if !ok || !visit(j) {
 				continue
 			}
-			if cs[i].Action != providers.ActionNoop {
-				cs[i].Action = providers.ActionBlocked
+			if cs[i].Action != model.ActionNoop {
+				cs[i].Action = model.ActionBlocked
 				cs[i].Steps = nil
 				cs[i].Reasons = append(cs[i].Reasons, fmt.Sprintf("it depends on %s, which is blocked", d))
 				return true
@@ -189,7 +195,7 @@ func lineageOf(st StateReader) string {
 
 // markFailed notes which instances a Read diagnostic is about (by the range of their block), so
 // that they are left out of the plan rather than planned from missing data.
-func markFailed(failed map[providers.Addr]bool, d *hcl.Diagnostic, reqs []providers.ReadRequest) {
+func markFailed(failed map[model.Addr]bool, d *hcl.Diagnostic, reqs []providers.ReadRequest) {
 	if d.Severity != hcl.DiagError {
 		return
 	}
@@ -203,9 +209,9 @@ func markFailed(failed map[providers.Addr]bool, d *hcl.Diagnostic, reqs []provid
 // refreshOnly turns a change into one that only records live objects in state. Only an instance the
 // provider reports as already in its desired state (unchanged) is refreshed, and only when what is
 // live differs from what the state holds; anything with work pending is left for a normal apply.
-func refreshOnly(ch providers.Change, prior *state.Resource) providers.Change {
-	noop := providers.Change{Addr: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Action: providers.ActionNoop, Summary: ch.Summary}
-	if ch.Action != providers.ActionNoop {
+func refreshOnly(ch model.Change, prior *state.Resource) model.Change {
+	noop := model.Change{Addr: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Action: model.ActionNoop, Summary: ch.Summary}
+	if ch.Action != model.ActionNoop {
 		noop.Summary = fmt.Sprintf("not refreshed: %s pending (%s)", ch.Action, ch.Summary)
 		noop.Reasons = []string{fmt.Sprintf("%s pending: run a normal plan and apply", ch.Action)}
 		return noop
@@ -213,18 +219,18 @@ func refreshOnly(ch providers.Change, prior *state.Resource) providers.Change {
 	if ch.State == nil || prior == nil || !refreshChanges(prior, ch.State) {
 		return noop
 	}
-	var details []providers.Detail
+	var details []model.Detail
 	for _, k := range sortedKeys(ch.State.Attributes) {
 		if old, nw := prior.Attributes[k], ch.State.Attributes[k]; old != nw {
-			details = append(details, providers.Detail{Name: k, Old: old, New: nw})
+			details = append(details, model.Detail{Name: k, Old: old, New: nw})
 		}
 	}
 	for _, k := range sortedKeys(ch.State.RemoteIDs) {
 		if old, nw := prior.RemoteIDs[k], ch.State.RemoteIDs[k]; old != nw {
-			details = append(details, providers.Detail{Name: k, Old: old, New: nw})
+			details = append(details, model.Detail{Name: k, Old: old, New: nw})
 		}
 	}
-	return providers.Change{Addr: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Action: providers.ActionUpdate,
+	return model.Change{Addr: ch.Addr, Kind: ch.Kind, Provider: ch.Provider, Action: model.ActionUpdate,
 		Summary: "refresh the state from the live objects (nothing remote changes)", Details: details, State: ch.State}
 }
 
@@ -262,22 +268,22 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // forgotten plans the removal from state of entries whose blocks are gone. Nothing remote is touched.
-func forgotten(all []providers.Instance, targets []providers.Addr, st StateReader) []providers.Change {
+func forgotten(all []model.Instance, targets []model.Addr, st StateReader) []model.Change {
 	inSpec := make(map[string]bool, len(all))
 	for _, inst := range all {
 		inSpec[string(inst.Addr)] = true
 	}
-	var out []providers.Change
+	var out []model.Change
 	for _, addr := range st.Addrs() {
-		if inSpec[addr] || !matchesAny(targets, providers.Addr(addr)) {
+		if inSpec[addr] || !matchesAny(targets, model.Addr(addr)) {
 			continue
 		}
 		r, ok := st.Get(addr)
 		if !ok {
 			continue
 		}
-		ch := providers.Change{
-			Addr: providers.Addr(addr), Kind: r.Kind, Provider: r.Provider, Action: providers.ActionForget,
+		ch := model.Change{
+			Addr: model.Addr(addr), Kind: r.Kind, Provider: r.Provider, Action: model.ActionForget,
 			Summary: "no longer in the spec: forget it from state (nothing remote is cancelled, reverted or deleted)",
 		}
 		for _, name := range sortedStepNames(r.Steps) {
@@ -293,17 +299,17 @@ func forgotten(all []providers.Instance, targets []providers.Addr, st StateReade
 }
 
 // selectTargets keeps the targeted instances and, transitively, what they depend on.
-func selectTargets(insts []providers.Instance, targets []providers.Addr) []providers.Instance {
+func selectTargets(insts []model.Instance, targets []model.Addr) []model.Instance {
 	if len(targets) == 0 {
 		return insts
 	}
-	byAddr := make(map[providers.Addr]int, len(insts))
+	byAddr := make(map[model.Addr]int, len(insts))
 	for i, inst := range insts {
 		byAddr[inst.Addr] = i
 	}
-	keep := map[providers.Addr]bool{}
-	var visit func(a providers.Addr)
-	visit = func(a providers.Addr) {
+	keep := map[model.Addr]bool{}
+	var visit func(a model.Addr)
+	visit = func(a model.Addr) {
 		if keep[a] {
 			return
 		}
@@ -319,7 +325,7 @@ func selectTargets(insts []providers.Instance, targets []providers.Addr) []provi
 			visit(inst.Addr)
 		}
 	}
-	var out []providers.Instance
+	var out []model.Instance
 	for _, inst := range insts {
 		if keep[inst.Addr] {
 			out = append(out, inst)
@@ -328,12 +334,12 @@ func selectTargets(insts []providers.Instance, targets []providers.Addr) []provi
 	return out
 }
 
-func matchesAny(targets []providers.Addr, addr providers.Addr) bool {
+func matchesAny(targets []model.Addr, addr model.Addr) bool {
 	if len(targets) == 0 {
 		return true
 	}
 	for _, t := range targets {
-		if hclspec.AddrMatches(t, addr) {
+		if model.AddrMatches(t, addr) {
 			return true
 		}
 	}
@@ -342,20 +348,20 @@ func matchesAny(targets []providers.Addr, addr providers.Addr) bool {
 
 // TargetsUnmatched returns the targets that select no instance and no state entry, so the command can
 // say so rather than silently plan nothing.
-func TargetsUnmatched(targets []providers.Addr, insts []providers.Instance, st StateReader) []providers.Addr {
-	var out []providers.Addr
+func TargetsUnmatched(targets []model.Addr, insts []model.Instance, st StateReader) []model.Addr {
+	var out []model.Addr
 	addrs := st.Addrs()
 	for _, t := range targets {
 		found := false
 		for _, inst := range insts {
-			if hclspec.AddrMatches(t, inst.Addr) {
+			if model.AddrMatches(t, inst.Addr) {
 				found = true
 				break
 			}
 		}
 		if !found {
 			i := sort.SearchStrings(addrs, string(t))
-			found = i < len(addrs) && hclspec.AddrMatches(t, providers.Addr(addrs[i]))
+			found = i < len(addrs) && model.AddrMatches(t, model.Addr(addrs[i]))
 		}
 		if !found {
 			out = append(out, t)

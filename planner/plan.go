@@ -8,11 +8,11 @@ import (
 	"sort"
 	"time"
 
-	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/model"
 )
 
 // FormatVersion is the version of the plan file format this build writes and reads.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Plan is what apply would do, and everything needed to refuse it when it has gone stale.
 type Plan struct {
@@ -28,9 +28,9 @@ type Plan struct {
 	// RefreshOnly plans only record what is live; they change nothing remote.
 	RefreshOnly bool `json:"refresh_only,omitempty"`
 	// Targets are the --target addresses the plan was limited to.
-	Targets []providers.Addr `json:"targets,omitempty"`
+	Targets []model.Addr `json:"targets,omitempty"`
 	// Changes holds one change per instance (unchanged ones included), sorted by address.
-	Changes []providers.Change `json:"changes"`
+	Changes []model.Change `json:"changes"`
 }
 
 // Summary counts the changes of a plan by action.
@@ -49,19 +49,19 @@ func (p *Plan) Summary() Summary {
 	var s Summary
 	for i := range p.Changes {
 		switch p.Changes[i].Action {
-		case providers.ActionCreate:
+		case model.ActionCreate:
 			s.Migrate++
-		case providers.ActionResume:
+		case model.ActionResume:
 			s.Resume++
-		case providers.ActionUpdate:
+		case model.ActionUpdate:
 			s.Update++
-		case providers.ActionImport:
+		case model.ActionImport:
 			s.Import++
-		case providers.ActionNoop:
+		case model.ActionNoop:
 			s.Unchanged++
-		case providers.ActionForget:
+		case model.ActionForget:
 			s.Forget++
-		case providers.ActionBlocked:
+		case model.ActionBlocked:
 			s.Blocked++
 		}
 	}
@@ -101,16 +101,16 @@ func (s Summary) String() string {
 }
 
 // Actionable returns the changes apply must execute (neither unchanged nor blocked), in address order.
-func (p *Plan) Actionable() []providers.Change {
-	var out []providers.Change
+func (p *Plan) Actionable() []model.Change {
+	var out []model.Change
 	for _, c := range p.Changes {
-		if c.Action != providers.ActionNoop && c.Action != providers.ActionBlocked {
+		if c.Action != model.ActionNoop && c.Action != model.ActionBlocked {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-func sortChanges(cs []providers.Change) {
+func sortChanges(cs []model.Change) {
 	sort.Slice(cs, func(i, j int) bool { return cs[i].Addr < cs[j].Addr })
 }

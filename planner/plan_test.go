@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
 )
@@ -41,34 +42,34 @@ func sortStrings(s []string) { sort.Strings(s) }
 // planFake plans "migrate" for instances without state and "unchanged" for the others; it counts Reads.
 type planFake struct{ reads, readInsts int }
 
-func (f *planFake) Read(_ context.Context, reqs []providers.ReadRequest) (map[providers.Addr]providers.Live, hcl.Diagnostics) {
+func (f *planFake) Read(_ context.Context, reqs []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
 	f.reads++
 	f.readInsts += len(reqs)
-	out := map[providers.Addr]providers.Live{}
+	out := map[model.Addr]providers.Live{}
 	for _, r := range reqs {
 		out[r.Instance.Addr] = "live"
 	}
 	return out, nil
 }
-func (f *planFake) Plan(d providers.Instance, prior *state.Resource, live providers.Live) (providers.Change, hcl.Diagnostics) {
+func (f *planFake) Plan(d model.Instance, prior *state.Resource, live providers.Live) (model.Change, hcl.Diagnostics) {
 	if prior != nil {
-		return providers.Change{Action: providers.ActionNoop, State: &state.Resource{Status: "migrated"}}, nil
+		return model.Change{Action: model.ActionNoop, State: &state.Resource{Status: "migrated"}}, nil
 	}
 	if strings.Contains(string(d.Addr), "trial") {
-		return providers.Change{Action: providers.ActionBlocked, Reasons: []string{"SubscriptionIsTrial: trials cannot be migrated"}}, nil
+		return model.Change{Action: model.ActionBlocked, Reasons: []string{"SubscriptionIsTrial: trials cannot be migrated"}}, nil
 	}
-	return providers.Change{Action: providers.ActionCreate, Summary: "migrate it",
-		Steps: []providers.Step{{Name: "migrate", Mutating: true, Attempt: 1}}}, nil
+	return model.Change{Action: model.ActionCreate, Summary: "migrate it",
+		Steps: []model.Step{{Name: "migrate", Mutating: true, Attempt: 1}}}, nil
 }
-func (f *planFake) Do(context.Context, providers.Step, string, func(providers.Event)) (providers.Outcome, error) {
-	return providers.Outcome{}, errors.New("not used")
+func (f *planFake) Do(context.Context, model.Step, string, func(model.Event)) (model.Outcome, error) {
+	return model.Outcome{}, errors.New("not used")
 }
-func (f *planFake) Reconcile(context.Context, providers.Step, string) (providers.Outcome, bool, error) {
-	return providers.Outcome{}, false, nil
+func (f *planFake) Reconcile(context.Context, model.Step, string) (model.Outcome, bool, error) {
+	return model.Outcome{}, false, nil
 }
 
-func inst(addr string, deps ...providers.Addr) providers.Instance {
-	return providers.Instance{Addr: providers.Addr(addr), Kind: "subscription", Provider: "fake", DependsOn: deps,
+func inst(addr string, deps ...model.Addr) model.Instance {
+	return model.Instance{Addr: model.Addr(addr), Kind: "subscription", Provider: "fake", DependsOn: deps,
 		DeclRange: hcl.Range{Filename: "main.ferry.hcl", Start: hcl.Pos{Line: 3, Column: 1}}}
 }
 
@@ -79,8 +80,8 @@ func TestMakeActionsAndSummary(t *testing.T) {
 		`subscription.gone`:      {Addr: `subscription.gone`, Kind: "subscription", Provider: "fake"},
 	}}
 	in := Input{
-		Instances: []providers.Instance{inst(`subscription.a["done"]`), inst(`subscription.a["new"]`), inst(`subscription.a["trial"]`)},
-		SpecHash:  "h", Resources: map[string]providers.Resource{"fake": f},
+		Instances: []model.Instance{inst(`subscription.a["done"]`), inst(`subscription.a["new"]`), inst(`subscription.a["trial"]`)},
+		SpecHash:  "h", Providers: map[string]providers.Provider{"fake": f},
 		Now: func() time.Time { return time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC) },
 	}
 	p, diags := Make(context.Background(), in, st)
@@ -90,13 +91,13 @@ func TestMakeActionsAndSummary(t *testing.T) {
 	if f.reads != 1 || f.readInsts != 3 {
 		t.Errorf("reads = %d for %d instances, want one batched read of 3", f.reads, f.readInsts)
 	}
-	got := map[providers.Addr]providers.Action{}
+	got := map[model.Addr]model.Action{}
 	for _, c := range p.Changes {
 		got[c.Addr] = c.Action
 	}
-	want := map[providers.Addr]providers.Action{
-		`subscription.a["done"]`: providers.ActionNoop, `subscription.a["new"]`: providers.ActionCreate,
-		`subscription.a["trial"]`: providers.ActionBlocked, `subscription.gone`: providers.ActionForget,
+	want := map[model.Addr]model.Action{
+		`subscription.a["done"]`: model.ActionNoop, `subscription.a["new"]`: model.ActionCreate,
+		`subscription.a["trial"]`: model.ActionBlocked, `subscription.gone`: model.ActionForget,
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("actions (-want +got):\n%s", d)
@@ -116,27 +117,27 @@ func TestMissingProviderBlocksOnlyItsInstances(t *testing.T) {
 	other := inst(`subscription.a["new"]`)
 	cut := inst("cutover.web01")
 	cut.Provider = "mgn"
-	in := Input{Instances: []providers.Instance{cut, other}, Resources: map[string]providers.Resource{"fake": &planFake{}}}
+	in := Input{Instances: []model.Instance{cut, other}, Providers: map[string]providers.Provider{"fake": &planFake{}}}
 	p, diags := Make(context.Background(), in, memState{})
 	if diags.HasErrors() {
 		t.Fatalf("diags = %v", diags)
 	}
-	got := map[providers.Addr]providers.Action{}
+	got := map[model.Addr]model.Action{}
 	for _, c := range p.Changes {
 		got[c.Addr] = c.Action
 	}
-	if got["cutover.web01"] != providers.ActionBlocked || got[`subscription.a["new"]`] != providers.ActionCreate {
+	if got["cutover.web01"] != model.ActionBlocked || got[`subscription.a["new"]`] != model.ActionCreate {
 		t.Errorf("actions = %v", got)
 	}
 }
 
 func TestTargetsIncludeDependencies(t *testing.T) {
-	insts := []providers.Instance{inst("cutover.db"), inst("cutover.web", "cutover.db"), inst("cutover.other")}
-	got := selectTargets(insts, []providers.Addr{"cutover.web"})
+	insts := []model.Instance{inst("cutover.db"), inst("cutover.web", "cutover.db"), inst("cutover.other")}
+	got := selectTargets(insts, []model.Addr{"cutover.web"})
 	if len(got) != 2 || got[0].Addr != "cutover.db" || got[1].Addr != "cutover.web" {
 		t.Errorf("selected = %v", got)
 	}
-	miss := TargetsUnmatched([]providers.Addr{"cutover.web", "cutover.nope"}, insts, memState{})
+	miss := TargetsUnmatched([]model.Addr{"cutover.web", "cutover.nope"}, insts, memState{})
 	if len(miss) != 1 || miss[0] != "cutover.nope" {
 		t.Errorf("unmatched = %v", miss)
 	}
@@ -144,7 +145,7 @@ func TestTargetsIncludeDependencies(t *testing.T) {
 
 func TestPlanFileRoundTripAndStaleness(t *testing.T) {
 	p := &Plan{FormatVersion: FormatVersion, Lineage: "L", Serial: 3, SpecHash: "H",
-		Changes: []providers.Change{{Addr: "a", Action: providers.ActionCreate, Steps: []providers.Step{{Name: "migrate", Params: []byte(`{"x":1}`)}}}}}
+		Changes: []model.Change{{Addr: "a", Action: model.ActionCreate, Steps: []model.Step{{Name: "migrate", Params: []byte(`{"x":1}`)}}}}}
 	path := filepath.Join(t.TempDir(), "plan.json")
 	if err := WriteFile(path, p); err != nil {
 		t.Fatal(err)
@@ -181,10 +182,10 @@ func TestPlanFileRoundTripAndStaleness(t *testing.T) {
 }
 
 func TestRenderers(t *testing.T) {
-	p := &Plan{Changes: []providers.Change{
-		{Addr: "a", Action: providers.ActionCreate, Summary: "migrate a", Details: []providers.Detail{{Name: "quantity", Old: "5", New: "7"}}},
-		{Addr: "b", Action: providers.ActionBlocked, Reasons: []string{"no | NCE offer"}},
-		{Addr: "c", Action: providers.ActionNoop},
+	p := &Plan{Changes: []model.Change{
+		{Addr: "a", Kind: model.KindSubscription, Action: model.ActionCreate, Summary: "migrate a", Details: []model.Detail{{Name: "quantity", Old: "5", New: "7"}}},
+		{Addr: "b", Action: model.ActionBlocked, Reasons: []string{"no | NCE offer"}},
+		{Addr: "c", Action: model.ActionNoop},
 	}}
 	var text, md, js bytes.Buffer
 	if err := RenderText(&text, p, RenderOptions{}); err != nil {
@@ -205,7 +206,7 @@ func TestRenderers(t *testing.T) {
 		t.Errorf("json: %v\n%s", err, js.String())
 	}
 	var none bytes.Buffer
-	_ = RenderText(&none, &Plan{Changes: []providers.Change{{Addr: "c", Action: providers.ActionNoop}}}, RenderOptions{})
+	_ = RenderText(&none, &Plan{Changes: []model.Change{{Addr: "c", Action: model.ActionNoop}}}, RenderOptions{})
 	if !strings.HasPrefix(none.String(), "No changes.") {
 		t.Errorf("no-change text = %q", none.String())
 	}
@@ -220,21 +221,21 @@ func TestRefreshOnlyRecordsOnlyDriftOfSettledInstances(t *testing.T) {
 		Attributes: map[string]string{"quantity": "10"}}
 	cases := []struct {
 		name string
-		in   providers.Change
-		want providers.Action
+		in   model.Change
+		want model.Action
 	}{
-		{"drift", providers.Change{Action: providers.ActionNoop, State: live}, providers.ActionUpdate},
-		{"no drift", providers.Change{Action: providers.ActionNoop, State: same}, providers.ActionNoop},
-		{"work pending is not recorded as done", providers.Change{Action: providers.ActionCreate, State: live}, providers.ActionNoop},
-		{"resume pending", providers.Change{Action: providers.ActionResume, State: live}, providers.ActionNoop},
-		{"nothing live", providers.Change{Action: providers.ActionNoop}, providers.ActionNoop},
+		{"drift", model.Change{Action: model.ActionNoop, State: live}, model.ActionUpdate},
+		{"no drift", model.Change{Action: model.ActionNoop, State: same}, model.ActionNoop},
+		{"work pending is not recorded as done", model.Change{Action: model.ActionCreate, State: live}, model.ActionNoop},
+		{"resume pending", model.Change{Action: model.ActionResume, State: live}, model.ActionNoop},
+		{"nothing live", model.Change{Action: model.ActionNoop}, model.ActionNoop},
 	}
 	for _, c := range cases {
 		got := refreshOnly(c.in, prior)
 		if got.Action != c.want {
 			t.Errorf("%s: action %s, want %s", c.name, got.Action, c.want)
 		}
-		if got.Action == providers.ActionUpdate && (len(got.Steps) != 0 || len(got.Details) != 1 || got.Details[0].Old != "10") {
+		if got.Action == model.ActionUpdate && (len(got.Steps) != 0 || len(got.Details) != 1 || got.Details[0].Old != "10") {
 			t.Errorf("%s: update = %+v", c.name, got)
 		}
 	}
@@ -245,26 +246,26 @@ func TestForgetWarnsAboutAnUnreconciledIntent(t *testing.T) {
 		"subscription.gone": {Addr: "subscription.gone", Kind: "subscription", Provider: "fake",
 			Steps: map[string]*state.StepRecord{"migrate": {Key: "k-123", Attempt: 1, Status: state.StepIntent}}},
 	}}
-	p, diags := Make(context.Background(), Input{Resources: map[string]providers.Resource{}}, st)
+	p, diags := Make(context.Background(), Input{Providers: map[string]providers.Provider{}}, st)
 	if diags.HasErrors() || len(p.Changes) != 1 {
 		t.Fatal(diags, p.Changes)
 	}
 	c := p.Changes[0]
-	if c.Action != providers.ActionForget || len(c.Reasons) != 1 || !strings.Contains(c.Reasons[0], "k-123") {
+	if c.Action != model.ActionForget || len(c.Reasons) != 1 || !strings.Contains(c.Reasons[0], "k-123") {
 		t.Errorf("change = %+v", c)
 	}
 }
 
 func TestDependentsOfBlockedChangesAreBlocked(t *testing.T) {
-	cs := []providers.Change{
-		{Addr: "skip_list.nce", Action: providers.ActionBlocked},
-		{Addr: "subscription.a", Action: providers.ActionCreate, DependsOn: []providers.Addr{"skip_list.nce"}, Steps: []providers.Step{{Name: "migrate"}}},
-		{Addr: "subscription.b", Action: providers.ActionCreate, DependsOn: []providers.Addr{"subscription.a"}},
-		{Addr: "subscription.c", Action: providers.ActionCreate, DependsOn: []providers.Addr{"subscription.x"}},
-		{Addr: "subscription.d", Action: providers.ActionNoop, DependsOn: []providers.Addr{"skip_list.nce"}},
+	cs := []model.Change{
+		{Addr: "skip_list.nce", Action: model.ActionBlocked},
+		{Addr: "subscription.a", Action: model.ActionCreate, DependsOn: []model.Addr{"skip_list.nce"}, Steps: []model.Step{{Name: "migrate"}}},
+		{Addr: "subscription.b", Action: model.ActionCreate, DependsOn: []model.Addr{"subscription.a"}},
+		{Addr: "subscription.c", Action: model.ActionCreate, DependsOn: []model.Addr{"subscription.x"}},
+		{Addr: "subscription.d", Action: model.ActionNoop, DependsOn: []model.Addr{"skip_list.nce"}},
 	}
 	blockDependents(cs)
-	want := []providers.Action{providers.ActionBlocked, providers.ActionBlocked, providers.ActionBlocked, providers.ActionCreate, providers.ActionNoop}
+	want := []model.Action{model.ActionBlocked, model.ActionBlocked, model.ActionBlocked, model.ActionCreate, model.ActionNoop}
 	for i, c := range cs {
 		if c.Action != want[i] {
 			t.Errorf("%s: %s, want %s (%v)", c.Addr, c.Action, want[i], c.Reasons)

@@ -7,8 +7,7 @@ import (
 	"strings"
 
 	"github.com/fatih/color"
-
-	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/model"
 )
 
 // RenderOptions control text rendering.
@@ -41,33 +40,33 @@ func newPalette(on bool) palette {
 }
 
 // symbol is the one-character mark of an action in text and markdown output.
-func symbol(a providers.Action) string {
+func symbol(a model.Action) string {
 	switch a {
-	case providers.ActionCreate:
+	case model.ActionCreate:
 		return "+"
-	case providers.ActionResume:
+	case model.ActionResume:
 		return ">"
-	case providers.ActionUpdate:
+	case model.ActionUpdate:
 		return "~"
-	case providers.ActionImport:
+	case model.ActionImport:
 		return "<"
-	case providers.ActionForget:
+	case model.ActionForget:
 		return "-"
-	case providers.ActionBlocked:
+	case model.ActionBlocked:
 		return "!"
 	}
 	return " "
 }
 
-func (p palette) forAction(a providers.Action) *color.Color {
+func (p palette) forAction(a model.Action) *color.Color {
 	switch a {
-	case providers.ActionCreate, providers.ActionImport:
+	case model.ActionCreate, model.ActionImport:
 		return p.add
-	case providers.ActionResume, providers.ActionUpdate:
+	case model.ActionResume, model.ActionUpdate:
 		return p.resume
-	case providers.ActionForget:
+	case model.ActionForget:
 		return p.forget
-	case providers.ActionBlocked:
+	case model.ActionBlocked:
 		return p.blocked
 	}
 	return p.dim
@@ -83,11 +82,11 @@ func RenderText(w io.Writer, p *Plan, opt RenderOptions) error {
 	}
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if c.Action == providers.ActionNoop && !opt.ShowUnchanged && len(c.Reasons) == 0 {
+		if c.Action == model.ActionNoop && !opt.ShowUnchanged && len(c.Reasons) == 0 {
 			continue // unchanged instances are counted, not listed, unless there is something to note
 		}
 		col := pal.forAction(c.Action)
-		fmt.Fprintf(&b, "  %s %s %s\n", col.Sprint(symbol(c.Action)), pal.bold.Sprint(c.Addr), col.Sprint(c.Action))
+		fmt.Fprintf(&b, "  %s %s %s\n", col.Sprint(symbol(c.Action)), pal.bold.Sprint(c.Addr), col.Sprint(model.Word(c.Kind, c.Action)))
 		if c.Summary != "" {
 			fmt.Fprintf(&b, "      %s\n", c.Summary)
 		}
@@ -107,7 +106,7 @@ func RenderText(w io.Writer, p *Plan, opt RenderOptions) error {
 	if !p.HasChanges() && p.RefreshOnly {
 		pending := 0
 		for _, c := range p.Changes {
-			if len(c.Reasons) > 0 && c.Action == providers.ActionNoop {
+			if len(c.Reasons) > 0 && c.Action == model.ActionNoop {
 				pending++
 			}
 		}
@@ -151,14 +150,14 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 	if p.HasChanges() || p.Summary().Blocked > 0 {
 		b.WriteString("| | address | action | what |\n|---|---|---|---|\n")
 		for _, c := range p.Changes {
-			if c.Action == providers.ActionNoop {
+			if c.Action == model.ActionNoop {
 				continue
 			}
 			what := c.Summary
 			if len(c.Reasons) > 0 {
 				what += " — " + strings.Join(c.Reasons, "; ")
 			}
-			fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", symbol(c.Action), c.Addr, c.Action, mdEscape(what))
+			fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", symbol(c.Action), c.Addr, model.Word(c.Kind, c.Action), mdEscape(what))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -172,7 +171,7 @@ func mdEscape(s string) string {
 func notedUnchanged(p *Plan) int {
 	n := 0
 	for _, c := range p.Changes {
-		if c.Action == providers.ActionNoop && len(c.Reasons) > 0 {
+		if c.Action == model.ActionNoop && len(c.Reasons) > 0 {
 			n++
 		}
 	}

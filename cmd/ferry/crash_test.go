@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ferry-dev/ferry/providers/sandbox"
+	"github.com/ferry-dev/ferry/providers/table"
 	"github.com/ferry-dev/ferry/state"
 )
 
@@ -201,11 +202,11 @@ func exampleInSandbox(t *testing.T, dir string) (*httptest.Server, []string) {
 	if err := os.WriteFile(wpath, fastWorld(t, filepath.Join(example, "world.json")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	w, err := sandbox.LoadWorld(wpath)
+	w, err := sandbox.LoadWorld(wpath, table.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sandbox.New(w)
+	srv, err := sandbox.New(w, table.Default())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ferry-dev/ferry/app"
+	"github.com/ferry-dev/ferry/providers/table"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -28,6 +29,7 @@ func main() {
 func run(args []string) int {
 	g := &app.Globals{}
 	g.FromOS()
+	g.Providers = table.Default()
 	g.IsTerminal = isatty.IsTerminal(os.Stdin.Fd())
 	g.ColorOut = isatty.IsTerminal(os.Stdout.Fd()) && os.Getenv("TERM") != "dumb"
 	code := app.ExitOK

@@ -15,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/ferry-dev/ferry/providers/sandbox"
+	"github.com/ferry-dev/ferry/providers/table"
 	"github.com/ferry-dev/ferry/state"
 )
 
@@ -50,9 +51,9 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: sandbox WORLD")
 	}
-	w, err := sandbox.LoadWorld(ts.MkAbs(args[0]))
+	w, err := sandbox.LoadWorld(ts.MkAbs(args[0]), table.Default())
 	ts.Check(err)
-	srv, err := sandbox.New(w)
+	srv, err := sandbox.New(w, table.Default())
 	ts.Check(err)
 	hs := httptest.NewServer(srv.Handler())
 	ts.Defer(hs.Close)

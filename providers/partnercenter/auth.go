@@ -2,9 +2,7 @@ package partnercenter
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -27,27 +25,26 @@ const (
 // Scope is the OAuth scope of the Partner Center API.
 const Scope = "https://api.partnercenter.microsoft.com/.default"
 
-// tokenURLFormat is the Azure AD v2 token endpoint of a tenant.
-const tokenURLFormat = "https://login.microsoftonline.com/%s/oauth2/v2.0/token"
+// DefaultAuthority is the Azure AD authority of the public cloud; sovereign clouds have their own
+// (e.g. https://login.microsoftonline.us).
+const DefaultAuthority = "https://login.microsoftonline.com"
 
-// NewClientFor builds a client for a provider block. In sandbox mode (env.Sandbox != "") it talks
-// to env.Sandbox + "/partnercenter/v1" without credentials, with client-side limits that follow the
-// sandbox's rate-limit mode and time factor. Otherwise it authenticates as an Azure AD application
-// (client credentials from FERRY_PARTNERCENTER_CLIENT_ID / FERRY_PARTNERCENTER_CLIENT_SECRET, tenant
-// from cfg.TenantID or FERRY_PARTNERCENTER_TENANT_ID) against cfg.Endpoint (default
-// https://api.partnercenter.microsoft.com) + "/v1".
-func NewClientFor(ctx context.Context, cfg providers.ProviderConfig, env providers.Env) (*Client, error) {
+// tokenPathFormat is the Azure AD v2 token endpoint of a tenant under an authority.
+const tokenPathFormat = "%s/%s/oauth2/v2.0/token"
+
+// NewClientFor builds a client for a provider block. In sandbox mode (env.Sandbox set) it talks to
+// the sandbox's Partner Center simulator without credentials, with client-side limits that follow
+// the sandbox's rate-limit mode and time factor. Otherwise it authenticates as an Azure AD
+// application (client credentials from FERRY_PARTNERCENTER_CLIENT_ID / FERRY_PARTNERCENTER_CLIENT_SECRET,
+// tenant from tenant_id or FERRY_PARTNERCENTER_TENANT_ID, token from the authority) against the
+// endpoint (default https://api.partnercenter.microsoft.com) + "/v1".
+func NewClientFor(ctx context.Context, cfg Settings, env providers.Env) (*Client, error) {
 	base := env.HTTPClient
 	if base == nil {
 		base = &http.Client{Timeout: 60 * time.Second}
 	}
-	if env.Sandbox != "" {
-		root := strings.TrimRight(env.Sandbox, "/")
-		b, err := SandboxBehaviour(ctx, base, root)
-		if err != nil {
-			return nil, err
-		}
-		return newSandboxClient(root, base, b, env.Log)
+	if env.Sandbox != nil {
+		return NewClient(ClientConfig{BaseURL: env.Sandbox.Base(Name) + "/v1", HTTPClient: base, Limits: LimitsFor(env.Sandbox.Pace()), Log: env.Log})
 	}
 
 	getenv := env.Getenv
@@ -70,16 +67,12 @@ func NewClientFor(ctx context.Context, cfg providers.ProviderConfig, env provide
 		missing = append(missing, EnvClientSecret)
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("partnercenter: credentials missing: set %s (or set FERRY_SANDBOX to use the sandbox)", strings.Join(missing, ", "))
-	}
-	endpoint := strings.TrimRight(cfg.Endpoint, "/")
-	if endpoint == "" {
-		endpoint = DefaultEndpoint
+		return nil, fmt.Errorf("credentials missing: set %s (or set FERRY_SANDBOX to use the sandbox)", strings.Join(missing, ", "))
 	}
 	cc := clientcredentials.Config{
 		ClientID:     id,
 		ClientSecret: secret,
-		TokenURL:     fmt.Sprintf(tokenURLFormat, url.PathEscape(tenant)),
+		TokenURL:     fmt.Sprintf(tokenPathFormat, strings.TrimRight(cfg.Authority, "/"), url.PathEscape(tenant)),
 		Scopes:       []string{Scope},
 		AuthStyle:    oauth2.AuthStyleInParams,
 	}
@@ -87,51 +80,18 @@ func NewClientFor(ctx context.Context, cfg providers.ProviderConfig, env provide
 	tokenCtx := context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient, base)
 	authed := cc.Client(tokenCtx)
 	authed.Timeout = base.Timeout
-	return NewClient(ClientConfig{BaseURL: endpoint + "/v1", HTTPClient: authed, Log: env.Log})
+	return NewClient(ClientConfig{BaseURL: strings.TrimRight(cfg.Endpoint, "/") + "/v1", HTTPClient: authed, Log: env.Log})
 }
 
-// LimitsFor returns the client-side limits that suit a sandbox behaviour: none when its rate
-// limits are off, scaled by its time factor when scaled, the documented ones otherwise.
-func LimitsFor(b simkit.Behaviour) Limits {
-	switch b.RateLimits {
+// LimitsFor returns the client-side limits that suit a sandbox's pace: none when its rate limits
+// are off, scaled by its time factor when scaled, the documented ones otherwise.
+func LimitsFor(p providers.Pace) Limits {
+	switch p.Limits {
 	case simkit.RateLimitsOff:
 		return NoLimits()
 	case simkit.RateLimitsScaled:
-		return ScaledLimits(b.Factor())
+		return ScaledLimits(p.Factor)
 	default:
 		return DocumentedLimits()
 	}
-}
-
-// sandboxBehaviour reads the behaviour section of the sandbox's world.
-// SandboxBehaviour reads the behaviour section of the sandbox's world (GET /_sandbox/behaviour),
-// so that clients pace themselves to its (possibly scaled) rate limits and durations.
-func SandboxBehaviour(ctx context.Context, hc *http.Client, root string) (simkit.Behaviour, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, root+"/_sandbox/behaviour", nil)
-	if err != nil {
-		return simkit.Behaviour{}, fmt.Errorf("partnercenter: sandbox URL %q: %w", root, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return simkit.Behaviour{}, fmt.Errorf("partnercenter: reaching the sandbox at %s: %w", root, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
-	if err != nil {
-		return simkit.Behaviour{}, fmt.Errorf("partnercenter: reading the sandbox behaviour: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return simkit.Behaviour{}, fmt.Errorf("partnercenter: GET %s/_sandbox/behaviour: HTTP %d", root, resp.StatusCode)
-	}
-	var b simkit.Behaviour
-	if err := json.Unmarshal(body, &b); err != nil {
-		return simkit.Behaviour{}, fmt.Errorf("partnercenter: decoding the sandbox behaviour: %w", err)
-	}
-	return b, nil
-}
-
-// newSandboxClient is a client of the sandbox at root, paced to behaviour b; no credentials.
-func newSandboxClient(root string, hc *http.Client, b simkit.Behaviour, log func(string, ...any)) (*Client, error) {
-	return NewClient(ClientConfig{BaseURL: root + "/partnercenter/v1", HTTPClient: hc, Limits: LimitsFor(b), Log: log})
 }

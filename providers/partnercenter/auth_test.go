@@ -29,8 +29,12 @@ func TestNewClientForSandbox(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	env := providers.Env{Sandbox: srv.URL + "/", Getenv: func(string) string { return "" }}
-	c, err := NewClientFor(context.Background(), providers.ProviderConfig{Name: "partnercenter"}, env)
+	sb, err := providers.DiscoverSandbox(context.Background(), nil, srv.URL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := providers.Env{Sandbox: sb, Getenv: func(string) string { return "" }}
+	c, err := NewClientFor(context.Background(), Settings{}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +52,7 @@ func TestNewClientForSandbox(t *testing.T) {
 	}
 
 	srv.Close()
-	if _, err := NewClientFor(context.Background(), providers.ProviderConfig{}, env); err == nil || !strings.Contains(err.Error(), "sandbox") {
+	if _, err := providers.DiscoverSandbox(context.Background(), nil, srv.URL); err == nil || !strings.Contains(err.Error(), "sandbox") {
 		t.Errorf("unreachable sandbox: %v", err)
 	}
 }
@@ -74,7 +78,7 @@ func TestSandboxPollingFollowsMigrationDuration(t *testing.T) {
 			d, _ := time.ParseDuration(v)
 			b.Durations[k] = simkit.Duration(d)
 		}
-		first, last := sandboxPolling(b)
+		first, last := sandboxPolling(&providers.Sandbox{Behaviour: b})
 		if first != c.first || last != c.last {
 			t.Errorf("%v ×%g: polling %s..%s, want %s..%s", c.durations, c.factor, first, last, c.first, c.last)
 		}
@@ -84,13 +88,13 @@ func TestSandboxPollingFollowsMigrationDuration(t *testing.T) {
 func TestNewClientForMissingCredentials(t *testing.T) {
 	tests := []struct {
 		name   string
-		cfg    providers.ProviderConfig
+		cfg    Settings
 		vars   map[string]string
 		want   []string
 		absent []string
 	}{
 		{name: "nothing set", want: []string{EnvTenantID, EnvClientID, EnvClientSecret}},
-		{name: "tenant from the block", cfg: providers.ProviderConfig{TenantID: "t"}, vars: map[string]string{EnvClientID: "id"},
+		{name: "tenant from the block", cfg: Settings{TenantID: "t"}, vars: map[string]string{EnvClientID: "id"},
 			want: []string{EnvClientSecret}, absent: []string{EnvTenantID, EnvClientID}},
 		{name: "secret missing", vars: map[string]string{EnvTenantID: "t", EnvClientID: "id"}, want: []string{EnvClientSecret}, absent: []string{EnvClientID}},
 	}
@@ -154,7 +158,7 @@ func TestNewClientForAzureAD(t *testing.T) {
 		HTTPClient: &http.Client{Transport: tr, Timeout: 10 * time.Second},
 		Log:        func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) },
 	}
-	c, err := NewClientFor(context.Background(), providers.ProviderConfig{Endpoint: srv.URL + "/", TenantID: "block-tenant"}, env)
+	c, err := NewClientFor(context.Background(), Settings{Endpoint: srv.URL + "/", Authority: DefaultAuthority, TenantID: "block-tenant"}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +186,11 @@ func TestNewClientForAzureAD(t *testing.T) {
 
 func TestNewClientForDefaultEndpoint(t *testing.T) {
 	vars := map[string]string{EnvClientID: "a", EnvClientSecret: "b", EnvTenantID: "t"}
-	c, err := NewClientFor(context.Background(), providers.ProviderConfig{}, providers.Env{Getenv: func(k string) string { return vars[k] }})
+	settings, err := DecodeSettings(providers.Config{Name: Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewClientFor(context.Background(), settings, providers.Env{Getenv: func(k string) string { return vars[k] }})
 	if err != nil {
 		t.Fatal(err)
 	}

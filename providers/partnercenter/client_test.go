@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/providers/simkit"
 	"github.com/google/go-cmp/cmp"
 )
@@ -612,7 +613,7 @@ func TestLimits(t *testing.T) {
 		{simkit.Behaviour{RateLimits: "scaled", TimeFactor: 60}, s},
 		{simkit.Behaviour{RateLimits: "documented", TimeFactor: 60}, d},
 	} {
-		if got := LimitsFor(tc.b); got != tc.want {
+		if got := LimitsFor((&providers.Sandbox{Behaviour: tc.b}).Pace()); got != tc.want {
 			t.Errorf("LimitsFor(%+v) = %+v", tc.b, got)
 		}
 	}

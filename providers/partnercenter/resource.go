@@ -2,13 +2,9 @@ package partnercenter
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"strings"
 	"time"
 
 	"github.com/ferry-dev/ferry/providers"
-	"github.com/ferry-dev/ferry/providers/simkit"
 )
 
 // ProviderName is the name of this provider in specs, plans and state.
@@ -47,7 +43,7 @@ const (
 
 // Provider is the Partner Center subscription resource: it plans and runs legacy → New Commerce
 // migrations of instances with Kind "subscription" and via = "partnercenter". It implements
-// providers.Resource. Its fields may be changed after NewProvider and before first use.
+// providers.Provider. Its fields may be changed after NewProvider and before first use.
 type Provider struct {
 	client *Client
 
@@ -65,7 +61,7 @@ type Provider struct {
 	Log func(format string, args ...any)
 }
 
-var _ providers.Resource = (*Provider)(nil)
+var _ providers.Provider = (*Provider)(nil)
 
 // NewProvider returns a provider that talks to Partner Center through client, polling at the
 // defaults for Microsoft (see DefaultPollInterval).
@@ -73,41 +69,31 @@ func NewProvider(client *Client) *Provider {
 	return &Provider{client: client}
 }
 
-// Open builds the client for a provider block with NewClientFor and returns the provider. In
-// sandbox mode (env.Sandbox set) migrations are polled from SandboxPollInterval on.
-func Open(ctx context.Context, cfg providers.ProviderConfig, env providers.Env) (*Provider, error) {
-	if env.Sandbox == "" {
-		c, err := NewClientFor(ctx, cfg, env)
-		if err != nil {
-			return nil, fmt.Errorf("partnercenter: %w", err)
-		}
-		p := NewProvider(c)
-		p.Log = env.Log
-		return p, nil
-	}
-	hc := env.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
-	}
-	root := strings.TrimRight(env.Sandbox, "/")
-	b, err := SandboxBehaviour(ctx, hc, root)
+// Open builds the provider for an evaluated provider block: the client from NewClientFor, polling
+// at poll_interval. In sandbox mode (env.Sandbox set) polling follows the sandbox's migration
+// duration instead (see sandboxPolling).
+func Open(ctx context.Context, cfg providers.Config, env providers.Env) (*Provider, error) {
+	settings, err := DecodeSettings(cfg)
 	if err != nil {
 		return nil, err
 	}
-	c, err := newSandboxClient(root, hc, b, env.Log)
+	c, err := NewClientFor(ctx, settings, env)
 	if err != nil {
 		return nil, err
 	}
 	p := NewProvider(c)
 	p.Log = env.Log
-	p.PollInterval, p.MaxPollInterval = sandboxPolling(b)
+	p.PollInterval = settings.PollInterval
+	if env.Sandbox != nil {
+		p.PollInterval, p.MaxPollInterval = sandboxPolling(env.Sandbox)
+	}
 	return p, nil
 }
 
 // sandboxPolling paces polling to the sandbox's migration duration (in wall time): a quarter of it,
 // between 25 ms and SandboxPollInterval, backing off to at most the whole duration (≤ 5 s).
-func sandboxPolling(b simkit.Behaviour) (first, limit time.Duration) {
-	d := time.Duration(float64(b.DurationOf(DurationMigration, DefaultMigrationDuration)) / b.Factor())
+func sandboxPolling(sb *providers.Sandbox) (first, limit time.Duration) {
+	d := sb.Wall(sb.Behaviour.DurationOf(DurationMigration, DefaultMigrationDuration))
 	first = min(max(d/4, 25*time.Millisecond), SandboxPollInterval)
 	limit = min(max(d, first), 5*time.Second)
 	return first, limit

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/model"
 )
 
 // shortID abbreviates a GUID for summaries: 5c1f…e2. Short IDs are kept whole.
@@ -69,7 +69,7 @@ func termText(fullTerm bool, legacy *Subscription) string {
 
 // createSummary is the one-line summary of a migration to start, e.g.
 // migrate 5c1f…e2 "Office 365 E3" (25 seats) → CFQ7TTC0LF8Q:0001:CFQ7TTC0KQDF P1Y monthly, co-term to 2027-03-31, 2 add-ons.
-func createSummary(s *providers.Subscription, l *Live, req *MigrationRequest) string {
+func createSummary(s *model.Subscription, l *Live, req *MigrationRequest) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "migrate %s", describeLegacy(s.MigrateFrom, l.Legacy))
 	if l.Legacy != nil && l.Legacy.Quantity != req.Quantity {
@@ -89,7 +89,7 @@ func createSummary(s *providers.Subscription, l *Live, req *MigrationRequest) st
 }
 
 // createDetails are the attribute lines of a migration to start: old (legacy) → new (New Commerce).
-func createDetails(s *providers.Subscription, l *Live, req *MigrationRequest) []providers.Detail {
+func createDetails(s *model.Subscription, l *Live, req *MigrationRequest) []model.Detail {
 	var legacy Subscription
 	if l.Legacy != nil {
 		legacy = *l.Legacy
@@ -102,7 +102,7 @@ func createDetails(s *providers.Subscription, l *Live, req *MigrationRequest) []
 	if l.Validation != nil && l.Validation.CatalogItemID != "" {
 		offerNew = l.Validation.CatalogItemID
 	}
-	d := []providers.Detail{
+	d := []model.Detail{
 		{Name: "legacy_subscription", New: req.CurrentSubscriptionID},
 		{Name: "customer", New: s.CustomerID},
 		{Name: "offer", Old: offerOld, New: offerNew},
@@ -118,7 +118,7 @@ func createDetails(s *providers.Subscription, l *Live, req *MigrationRequest) []
 				name = fmt.Sprintf("%q ", n)
 			}
 		}
-		d = append(d, providers.Detail{
+		d = append(d, model.Detail{
 			Name: "addon " + a.CurrentSubscriptionID,
 			New:  fmt.Sprintf("%s(%s) → %s %s, %s", name, seats(a.Quantity), a.TermDuration, a.BillingCycle, termText(a.PurchaseFullTerm, l.Legacy)),
 		})
@@ -141,8 +141,8 @@ func intOrEmpty(n int, ok bool) string {
 }
 
 // successorDetails are the attribute lines of an existing New Commerce subscription.
-func successorDetails(s *Subscription) []providers.Detail {
-	d := []providers.Detail{
+func successorDetails(s *Subscription) []model.Detail {
+	d := []model.Detail{
 		{Name: "new_subscription", New: s.ID},
 		{Name: "offer", New: s.OfferID},
 		{Name: "quantity", New: strconv.Itoa(s.Quantity)},
@@ -150,19 +150,19 @@ func successorDetails(s *Subscription) []providers.Detail {
 		{Name: "billing_cycle", New: s.BillingCycle},
 	}
 	if s.CommitmentEndDate != nil {
-		d = append(d, providers.Detail{Name: "commitment_end_date", New: date(s.CommitmentEndDate)})
+		d = append(d, model.Detail{Name: "commitment_end_date", New: date(s.CommitmentEndDate)})
 	}
 	return d
 }
 
 // migrationDetails are the attribute lines of a migration in flight.
-func migrationDetails(m *Migration) []providers.Detail {
-	d := []providers.Detail{{Name: "migration", New: m.ID}, {Name: "status", New: m.Status}}
+func migrationDetails(m *Migration) []model.Detail {
+	d := []model.Detail{{Name: "migration", New: m.ID}, {Name: "status", New: m.Status}}
 	if m.StartedTime != nil {
-		d = append(d, providers.Detail{Name: "started", New: m.StartedTime.UTC().Format(time.RFC3339)})
+		d = append(d, model.Detail{Name: "started", New: m.StartedTime.UTC().Format(time.RFC3339)})
 	}
 	if m.CatalogItemID != "" {
-		d = append(d, providers.Detail{Name: "offer", New: m.CatalogItemID})
+		d = append(d, model.Detail{Name: "offer", New: m.CatalogItemID})
 	}
 	return d
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/model"
 )
 
 // Do runs one step under its idempotency key.
@@ -23,13 +23,13 @@ import (
 // subscription) with a doubling interval until it is Completed (the outcome records the New
 // Commerce subscription, its add-ons and attributes), Failed (an error with Microsoft's code and
 // description) or the step's timeout passes (an error saying a re-run of apply keeps waiting).
-func (p *Provider) Do(ctx context.Context, step providers.Step, key string, progress func(providers.Event)) (providers.Outcome, error) {
+func (p *Provider) Do(ctx context.Context, step model.Step, key string, progress func(model.Event)) (model.Outcome, error) {
 	if progress == nil {
-		progress = func(providers.Event) {}
+		progress = func(model.Event) {}
 	}
 	params, err := decodeParams(step)
 	if err != nil {
-		return providers.Outcome{}, err
+		return model.Outcome{}, err
 	}
 	switch step.Name {
 	case StepMigrate:
@@ -41,20 +41,20 @@ func (p *Provider) Do(ctx context.Context, step providers.Step, key string, prog
 		}
 		return p.doAwait(ctx, step, params, progress)
 	default:
-		return providers.Outcome{}, fmt.Errorf("partnercenter: unknown step %q of %s", step.Name, step.Addr)
+		return model.Outcome{}, fmt.Errorf("partnercenter: unknown step %q of %s", step.Name, step.Addr)
 	}
 }
 
 // Reconcile finds, by key, the migration an interrupted migrate step created: found is true with the
 // migration id when Partner Center has a migration whose externalReferenceId is the key. Other steps
 // are not mutating and are simply re-run, so found is false for them.
-func (p *Provider) Reconcile(ctx context.Context, step providers.Step, key string) (providers.Outcome, bool, error) {
+func (p *Provider) Reconcile(ctx context.Context, step model.Step, key string) (model.Outcome, bool, error) {
 	if step.Name != StepMigrate {
-		return providers.Outcome{}, false, nil
+		return model.Outcome{}, false, nil
 	}
 	params, err := decodeParams(step)
 	if err != nil {
-		return providers.Outcome{}, false, err
+		return model.Outcome{}, false, err
 	}
 	return p.reconcileMigrate(ctx, params, key, step.IntentAt)
 }
@@ -69,13 +69,13 @@ func fromThisIntent(m *Migration, intentAt time.Time) bool {
 	return intentAt.IsZero() || m.StartedTime == nil || !m.StartedTime.Before(intentAt.Add(-keySkew))
 }
 
-func (p *Provider) reconcileMigrate(ctx context.Context, params StepParams, key string, intentAt time.Time) (providers.Outcome, bool, error) {
+func (p *Provider) reconcileMigrate(ctx context.Context, params StepParams, key string, intentAt time.Time) (model.Outcome, bool, error) {
 	if key == "" {
-		return providers.Outcome{}, false, errors.New("partnercenter: reconcile needs the idempotency key")
+		return model.Outcome{}, false, errors.New("partnercenter: reconcile needs the idempotency key")
 	}
 	ms, err := p.client.ListMigrations(ctx, MigrationQuery{CustomerTenantID: params.CustomerID, ExternalReferenceID: key})
 	if err != nil {
-		return providers.Outcome{}, false, fmt.Errorf("looking up the migration of %s by externalReferenceId %s: %w", params.LegacySubscriptionID, key, err)
+		return model.Outcome{}, false, fmt.Errorf("looking up the migration of %s by externalReferenceId %s: %w", params.LegacySubscriptionID, key, err)
 	}
 	var found []Migration
 	for _, m := range ms {
@@ -84,13 +84,13 @@ func (p *Provider) reconcileMigrate(ctx context.Context, params StepParams, key 
 		}
 	}
 	if len(found) == 0 {
-		return providers.Outcome{}, false, nil
+		return model.Outcome{}, false, nil
 	}
 	sortNewestFirst(found)
 	if len(found) > 1 {
 		p.logf("partnercenter: %d migrations carry externalReferenceId %s; using the newest, %s", len(found), key, found[0].ID)
 	}
-	return providers.Outcome{
+	return model.Outcome{
 		RemoteIDs: map[string]string{"migration_id": found[0].ID},
 		Status:    StatusMigrating,
 	}, true, nil
@@ -99,9 +99,9 @@ func (p *Provider) reconcileMigrate(ctx context.Context, params StepParams, key 
 // maxUnknownSends bounds how often a create whose outcome stayed unknown is sent under the same key.
 const maxUnknownSends = 3
 
-func (p *Provider) doMigrate(ctx context.Context, step providers.Step, params StepParams, key string, progress func(providers.Event)) (providers.Outcome, error) {
+func (p *Provider) doMigrate(ctx context.Context, step model.Step, params StepParams, key string, progress func(model.Event)) (model.Outcome, error) {
 	if key == "" {
-		return providers.Outcome{}, fmt.Errorf("partnercenter: step %s of %s needs an idempotency key", step.Name, step.Addr)
+		return model.Outcome{}, fmt.Errorf("partnercenter: step %s of %s needs an idempotency key", step.Name, step.Addr)
 	}
 	req := *params.Request
 	req.ExternalReferenceID = key
@@ -110,23 +110,23 @@ func (p *Provider) doMigrate(ctx context.Context, step providers.Step, params St
 		m, err := p.client.CreateMigration(ctx, params.CustomerID, req, key)
 		if err == nil {
 			if m == nil || m.ID == "" {
-				return providers.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: Partner Center returned no migration id", params.LegacySubscriptionID)
+				return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: Partner Center returned no migration id", params.LegacySubscriptionID)
 			}
 			ids := map[string]string{"migration_id": m.ID}
-			progress(providers.Event{Addr: step.Addr, Step: step.Name, Message: "migration created (" + m.Status + ")", RemoteIDs: ids})
-			return providers.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}, Status: StatusMigrating}, nil
+			progress(model.Event{Addr: step.Addr, Step: step.Name, Message: "migration created (" + m.Status + ")", RemoteIDs: ids})
+			return model.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}, Status: StatusMigrating}, nil
 		}
 		if IsConflict(err) {
 			// A migration is already Processing: ours (its answer lost earlier) or another one.
 			if out, found, rerr := p.reconcileMigrate(ctx, params, key, sentAt); rerr == nil && found {
-				progress(providers.Event{Addr: step.Addr, Step: step.Name, Message: "migration already created under this key", RemoteIDs: out.RemoteIDs})
+				progress(model.Event{Addr: step.Addr, Step: step.Name, Message: "migration already created under this key", RemoteIDs: out.RemoteIDs})
 				return out, nil
 			}
-			return providers.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: a migration is already in progress for it; re-run plan to wait for that one: %w", params.LegacySubscriptionID, err)
+			return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: a migration is already in progress for it; re-run plan to wait for that one: %w", params.LegacySubscriptionID, err)
 		}
 		var unknown *UnknownOutcomeError
 		if !errors.As(err, &unknown) {
-			return providers.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w", params.LegacySubscriptionID, err)
+			return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w", params.LegacySubscriptionID, err)
 		}
 		// The request may or may not have been performed. Look for it by key — twice, a poll
 		// interval apart, so a migration still being written is seen — and send again under the
@@ -136,27 +136,27 @@ func (p *Provider) doMigrate(ctx context.Context, step providers.Step, params St
 			if look > 0 {
 				first, _ := p.pollIntervals()
 				if serr := p.sleep(ctx, first); serr != nil {
-					return providers.Outcome{}, fmt.Errorf("%w: %w", providers.ErrOutcomeUnknown, serr)
+					return model.Outcome{}, fmt.Errorf("%w: %w", model.ErrOutcomeUnknown, serr)
 				}
 			}
 			out, found, rerr := p.reconcileMigrate(ctx, params, key, sentAt)
 			if rerr != nil {
-				return providers.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w (%v), and %w", params.LegacySubscriptionID, providers.ErrOutcomeUnknown, err, rerr)
+				return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w (%v), and %w", params.LegacySubscriptionID, model.ErrOutcomeUnknown, err, rerr)
 			}
 			if found {
-				progress(providers.Event{Addr: step.Addr, Step: step.Name, Message: "migration created (found by key after a lost response)", RemoteIDs: out.RemoteIDs})
+				progress(model.Event{Addr: step.Addr, Step: step.Name, Message: "migration created (found by key after a lost response)", RemoteIDs: out.RemoteIDs})
 				return out, nil
 			}
 		}
 		if send >= maxUnknownSends {
-			return providers.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w %d times and no migration with externalReferenceId %s is visible; not sent again: %w",
-				params.LegacySubscriptionID, providers.ErrOutcomeUnknown, send, key, err)
+			return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w %d times and no migration with externalReferenceId %s is visible; not sent again: %w",
+				params.LegacySubscriptionID, model.ErrOutcomeUnknown, send, key, err)
 		}
-		progress(providers.Event{Addr: step.Addr, Step: step.Name, Message: "no trace of the lost request under its key; sending it again"})
+		progress(model.Event{Addr: step.Addr, Step: step.Name, Message: "no trace of the lost request under its key; sending it again"})
 	}
 }
 
-func (p *Provider) doAwait(ctx context.Context, step providers.Step, params StepParams, progress func(providers.Event)) (providers.Outcome, error) {
+func (p *Provider) doAwait(ctx context.Context, step model.Step, params StepParams, progress func(model.Event)) (model.Outcome, error) {
 	timeout := step.Timeout
 	if timeout <= 0 {
 		timeout = DefaultMigrationTimeout
@@ -176,7 +176,7 @@ func (p *Provider) doAwait(ctx context.Context, step providers.Step, params Step
 		m, err = p.newestMigration(ctx, params)
 	}
 	if err != nil {
-		return providers.Outcome{}, err
+		return model.Outcome{}, err
 	}
 	if m == nil {
 		// No migration record (e.g. migrated long ago or outside ferry): record the successor if any.
@@ -189,17 +189,17 @@ func (p *Provider) doAwait(ctx context.Context, step providers.Step, params Step
 		case MigrationCompleted:
 			return p.completedOutcome(ctx, params, m), nil
 		case MigrationFailed:
-			return providers.Outcome{RemoteIDs: ids}, fmt.Errorf("migration %s failed: %s", m.ID, migrationError(m))
+			return model.Outcome{RemoteIDs: ids}, fmt.Errorf("migration %s failed: %s", m.ID, migrationError(m))
 		}
-		progress(providers.Event{Addr: step.Addr, Step: step.Name, Message: fmt.Sprintf("migrating (%s)", m.Status), RemoteIDs: ids})
+		progress(model.Event{Addr: step.Addr, Step: step.Name, Message: fmt.Sprintf("migrating (%s)", m.Status), RemoteIDs: ids})
 		ids = nil // journaled once is enough
-		stillProcessing := func(cause error) (providers.Outcome, error) {
+		stillProcessing := func(cause error) (model.Outcome, error) {
 			err := fmt.Errorf("migration %s of legacy subscription %s is still %s after %s; it goes on at Microsoft, and a re-run of apply keeps waiting for it",
 				m.ID, params.LegacySubscriptionID, m.Status, timeout)
 			if cause != nil {
 				err = fmt.Errorf("%w (%w)", err, cause)
 			}
-			return providers.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}}, err
+			return model.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}}, err
 		}
 		remaining := timeout - time.Since(start)
 		if remaining <= 0 {
@@ -210,7 +210,7 @@ func (p *Provider) doAwait(ctx context.Context, step providers.Step, params Step
 				// The executor bounds the step by the same timeout.
 				return stillProcessing(err)
 			}
-			return providers.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}}, fmt.Errorf("waiting for migration %s: %w", m.ID, err)
+			return model.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}}, fmt.Errorf("waiting for migration %s: %w", m.ID, err)
 		}
 		interval = min(interval*2, limit)
 		next, err := p.client.GetMigration(ctx, params.CustomerID, m.ID)
@@ -219,7 +219,7 @@ func (p *Provider) doAwait(ctx context.Context, step providers.Step, params Step
 			return stillProcessing(err)
 		}
 		if err != nil {
-			return providers.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}}, fmt.Errorf("polling migration %s: %w", m.ID, err)
+			return model.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}}, fmt.Errorf("polling migration %s: %w", m.ID, err)
 		}
 		m = next
 	}
@@ -246,7 +246,7 @@ func (p *Provider) newestMigration(ctx context.Context, params StepParams) (*Mig
 
 // completedOutcome builds the outcome of a completed migration from the customer's subscriptions
 // (one list call), falling back to the migration's own fields when the list cannot be read.
-func (p *Provider) completedOutcome(ctx context.Context, params StepParams, m *Migration) providers.Outcome {
+func (p *Provider) completedOutcome(ctx context.Context, params StepParams, m *Migration) model.Outcome {
 	// The migration names its successors: one get of the new subscription is enough. Only when it
 	// does not (or the get fails) is the customer's list read to find them.
 	var view *customerView
@@ -273,7 +273,7 @@ func (p *Provider) completedOutcome(ctx context.Context, params StepParams, m *M
 			succ = view.successorOf[strings.ToLower(params.LegacySubscriptionID)]
 		}
 	}
-	out := providers.Outcome{
+	out := model.Outcome{
 		RemoteIDs:  map[string]string{"migration_id": m.ID},
 		Attributes: map[string]string{},
 		Status:     StatusMigrated,
@@ -307,17 +307,17 @@ func (p *Provider) completedOutcome(ctx context.Context, params StepParams, m *M
 }
 
 // outcomeWithoutMigration records a successor found with no migration record, or fails.
-func (p *Provider) outcomeWithoutMigration(ctx context.Context, params StepParams) (providers.Outcome, error) {
+func (p *Provider) outcomeWithoutMigration(ctx context.Context, params StepParams) (model.Outcome, error) {
 	subs, err := p.client.ListSubscriptions(ctx, params.CustomerID)
 	if err != nil {
-		return providers.Outcome{}, fmt.Errorf("listing subscriptions of customer %s: %w", params.CustomerID, err)
+		return model.Outcome{}, fmt.Errorf("listing subscriptions of customer %s: %w", params.CustomerID, err)
 	}
 	view := newCustomerView(subs)
 	succ, ok := view.successorOf[strings.ToLower(params.LegacySubscriptionID)]
 	if !ok {
-		return providers.Outcome{}, fmt.Errorf("no migration of legacy subscription %s under customer %s was found, and no New Commerce subscription migrated from it; nothing to wait for (re-run plan)", params.LegacySubscriptionID, params.CustomerID)
+		return model.Outcome{}, fmt.Errorf("no migration of legacy subscription %s under customer %s was found, and no New Commerce subscription migrated from it; nothing to wait for (re-run plan)", params.LegacySubscriptionID, params.CustomerID)
 	}
-	out := providers.Outcome{RemoteIDs: map[string]string{}, Attributes: map[string]string{}, Status: StatusMigrated}
+	out := model.Outcome{RemoteIDs: map[string]string{}, Attributes: map[string]string{}, Status: StatusMigrated}
 	recordSubscription(out, succ)
 	for _, id := range params.AddonSubscriptionIDs {
 		if s, ok := view.successorOf[strings.ToLower(id)]; ok {
@@ -328,7 +328,7 @@ func (p *Provider) outcomeWithoutMigration(ctx context.Context, params StepParam
 }
 
 // recordSubscription puts a New Commerce subscription's ids and attributes into out.
-func recordSubscription(out providers.Outcome, s *Subscription) {
+func recordSubscription(out model.Outcome, s *Subscription) {
 	out.RemoteIDs["new_subscription_id"] = s.ID
 	setNonEmpty(out.RemoteIDs, "new_order_id", s.OrderID)
 	setNonEmpty(out.Attributes, "offer_id", s.OfferID)

@@ -7,14 +7,14 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/state"
 )
 
 // planImport adopts the New Commerce subscription named by the instance's ImportID: ActionImport
 // with no steps and Change.State set when it matches the spec, else one error diagnostic per
 // attribute that differs, pointing at that attribute.
-func planImport(ch providers.Change, desired providers.Instance, l *Live) (providers.Change, hcl.Diagnostics) {
+func planImport(ch model.Change, desired model.Instance, l *Live) (model.Change, hcl.Diagnostics) {
 	s := desired.Subscription
 	if l.ImportTarget == nil {
 		r := desired.ImportRange
@@ -80,7 +80,7 @@ func planImport(ch providers.Change, desired providers.Instance, l *Live) (provi
 		return blocked(ch, "cannot import "+desired.ImportID, reasons...), diags
 	}
 
-	ch.Action = providers.ActionImport
+	ch.Action = model.ActionImport
 	name := ""
 	if n := subscriptionName(t); n != "" {
 		name = fmt.Sprintf(" %q", n)
@@ -98,7 +98,7 @@ func planImport(ch providers.Change, desired providers.Instance, l *Live) (provi
 	}
 	ch.State = &state.Resource{
 		Addr:     string(desired.Addr),
-		Kind:     providers.KindSubscription,
+		Kind:     model.KindSubscription,
 		Provider: ProviderName,
 		Status:   state.StatusImported,
 		RemoteIDs: map[string]string{
@@ -126,7 +126,7 @@ func expectedCatalogItem(l *Live) string {
 }
 
 // expectedQuantity is the quantity the spec asks for: its own, else the legacy one when known.
-func expectedQuantity(s *providers.Subscription, l *Live) (int, bool) {
+func expectedQuantity(s *model.Subscription, l *Live) (int, bool) {
 	if s.Quantity != nil {
 		return *s.Quantity, true
 	}
@@ -150,7 +150,7 @@ func offerMatches(offerID, catalogItemID string) bool {
 }
 
 // attrRange is where attr was set in the spec, else the block.
-func attrRange(inst providers.Instance, attr string) hcl.Range {
+func attrRange(inst model.Instance, attr string) hcl.Range {
 	if inst.Subscription != nil {
 		if r, ok := inst.Subscription.Ranges[attr]; ok {
 			return r
@@ -164,7 +164,7 @@ func attrRange(inst providers.Instance, attr string) hcl.Range {
 func isNCEOffer(offerID string) bool { return strings.Contains(offerID, ":") }
 
 // importOrDecl is where an import diagnostic points: the import block, else the resource block.
-func importOrDecl(desired providers.Instance) hcl.Range {
+func importOrDecl(desired model.Instance) hcl.Range {
 	if desired.ImportRange.Filename != "" {
 		return desired.ImportRange
 	}

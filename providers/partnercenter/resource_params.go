@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/model"
 )
 
-// StepParams is the payload of this provider's steps (providers.Step.Params). It is written by Plan
+// StepParams is the payload of this provider's steps (model.Step.Params). It is written by Plan
 // into the plan file and read back by Do and Reconcile, so every field is plain data.
 type StepParams struct {
 	// CustomerID is the customer tenant ID.
@@ -32,7 +32,7 @@ func encodeParams(p StepParams) []byte {
 	return b
 }
 
-func decodeParams(step providers.Step) (StepParams, error) {
+func decodeParams(step model.Step) (StepParams, error) {
 	var p StepParams
 	if len(step.Params) == 0 {
 		return p, fmt.Errorf("step %s of %s has no parameters", step.Name, step.Addr)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
 )
@@ -32,10 +33,10 @@ const blockedFailedSuspended = "Microsoft completes or reverts a failed migratio
 //   - legacy subscription missing or not active, an add-on that is not an add-on of this base, or
 //     not eligible: ActionBlocked with the reasons (the API's own `code: description` lines);
 //   - otherwise ActionCreate: migrate, then await_migration.
-func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live providers.Live) (providers.Change, hcl.Diagnostics) {
-	ch := providers.Change{
+func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live providers.Live) (model.Change, hcl.Diagnostics) {
+	ch := model.Change{
 		Addr:      desired.Addr,
-		Kind:      providers.KindSubscription,
+		Kind:      model.KindSubscription,
 		Provider:  ProviderName,
 		DependsOn: desired.DependsOn,
 	}
@@ -62,7 +63,7 @@ func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live 
 		return blocked(ch, fmt.Sprintf("the spec no longer describes what %s recorded", desired.Addr), reasons...), nil
 	}
 	if prior != nil && prior.Status == state.StatusImported {
-		ch.Action = providers.ActionNoop
+		ch.Action = model.ActionNoop
 		ch.Summary = fmt.Sprintf("imported New Commerce subscription %s", shortID(prior.RemoteIDs["subscription_id"]))
 		return ch, nil
 	}
@@ -80,10 +81,10 @@ func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live 
 			params := awaitParams(s, l)
 			params.MigrationID = m.ID
 			req := buildRequest(s, l)
-			ch.Action = providers.ActionResume
+			ch.Action = model.ActionResume
 			ch.Summary = fmt.Sprintf("resume the interrupted migration of %s: migration %s was created (%s); record it and wait", legacyName, shortID(m.ID), m.Status)
 			ch.Details = migrationDetails(m)
-			ch.Steps = []providers.Step{migrateStep(desired, l, req, rec.Attempt), awaitStep(desired, params, rec.Attempt)}
+			ch.Steps = []model.Step{migrateStep(desired, l, req, rec.Attempt), awaitStep(desired, params, rec.Attempt)}
 			ch.State = migratedState(desired)
 			return ch, nil
 		}
@@ -92,7 +93,7 @@ func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live 
 	// Already migrated.
 	if l.Successor != nil || (latest != nil && latest.Status == MigrationCompleted) {
 		if migrated {
-			ch.Action = providers.ActionNoop
+			ch.Action = model.ActionNoop
 			ch.Summary = fmt.Sprintf("%s migrated to New Commerce subscription %s", legacyName, shortID(prior.RemoteIDs["new_subscription_id"]))
 			ch.State = refreshedState(desired, l.Successor)
 			ch.Reasons = drift(s, l.Successor)
@@ -102,19 +103,19 @@ func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live 
 		if latest != nil && latest.Status == MigrationCompleted {
 			params.MigrationID = latest.ID
 		}
-		ch.Action = providers.ActionResume
+		ch.Action = model.ActionResume
 		ch.Summary = fmt.Sprintf("record the completed migration of %s", legacyName)
 		if l.Successor != nil {
 			ch.Summary += fmt.Sprintf(" → %s", shortID(l.Successor.ID))
 			ch.Details = successorDetails(l.Successor)
 		}
 		ch.Reasons = []string{"the legacy subscription is already migrated but the state does not record it (an interrupted apply, or a migration outside ferry); nothing is sent, the result is recorded"}
-		ch.Steps = []providers.Step{awaitStep(desired, params, attemptOf(rec, 1))}
+		ch.Steps = []model.Step{awaitStep(desired, params, attemptOf(rec, 1))}
 		ch.State = migratedState(desired)
 		return ch, nil
 	}
 	if migrated {
-		ch.Action = providers.ActionNoop
+		ch.Action = model.ActionNoop
 		ch.Summary = fmt.Sprintf("%s migrated to New Commerce subscription %s", legacyName, shortID(prior.RemoteIDs["new_subscription_id"]))
 		ch.Reasons = []string{"the state records this migration but Partner Center shows no New Commerce successor of " + s.MigrateFrom}
 		return ch, nil
@@ -124,10 +125,10 @@ func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live 
 	if latest != nil && latest.Status == MigrationProcessing {
 		params := awaitParams(s, l)
 		params.MigrationID = latest.ID
-		ch.Action = providers.ActionResume
+		ch.Action = model.ActionResume
 		ch.Summary = fmt.Sprintf("await migration %s of %s (Processing)", shortID(latest.ID), legacyName)
 		ch.Details = migrationDetails(latest)
-		ch.Steps = []providers.Step{awaitStep(desired, params, attemptOf(rec, 1))}
+		ch.Steps = []model.Step{awaitStep(desired, params, attemptOf(rec, 1))}
 		ch.State = migratedState(desired)
 		return ch, nil
 	}
@@ -147,10 +148,10 @@ func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live 
 	// same key, after the executor has reconciled by that key.
 	if rec != nil && rec.Status == state.StepIntent && l.migrationByKey(rec.Key, rec.StartedAt) == nil {
 		req := buildRequest(s, l)
-		ch.Action = providers.ActionResume
+		ch.Action = model.ActionResume
 		ch.Summary = fmt.Sprintf("resume the interrupted migration of %s (reconcile by key, then await)", legacyName)
 		ch.Details = createDetails(s, l, &req)
-		ch.Steps = []providers.Step{migrateStep(desired, l, req, rec.Attempt), awaitStep(desired, awaitParams(s, l), rec.Attempt)}
+		ch.Steps = []model.Step{migrateStep(desired, l, req, rec.Attempt), awaitStep(desired, awaitParams(s, l), rec.Attempt)}
 		ch.State = migratedState(desired)
 		return ch, nil
 	}
@@ -187,18 +188,18 @@ func (p *Provider) Plan(desired providers.Instance, prior *state.Resource, live 
 	}
 
 	req := buildRequest(s, l)
-	ch.Action = providers.ActionCreate
+	ch.Action = model.ActionCreate
 	ch.Summary = createSummary(s, l, &req)
 	ch.Details = createDetails(s, l, &req)
 	ch.Reasons = reasons
-	ch.Steps = []providers.Step{migrateStep(desired, l, req, attempt), awaitStep(desired, awaitParams(s, l), attempt)}
+	ch.Steps = []model.Step{migrateStep(desired, l, req, attempt), awaitStep(desired, awaitParams(s, l), attempt)}
 	ch.State = migratedState(desired)
 	return ch, nil
 }
 
 // buildRequest is the migration request for the desired subscription: quantity from the spec or the
 // legacy subscription, each add-on with its legacy quantity.
-func buildRequest(s *providers.Subscription, l *Live) MigrationRequest {
+func buildRequest(s *model.Subscription, l *Live) MigrationRequest {
 	req := MigrationRequest{
 		CurrentSubscriptionID: s.MigrateFrom,
 		TermDuration:          s.TermDuration,
@@ -228,9 +229,9 @@ func buildRequest(s *providers.Subscription, l *Live) MigrationRequest {
 	return req
 }
 
-func migrateStep(desired providers.Instance, l *Live, req MigrationRequest, attempt int) providers.Step {
+func migrateStep(desired model.Instance, l *Live, req MigrationRequest, attempt int) model.Step {
 	s := desired.Subscription
-	return providers.Step{
+	return model.Step{
 		Addr:        desired.Addr,
 		Provider:    ProviderName,
 		Name:        StepMigrate,
@@ -245,12 +246,12 @@ func migrateStep(desired providers.Instance, l *Live, req MigrationRequest, atte
 	}
 }
 
-func awaitStep(desired providers.Instance, params StepParams, attempt int) providers.Step {
+func awaitStep(desired model.Instance, params StepParams, attempt int) model.Step {
 	timeout := desired.Subscription.Timeouts.Migration
 	if timeout <= 0 {
 		timeout = DefaultMigrationTimeout
 	}
-	return providers.Step{
+	return model.Step{
 		Addr:        desired.Addr,
 		Provider:    ProviderName,
 		Name:        StepAwaitMigration,
@@ -261,7 +262,7 @@ func awaitStep(desired providers.Instance, params StepParams, attempt int) provi
 	}
 }
 
-func awaitParams(s *providers.Subscription, l *Live) StepParams {
+func awaitParams(s *model.Subscription, l *Live) StepParams {
 	p := StepParams{CustomerID: s.CustomerID, LegacySubscriptionID: s.MigrateFrom}
 	if l.Legacy != nil {
 		p.LegacySubscriptionID = l.Legacy.ID
@@ -274,22 +275,22 @@ func awaitParams(s *providers.Subscription, l *Live) StepParams {
 
 // refreshedState is what `plan --refresh-only` records for a migrated subscription: the successor's
 // live IDs and attributes (nil when Partner Center shows no successor).
-func refreshedState(desired providers.Instance, succ *Subscription) *state.Resource {
+func refreshedState(desired model.Instance, succ *Subscription) *state.Resource {
 	if succ == nil {
 		return nil
 	}
 	st := migratedState(desired)
-	out := providers.Outcome{RemoteIDs: st.RemoteIDs, Attributes: map[string]string{}}
+	out := model.Outcome{RemoteIDs: st.RemoteIDs, Attributes: map[string]string{}}
 	recordSubscription(out, succ)
 	st.Attributes = out.Attributes
 	return st
 }
 
 // migratedState is the state entry recorded once the steps succeed.
-func migratedState(desired providers.Instance) *state.Resource {
+func migratedState(desired model.Instance) *state.Resource {
 	return &state.Resource{
 		Addr:     string(desired.Addr),
-		Kind:     providers.KindSubscription,
+		Kind:     model.KindSubscription,
 		Provider: ProviderName,
 		Status:   StatusMigrated,
 		RemoteIDs: map[string]string{
@@ -300,7 +301,7 @@ func migratedState(desired providers.Instance) *state.Resource {
 }
 
 // addonProblems lists the spec's add-ons that are not add-ons of this base in Partner Center.
-func addonProblems(s *providers.Subscription, l *Live) []string {
+func addonProblems(s *model.Subscription, l *Live) []string {
 	var r []string
 	seen := map[string]bool{}
 	for _, a := range s.Addons {
@@ -333,8 +334,8 @@ func quotedName(s *Subscription) string {
 	return ""
 }
 
-func blocked(ch providers.Change, summary string, reasons ...string) providers.Change {
-	ch.Action = providers.ActionBlocked
+func blocked(ch model.Change, summary string, reasons ...string) model.Change {
+	ch.Action = model.ActionBlocked
 	ch.Summary = summary
 	ch.Reasons = reasons
 	return ch
@@ -369,7 +370,7 @@ func migrationError(m *Migration) string {
 // identityChanged reports a spec whose customer_id or migrate_from differs from what the state
 // recorded for the same address: ferry will not silently drop the old subscription nor guess that a
 // new one is meant. The reasons say how to proceed.
-func identityChanged(desired providers.Instance, prior *state.Resource) []string {
+func identityChanged(desired model.Instance, prior *state.Resource) []string {
 	if prior == nil {
 		return nil
 	}
@@ -392,7 +393,7 @@ func identityChanged(desired providers.Instance, prior *state.Resource) []string
 // drift notes where the spec now asks for something other than what the migrated New Commerce
 // subscription has: ferry migrates, it does not change New Commerce subscriptions afterwards, so
 // the plan says so rather than claim everything matches.
-func drift(s *providers.Subscription, succ *Subscription) []string {
+func drift(s *model.Subscription, succ *Subscription) []string {
 	if succ == nil {
 		return nil
 	}

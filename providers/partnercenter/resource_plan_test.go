@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
 )
@@ -34,13 +35,13 @@ func tTime(s string) *time.Time {
 	return &t
 }
 
-func tInstance(mod ...func(*providers.Instance)) providers.Instance {
-	inst := providers.Instance{
+func tInstance(mod ...func(*model.Instance)) model.Instance {
+	inst := model.Instance{
 		Addr:      `subscription.m365["5c1f"]`,
-		Kind:      providers.KindSubscription,
+		Kind:      model.KindSubscription,
 		Provider:  ProviderName,
 		DeclRange: tRange(10),
-		Subscription: &providers.Subscription{
+		Subscription: &model.Subscription{
 			Via:             ProviderName,
 			CustomerID:      tCustomer,
 			MicrosoftDomain: "contoso.onmicrosoft.com",
@@ -60,8 +61,8 @@ func tInstance(mod ...func(*providers.Instance)) providers.Instance {
 	return inst
 }
 
-func withAddons(inst *providers.Instance) {
-	inst.Subscription.Addons = []providers.Addon{
+func withAddons(inst *model.Instance) {
+	inst.Subscription.Addons = []model.Addon{
 		{MigrateFrom: tAddon1, TermDuration: "P1M", BillingCycle: "monthly"},
 		{MigrateFrom: tAddon2, TermDuration: "P1Y", BillingCycle: "monthly"},
 	}
@@ -102,13 +103,13 @@ func tMigration(id, status, key string, started string) Migration {
 
 func tPrior(status string, steps map[string]*state.StepRecord) *state.Resource {
 	return &state.Resource{
-		Addr: `subscription.m365["5c1f"]`, Kind: providers.KindSubscription, Provider: ProviderName, Status: status,
+		Addr: `subscription.m365["5c1f"]`, Kind: model.KindSubscription, Provider: ProviderName, Status: status,
 		RemoteIDs: map[string]string{"customer_id": tCustomer, "legacy_subscription_id": tLegacy, "new_subscription_id": tNCE},
 		Steps:     steps,
 	}
 }
 
-func stepNames(ch providers.Change) []string {
+func stepNames(ch model.Change) []string {
 	var n []string
 	for _, s := range ch.Steps {
 		n = append(n, s.Name)
@@ -116,7 +117,7 @@ func stepNames(ch providers.Change) []string {
 	return n
 }
 
-func mustParams(t *testing.T, s providers.Step) StepParams {
+func mustParams(t *testing.T, s model.Step) StepParams {
 	t.Helper()
 	var p StepParams
 	if err := json.Unmarshal(s.Params, &p); err != nil {
@@ -129,23 +130,23 @@ func TestPlan(t *testing.T) {
 	qty30 := 30
 	tests := []struct {
 		name        string
-		inst        providers.Instance
+		inst        model.Instance
 		prior       *state.Resource
 		live        providers.Live
-		action      providers.Action
+		action      model.Action
 		steps       []string
 		attempt     int    // of the first step, when steps are expected
 		migrationID string // expected in the await step's params
 		reasons     []string
 		summary     []string
 		diags       int
-		check       func(t *testing.T, ch providers.Change)
+		check       func(t *testing.T, ch model.Change)
 	}{
 		{
 			name: "eligible with add-ons migrates", inst: tInstance(withAddons), live: tLive(),
-			action: providers.ActionCreate, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 1,
+			action: model.ActionCreate, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 1,
 			summary: []string{`migrate 5c1f…e2 "Office 365 E3" (25 seats) → ` + tCatalog + " P1Y monthly, co-term to 2027-03-31, 2 add-ons"},
-			check: func(t *testing.T, ch providers.Change) {
+			check: func(t *testing.T, ch model.Change) {
 				m, a := ch.Steps[0], ch.Steps[1]
 				if !m.Mutating || a.Mutating {
 					t.Errorf("mutating: migrate %v await %v", m.Mutating, a.Mutating)
@@ -173,14 +174,14 @@ func TestPlan(t *testing.T) {
 		},
 		{
 			name: "quantity and timeout from the spec",
-			inst: tInstance(func(i *providers.Instance) {
+			inst: tInstance(func(i *model.Instance) {
 				i.Subscription.Quantity = &qty30
 				i.Subscription.PurchaseFullTerm = true
 				i.Subscription.Timeouts.Migration = time.Hour
 			}),
-			live: tLive(), action: providers.ActionCreate, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 1,
+			live: tLive(), action: model.ActionCreate, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 1,
 			summary: []string{"(25 → 30 seats)", "full new term"},
-			check: func(t *testing.T, ch providers.Change) {
+			check: func(t *testing.T, ch model.Change) {
 				if p := mustParams(t, ch.Steps[0]); p.Request.Quantity != 30 || !p.Request.PurchaseFullTerm {
 					t.Errorf("request %+v", p.Request)
 				}
@@ -197,18 +198,18 @@ func TestPlan(t *testing.T) {
 					{Code: "NoNewCommerceOffer", Description: "The offer has no New Commerce equivalent."},
 				}}
 			}),
-			action:  providers.ActionBlocked,
+			action:  model.ActionBlocked,
 			reasons: []string{"SubscriptionIsTrial: Trial subscriptions cannot be migrated.", "NoNewCommerceOffer: The offer has no New Commerce equivalent."},
 		},
 		{
 			name: "legacy not found", inst: tInstance(), live: tLive(func(l *Live) { l.Legacy = nil }),
-			action:  providers.ActionBlocked,
+			action:  model.ActionBlocked,
 			reasons: []string{"legacy subscription " + tLegacy + " not found under customer " + tCustomer},
 		},
 		{
 			name: "legacy suspended with no migration", inst: tInstance(),
 			live:    tLive(func(l *Live) { l.Legacy = tLegacySub("suspended"); l.Validation = nil }),
-			action:  providers.ActionBlocked,
+			action:  model.ActionBlocked,
 			reasons: []string{"legacy subscription " + tLegacy + " is suspended; only an active subscription can be migrated"},
 		},
 		{
@@ -218,8 +219,8 @@ func TestPlan(t *testing.T) {
 				l.Successor = &Subscription{ID: tNCE, OfferID: tCatalog, Quantity: 25, Status: "active", MigratedFromSubscriptionID: tLegacy}
 				l.Validation = nil
 			}),
-			action: providers.ActionResume, steps: []string{StepAwaitMigration}, attempt: 1,
-			check: func(t *testing.T, ch providers.Change) {
+			action: model.ActionResume, steps: []string{StepAwaitMigration}, attempt: 1,
+			check: func(t *testing.T, ch model.Change) {
 				if ch.Steps[0].Mutating {
 					t.Error("await must not be mutating")
 				}
@@ -235,7 +236,7 @@ func TestPlan(t *testing.T) {
 				l.Legacy = tLegacySub("suspended")
 				l.Successor = &Subscription{ID: tNCE, MigratedFromSubscriptionID: tLegacy}
 			}),
-			action: providers.ActionNoop,
+			action: model.ActionNoop,
 		},
 		{
 			name: "completed migration without successor in the list: record it", inst: tInstance(),
@@ -243,7 +244,7 @@ func TestPlan(t *testing.T) {
 				l.Legacy = tLegacySub("suspended")
 				l.Migrations = []Migration{tMigration("m-done", MigrationCompleted, "k1", "2026-01-02T00:00:00Z")}
 			}),
-			action: providers.ActionResume, steps: []string{StepAwaitMigration}, attempt: 1, migrationID: "m-done",
+			action: model.ActionResume, steps: []string{StepAwaitMigration}, attempt: 1, migrationID: "m-done",
 		},
 		{
 			name: "migration processing: wait, never a second one", inst: tInstance(),
@@ -254,14 +255,14 @@ func TestPlan(t *testing.T) {
 				}
 				l.Validation = nil
 			}),
-			action: providers.ActionResume, steps: []string{StepAwaitMigration}, attempt: 1, migrationID: "m-new",
+			action: model.ActionResume, steps: []string{StepAwaitMigration}, attempt: 1, migrationID: "m-new",
 		},
 		{
 			name: "intent without outcome: resume under the same attempt", inst: tInstance(),
 			prior:  tPrior(state.StatusInProgress, map[string]*state.StepRecord{StepMigrate: {Key: "key-2", Attempt: 2, Status: state.StepIntent}}),
 			live:   tLive(),
-			action: providers.ActionResume, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 2,
-			check: func(t *testing.T, ch providers.Change) {
+			action: model.ActionResume, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 2,
+			check: func(t *testing.T, ch model.Change) {
 				if p := mustParams(t, ch.Steps[0]); p.Request == nil || p.Request.CurrentSubscriptionID != tLegacy {
 					t.Errorf("params %+v", p)
 				}
@@ -273,7 +274,7 @@ func TestPlan(t *testing.T) {
 			live: tLive(func(l *Live) {
 				l.Migrations = []Migration{tMigration("m-1", MigrationProcessing, "key-1", "2026-01-02T00:00:00Z")}
 			}),
-			action: providers.ActionResume, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 1, migrationID: "m-1",
+			action: model.ActionResume, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 1, migrationID: "m-1",
 		},
 		{
 			name: "intent whose migration completed: reconcile, then record", inst: tInstance(),
@@ -283,7 +284,7 @@ func TestPlan(t *testing.T) {
 				l.Successor = &Subscription{ID: tNCE, MigratedFromSubscriptionID: tLegacy}
 				l.Migrations = []Migration{tMigration("m-3", MigrationCompleted, "key-3", "2026-01-02T00:00:00Z")}
 			}),
-			action: providers.ActionResume, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 3, migrationID: "m-3",
+			action: model.ActionResume, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 3, migrationID: "m-3",
 		},
 		{
 			name: "failed migration, legacy active: new attempt", inst: tInstance(),
@@ -294,7 +295,7 @@ func TestPlan(t *testing.T) {
 			live: tLive(func(l *Live) {
 				l.Migrations = []Migration{tMigration("m-1", MigrationFailed, "key-1", "2026-01-02T00:00:00Z")}
 			}),
-			action: providers.ActionCreate, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 2,
+			action: model.ActionCreate, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 2,
 			reasons: []string{"previous migration m-1 failed: MigrationFailed: The migration could not be completed; the legacy subscription is still active, so ferry starts a new migration (attempt 2)"},
 		},
 		{
@@ -305,28 +306,28 @@ func TestPlan(t *testing.T) {
 				l.Validation = nil
 				l.Migrations = []Migration{tMigration("m-1", MigrationFailed, "key-1", "2026-01-02T00:00:00Z")}
 			}),
-			action: providers.ActionBlocked,
+			action: model.ActionBlocked,
 			reasons: []string{"previous migration m-1 failed: MigrationFailed: The migration could not be completed.",
 				"legacy subscription is suspended; " + blockedFailedSuspended},
 		},
 		{
 			name: "add-on of another base: blocked",
-			inst: tInstance(func(i *providers.Instance) {
-				i.Subscription.Addons = []providers.Addon{{MigrateFrom: "ffff0000-0000-4000-8000-00000000ffff", TermDuration: "P1M", BillingCycle: "monthly"}}
+			inst: tInstance(func(i *model.Instance) {
+				i.Subscription.Addons = []model.Addon{{MigrateFrom: "ffff0000-0000-4000-8000-00000000ffff", TermDuration: "P1M", BillingCycle: "monthly"}}
 			}),
 			live:    tLive(),
-			action:  providers.ActionBlocked,
+			action:  model.ActionBlocked,
 			reasons: []string{"add-on ffff0000-0000-4000-8000-00000000ffff is not an add-on of legacy subscription " + tLegacy + " under customer " + tCustomer},
 		},
 		{
-			name: "imported earlier: noop", inst: tInstance(func(i *providers.Instance) { i.ImportID = tCustomer + "/" + tNCE }),
-			prior: tPrior(state.StatusImported, nil), live: tLive(), action: providers.ActionNoop,
+			name: "imported earlier: noop", inst: tInstance(func(i *model.Instance) { i.ImportID = tCustomer + "/" + tNCE }),
+			prior: tPrior(state.StatusImported, nil), live: tLive(), action: model.ActionNoop,
 		},
 		{
 			name: "no live data: error", inst: tInstance(), live: nil, diags: 1,
 		},
 		{
-			name: "not a subscription: error", inst: tInstance(func(i *providers.Instance) { i.Kind = providers.KindCutover }), live: tLive(), diags: 1,
+			name: "not a subscription: error", inst: tInstance(func(i *model.Instance) { i.Kind = model.KindCutover }), live: tLive(), diags: 1,
 		},
 	}
 	p := NewProvider(nil)
@@ -342,7 +343,7 @@ func TestPlan(t *testing.T) {
 			if ch.Action != tc.action {
 				t.Fatalf("action %q, want %q (summary %q, reasons %q)", ch.Action, tc.action, ch.Summary, ch.Reasons)
 			}
-			if ch.Addr != tc.inst.Addr || ch.Provider != ProviderName || ch.Kind != providers.KindSubscription {
+			if ch.Addr != tc.inst.Addr || ch.Provider != ProviderName || ch.Kind != model.KindSubscription {
 				t.Errorf("change header %q %q %q", ch.Addr, ch.Provider, ch.Kind)
 			}
 			if got := strings.Join(stepNames(ch), ","); got != strings.Join(tc.steps, ",") {
@@ -378,8 +379,8 @@ func TestPlan(t *testing.T) {
 }
 
 func TestPlanImport(t *testing.T) {
-	importInst := func(mod ...func(*providers.Instance)) providers.Instance {
-		return tInstance(append([]func(*providers.Instance){func(i *providers.Instance) {
+	importInst := func(mod ...func(*model.Instance)) model.Instance {
+		return tInstance(append([]func(*model.Instance){func(i *model.Instance) {
 			i.ImportID = tCustomer + "/" + tNCE
 			i.ImportRange = tRange(30)
 		}}, mod...)...)
@@ -397,31 +398,31 @@ func TestPlanImport(t *testing.T) {
 	qty40 := 40
 	tests := []struct {
 		name     string
-		inst     providers.Instance
+		inst     model.Instance
 		live     *Live
-		action   providers.Action
+		action   model.Action
 		diagLine []int    // subject lines of the diagnostics, in order
 		diagText []string // each diagnostic's detail contains
 	}{
-		{name: "match", inst: importInst(), live: tLive(target()), action: providers.ActionImport},
+		{name: "match", inst: importInst(), live: tLive(target()), action: model.ActionImport},
 		{
-			name: "quantity and billing differ", inst: importInst(func(i *providers.Instance) { i.Subscription.Quantity = &qty40 }),
+			name: "quantity and billing differ", inst: importInst(func(i *model.Instance) { i.Subscription.Quantity = &qty40 }),
 			live:     tLive(target(func(s *Subscription) { s.BillingCycle = "annual" })),
-			action:   providers.ActionBlocked,
+			action:   model.ActionBlocked,
 			diagLine: []int{14, 13},
 			diagText: []string{"quantity = 40, but Partner Center has quantity 25", `billing_cycle = "monthly", but Partner Center has billingCycle "annual"`},
 		},
 		{
 			name: "term differs, offer differs", inst: importInst(),
 			live:     tLive(target(func(s *Subscription) { s.TermDuration = "P1M"; s.OfferID = "CFQ7TTC0LH18:0001" })),
-			action:   providers.ActionBlocked,
+			action:   model.ActionBlocked,
 			diagLine: []int{10, 12},
 			diagText: []string{`offerId "CFQ7TTC0LH18:0001"`, `term_duration = "P1Y", but Partner Center has termDuration "P1M"`},
 		},
 		{
 			name: "target not found", inst: importInst(),
 			live:     tLive(func(l *Live) { l.ImportCustomerID, l.ImportSubscriptionID = tCustomer, tNCE }),
-			action:   providers.ActionBlocked,
+			action:   model.ActionBlocked,
 			diagLine: []int{30},
 			diagText: []string{"has no subscription " + tNCE},
 		},
@@ -444,7 +445,7 @@ func TestPlanImport(t *testing.T) {
 					t.Errorf("diag %d detail %q lacks %q", i, d.Detail, tc.diagText[i])
 				}
 			}
-			if tc.action == providers.ActionImport {
+			if tc.action == model.ActionImport {
 				if len(ch.Steps) != 0 || ch.State == nil || ch.State.Status != state.StatusImported ||
 					ch.State.RemoteIDs["subscription_id"] != tNCE || ch.State.RemoteIDs["customer_id"] != tCustomer {
 					t.Errorf("import change %+v state %+v", ch, ch.State)
@@ -516,7 +517,7 @@ func BenchmarkPlan(b *testing.B) {
 	l := tLive()
 	b.ReportAllocs()
 	for b.Loop() {
-		if ch, _ := p.Plan(inst, nil, l); ch.Action != providers.ActionCreate {
+		if ch, _ := p.Plan(inst, nil, l); ch.Action != model.ActionCreate {
 			b.Fatal(ch.Action)
 		}
 	}
@@ -542,8 +543,8 @@ func TestKeyMatchesOnlyMigrationsOfThisIntent(t *testing.T) {
 }
 
 func TestIdentityChangeIsBlockedNotIgnored(t *testing.T) {
-	inst := providers.Instance{Addr: "subscription.promo", Kind: providers.KindSubscription, Provider: ProviderName,
-		Subscription: &providers.Subscription{CustomerID: "c1", MigrateFrom: "legacy-2"}}
+	inst := model.Instance{Addr: "subscription.promo", Kind: model.KindSubscription, Provider: ProviderName,
+		Subscription: &model.Subscription{CustomerID: "c1", MigrateFrom: "legacy-2"}}
 	prior := &state.Resource{Status: StatusMigrated, RemoteIDs: map[string]string{"customer_id": "c1", "legacy_subscription_id": "legacy-1"}}
 	r := identityChanged(inst, prior)
 	if len(r) != 2 || !strings.Contains(r[0], "legacy-1") || !strings.Contains(r[1], "state rm") {
@@ -568,18 +569,18 @@ func TestActiveAddonLeftOutIsBlocked(t *testing.T) {
 	p := &Provider{}
 	inst := tInstance()
 	ch, diags := p.Plan(inst, nil, tLive(withActiveAddons))
-	if diags.HasErrors() || ch.Action != providers.ActionBlocked || len(ch.Reasons) != 2 || !strings.Contains(ch.Reasons[0], tAddon1) {
+	if diags.HasErrors() || ch.Action != model.ActionBlocked || len(ch.Reasons) != 2 || !strings.Contains(ch.Reasons[0], tAddon1) {
 		t.Fatalf("change = %s %q %v", ch.Action, ch.Reasons, diags)
 	}
 	withAddons(&inst)
-	if ch, _ := p.Plan(inst, nil, tLive(withActiveAddons)); ch.Action != providers.ActionCreate {
+	if ch, _ := p.Plan(inst, nil, tLive(withActiveAddons)); ch.Action != model.ActionCreate {
 		t.Errorf("with its add-ons listed: %s %q", ch.Action, ch.Reasons)
 	}
 }
 
 func TestDriftAfterMigrationIsNoted(t *testing.T) {
 	qty := 99
-	s := &providers.Subscription{TermDuration: "P1Y", BillingCycle: "monthly", Quantity: &qty}
+	s := &model.Subscription{TermDuration: "P1Y", BillingCycle: "monthly", Quantity: &qty}
 	succ := &Subscription{ID: "n1", Quantity: 11, TermDuration: "P1Y", BillingCycle: "annual"}
 	r := drift(s, succ)
 	if len(r) != 1 || !strings.Contains(r[0], "quantity 99 (it has 11)") || !strings.Contains(r[0], "billing_cycle monthly (it has annual)") {
@@ -594,7 +595,7 @@ func TestDriftAfterMigrationIsNoted(t *testing.T) {
 func TestMigrateFromANewCommerceSubscriptionIsExplained(t *testing.T) {
 	l := tLive(func(l *Live) { l.Legacy.OfferID = "CFQ7TTC0LF8Q:0001:CFQ7TTC0KQDF" })
 	ch, _ := (&Provider{}).Plan(tInstance(), nil, l)
-	if ch.Action != providers.ActionBlocked || !strings.Contains(strings.Join(ch.Reasons, " "), "already a New Commerce subscription") {
+	if ch.Action != model.ActionBlocked || !strings.Contains(strings.Join(ch.Reasons, " "), "already a New Commerce subscription") {
 		t.Errorf("change = %s %q", ch.Action, ch.Reasons)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
 )
@@ -30,9 +31,9 @@ type customerRead struct {
 // explained by a migration in flight); and one ValidateMigration per instance that would be
 // migrated now. A customer that cannot be read produces error diagnostics for its own instances
 // only. A legacy subscription that does not exist is not an error here: Plan blocks it.
-func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[providers.Addr]providers.Live, hcl.Diagnostics) {
+func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	out := make(map[providers.Addr]providers.Live, len(reqs))
+	out := make(map[model.Addr]providers.Live, len(reqs))
 	customers := map[string]*customerRead{}
 	var order []*customerRead
 	group := func(id string) *customerRead {
@@ -221,7 +222,7 @@ func priorUnsettled(prior *state.Resource) bool {
 // wouldMigrate reports whether a migration would be started now, so its eligibility must be checked:
 // the legacy subscription is active, has no successor and no migration in flight or completed, and
 // every add-on of the spec is an add-on of it.
-func wouldMigrate(l *Live, s *providers.Subscription) bool {
+func wouldMigrate(l *Live, s *model.Subscription) bool {
 	if l.Legacy == nil || !isActive(l.Legacy.Status) || l.Successor != nil {
 		return false
 	}
@@ -237,8 +238,8 @@ func wouldMigrate(l *Live, s *providers.Subscription) bool {
 }
 
 // checkInstance returns a diagnostic when the instance is not one this provider manages.
-func checkInstance(inst providers.Instance) *hcl.Diagnostic {
-	if inst.Kind != providers.KindSubscription || inst.Subscription == nil {
+func checkInstance(inst model.Instance) *hcl.Diagnostic {
+	if inst.Kind != model.KindSubscription || inst.Subscription == nil {
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Not a Partner Center subscription",
@@ -266,7 +267,7 @@ func ParseImportID(id string) (customerID, subscriptionID string, err error) {
 	return c, s, nil
 }
 
-func importIDDiag(inst providers.Instance, err error) *hcl.Diagnostic {
+func importIDDiag(inst model.Instance, err error) *hcl.Diagnostic {
 	r := inst.ImportRange
 	if r.Filename == "" {
 		r = inst.DeclRange
@@ -292,7 +293,7 @@ func (c *customerRead) unreadable(reqs []providers.ReadRequest, lives []*Live, e
 	return hcl.Diagnostics{readDiag(reqs[c.main[0]].Instance, c.id, len(c.main), err)}
 }
 
-func readDiag(inst providers.Instance, customerID string, n int, err error) *hcl.Diagnostic {
+func readDiag(inst model.Instance, customerID string, n int, err error) *hcl.Diagnostic {
 	summary := "Cannot read Partner Center customer"
 	detail := fmt.Sprintf("Reading customer %s failed: %v. Its %d instance(s), %s among them, are blocked; the others are planned as usual.",
 		customerID, err, n, inst.Addr)

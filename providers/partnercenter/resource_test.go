@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/providers/simkit"
 	"github.com/ferry-dev/ferry/state"
@@ -85,26 +86,26 @@ func rtCatalog() map[string]string {
 	return map[string]string{rtOfferE3: rtCatalogE3, rtOfferAudio: rtCatalogAudio, rtOfferPhone: rtCatalogPhone}
 }
 
-func rtInstance(name, customer, legacy string, addons ...string) providers.Instance {
-	inst := providers.Instance{
-		Addr:      providers.Addr(fmt.Sprintf("subscription.m365[%q]", name)),
-		Kind:      providers.KindSubscription,
+func rtInstance(name, customer, legacy string, addons ...string) model.Instance {
+	inst := model.Instance{
+		Addr:      model.Addr(fmt.Sprintf("subscription.m365[%q]", name)),
+		Kind:      model.KindSubscription,
 		Provider:  ProviderName,
 		DeclRange: tRange(10),
-		Subscription: &providers.Subscription{
+		Subscription: &model.Subscription{
 			Via: ProviderName, CustomerID: customer, MicrosoftDomain: "contoso.onmicrosoft.com", MigrateFrom: legacy,
 			TermDuration: "P1Y", BillingCycle: "monthly",
 			Ranges: map[string]hcl.Range{},
 		},
 	}
 	for _, a := range addons {
-		inst.Subscription.Addons = append(inst.Subscription.Addons, providers.Addon{MigrateFrom: a, TermDuration: "P1M", BillingCycle: "monthly"})
+		inst.Subscription.Addons = append(inst.Subscription.Addons, model.Addon{MigrateFrom: a, TermDuration: "P1M", BillingCycle: "monthly"})
 	}
 	return inst
 }
 
 // planOne reads and plans one instance.
-func (f *rtFixture) planOne(t *testing.T, inst providers.Instance, prior *state.Resource) providers.Change {
+func (f *rtFixture) planOne(t *testing.T, inst model.Instance, prior *state.Resource) model.Change {
 	t.Helper()
 	lives, diags := f.p.Read(context.Background(), []providers.ReadRequest{{Instance: inst, Prior: prior}})
 	if diags.HasErrors() {
@@ -123,14 +124,14 @@ func (f *rtFixture) planOne(t *testing.T, inst providers.Instance, prior *state.
 type rtExecutor struct {
 	mu     sync.Mutex
 	res    *state.Resource
-	events []providers.Event
+	events []model.Event
 }
 
-func rtStepKey(s providers.Step) string {
+func rtStepKey(s model.Step) string {
 	return fmt.Sprintf("lineage-1/%s/%s/%d", s.Addr, s.Name, s.Attempt)
 }
 
-func rtNewExecutor(prior *state.Resource, ch providers.Change) *rtExecutor {
+func rtNewExecutor(prior *state.Resource, ch model.Change) *rtExecutor {
 	r := prior.Clone()
 	if r == nil {
 		r = &state.Resource{Addr: string(ch.Addr), Kind: ch.Kind, Provider: ch.Provider, Status: state.StatusInProgress}
@@ -148,7 +149,7 @@ func rtNewExecutor(prior *state.Resource, ch providers.Change) *rtExecutor {
 }
 
 // run executes the change's steps in order and returns the first error.
-func (e *rtExecutor) run(ctx context.Context, p *Provider, ch providers.Change) error {
+func (e *rtExecutor) run(ctx context.Context, p *Provider, ch model.Change) error {
 	for _, s := range ch.Steps {
 		key := rtStepKey(s)
 		rec := &state.StepRecord{Key: key, Attempt: s.Attempt, Status: state.StepIntent}
@@ -165,7 +166,7 @@ func (e *rtExecutor) run(ctx context.Context, p *Provider, ch providers.Change) 
 			}
 			e.res.Steps[s.Name] = rec
 		}
-		out, err := p.Do(ctx, s, key, func(ev providers.Event) {
+		out, err := p.Do(ctx, s, key, func(ev model.Event) {
 			e.mu.Lock()
 			defer e.mu.Unlock()
 			e.events = append(e.events, ev)
@@ -190,7 +191,7 @@ func (e *rtExecutor) run(ctx context.Context, p *Provider, ch providers.Change) 
 	return nil
 }
 
-func (e *rtExecutor) done(name string, rec *state.StepRecord, out providers.Outcome) {
+func (e *rtExecutor) done(name string, rec *state.StepRecord, out model.Outcome) {
 	rec.Status, rec.RemoteIDs = state.StepDone, out.RemoteIDs
 	e.res.Steps[name] = rec
 	maps.Copy(e.res.RemoteIDs, out.RemoteIDs)
@@ -203,7 +204,7 @@ func (e *rtExecutor) done(name string, rec *state.StepRecord, out providers.Outc
 func TestReadBatchesOneListPerCustomer(t *testing.T) {
 	var w SimWorld
 	w.Catalog = rtCatalog()
-	var insts []providers.Instance
+	var insts []model.Instance
 	for c := 1; c <= 3; c++ {
 		cust := SimCustomer{ID: rtID("c", c), Domain: fmt.Sprintf("c%d.onmicrosoft.com", c)}
 		for s := 1; s <= 4; s++ {
@@ -224,7 +225,7 @@ func TestReadBatchesOneListPerCustomer(t *testing.T) {
 	}
 	for _, inst := range insts {
 		ch, diags := f.p.Plan(inst, nil, lives[inst.Addr])
-		if diags.HasErrors() || ch.Action != providers.ActionCreate {
+		if diags.HasErrors() || ch.Action != model.ActionCreate {
 			t.Errorf("%s: %s %q %v", inst.Addr, ch.Action, ch.Reasons, diags)
 		}
 	}
@@ -243,7 +244,7 @@ func TestCreateAwaitNoopWithAddons(t *testing.T) {
 	f := rtNewFixture(t, w, simkit.Behaviour{})
 	inst := rtInstance("x", cust, legacy, a1, a2)
 	ch := f.planOne(t, inst, nil)
-	if ch.Action != providers.ActionCreate || !strings.Contains(ch.Summary, "2 add-ons") || !strings.Contains(ch.Summary, rtCatalogE3) {
+	if ch.Action != model.ActionCreate || !strings.Contains(ch.Summary, "2 add-ons") || !strings.Contains(ch.Summary, rtCatalogE3) {
 		t.Fatalf("plan: %s %q %q", ch.Action, ch.Summary, ch.Reasons)
 	}
 	ex := rtNewExecutor(nil, ch)
@@ -279,13 +280,13 @@ func TestCreateAwaitNoopWithAddons(t *testing.T) {
 		}
 	}
 	// Plan again: nothing to do, and nothing was sent twice.
-	if ch := f.planOne(t, inst, r); ch.Action != providers.ActionNoop {
+	if ch := f.planOne(t, inst, r); ch.Action != model.ActionNoop {
 		t.Errorf("second plan: %s %q %q", ch.Action, ch.Summary, ch.Reasons)
 	}
 	// State lost after completion (crash before the outcome was journaled): the plan records the
 	// result without sending anything.
 	ch3 := f.planOne(t, inst, nil)
-	if ch3.Action != providers.ActionResume || strings.Join(stepNames(ch3), ",") != StepAwaitMigration || ch3.Steps[0].Mutating {
+	if ch3.Action != model.ActionResume || strings.Join(stepNames(ch3), ",") != StepAwaitMigration || ch3.Steps[0].Mutating {
 		t.Fatalf("plan without state: %s %v", ch3.Action, stepNames(ch3))
 	}
 	ex3 := rtNewExecutor(nil, ch3)
@@ -328,7 +329,7 @@ func TestResumeAfterIntent(t *testing.T) {
 		t.Error("Reconcile of a non-mutating step must report not found")
 	}
 	ch2 := f.planOne(t, inst, prior)
-	if ch2.Action != providers.ActionResume || strings.Join(stepNames(ch2), ",") != "migrate,await_migration" || rtStepKey(ch2.Steps[0]) != key {
+	if ch2.Action != model.ActionResume || strings.Join(stepNames(ch2), ",") != "migrate,await_migration" || rtStepKey(ch2.Steps[0]) != key {
 		t.Fatalf("resume plan: %s %v", ch2.Action, stepNames(ch2))
 	}
 	ex := rtNewExecutor(prior, ch2)
@@ -340,7 +341,7 @@ func TestResumeAfterIntent(t *testing.T) {
 	}
 	// Settled: the next plan is a no-op and needs no migration history.
 	lists := f.stat("ListMigrations")
-	if ch := f.planOne(t, inst, ex.res); ch.Action != providers.ActionNoop {
+	if ch := f.planOne(t, inst, ex.res); ch.Action != model.ActionNoop {
 		t.Errorf("plan after resume: %s %q", ch.Action, ch.Reasons)
 	}
 	if got := f.stat("ListMigrations"); got != lists {
@@ -361,7 +362,7 @@ func TestResumeAfterIntentNothingSent(t *testing.T) {
 	prior := &state.Resource{Addr: string(inst.Addr), Kind: inst.Kind, Provider: ProviderName, Status: state.StatusInProgress,
 		Steps: map[string]*state.StepRecord{StepMigrate: {Key: key, Attempt: 1, Status: state.StepIntent}}}
 	ch := f.planOne(t, inst, prior)
-	if ch.Action != providers.ActionResume || strings.Join(stepNames(ch), ",") != "migrate,await_migration" || rtStepKey(ch.Steps[0]) != key {
+	if ch.Action != model.ActionResume || strings.Join(stepNames(ch), ",") != "migrate,await_migration" || rtStepKey(ch.Steps[0]) != key {
 		t.Fatalf("plan %s %v key %s", ch.Action, stepNames(ch), rtStepKey(ch.Steps[0]))
 	}
 	ex := rtNewExecutor(prior, ch)
@@ -416,7 +417,7 @@ func TestFailedMigrationNewAttempt(t *testing.T) {
 		t.Fatalf("await error: %v", err)
 	}
 	ch2 := f.planOne(t, inst, ex.res)
-	if ch2.Action != providers.ActionCreate || ch2.Steps[0].Attempt != 2 || rtStepKey(ch2.Steps[0]) == rtStepKey(ch.Steps[0]) {
+	if ch2.Action != model.ActionCreate || ch2.Steps[0].Attempt != 2 || rtStepKey(ch2.Steps[0]) == rtStepKey(ch.Steps[0]) {
 		t.Fatalf("retry plan: %s attempt %d", ch2.Action, ch2.Steps[0].Attempt)
 	}
 	if len(ch2.Reasons) != 1 || !strings.Contains(ch2.Reasons[0], "previous migration "+ex.res.RemoteIDs["migration_id"]+" failed") {
@@ -443,11 +444,11 @@ func TestFailSuspendedIsBlocked(t *testing.T) {
 		t.Fatal("await succeeded")
 	}
 	ch2 := f.planOne(t, inst, ex.res)
-	if ch2.Action != providers.ActionBlocked || !strings.Contains(strings.Join(ch2.Reasons, "\n"), blockedFailedSuspended) {
+	if ch2.Action != model.ActionBlocked || !strings.Contains(strings.Join(ch2.Reasons, "\n"), blockedFailedSuspended) {
 		t.Errorf("plan %s %q", ch2.Action, ch2.Reasons)
 	}
 	// Without state (lost), the same decision.
-	if ch3 := f.planOne(t, inst, nil); ch3.Action != providers.ActionBlocked {
+	if ch3 := f.planOne(t, inst, nil); ch3.Action != model.ActionBlocked {
 		t.Errorf("plan without state %s %q", ch3.Action, ch3.Reasons)
 	}
 	if got := f.stat("CreateMigration"); got != 1 {
@@ -464,7 +465,7 @@ func TestIneligibleBlockedOthersUnaffected(t *testing.T) {
 		trialSub, rtLegacySub(noNCE, rtOfferNoNCE, 10), rtLegacySub(ok, rtOfferE3, 5),
 	}}}}
 	f := rtNewFixture(t, w, simkit.Behaviour{})
-	insts := []providers.Instance{
+	insts := []model.Instance{
 		rtInstance("trial", cust, trial), rtInstance("nonce", cust, noNCE), rtInstance("ok", cust, ok),
 		rtInstance("gone", cust, gone), rtInstance("other", missingCust, rtID("5", 5)),
 	}
@@ -477,18 +478,18 @@ func TestIneligibleBlockedOthersUnaffected(t *testing.T) {
 		t.Fatalf("diagnostics: %v", diags)
 	}
 	// The unreadable customer's instance is blocked with the reason; the others are unaffected.
-	if ch, d := f.p.Plan(insts[4], nil, lives[insts[4].Addr]); d.HasErrors() || ch.Action != providers.ActionBlocked ||
+	if ch, d := f.p.Plan(insts[4], nil, lives[insts[4].Addr]); d.HasErrors() || ch.Action != model.ActionBlocked ||
 		!strings.Contains(strings.Join(ch.Reasons, "\n"), "listing subscriptions") {
 		t.Errorf("unreadable customer: %s %q %v", ch.Action, ch.Reasons, d)
 	}
 	want := map[string]struct {
-		action providers.Action
+		action model.Action
 		reason string
 	}{
-		"trial": {providers.ActionBlocked, CodeTrial + ": "},
-		"nonce": {providers.ActionBlocked, CodeNoEquivalent + ": "},
-		"ok":    {providers.ActionCreate, ""},
-		"gone":  {providers.ActionBlocked, "legacy subscription " + gone + " not found under customer " + cust},
+		"trial": {model.ActionBlocked, CodeTrial + ": "},
+		"nonce": {model.ActionBlocked, CodeNoEquivalent + ": "},
+		"ok":    {model.ActionCreate, ""},
+		"gone":  {model.ActionBlocked, "legacy subscription " + gone + " not found under customer " + cust},
 	}
 	for _, inst := range insts[:4] {
 		ch, d := f.p.Plan(inst, nil, lives[inst.Addr])
@@ -519,7 +520,7 @@ func TestProcessingMigrationIsAwaited(t *testing.T) {
 	inst := rtInstance("x", cust, legacy)
 	inst.Subscription.Timeouts.Migration = 30 * time.Millisecond
 	ch := f.planOne(t, inst, nil)
-	if ch.Action != providers.ActionResume || len(ch.Steps) != 1 || ch.Steps[0].Name != StepAwaitMigration {
+	if ch.Action != model.ActionResume || len(ch.Steps) != 1 || ch.Steps[0].Name != StepAwaitMigration {
 		t.Fatalf("plan %s %v %q", ch.Action, stepNames(ch), ch.Reasons)
 	}
 	ex := rtNewExecutor(nil, ch)
@@ -554,7 +555,7 @@ func TestImportFromSimulator(t *testing.T) {
 	inst := rtInstance("x", cust, legacy)
 	inst.ImportID = cust + "/" + nce
 	ch := f.planOne(t, inst, nil)
-	if ch.Action != providers.ActionImport || ch.State == nil || ch.State.RemoteIDs["subscription_id"] != nce || len(ch.Steps) != 0 {
+	if ch.Action != model.ActionImport || ch.State == nil || ch.State.RemoteIDs["subscription_id"] != nce || len(ch.Steps) != 0 {
 		t.Fatalf("import plan %s %+v", ch.Action, ch.State)
 	}
 	qty := 30
@@ -575,7 +576,7 @@ func TestImportFromSimulator(t *testing.T) {
 
 func TestDoRejectsBadParams(t *testing.T) {
 	p := NewProvider(nil)
-	for _, s := range []providers.Step{
+	for _, s := range []model.Step{
 		{Name: StepMigrate},
 		{Name: StepMigrate, Params: []byte(`{"customer_id":"c","legacy_subscription_id":"l"}`)},
 		{Name: StepAwaitMigration, Params: []byte(`{`)},
@@ -616,7 +617,7 @@ func TestReadRejectsBadInstances(t *testing.T) {
 	bad := rtInstance("bad", rtID("c", 1), rtID("5", 1))
 	bad.ImportID = "not-an-import-id"
 	cut := rtInstance("cut", rtID("c", 1), rtID("5", 2))
-	cut.Kind = providers.KindCutover
+	cut.Kind = model.KindCutover
 	commerce := rtInstance("commerce", rtID("c", 1), rtID("5", 3))
 	commerce.Subscription.Via = "commerce"
 	lives, diags := p.Read(context.Background(), []providers.ReadRequest{{Instance: bad}, {Instance: cut}, {Instance: commerce}})

@@ -5,8 +5,10 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/providers/partnercenter"
 	"github.com/ferry-dev/ferry/providers/simkit"
+	"github.com/ferry-dev/ferry/providers/table"
 )
 
 // BenchmarkValidateThroughput runs the real client against the sandbox twice: with rate limits
@@ -22,18 +24,18 @@ func BenchmarkValidateThroughput(b *testing.B) {
 		{"limits=scaled", simkit.Behaviour{RateLimits: simkit.RateLimitsScaled, TimeFactor: 300}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			w, err := LoadWorld("testdata/world.json")
+			w, err := LoadWorld("testdata/world.json", table.Default())
 			if err != nil {
 				b.Fatal(err)
 			}
 			w.Behaviour = bc.behaviour
-			srv, err := New(w)
+			srv, err := New(w, table.Default())
 			if err != nil {
 				b.Fatal(err)
 			}
 			hs := httptest.NewServer(srv.Handler())
 			defer hs.Close()
-			c, err := partnercenter.NewClient(partnercenter.ClientConfig{BaseURL: hs.URL + "/partnercenter/v1", Limits: partnercenter.LimitsFor(bc.behaviour)})
+			c, err := partnercenter.NewClient(partnercenter.ClientConfig{BaseURL: hs.URL + "/partnercenter/v1", Limits: partnercenter.LimitsFor((&providers.Sandbox{Behaviour: bc.behaviour}).Pace())})
 			if err != nil {
 				b.Fatal(err)
 			}

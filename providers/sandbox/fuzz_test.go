@@ -3,6 +3,8 @@ package sandbox
 import (
 	"os"
 	"testing"
+
+	"github.com/ferry-dev/ferry/providers/table"
 )
 
 // FuzzDecodeWorld: any bytes as a world file give a world or an error, never a panic, and a world
@@ -14,11 +16,11 @@ func FuzzDecodeWorld(f *testing.F) {
 	f.Add([]byte(`{"partnercenter": {"customers": [{"id": "c", "subscriptions": [{"id": "s", "status": "active"}]}]}, "behaviour": {"time_factor": 60}}`))
 	f.Add([]byte(`{"behaviour": {"faults": [{"operation": "partnercenter.CreateMigration", "status": 500, "count": 1}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		w, err := DecodeWorld("world.json", data)
+		w, err := DecodeWorld("world.json", data, table.Default())
 		if err != nil {
 			return
 		}
-		if _, err := New(w); err != nil {
+		if _, err := New(w, table.Default()); err != nil {
 			return
 		}
 	})

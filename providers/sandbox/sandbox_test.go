@@ -17,6 +17,7 @@ import (
 
 	"github.com/ferry-dev/ferry/providers/partnercenter"
 	"github.com/ferry-dev/ferry/providers/simkit"
+	"github.com/ferry-dev/ferry/providers/table"
 )
 
 const (
@@ -26,12 +27,12 @@ const (
 )
 
 func TestLoadWorldExample(t *testing.T) {
-	w, err := LoadWorld("testdata/world.json")
+	w, err := LoadWorld("testdata/world.json", table.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.PartnerCenter == nil || len(w.PartnerCenter.Customers) != 2 || len(w.PartnerCenter.Catalog) != 3 {
-		t.Fatalf("partnercenter = %+v", w.PartnerCenter)
+	if w.Sections["partnercenter"] == nil || len(pcOf(t, w).Customers) != 2 || len(pcOf(t, w).Catalog) != 3 {
+		t.Fatalf("partnercenter = %+v", pcOf(t, w))
 	}
 	if w.Behaviour.TimeFactor != 60 || w.Behaviour.RateLimits != "scaled" || time.Duration(w.Behaviour.Durations["partnercenter.migration"]) != 2*time.Second {
 		t.Fatalf("behaviour = %+v", w.Behaviour)
@@ -45,7 +46,7 @@ func TestLoadWorldErrors(t *testing.T) {
 		want string
 	}{
 		{name: "syntax", in: "{\n  \"behaviour\": {\n    \"time_factor\": 60,\n  }\n}", want: "world.json:4:3: invalid JSON"},
-		{name: "unknown top-level field", in: "{\n  \"partnercentre\": {}\n}", want: `world.json:2:3: unknown field "partnercentre"`},
+		{name: "unknown top-level field", in: "{\n  \"partnercentre\": {}\n}", want: `world.json:2:3: unknown section "partnercentre"`},
 		{name: "unknown nested field", in: "{\"partnercenter\": {\"customers\": [{\"id\": \"c\", \"subscriptons\": []}]}}", want: `world.json:1:46: unknown field "subscriptons"`},
 		{name: "wrong type", in: "{\n\"partnercenter\": {\"customers\": [{\"id\": \"c\", \"subscriptions\": [{\"id\": \"s\", \"quantity\": \"ten\"}]}]}}", want: "world.json:2:"},
 		{name: "wrong type names the field", in: `{"partnercenter": {"customers": [{"id": "c", "subscriptions": [{"id": "s", "quantity": "ten"}]}]}}`, want: "quantity"},
@@ -67,27 +68,27 @@ func TestLoadWorldErrors(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.in), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, err := LoadWorld(path)
+			_, err := LoadWorld(path, table.Default())
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error = %v, want one containing %q", err, tt.want)
 			}
 		})
 	}
-	if _, err := LoadWorld(filepath.Join(dir, "missing.json")); err == nil || !strings.Contains(err.Error(), "missing.json") {
+	if _, err := LoadWorld(filepath.Join(dir, "missing.json"), table.Default()); err == nil || !strings.Contains(err.Error(), "missing.json") {
 		t.Errorf("missing file: %v", err)
 	}
 }
 
 func newTestServer(t *testing.T) (*Server, *httptest.Server, *simkit.ManualClock) {
 	t.Helper()
-	w, err := LoadWorld("testdata/world.json")
+	w, err := LoadWorld("testdata/world.json", table.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.Behaviour.Latency = 0
 	w.Behaviour.TimeFactor = 0
 	clock := simkit.NewManualClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	srv, err := New(w, simkit.WithWallClock(clock.Now))
+	srv, err := New(w, table.Default(), simkit.WithWallClock(clock.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,10 +152,10 @@ func TestServerEndpoints(t *testing.T) {
 	if s := getJSON(t, hs.URL+"/_sandbox/world", &world); s != 200 {
 		t.Fatalf("world = %d", s)
 	}
-	if world.PartnerCenter == nil || len(world.PartnerCenter.Migrations) != 1 || world.PartnerCenter.Migrations[0].Status != partnercenter.MigrationCompleted {
-		t.Fatalf("world migrations = %+v", world.PartnerCenter)
+	if world.Sections["partnercenter"] == nil || len(pcOf(t, world).Migrations) != 1 || pcOf(t, world).Migrations[0].Status != partnercenter.MigrationCompleted {
+		t.Fatalf("world migrations = %+v", pcOf(t, world))
 	}
-	if n := len(world.PartnerCenter.Customers[0].Subscriptions); n != 5 {
+	if n := len(pcOf(t, world).Customers[0].Subscriptions); n != 5 {
 		t.Errorf("subscriptions after the migration = %d, want 5 (3 legacy + 2 new)", n)
 	}
 	if world.Behaviour.RateLimits != "scaled" {
@@ -165,7 +166,7 @@ func TestServerEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := DecodeWorld("answer", data); err != nil {
+	if _, err := DecodeWorld("answer", data, table.Default()); err != nil {
 		t.Errorf("GET /_sandbox/world is not a loadable world: %v", err)
 	}
 
@@ -209,16 +210,16 @@ func TestServerFaults(t *testing.T) {
 }
 
 func TestNewRejectsBadWorld(t *testing.T) {
-	if _, err := New(&World{Behaviour: simkit.Behaviour{RateLimits: "bad"}}); err == nil {
+	if _, err := New(&World{Behaviour: simkit.Behaviour{RateLimits: "bad"}}, table.Default()); err == nil {
 		t.Error("bad behaviour accepted")
 	}
-	if _, err := New(nil); err != nil {
+	if _, err := New(nil, table.Default()); err != nil {
 		t.Errorf("nil world: %v", err)
 	}
 }
 
 func TestServe(t *testing.T) {
-	w, err := LoadWorld("testdata/world.json")
+	w, err := LoadWorld("testdata/world.json", table.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +227,7 @@ func TestServe(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve(ctx, w, ":0", pw)
+		done <- Serve(ctx, w, table.Default(), ":0", pw)
 		pw.Close()
 	}()
 	lines := bufio.NewScanner(pr)
@@ -262,7 +263,7 @@ func TestServe(t *testing.T) {
 }
 
 func TestServeBadAddress(t *testing.T) {
-	err := Serve(context.Background(), nil, "256.0.0.1:99999", io.Discard)
+	err := Serve(context.Background(), nil, table.Default(), "256.0.0.1:99999", io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "listening on") {
 		t.Fatalf("err = %v", err)
 	}
@@ -283,11 +284,11 @@ func TestDocExampleLoads(t *testing.T) {
 	if !ok || !ok2 {
 		t.Fatal("the Example section has no json block")
 	}
-	w, err := DecodeWorld("docs/sandbox.md", []byte(block))
+	w, err := DecodeWorld("docs/sandbox.md", []byte(block), table.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(w.Behaviour.Faults) != 2 || w.PartnerCenter == nil {
+	if len(w.Behaviour.Faults) != 2 || w.Sections["partnercenter"] == nil {
 		t.Errorf("example = %+v", w)
 	}
 }
@@ -300,11 +301,11 @@ func TestWorldAcceptsRealAPIObjects(t *testing.T) {
    "links": {"offer": {"uri": "/offers/o", "method": "GET", "headers": []}},
    "attributes": {"etag": "x", "objectType": "Subscription"}, "actions": ["Cancel"], "hasPurchasableAddons": true}
 ]}], "catalog": {"o": "N:0001:X"}}}`
-	w, err := DecodeWorld("world.json", []byte(in))
+	w, err := DecodeWorld("world.json", []byte(in), table.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := w.PartnerCenter.Customers[0].Subscriptions[0]; got.ID != "s" || got.Quantity != 3 {
+	if got := pcOf(t, w).Customers[0].Subscriptions[0]; got.ID != "s" || got.Quantity != 3 {
 		t.Errorf("subscription = %+v", got)
 	}
 }
@@ -316,7 +317,7 @@ func TestUnknownOperationsAndDurationsAreRefused(t *testing.T) {
 		`{"behaviour": {"durations": {"partnercenter.migraton": "1s"}}}`,
 		`{"behaviour": {"faults": [{"operation": "partnercenter.CreateMigratoin", "status": 500}]}}`,
 	} {
-		if _, err := DecodeWorld("world.json", []byte(in)); err == nil || !strings.Contains(err.Error(), "known") {
+		if _, err := DecodeWorld("world.json", []byte(in), table.Default()); err == nil || !strings.Contains(err.Error(), "known") {
 			t.Errorf("%s: err = %v", in, err)
 		}
 	}
@@ -325,4 +326,21 @@ func TestUnknownOperationsAndDurationsAreRefused(t *testing.T) {
 	if code := postJSON(t, hs.URL+"/_sandbox/faults", `{"faults": [{"operation": "partnercenter.Nope", "status": 500}]}`, &out); code != http.StatusBadRequest {
 		t.Errorf("POST an unknown operation: %d %v", code, out)
 	}
+}
+
+// pcOf decodes the Partner Center section of a world.
+func pcOf(t *testing.T, w any) partnercenter.SimWorld {
+	t.Helper()
+	var sections map[string]json.RawMessage
+	switch w := w.(type) {
+	case World:
+		sections = w.Sections
+	case *World:
+		sections = w.Sections
+	}
+	var pc partnercenter.SimWorld
+	if err := json.Unmarshal(sections["partnercenter"], &pc); err != nil {
+		t.Fatalf("partnercenter section: %v", err)
+	}
+	return pc
 }

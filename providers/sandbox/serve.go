@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/ferry-dev/ferry/providers"
 )
 
 // DefaultListen is the address Serve listens on when given none.
@@ -16,8 +18,8 @@ const DefaultListen = "127.0.0.1:0"
 // Serve serves the world on listen (e.g. "127.0.0.1:8080", ":0") until ctx is done, then shuts
 // down gracefully. Once listening it prints to out where, and the export line that points ferry
 // at it.
-func Serve(ctx context.Context, w *World, listen string, out io.Writer) error {
-	srv, err := New(w)
+func Serve(ctx context.Context, w *World, table providers.Table, listen string, out io.Writer) error {
+	srv, err := New(w, table)
 	if err != nil {
 		return err
 	}

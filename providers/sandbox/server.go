@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
-	"github.com/ferry-dev/ferry/providers/partnercenter"
+	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/providers/simkit"
 )
 
@@ -13,47 +14,67 @@ import (
 type Server struct {
 	world *World
 	env   *simkit.Env
-	pc    *partnercenter.Simulator
+	table providers.Table
+	sims  map[string]simkit.Simulator // by provider name; providers without a simulator are absent
 }
 
-// New builds the simulators of w (nil: an empty world) with one shared Env.
-func New(w *World, opts ...simkit.Option) (*Server, error) {
+// New builds the simulators of the table's providers for w (nil: an empty world) with one shared
+// Env. A provider with a simulator gets one even when the world has no section for it.
+func New(w *World, table providers.Table, opts ...simkit.Option) (*Server, error) {
 	if w == nil {
 		w = &World{}
 	}
-	if err := w.Validate(); err != nil {
+	if err := w.Validate(table); err != nil {
 		return nil, fmt.Errorf("sandbox world: %w", err)
 	}
 	env := simkit.NewEnv(w.Behaviour, opts...)
-	var pcWorld partnercenter.SimWorld
-	if w.PartnerCenter != nil {
-		pcWorld = *w.PartnerCenter
+	s := &Server{world: w, env: env, table: table, sims: map[string]simkit.Simulator{}}
+	for _, e := range table {
+		if e.Simulator == nil {
+			continue
+		}
+		sim, err := e.Simulator(w.Sections[e.Name], env)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox world: %w", err)
+		}
+		s.sims[e.Name] = sim
 	}
-	return &Server{world: w, env: env, pc: partnercenter.NewSimulator(pcWorld, env)}, nil
+	return s, nil
 }
 
 // Env returns the environment the simulators share (stats, faults, clock).
 func (s *Server) Env() *simkit.Env { return s.env }
 
-// PartnerCenter returns the Partner Center simulator.
-func (s *Server) PartnerCenter() *partnercenter.Simulator { return s.pc }
+// Simulator returns the simulator of provider name, or nil.
+func (s *Server) Simulator(name string) simkit.Simulator { return s.sims[name] }
 
-// World returns the current world in the world-file format.
+// World returns the current world in the world-file format: each simulator's objects as they are
+// now, and the sections of providers without a simulator as written.
 func (s *Server) World() World {
-	pc := s.pc.World()
-	return World{
-		PartnerCenter: &pc,
-		Commerce:      s.world.Commerce,
-		Connect:       s.world.Connect,
-		MGN:           s.world.MGN,
-		Behaviour:     s.env.Behaviour(),
+	w := World{Sections: map[string]json.RawMessage{}, Behaviour: s.env.Behaviour()}
+	for name, raw := range s.world.Sections {
+		w.Sections[name] = raw
 	}
+	for name, sim := range s.sims {
+		raw, err := json.Marshal(sim.Snapshot())
+		if err != nil {
+			raw = json.RawMessage(fmt.Sprintf(`{"error": %q}`, err.Error()))
+		}
+		w.Sections[name] = raw
+	}
+	return w
 }
 
 // Handler serves the simulators under /<provider>/ and the /_sandbox endpoints.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/partnercenter/", http.StripPrefix("/partnercenter", s.pc.Handler()))
+	var prefixes []string
+	for _, e := range s.table {
+		if sim := s.sims[e.Name]; sim != nil {
+			mux.Handle("/"+e.Name+"/", http.StripPrefix("/"+e.Name, sim.Handler()))
+			prefixes = append(prefixes, "/"+e.Name+"/")
+		}
+	}
 	mux.HandleFunc("GET /_sandbox/world", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.World())
 	})
@@ -72,7 +93,7 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{
-			"error": fmt.Sprintf("no simulator serves %s %s; providers live under /partnercenter/, the sandbox under /_sandbox/", r.Method, r.URL.Path),
+			"error": fmt.Sprintf("no simulator serves %s %s; providers live under %s, the sandbox under /_sandbox/", r.Method, r.URL.Path, strings.Join(prefixes, ", ")),
 		})
 	})
 	return mux
@@ -97,7 +118,7 @@ func (s *Server) setFaults(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := checkFaultOperations("faults", body.Faults); err != nil {
+	if err := checkFaultOperations("faults", body.Faults, s.table); err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}

@@ -1,9 +1,7 @@
-package hclspec
+package model
 
 import (
 	"testing"
-
-	"github.com/ferry-dev/ferry/providers"
 )
 
 func TestParseAddr(t *testing.T) {
@@ -55,7 +53,7 @@ func TestMakeAddrRoundTrip(t *testing.T) {
 
 func TestAddrMatches(t *testing.T) {
 	cases := []struct {
-		target, addr providers.Addr
+		target, addr Addr
 		want         bool
 	}{
 		{`subscription.m365`, `subscription.m365["a"]`, true},

@@ -1,4 +1,4 @@
-package hclspec
+package model
 
 import (
 	"fmt"
@@ -7,16 +7,10 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
-
-	"github.com/ferry-dev/ferry/providers"
 )
 
-// resourceKinds are the block types that declare resource instances.
-var resourceKinds = map[string]bool{
-	providers.KindSubscription: true,
-	providers.KindSkipList:     true,
-	providers.KindCutover:      true,
-}
+// Addr is a resource instance address such as subscription.m365["5c1f…"] or cutover.web01.
+type Addr string
 
 // AddrParts is a parsed address: Kind.Name, or Kind.Name["Key"] when HasKey.
 type AddrParts struct {
@@ -27,17 +21,17 @@ type AddrParts struct {
 }
 
 // Addr returns the canonical address string of p.
-func (p AddrParts) Addr() providers.Addr {
+func (p AddrParts) Addr() Addr {
 	return MakeAddr(p.Kind, p.Name, p.Key, p.HasKey)
 }
 
 // MakeAddr builds the canonical address of an instance: kind.name, or kind.name["key"] for an
 // instance of a block with for_each.
-func MakeAddr(kind, name, key string, hasKey bool) providers.Addr {
+func MakeAddr(kind, name, key string, hasKey bool) Addr {
 	if !hasKey {
-		return providers.Addr(kind + "." + name)
+		return Addr(kind + "." + name)
 	}
-	return providers.Addr(kind + "." + name + "[" + QuoteKey(key) + "]")
+	return Addr(kind + "." + name + "[" + QuoteKey(key) + "]")
 }
 
 // QuoteKey quotes an instance key as an HCL string literal: backslash escapes for quotes,
@@ -73,7 +67,7 @@ func QuoteKey(key string) string {
 // ParseAddr checks and normalises an instance address given on the command line, such as
 // subscription.m365["5c1f…"], cutover.web01 or skip_list.nce. A resource address without a key
 // (subscription.m365) is accepted too; use AddrMatches to match it against instances.
-func ParseAddr(s string) (providers.Addr, error) {
+func ParseAddr(s string) (Addr, error) {
 	p, err := ParseAddrParts(s)
 	if err != nil {
 		return "", err
@@ -90,15 +84,15 @@ func ParseAddrParts(s string) (AddrParts, error) {
 	if diags.HasErrors() {
 		return AddrParts{}, fmt.Errorf("invalid address %q: %s", s, firstError(diags))
 	}
-	p, err := addrFromTraversal(trav)
+	p, err := AddrFromTraversal(trav)
 	if err != nil {
 		return AddrParts{}, fmt.Errorf("invalid address %q: %w", s, err)
 	}
 	return p, nil
 }
 
-// addrFromTraversal interprets kind.name or kind.name["key"].
-func addrFromTraversal(trav hcl.Traversal) (AddrParts, error) {
+// AddrFromTraversal interprets kind.name or kind.name["key"].
+func AddrFromTraversal(trav hcl.Traversal) (AddrParts, error) {
 	if len(trav) < 2 {
 		return AddrParts{}, fmt.Errorf("want <kind>.<name>, e.g. cutover.web01")
 	}
@@ -106,8 +100,8 @@ func addrFromTraversal(trav hcl.Traversal) (AddrParts, error) {
 	if !ok {
 		return AddrParts{}, fmt.Errorf("want <kind>.<name>")
 	}
-	if !resourceKinds[root.Name] {
-		return AddrParts{}, fmt.Errorf("unknown kind %q; want subscription, skip_list or cutover", root.Name)
+	if LookupKind(root.Name) == nil {
+		return AddrParts{}, fmt.Errorf("unknown kind %q; want %s", root.Name, KindList("or"))
 	}
 	attr, ok := trav[1].(hcl.TraverseAttr)
 	if !ok {
@@ -134,7 +128,7 @@ func addrFromTraversal(trav hcl.Traversal) (AddrParts, error) {
 
 // AddrMatches reports whether addr is selected by target: the same instance, or, when target has
 // no key (subscription.m365), any instance of that resource.
-func AddrMatches(target, addr providers.Addr) bool {
+func AddrMatches(target, addr Addr) bool {
 	if target == addr {
 		return true
 	}
@@ -154,12 +148,11 @@ func AddrMatches(target, addr providers.Addr) bool {
 
 // firstError returns the first error of diags as one line.
 func firstError(diags hcl.Diagnostics) string {
-	for _, d := range diags {
-		if d.Severity == hcl.DiagError {
-			if d.Detail != "" {
-				return d.Summary + ": " + d.Detail
-			}
+	if errs := diags.Errs(); len(errs) > 0 {
+		if d, ok := errs[0].(*hcl.Diagnostic); ok && d.Detail == "" {
 			return d.Summary
+		} else if ok {
+			return d.Summary + ": " + d.Detail
 		}
 	}
 	return "unknown error"

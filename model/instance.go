@@ -1,0 +1,90 @@
+package model
+
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Instance is one evaluated resource instance of the spec.
+type Instance struct {
+	// Addr is the instance address.
+	Addr Addr
+	// Kind is the block kind (KindSubscription, KindSkipList, KindCutover).
+	Kind string
+	// Provider is the provider that manages the instance (for subscriptions: the value of via).
+	Provider string
+	// DependsOn lists the instance addresses this one waits for (depends_on expanded).
+	DependsOn []Addr
+	// DeclRange is where the block was declared, for diagnostics.
+	DeclRange hcl.Range
+	// ImportID is set when an import block or `ferry import` adopts an existing object for this
+	// instance; empty otherwise.
+	ImportID string
+	// ImportRange is where the import block was declared (zero for `ferry import`).
+	ImportRange hcl.Range
+
+	// Exactly one of these is set, by Kind.
+	Subscription *Subscription
+	SkipList     *SkipList
+	Cutover      *Cutover
+}
+
+// Subscription is a desired New Commerce subscription reached by migrating a legacy one.
+type Subscription struct {
+	Via              string // the provider that carries out the migration (a subscription provider of the table)
+	CustomerID       string // Microsoft customer tenant ID (GUID)
+	MicrosoftDomain  string // ends in .onmicrosoft.com
+	MigrateFrom      string // legacy subscription ID (GUID)
+	TermDuration     string // P1M | P1Y | P3Y
+	BillingCycle     string // monthly | annual | triennial
+	PurchaseFullTerm bool   // false: co-term with the legacy end date
+	Quantity         *int   // nil: keep the legacy quantity
+	Addons           []Addon
+	Commerce         *CommerceOptions // set only with Via == "commerce"
+	Timeouts         Timeouts
+	// Ranges maps attribute names (e.g. "quantity", "term_duration") to where they were set, so that a
+	// provider's diagnostics can point at the right line.
+	Ranges map[string]hcl.Range
+}
+
+// Addon is a legacy add-on of the base subscription to migrate with it.
+type Addon struct {
+	MigrateFrom      string
+	TermDuration     string
+	BillingCycle     string
+	PurchaseFullTerm bool
+	DeclRange        hcl.Range
+}
+
+// CommerceOptions are the CloudBlue Commerce order settings of a subscription with via = "commerce".
+type CommerceOptions struct {
+	AccountID            string
+	SourceSubscriptionID string
+	PlanID               string
+	Mode                 string // "new_subscription" or "switch_plan"
+}
+
+// Timeouts bounds the waits of a subscription's steps; zero means the provider's default.
+type Timeouts struct {
+	Order     time.Duration
+	Migration time.Duration
+}
+
+// SkipList is the desired content of a CloudBlue Connect processor skip list.
+type SkipList struct {
+	Product     string
+	Marketplace string
+	Parameter   string // default "processor_skip_list"
+	Entries     []string
+}
+
+// Cutover is a desired AWS MGN server cutover.
+type Cutover struct {
+	SourceServerID string
+	RequireTest    bool
+	MaxLag         time.Duration // zero: no limit
+	MaxLagISO      string        // as written, e.g. "PT5M"
+	Finalize       bool
+	Archive        bool
+}

@@ -1,0 +1,41 @@
+// Package table is ferry's provider table: one line per provider. hclspec, app and the sandbox
+// are handed this table explicitly (no init-time registration); adding a provider is its own
+// package plus one line here.
+package table
+
+import (
+	"context"
+
+	"github.com/ferry-dev/ferry/model"
+	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/providers/partnercenter"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Default returns the provider table of this build. Providers whose Open is nil are known to the
+// spec language but not built yet: their instances are planned as blocked.
+func Default() providers.Table {
+	return providers.Table{
+		{Name: partnercenter.Name, Title: "Microsoft Partner Center", Serves: []string{model.KindSubscription},
+			Settings: partnercenter.SettingsSchema(), SecretEnv: []string{partnercenter.EnvClientSecret},
+			Open: openPartnerCenter, Simulator: partnercenter.NewSandboxSimulator,
+			Operations: partnercenter.Operations(), Durations: partnercenter.Durations()},
+		{Name: "commerce", Title: "CloudBlue Commerce orders", Serves: []string{model.KindSubscription},
+			Settings: []providers.Setting{{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the APS REST root"}}},
+		{Name: "connect", Title: "CloudBlue Connect", Serves: []string{model.KindSkipList},
+			Settings: []providers.Setting{{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the public API v1 root"}}},
+		{Name: "mgn", Title: "AWS Application Migration Service", Serves: []string{model.KindCutover},
+			Settings: []providers.Setting{
+				{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the SDK's BaseEndpoint"},
+				{Name: "region", Type: cty.String, Check: providers.CheckRegion, Doc: "AWS region; default from the SDK's chain"},
+			}},
+	}
+}
+
+func openPartnerCenter(ctx context.Context, cfg providers.Config, env providers.Env) (providers.Provider, error) {
+	p, err := partnercenter.Open(ctx, cfg, env)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
