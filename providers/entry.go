@@ -30,10 +30,10 @@ type Entry struct {
 	// empty: an empty world). Nil: the sandbox keeps the section as written and serves nothing.
 	Simulator func(section json.RawMessage, env *simkit.Env) (simkit.Simulator, error)
 	// Operations are the simulator's operation names as counted in /_sandbox/stats and named by
-	// faults, e.g. "partnercenter.CreateMigration".
+	// faults, e.g. "<provider>.CreateMigration".
 	Operations []string
 	// Durations are the kinds of remote work whose simulated time a world's behaviour.durations
-	// may set, e.g. "partnercenter.migration".
+	// may set, e.g. "<provider>.migration".
 	Durations []string
 }
 

@@ -34,7 +34,7 @@ type Resource struct {
 	Addr string `json:"addr"`
 	// Kind is the block type: subscription, skip_list or cutover.
 	Kind string `json:"kind"`
-	// Provider is the provider that manages it: partnercenter, commerce, connect or mgn.
+	// Provider is the provider that manages it (a name of the provider table).
 	Provider string `json:"provider"`
 	// Status is one of the Status* constants (or a provider-specific status).
 	Status string `json:"status"`

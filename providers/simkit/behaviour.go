@@ -27,7 +27,7 @@ const (
 
 // Behaviour is the "behaviour" section of a sandbox world: how simulated services behave.
 type Behaviour struct {
-	// Durations maps an operation kind (e.g. "partnercenter.migration") to how long that remote work
+	// Durations maps an operation kind (e.g. "<provider>.migration") to how long that remote work
 	// takes in simulated time. Missing kinds use the simulator's default.
 	Durations map[string]Duration `json:"durations,omitempty"`
 	// RateLimits is "documented" (default), "off" or "scaled".
@@ -51,7 +51,7 @@ type Behaviour struct {
 // is hit. A fault with Outcome set does not change the HTTP answer; it decides how the remote work
 // started by the request ends.
 type Fault struct {
-	// Operation is a stats operation name, e.g. "partnercenter.CreateMigration".
+	// Operation is a stats operation name, e.g. "<provider>.CreateMigration".
 	Operation string `json:"operation"`
 	// Status is the HTTP status to answer with (429, 500, 503, …). With LostResponse and Status 0 the
 	// connection is dropped instead.
@@ -94,7 +94,7 @@ func (b Behaviour) Validate() error {
 // Validate reports the first problem in the fault.
 func (f Fault) Validate() error {
 	if f.Operation == "" {
-		return errors.New("operation is required, e.g. \"partnercenter.CreateMigration\"")
+		return errors.New("operation is required: a simulator operation such as \"<provider>.<Operation>\" (GET /_sandbox/stats lists them)")
 	}
 	if f.Count < 0 || f.Every < 0 {
 		return errors.New("count and every must not be negative")

@@ -193,7 +193,7 @@ func diff(a, b map[string]int) string {
 	sort.Strings(keys)
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%d", strings.TrimPrefix(k, "partnercenter."), b[k]-a[k]))
+		parts = append(parts, fmt.Sprintf("%s=%d", k, b[k]-a[k]))
 	}
 	if len(parts) == 0 {
 		return "none"

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/ferry-dev/ferry/internal/examplegen"
+	"github.com/ferry-dev/ferry/providers/partnercenter/examplegen"
 )
 
 func main() {
