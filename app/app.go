@@ -5,7 +5,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"github.com/ferry-dev/ferry/hclspec"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
+	"github.com/ferry-dev/ferry/views"
 )
 
 // Exit codes of every command.
@@ -97,37 +97,13 @@ func (g *Globals) loadSpec() (*spec, bool) {
 }
 
 func (g *Globals) writeDiags(s *spec, diags hcl.Diagnostics) {
+	vd := views.NewDiagnostics(diags, s.files.Map())
 	if g.JSON {
-		writeJSONDiags(s.err, diags)
+		_ = views.WriteDiagnosticsJSON(s.err, vd)
 		return
 	}
-	if err := hclspec.WriteDiagnostics(s.err, s.files, diags, g.color(), 100); err != nil {
+	if err := views.WriteDiagnostics(s.err, vd, views.TextOptions{Color: g.color(), Width: 100}); err != nil {
 		fmt.Fprintf(s.err, "Error: %v\n", err)
-	}
-}
-
-// jsonDiag is one diagnostic of --json output (a JSON line on stderr).
-type jsonDiag struct {
-	Type     string `json:"type"` // always "diagnostic"
-	Severity string `json:"severity"`
-	Summary  string `json:"summary"`
-	Detail   string `json:"detail,omitempty"`
-	File     string `json:"file,omitempty"`
-	Line     int    `json:"line,omitempty"`
-	Column   int    `json:"column,omitempty"`
-}
-
-func writeJSONDiags(w io.Writer, diags hcl.Diagnostics) {
-	enc := json.NewEncoder(w)
-	for _, d := range diags {
-		jd := jsonDiag{Type: "diagnostic", Severity: "error", Summary: d.Summary, Detail: d.Detail}
-		if d.Severity == hcl.DiagWarning {
-			jd.Severity = "warning"
-		}
-		if d.Subject != nil {
-			jd.File, jd.Line, jd.Column = d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column
-		}
-		_ = enc.Encode(jd)
 	}
 }
 

@@ -3,7 +3,6 @@ package app
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/ferry-dev/ferry/executor"
 	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/planner"
+	"github.com/ferry-dev/ferry/views"
 )
 
 // ApplyOptions are the flags of ferry apply.
@@ -60,7 +60,7 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 			return ExitError
 		}
 		if !g.JSON {
-			if err := planner.RenderText(s.out, p, planner.RenderOptions{Color: g.color()}); err != nil {
+			if err := views.WritePlan(s.out, views.NewPlanReport(p), views.TextOptions{Color: g.color()}); err != nil {
 				fmt.Fprintf(s.err, "Error: %v\n", err)
 				return ExitError
 			}
@@ -93,7 +93,7 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 	}
 	if len(changes) == 0 {
 		if !g.JSON && o.PlanFile != "" {
-			if err := planner.RenderText(s.out, p, planner.RenderOptions{Color: g.color()}); err != nil {
+			if err := views.WritePlan(s.out, views.NewPlanReport(p), views.TextOptions{Color: g.color()}); err != nil {
 				fmt.Fprintf(s.err, "Error: %v\n", err)
 			}
 		}
@@ -140,12 +140,10 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 		}
 	}()
 
-	ev := newEventPrinter(s.out, g.JSON, g.color())
-	if !g.JSON {
-		fmt.Fprintf(s.out, "\nApplying %d %s (parallelism %d)…\n", len(changes), plural(len(changes), "change", "changes"), g.parallelism(s.cfg))
-	}
+	ev := views.NewApplyView(s.out, g.JSON, views.TextOptions{Color: g.color()})
+	ev.Start(len(changes), g.parallelism(s.cfg))
 	result := executor.Run(stop, hard, changes, res.providers, st, executor.Options{
-		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), Heartbeat: o.Heartbeat, OnEvent: ev.print,
+		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), Heartbeat: o.Heartbeat, OnEvent: ev.Event,
 	})
 	if err := st.Compact(); err != nil {
 		fmt.Fprintf(s.err, "Error: compact the state (the journal still holds every step; nothing is lost): %v\n", err)
@@ -156,70 +154,9 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 
 func reportResult(w io.Writer, asJSON bool, r executor.Result, blockedChanges []model.Change) int {
 	blocked := len(blockedChanges)
-	if asJSON {
-		type blockedItem struct {
-			Address string   `json:"address"`
-			Summary string   `json:"summary"`
-			Reasons []string `json:"reasons"`
-		}
-		type item struct {
-			Address string `json:"address"`
-			Step    string `json:"step,omitempty"`
-			Error   string `json:"error"`
-		}
-		out := struct {
-			Type        string        `json:"type"`
-			Done        int           `json:"done"`
-			Failed      []item        `json:"failed"`
-			Skipped     []item        `json:"skipped"`
-			Interrupted int           `json:"interrupted"`
-			NotStarted  int           `json:"not_started"`
-			Blocked     []blockedItem `json:"blocked"`
-		}{Type: "summary", Done: r.Done, Interrupted: r.Interrupted, NotStarted: r.NotStarted, Failed: []item{}, Skipped: []item{}, Blocked: []blockedItem{}}
-		for _, c := range blockedChanges {
-			out.Blocked = append(out.Blocked, blockedItem{Address: string(c.Addr), Summary: c.Summary, Reasons: c.Reasons})
-		}
-		for _, f := range r.Failed {
-			out.Failed = append(out.Failed, item{string(f.Addr), f.Step, f.Err.Error()})
-		}
-		for _, f := range r.Skipped {
-			out.Skipped = append(out.Skipped, item{string(f.Addr), f.Step, f.Err.Error()})
-		}
-		_ = json.NewEncoder(w).Encode(out)
-	} else {
-		fmt.Fprintln(w)
-		for _, f := range r.Failed {
-			fmt.Fprintf(w, "Error: %s: %v\n", f.Addr, f.Err)
-		}
-		for _, f := range r.Skipped {
-			fmt.Fprintf(w, "Skipped: %s: %v\n", f.Addr, f.Err)
-		}
-		status := "Apply complete!"
-		if !r.OK() || blocked > 0 {
-			status = "Apply finished with problems."
-		}
-		for _, c := range blockedChanges {
-			fmt.Fprintf(w, "Blocked: %s: %s\n", c.Addr, strings.Join(c.Reasons, "; "))
-		}
-		notStarted := ""
-		if r.NotStarted > 0 {
-			notStarted = fmt.Sprintf(" (and %d not started)", r.NotStarted)
-		}
-		fmt.Fprintf(w, "%s %d done, %d failed, %d skipped, %d interrupted%s, %d blocked.\n",
-			status, r.Done, len(r.Failed), len(r.Skipped), r.Interrupted, notStarted, blocked)
-		if r.Interrupted > 0 || r.NotStarted > 0 || len(r.Failed) > 0 {
-			fmt.Fprintln(w, "The state is saved. Run ferry apply again to resume: nothing that was sent is sent twice.")
-		}
-	}
+	_ = views.NewApplyView(w, asJSON, views.TextOptions{}).Summary(views.NewApplySummary(r, blockedChanges))
 	if !r.OK() || blocked > 0 {
 		return ExitError
 	}
 	return ExitOK
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

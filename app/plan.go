@@ -9,6 +9,7 @@ import (
 	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/planner"
 	"github.com/ferry-dev/ferry/state"
+	"github.com/ferry-dev/ferry/views"
 )
 
 // Validate parses and checks the spec without any network call.
@@ -17,11 +18,7 @@ func Validate(g *Globals) int {
 	if !ok {
 		return ExitError
 	}
-	if g.JSON {
-		fmt.Fprintf(s.out, "{\"valid\": true, \"instances\": %d}\n", len(s.cfg.Instances))
-		return ExitOK
-	}
-	fmt.Fprintf(s.out, "Success! The spec is valid: %d resource instances.\n", len(s.cfg.Instances))
+	_ = views.WriteValidate(s.out, views.NewValidateReport(len(s.cfg.Instances)), g.JSON)
 	return ExitOK
 }
 
@@ -49,13 +46,13 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 	if p == nil {
 		return ExitError
 	}
-	switch {
+	switch r := views.NewPlanReport(p); {
 	case g.JSON:
-		err = planner.RenderJSON(s.out, p)
+		err = views.WritePlanJSON(s.out, r)
 	case o.Markdown:
-		err = planner.RenderMarkdown(s.out, p)
+		err = views.WritePlanMarkdown(s.out, r)
 	default:
-		err = planner.RenderText(s.out, p, planner.RenderOptions{Color: g.color()})
+		err = views.WritePlan(s.out, r, views.TextOptions{Color: g.color()})
 	}
 	if err != nil {
 		fmt.Fprintf(s.err, "Error: %v\n", err)

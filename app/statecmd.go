@@ -2,15 +2,14 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
-	"sort"
 
 	"github.com/ferry-dev/ferry/hclspec"
 	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/planner"
 	"github.com/ferry-dev/ferry/state"
+	"github.com/ferry-dev/ferry/views"
 )
 
 // stateOnly resolves the state path for commands that do not need a valid spec: the spec is read if
@@ -38,14 +37,7 @@ func StateList(g *Globals) int {
 		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
 		return ExitError
 	}
-	for _, a := range st.Addrs() {
-		r, _ := st.Get(a)
-		if g.JSON {
-			_ = json.NewEncoder(g.Stdout).Encode(map[string]string{"address": a, "status": r.Status})
-			continue
-		}
-		fmt.Fprintf(g.Stdout, "%s\t%s\n", a, r.Status)
-	}
+	_ = views.WriteStateList(g.Stdout, views.NewStateList(st), g.JSON)
 	return ExitOK
 }
 
@@ -66,9 +58,7 @@ func StateShow(g *Globals, addr string) int {
 		fmt.Fprintf(g.Stderr, "Error: %s is not in the state (see ferry state list)\n", a)
 		return ExitError
 	}
-	enc := json.NewEncoder(g.Stdout)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(r)
+	_ = views.WriteStateResource(g.Stdout, views.NewStateResource(r))
 	return ExitOK
 }
 
@@ -147,10 +137,10 @@ func Show(g *Globals, planFile string) int {
 			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
 			return ExitError
 		}
-		if g.JSON {
-			err = planner.RenderJSON(g.Stdout, p)
+		if r := views.NewPlanReport(p); g.JSON {
+			err = views.WritePlanJSON(g.Stdout, r)
 		} else {
-			err = planner.RenderText(g.Stdout, p, planner.RenderOptions{Color: g.color()})
+			err = views.WritePlan(g.Stdout, r, views.TextOptions{Color: g.color()})
 		}
 		if err != nil {
 			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
@@ -163,33 +153,7 @@ func Show(g *Globals, planFile string) int {
 		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
 		return ExitError
 	}
-	if g.JSON {
-		all := make([]*state.Resource, 0, st.Len())
-		for _, a := range st.Addrs() {
-			r, _ := st.Get(a)
-			all = append(all, r)
-		}
-		enc := json.NewEncoder(g.Stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(map[string]any{"lineage": st.Lineage(), "serial": st.Serial(), "resources": all})
-		return ExitOK
-	}
-	if st.Len() == 0 {
-		fmt.Fprintln(g.Stdout, "The state is empty.")
-		return ExitOK
-	}
-	for _, a := range st.Addrs() {
-		r, _ := st.Get(a)
-		fmt.Fprintf(g.Stdout, "%s (%s, %s)\n", a, r.Provider, r.Status)
-		keys := make([]string, 0, len(r.RemoteIDs))
-		for k := range r.RemoteIDs {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(g.Stdout, "    %s = %s\n", k, r.RemoteIDs[k])
-		}
-	}
+	_ = views.WriteState(g.Stdout, views.NewStateReport(st), g.JSON)
 	return ExitOK
 }
 
