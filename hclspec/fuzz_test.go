@@ -2,7 +2,6 @@ package hclspec
 
 import (
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/ferry-dev/ferry/model"
@@ -21,13 +20,9 @@ func FuzzLoad(f *testing.F) {
 	f.Add("import {\n  to = subscription.a[\"x\"]\n  id = \"a/b\"\n}\n")
 	f.Add("subscription \"a\" {\n  for_each = csvdecode(\"a,b\\n1,2\")\n}\n")
 	f.Fuzz(func(t *testing.T, src string) {
-		cfg, files, diags := LoadSources("testdata/full", map[string][]byte{"main.ferry.hcl": []byte(src)}, withTable(Options{Vars: []string{"customers_csv=customers.csv"}}))
+		cfg, _, diags := LoadSources("testdata/full", map[string][]byte{"main.ferry.hcl": []byte(src)}, withTable(Options{Vars: []string{"customers_csv=customers.csv"}}))
 		if diags.HasErrors() != (cfg == nil) {
 			t.Fatalf("config %v with errors %v", cfg != nil, diags.HasErrors())
-		}
-		var b strings.Builder
-		if err := WriteDiagnostics(&b, files, diags, false, 80); err != nil {
-			t.Fatal(err)
 		}
 		_ = Format([]byte(src))
 	})

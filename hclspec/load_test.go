@@ -11,11 +11,9 @@ import (
 
 func mustLoad(t *testing.T, dir string, opts Options) *Config {
 	t.Helper()
-	cfg, files, diags := Load(dir, opts)
+	cfg, _, diags := Load(dir, opts)
 	if diags.HasErrors() {
-		var b stringsBuilder
-		_ = WriteDiagnostics(&b, files, diags, false, 0)
-		t.Fatalf("Load(%s): %s", dir, b.String())
+		t.Fatalf("Load(%s): %s", dir, diags.Error())
 	}
 	return cfg
 }

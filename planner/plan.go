@@ -1,10 +1,9 @@
 // Package planner turns the evaluated spec, the state and the live objects read through the providers
 // into a Plan: one Change per resource instance, each an ordered list of Steps. It also reads and
-// writes plan files and renders plans as text, JSON and markdown from the one Plan value.
+// writes plan files. Plans are rendered by package views.
 package planner
 
 import (
-	"fmt"
 	"sort"
 	"time"
 
@@ -72,32 +71,6 @@ func (p *Plan) Summary() Summary {
 func (p *Plan) HasChanges() bool {
 	s := p.Summary()
 	return s.Migrate+s.Resume+s.Update+s.Import+s.Forget > 0
-}
-
-// String renders the summary line, e.g. "Plan: 12 to migrate, 3 to resume, 40 unchanged, 2 to forget."
-func (s Summary) String() string {
-	parts := []string{
-		fmt.Sprintf("%d to migrate", s.Migrate),
-		fmt.Sprintf("%d to resume", s.Resume),
-	}
-	if s.Update > 0 {
-		parts = append(parts, fmt.Sprintf("%d to update", s.Update))
-	}
-	if s.Import > 0 {
-		parts = append(parts, fmt.Sprintf("%d to import", s.Import))
-	}
-	parts = append(parts, fmt.Sprintf("%d unchanged", s.Unchanged), fmt.Sprintf("%d to forget", s.Forget))
-	if s.Blocked > 0 {
-		parts = append(parts, fmt.Sprintf("%d blocked", s.Blocked))
-	}
-	out := "Plan: "
-	for i, p := range parts {
-		if i > 0 {
-			out += ", "
-		}
-		out += p
-	}
-	return out + "."
 }
 
 // Actionable returns the changes apply must execute (neither unchanged nor blocked), in address order.

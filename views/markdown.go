@@ -70,9 +70,6 @@ _Refresh-only: this plan records what is live in the state and changes nothing r
 {{- if .Targeted}}
 
 _Targeted: limited to {{range $i, $t := .Targets}}{{if $i}}, {{end}}{{code $t}}{{end}}._{{end}}
-{{- if not .HasChanges}}
-
-{{md .Closing}}{{end}}
 {{- with .Note}}
 
 > **Summarised.** {{.}}{{end}}
@@ -85,7 +82,7 @@ _Targeted: limited to {{range $i, $t := .Targets}}{{if $i}}, {{end}}{{code $t}}{
 {{- if eq .Level 0}}{{range .Blocks}}
 #### {{code .Name}}: {{.Counts}}
 {{range .Changes}}{{$a := .Action}}
-- {{code (symbol $a)}} {{code .Address}} **{{.ActionWord}}**{{with .Summary}}: {{md .}}{{end}}
+- {{code (mdSymbol $a)}} {{code .Address}} **{{.ActionWord}}**{{with .Summary}}: {{md .}}{{end}}
 {{- range .Attributes}}
   - {{md .Name}}: {{if .Changed}}{{md .Before}} → {{end}}{{md .After}}{{end}}
 {{- range .Reasons}}
@@ -94,7 +91,7 @@ _Targeted: limited to {{range $i, $t := .Targets}}{{if $i}}, {{end}}{{code $t}}{
 {{- else if eq .Level 1}}{{range .Blocks}}
 #### {{code .Name}}: {{.Counts}}
 {{range .Actions}}
-- {{code (symbol .Action)}} **{{.Word}}** ({{len .Addresses}}): {{range $i, $a := .Addresses}}{{if $i}}, {{end}}{{code $a}}{{end}}{{end}}
+- {{code (mdSymbol .Action)}} **{{.Word}}** ({{len .Addresses}}): {{range $i, $a := .Addresses}}{{if $i}}, {{end}}{{code $a}}{{end}}{{end}}
 {{- with .Reasons}}
 
 Reasons:
@@ -114,7 +111,10 @@ The {{len .}} most common reasons:
 {{- if $.OtherReasons}}
 - and {{$.OtherReasons}} other {{plural $.OtherReasons "reason" "reasons"}} (given {{$.OtherChanges}} {{plural $.OtherChanges "time" "times"}}){{end}}
 {{end}}{{end}}
-{{- end}}{{end}}`)
+{{- end}}
+{{- if not .HasChanges}}
+{{md .Closing}}
+{{end}}{{end}}`)
 
 // WritePlanMarkdown writes the plan as markdown for a pull-request comment: per block, each change
 // with its summary, attributes (before → after) and reasons. When that would exceed MarkdownLimit

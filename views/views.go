@@ -50,6 +50,7 @@ const (
 func writeJSON(w io.Writer, v any, indent bool) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
 	if indent {
 		enc.SetIndent("", "  ")
 	}
@@ -97,6 +98,13 @@ func (s style) funcs() template.FuncMap {
 			return dim(v)
 		},
 		"symbol": Symbol,
+		// mdSymbol is Symbol with "=" for unchanged (a code span of a space shows nothing).
+		"mdSymbol": func(a model.Action) string {
+			if s := Symbol(a); s != " " {
+				return s
+			}
+			return "="
+		},
 		"md":     mdEscape,
 		"code":   mdCode,
 		"join":   strings.Join,

@@ -1,0 +1,516 @@
+package views
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+
+	"github.com/ferry-dev/ferry/executor"
+	"github.com/ferry-dev/ferry/model"
+	"github.com/ferry-dev/ferry/planner"
+	"github.com/ferry-dev/ferry/state"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./views -update to write it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file (go test ./views -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+const g1, g2 = "11111111-0000-0000-0000-000000000001", "11111111-0000-0000-0000-000000000002"
+
+// fixturePlan has one change of every action and kind, with attributes, reasons, steps with
+// provider payloads and state entries (which no output may show).
+func fixturePlan() *planner.Plan {
+	sub := func(key string) model.Addr { return model.MakeAddr("subscription", "m365", key, true) }
+	payload := json.RawMessage(`{"secret_payload":"PAYLOAD-MUST-NOT-SHOW"}`)
+	entry := &state.Resource{Status: "STATE-MUST-NOT-SHOW", RemoteIDs: map[string]string{"internal": "STATE-ID-MUST-NOT-SHOW"}}
+	return &planner.Plan{FormatVersion: planner.FormatVersion, Lineage: "lin", Serial: 3, SpecHash: "hash",
+		CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
+		Changes: []model.Change{
+			{Addr: "cutover.web01", Kind: model.KindCutover, Provider: "mgn", Action: model.ActionCreate,
+				Summary: "cut over s-1234567890abcdef0 (test done, lag 2m)",
+				Details: []model.Detail{{Name: "finalize", New: "true"}},
+				Steps:   []model.Step{{Name: "start_cutover", Mutating: true, Params: payload}}},
+			{Addr: "skip_list.nce", Kind: model.KindSkipList, Provider: "connect", Action: model.ActionUpdate,
+				Summary: "PRD-183-233-565 on MP-65669: 1 entry to add",
+				Details: []model.Detail{{Name: "entries", Old: "AS-1564-9639-4055", New: "AS-1564-9639-4055, PR-3590-4186-1549-001"}},
+				Steps:   []model.Step{{Name: "set_entries", Mutating: true, Params: payload}}, State: entry},
+			{Addr: sub(g1), Kind: model.KindSubscription, Provider: "partnercenter", Action: model.ActionCreate,
+				Summary: "migrate legacy " + g1 + " (Office 365 E3, 25 seats) → P1Y monthly, co-term",
+				Details: []model.Detail{{Name: "quantity", Old: "25", New: "30"}, {Name: "term_duration", New: "P1Y"}, {Name: "billing_cycle", Old: "monthly", New: "monthly"}},
+				Steps:   []model.Step{{Name: "migrate", Mutating: true, Params: payload}, {Name: "await_migration"}}},
+			{Addr: sub(g2), Kind: model.KindSubscription, Provider: "partnercenter", Action: model.ActionBlocked,
+				Summary: "legacy " + g2 + " (Office 365 E1 Trial)",
+				Reasons: []string{"Microsoft refuses the migration: trial subscriptions cannot be migrated | see <docs>"}},
+			{Addr: "subscription.resumed", Kind: model.KindSubscription, Provider: "partnercenter", Action: model.ActionResume,
+				Summary: "migration m-1 is in progress; wait for it", Steps: []model.Step{{Name: "await_migration", Params: payload}}},
+			{Addr: "subscription.adopted", Kind: model.KindSubscription, Provider: "partnercenter", Action: model.ActionImport,
+				Summary: "adopt New Commerce subscription n-9", State: entry},
+			{Addr: "subscription.gone", Kind: model.KindSubscription, Provider: "partnercenter", Action: model.ActionForget,
+				Summary: "drop from state; nothing remote is cancelled", Reasons: []string{"the last step k-1 never finished"}},
+			{Addr: "subscription.done", Kind: model.KindSubscription, Provider: "partnercenter", Action: model.ActionNoop, State: entry},
+			{Addr: "subscription.noted", Kind: model.KindSubscription, Provider: "partnercenter", Action: model.ActionNoop,
+				Reasons: []string{"the quantity changed outside ferry (25 → 27)"}},
+		}}
+}
+
+func fixtureSummary() *ApplySummary {
+	r := executor.Result{Done: 3, Interrupted: 1, NotStarted: 2,
+		Failed:  []executor.ChangeError{{Addr: "cutover.web01", Step: "start_cutover", Err: errors.New("replication lag 9m exceeds max_lag 5m")}},
+		Skipped: []executor.ChangeError{{Addr: "subscription.after", Err: errors.New("it depends on cutover.web01, which failed")}}}
+	return NewApplySummary(r, []model.Change{fixturePlan().Changes[3]})
+}
+
+func TestPlanGolden(t *testing.T) {
+	r := NewPlanReport(fixturePlan())
+	var text, md, js bytes.Buffer
+	if err := WritePlan(&text, r, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "plan.txt.golden", text.String())
+	if err := WritePlanMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "plan.md.golden", md.String())
+	if err := WritePlanJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "plan.json.golden", js.String())
+	for _, out := range []string{text.String(), md.String(), js.String()} {
+		for _, leak := range []string{"MUST-NOT-SHOW", "params", "lineage", "spec_hash", "steps"} {
+			if strings.Contains(out, leak) {
+				t.Errorf("output shows %q:\n%s", leak, out)
+			}
+		}
+	}
+}
+
+func TestPlanNoChangesGolden(t *testing.T) {
+	p := &planner.Plan{Changes: []model.Change{
+		{Addr: "subscription.a", Kind: model.KindSubscription, Action: model.ActionNoop},
+		{Addr: "subscription.b", Kind: model.KindSubscription, Action: model.ActionBlocked, Reasons: []string{"trial"}},
+	}}
+	var b bytes.Buffer
+	r := NewPlanReport(p)
+	_ = WritePlan(&b, r, TextOptions{})
+	b.WriteString("----\n")
+	_ = WritePlanMarkdown(&b, r)
+	b.WriteString("----\n")
+	r = NewPlanReport(&planner.Plan{RefreshOnly: true, Targets: []model.Addr{"subscription.a"}, Changes: p.Changes[:1]})
+	_ = WritePlan(&b, r, TextOptions{})
+	b.WriteString("----\n")
+	_ = WritePlanMarkdown(&b, r)
+	golden(t, "plan_no_changes.golden", b.String())
+}
+
+func TestApplySummaryGolden(t *testing.T) {
+	var text, js bytes.Buffer
+	if err := NewApplyView(&text, false, TextOptions{}).Summary(fixtureSummary()); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "apply_summary.txt.golden", text.String())
+	if err := NewApplyView(&js, true, TextOptions{}).Summary(fixtureSummary()); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "apply_summary.json.golden", js.String())
+}
+
+func fixtureEvents() []executor.Event {
+	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	a := model.Addr(`subscription.m365["` + g1 + `"]`)
+	return []executor.Event{
+		{Time: at, Type: executor.EventStart, Addr: a, Message: "migrate legacy " + g1},
+		{Time: at, Type: executor.EventStep, Addr: a, Step: "migrate", Message: "creating the migration"},
+		{Time: at, Type: executor.EventProgress, Addr: a, Step: "migrate", IDs: map[string]string{"migration_id": "m-1"}},
+		{Time: at, Type: executor.EventProgress, Addr: a, Step: "await_migration", Message: "migrating (Processing)"},
+		{Time: at, Type: executor.EventProgress, Addr: a, Step: "await_migration", Message: "migrating (Processing)"},
+		{Time: at, Type: executor.EventHeartbeat, Addr: a, Step: "await_migration", Message: "migrating (Processing)…", Elapsed: 95 * time.Second},
+		{Time: at, Type: executor.EventHeartbeat, Addr: "cutover.web01", Step: "await_job", Elapsed: 1500 * time.Millisecond},
+		{Time: at, Type: executor.EventReconciled, Addr: "cutover.web01", Step: "start_cutover", Message: "found the job sent before the crash", IDs: map[string]string{"job_id": "mgnjob-1"}},
+		{Time: at, Type: executor.EventDone, Addr: a, Message: "migrated", Elapsed: 3 * time.Minute, IDs: map[string]string{"new_subscription_id": "n-1"}},
+		{Time: at, Type: executor.EventFailed, Addr: "cutover.web01", Step: "await_job", Message: "job failed"},
+		{Time: at, Type: executor.EventSkipped, Addr: "subscription.after", Message: "it depends on cutover.web01, which failed"},
+		{Time: at, Type: executor.EventStopped, Addr: "subscription.resumed", Message: "interrupted; a re-apply resumes it"},
+	}
+}
+
+func TestApplyEventsGolden(t *testing.T) {
+	var text, js bytes.Buffer
+	for _, asJSON := range []bool{false, true} {
+		w := &text
+		if asJSON {
+			w = &js
+		}
+		v := NewApplyView(w, asJSON, TextOptions{})
+		v.Start(3, 10)
+		for _, e := range fixtureEvents() {
+			v.Event(e)
+		}
+	}
+	golden(t, "apply_events.txt.golden", text.String())
+	golden(t, "apply_events.json.golden", js.String())
+}
+
+type memState map[string]*state.Resource
+
+func (m memState) Lineage() string { return "lin-1" }
+func (m memState) Serial() uint64  { return 4 }
+func (m memState) Addrs() []string { return []string{"subscription.a", "subscription.b"} }
+func (m memState) Get(a string) (*state.Resource, bool) {
+	r, ok := m[a]
+	return r, ok
+}
+
+func fixtureState() memState {
+	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	return memState{
+		"subscription.a": {Addr: "subscription.a", Kind: "subscription", Provider: "partnercenter", Status: "migrated",
+			RemoteIDs: map[string]string{"new_subscription_id": "n-1", "migration_id": "m-1"},
+			Steps:     map[string]*state.StepRecord{"migrate": {Key: "k-1", Attempt: 1, Status: state.StepDone, StartedAt: at, FinishedAt: at}}},
+		"subscription.b": {Addr: "subscription.b", Kind: "subscription", Provider: "partnercenter", Status: "migrating",
+			Steps: map[string]*state.StepRecord{"migrate": {Key: "k-2", Attempt: 1, Status: state.StepIntent, StartedAt: at}}},
+	}
+}
+
+func TestStateGolden(t *testing.T) {
+	var b bytes.Buffer
+	_ = WriteState(&b, NewStateReport(fixtureState()), false)
+	_ = WriteStateList(&b, NewStateList(fixtureState()), false)
+	_ = WriteState(&b, NewStateReport(memState{}), false)
+	_ = WriteValidate(&b, NewValidateReport(3), false)
+	golden(t, "state.txt.golden", b.String())
+}
+
+// fixtureDiags parses a spec and makes diagnostics with and without a range, on one line and two.
+func fixtureDiags(t *testing.T) ([]Diagnostic, map[string]*hcl.File) {
+	t.Helper()
+	src := "subscription \"m365\" {\n  customer_id      = \"aaaaaaaa-0000-0000-0000-000000000001\"\n\tmicrosoft_domain = \"contoso.com\"\n}\n"
+	p := hclparse.NewParser()
+	_, diags := p.ParseHCL([]byte(src), "main.ferry.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	from := strings.Index(src, `"contoso.com"`)
+	to := from + len(`"contoso.com"`)
+	d := hcl.Diagnostics{
+		{Severity: hcl.DiagError, Summary: "Value for undeclared variable",
+			Detail: `--var sets "nope", but no variable "nope" is declared in the spec. Declare it with a variable "nope" {} block, or remove the option.`},
+		{Severity: hcl.DiagError, Summary: "Invalid Microsoft domain",
+			Detail:  `"contoso.com" does not end in .onmicrosoft.com; want the customer's initial domain, e.g. contoso.onmicrosoft.com.`,
+			Subject: &hcl.Range{Filename: "main.ferry.hcl", Start: hcl.Pos{Line: 3, Column: 20, Byte: from}, End: hcl.Pos{Line: 3, Column: 33, Byte: to}}},
+		{Severity: hcl.DiagWarning, Summary: "Two lines",
+			Subject: &hcl.Range{Filename: "main.ferry.hcl", Start: hcl.Pos{Line: 2, Column: 3, Byte: strings.Index(src, "customer_id")}, End: hcl.Pos{Line: 3, Column: 19, Byte: from - 1}}},
+		{Severity: hcl.DiagError, Summary: "Out of the file",
+			Subject: &hcl.Range{Filename: "other.ferry.hcl", Start: hcl.Pos{Line: 9, Column: 1, Byte: 200}, End: hcl.Pos{Line: 9, Column: 5, Byte: 204}}},
+	}
+	files := p.Files()
+	return NewDiagnostics(d, files), files
+}
+
+func TestDiagnosticsGolden(t *testing.T) {
+	vd, _ := fixtureDiags(t)
+	var text, js bytes.Buffer
+	if err := WriteDiagnostics(&text, vd, TextOptions{Width: 60}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "diagnostics.txt.golden", text.String())
+	if err := WriteDiagnosticsJSON(&js, vd); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "diagnostics.json.golden", js.String())
+
+	s := vd[1].Snippet
+	if s == nil || s.Code[s.HighlightStartOffset:s.HighlightEndOffset] != `"contoso.com"` || s.Context != `subscription "m365"` || s.StartLine != 3 {
+		t.Errorf("snippet = %+v", s)
+	}
+	if s := vd[2].Snippet; s == nil || strings.Count(s.Code, "\n") != 1 || !strings.HasPrefix(s.Code[s.HighlightStartOffset:], "customer_id") {
+		t.Errorf("two-line snippet = %+v", s)
+	}
+	if vd[3].Snippet != nil || vd[3].Range == nil {
+		t.Errorf("unknown file: %+v", vd[3])
+	}
+
+	var col bytes.Buffer
+	_ = WriteDiagnostics(&col, vd[1:2], TextOptions{Color: true})
+	for _, frag := range []string{ansiBoldRed + "Error:" + ansiReset, ansiUnderline + `"contoso.com"` + ansiReset} {
+		if !strings.Contains(col.String(), frag) {
+			t.Errorf("colour output lacks %q:\n%q", frag, col.String())
+		}
+	}
+	if strings.Contains(col.String(), "^") {
+		t.Errorf("colour output has a caret line:\n%s", col.String())
+	}
+}
+
+func TestWrap(t *testing.T) {
+	cases := []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"a b c", 0, "a b c"},
+		{"aaa bbb ccc", 7, "aaa bbb\nccc"},
+		{"toolongword x", 4, "toolongword\nx"},
+		{"a\nb c", 3, "a\nb c"},
+	}
+	for _, tc := range cases {
+		if got := wrap(tc.in, tc.width); got != tc.want {
+			t.Errorf("wrap(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
+		}
+	}
+}
+
+// TestEveryJSONOutputHasTypeAndVersion renders every JSON output ferry has and checks that each
+// document and each line parses and carries "type" and "format_version".
+func TestEveryJSONOutputHasTypeAndVersion(t *testing.T) {
+	// show --json PLANFILE: the plan goes through the plan file first.
+	path := filepath.Join(t.TempDir(), "p.plan")
+	if err := planner.WriteFile(path, fixturePlan()); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := planner.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vd, _ := fixtureDiags(t)
+	outputs := map[string]struct {
+		typ   string
+		lines bool
+		write func(*bytes.Buffer) error
+	}{
+		"plan":      {TypePlan, false, func(b *bytes.Buffer) error { return WritePlanJSON(b, NewPlanReport(fixturePlan())) }},
+		"show plan": {TypePlan, false, func(b *bytes.Buffer) error { return WritePlanJSON(b, NewPlanReport(saved)) }},
+		"show":      {TypeState, false, func(b *bytes.Buffer) error { return WriteState(b, NewStateReport(fixtureState()), true) }},
+		"state show": {TypeStateResource, false, func(b *bytes.Buffer) error {
+			r, _ := fixtureState().Get("subscription.a")
+			return WriteStateResource(b, NewStateResource(r))
+		}},
+		"state list": {TypeStateList, false, func(b *bytes.Buffer) error { return WriteStateList(b, NewStateList(fixtureState()), true) }},
+		"validate":   {TypeValidate, false, func(b *bytes.Buffer) error { return WriteValidate(b, NewValidateReport(2), true) }},
+		"events": {TypeEvent, true, func(b *bytes.Buffer) error {
+			v := NewApplyView(b, true, TextOptions{Color: true})
+			v.Start(1, 1)
+			for _, e := range fixtureEvents() {
+				v.Event(e)
+			}
+			return nil
+		}},
+		"apply summary": {TypeApplySummary, true, func(b *bytes.Buffer) error { return NewApplyView(b, true, TextOptions{}).Summary(fixtureSummary()) }},
+		"diagnostics":   {TypeDiagnostic, true, func(b *bytes.Buffer) error { return WriteDiagnosticsJSON(b, vd) }},
+		"error": {TypeDiagnostic, true, func(b *bytes.Buffer) error {
+			return WriteDiagnosticsJSON(b, []Diagnostic{ErrorDiagnostic("lock held", "")})
+		}},
+	}
+	for name, o := range outputs {
+		var b bytes.Buffer
+		if err := o.write(&b); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		docs := []string{b.String()}
+		if o.lines {
+			docs = nil
+			sc := bufio.NewScanner(&b)
+			sc.Buffer(nil, 1<<20)
+			for sc.Scan() {
+				docs = append(docs, sc.Text())
+			}
+		}
+		if len(docs) == 0 || strings.Contains(b.String(), "\x1b[") {
+			t.Errorf("%s: %d documents, or colour in JSON:\n%s", name, len(docs), b.String())
+		}
+		for _, d := range docs {
+			var head struct {
+				Type          *string `json:"type"`
+				FormatVersion *string `json:"format_version"`
+			}
+			if err := json.Unmarshal([]byte(d), &head); err != nil {
+				t.Errorf("%s: %v:\n%s", name, err, d)
+				continue
+			}
+			if head.Type == nil || *head.Type != o.typ || head.FormatVersion == nil || *head.FormatVersion != FormatVersion {
+				t.Errorf("%s: type %v, format_version %v, want %q %q:\n%s", name, head.Type, head.FormatVersion, o.typ, FormatVersion, d)
+			}
+		}
+		if name == "show plan" || name == "plan" {
+			for _, leak := range []string{"MUST-NOT-SHOW", `"params"`, `"steps"`, `"state"`, `"lineage"`} {
+				if strings.Contains(b.String(), leak) {
+					t.Errorf("%s shows %s", name, leak)
+				}
+			}
+		}
+	}
+}
+
+// bigPlan has n changes over a few blocks: creates with attributes, blocked ones with reasons
+// (a few common, some unique).
+func bigPlan(n int) *planner.Plan {
+	p := &planner.Plan{}
+	for i := range n {
+		block := fmt.Sprintf("wave%d", i%4)
+		c := model.Change{Addr: model.MakeAddr("subscription", block, fmt.Sprintf("%08d-0000-4000-8000-%012d", i, i), true),
+			Kind: model.KindSubscription, Provider: "partnercenter", Action: model.ActionCreate,
+			Summary: fmt.Sprintf("migrate legacy %08d-0000-4000-8000-%012d (Microsoft 365 Business Premium, %d seats) → P1Y monthly, co-term", i, i, i%50+1),
+			Details: []model.Detail{{Name: "quantity", Old: fmt.Sprint(i%50 + 1), New: fmt.Sprint(i%50 + 2)}, {Name: "term_duration", New: "P1Y"}, {Name: "billing_cycle", New: "monthly"}}}
+		switch {
+		case i%10 == 3:
+			c.Action, c.Details = model.ActionBlocked, nil
+			c.Reasons = []string{"Microsoft refuses the migration: trial subscriptions cannot be migrated to New Commerce"}
+		case i%10 == 7:
+			c.Action, c.Details = model.ActionBlocked, nil
+			c.Reasons = []string{fmt.Sprintf("customer %08d is not reachable: 403 Forbidden (the reseller relationship ended on 2024-%02d-01)", i, i%12+1)}
+		case i%10 == 9:
+			c.Action, c.Details = model.ActionNoop, nil
+		}
+		p.Changes = append(p.Changes, c)
+	}
+	return p
+}
+
+func TestMarkdownShowsEveryChangeWithItsDetails(t *testing.T) {
+	p := bigPlan(20)
+	var b bytes.Buffer
+	if err := WritePlanMarkdown(&b, NewPlanReport(p)); err != nil {
+		t.Fatal(err)
+	}
+	md := b.String()
+	if strings.Contains(md, "Summarised") {
+		t.Errorf("20 changes were summarised:\n%s", md)
+	}
+	for _, c := range p.Changes {
+		if c.Action == model.ActionNoop {
+			if strings.Contains(md, string(c.Addr)) {
+				t.Errorf("unchanged %s is listed", c.Addr)
+			}
+			continue
+		}
+		if !strings.Contains(md, mdCode(string(c.Addr))) || !strings.Contains(md, mdEscape(c.Summary)) {
+			t.Errorf("markdown lacks %s or its summary", c.Addr)
+		}
+		for _, d := range c.Details {
+			if want := fmt.Sprintf("  - %s: %s → %s\n", mdEscape(d.Name), d.Old, d.New); d.Old != "" && !strings.Contains(md, want) {
+				t.Errorf("markdown lacks %q", want)
+			}
+		}
+		for _, r := range c.Reasons {
+			if !strings.Contains(md, "  - reason: "+mdEscape(r)) {
+				t.Errorf("markdown lacks reason %q", r)
+			}
+		}
+	}
+	for _, block := range []string{"subscription.wave0", "subscription.wave3"} {
+		if !strings.Contains(md, "#### `"+block+"`") {
+			t.Errorf("markdown lacks a heading for %s", block)
+		}
+	}
+}
+
+func TestMarkdownOf2000ChangesFitsAComment(t *testing.T) {
+	var b bytes.Buffer
+	if err := WritePlanMarkdown(&b, NewPlanReport(bigPlan(2000))); err != nil {
+		t.Fatal(err)
+	}
+	md := b.String()
+	if n := len(md); n >= MarkdownLimit {
+		t.Fatalf("markdown of 2000 changes is %d characters; the limit is %d", n, MarkdownLimit)
+	}
+	for _, want := range []string{
+		"**Plan: 1400 to migrate, 0 to resume, 200 unchanged, 0 to forget, 400 blocked.**",
+		"> **Summarised.** The 1800 changes of this plan are too many for one GitHub comment in full",
+		"the limit is 65536",
+		"left out",
+		"| `subscription.wave1` | 200 to migrate, 200 blocked |",
+		"- 100 changes: Microsoft refuses the migration: trial subscriptions cannot be migrated to New Commerce",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	golden(t, "plan_2000.md.golden", md)
+}
+
+func TestMarkdownLevels(t *testing.T) {
+	r := NewPlanReport(bigPlan(40))
+	var full bytes.Buffer
+	_ = writePlanMarkdown(&full, r, MarkdownLimit)
+	prev := full.Len()
+	// Shrinking limits step down through every level; each fits and says what it left out.
+	for _, want := range []string{"listed by address per block and action", "reasons are grouped per reason", "most common reasons", "only the summary line"} {
+		var b bytes.Buffer
+		limit := prev - 1
+		_ = writePlanMarkdown(&b, r, limit)
+		if b.Len() >= limit || !strings.Contains(b.String(), want) {
+			t.Fatalf("limit %d: %d characters, want %q:\n%s", limit, b.Len(), want, b.String())
+		}
+		prev = b.Len()
+	}
+	var b bytes.Buffer
+	_ = writePlanMarkdown(&b, r, 300)
+	if b.Len() >= 300 || !strings.Contains(b.String(), "**Cut:**") {
+		t.Errorf("limit 300: %d characters:\n%s", b.Len(), b.String())
+	}
+}
+
+func TestSummaryLineWords(t *testing.T) {
+	cs := func(specs ...string) *planner.Plan {
+		p := &planner.Plan{}
+		for i, s := range specs {
+			kind, action, _ := strings.Cut(s, ":")
+			p.Changes = append(p.Changes, model.Change{Addr: model.Addr(fmt.Sprintf("%s.x%d", kind, i)), Kind: kind, Action: model.Action(action)})
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		plan *planner.Plan
+		want string
+	}{
+		{cs("subscription:create", "cutover:blocked"), "Plan: 1 to migrate, 0 to resume, 0 unchanged, 0 to forget, 1 blocked."},
+		{cs("subscription:create", "cutover:create", "cutover:create"), "Plan: 1 to migrate, 2 to cut over, 0 to resume, 0 unchanged, 0 to forget."},
+		{cs("skip_list:update", "subscription:forget"), "Plan: 0 to migrate, 0 to resume, 1 to change entries, 0 unchanged, 1 to forget."},
+		{cs("cutover:no-op", "skip_list:create"), "Plan: 1 to add entries, 0 to resume, 1 unchanged, 0 to forget."},
+		{cs("cutover:import"), "Plan: 0 to cut over, 0 to resume, 1 to import, 0 unchanged, 0 to forget."},
+		{cs(), "Plan: 0 to create, 0 to resume, 0 unchanged, 0 to forget."},
+	} {
+		if got := NewPlanReport(tc.plan).Summary.Line(); got != tc.want {
+			t.Errorf("got  %s\nwant %s", got, tc.want)
+		}
+	}
+}
+
+func TestMarkdownEscapesRemoteText(t *testing.T) {
+	p := &planner.Plan{Changes: []model.Change{{Addr: "subscription.a", Kind: "subscription", Action: model.ActionBlocked,
+		Reasons: []string{"<img src=x onerror=alert(1)> | *bold* [link](http://x)\nsecond line"}}}}
+	var b bytes.Buffer
+	_ = WritePlanMarkdown(&b, NewPlanReport(p))
+	for _, bad := range []string{"<img", "| *bold*", "[link](", "\nsecond line"} {
+		if strings.Contains(b.String(), bad) {
+			t.Errorf("markdown keeps %q:\n%s", bad, b.String())
+		}
+	}
+}
