@@ -45,6 +45,7 @@ func (l *loader) evalFerry(fb *ferryBlock, cfg *Config) {
 // evalProvider evaluates a provider block.
 func (l *loader) evalProvider(p *providerBlock) providers.ProviderConfig {
 	r := l.settingsReader(p.Attrs)
+	r.sensitiveOK = true
 	pc := providers.ProviderConfig{Name: p.Name, DeclRange: p.DeclRange}
 	pc.Endpoint, _, _ = r.str("endpoint", false, endpointCheck)
 	pc.TenantID, _, _ = r.str("tenant_id", false, nonEmptyCheck)
