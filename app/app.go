@@ -85,8 +85,15 @@ type spec struct {
 func (g *Globals) loadSpec() (*spec, bool) {
 	cfg, files, diags := hclspec.Load(g.dir(), g.specOptions())
 	s := &spec{cfg: cfg, files: files, out: g.Stdout, err: g.Stderr}
-	// files knows the sensitive values even when the spec did not load, so errors are redacted too.
-	if secrets := files.Sensitive(); len(secrets) > 0 {
+	// files knows the sensitive values even when the spec did not load, so errors are redacted too;
+	// the providers' credentials from the environment are secrets as well.
+	secrets := files.Sensitive()
+	for _, name := range g.Providers.SecretEnv() {
+		if v := g.Getenv(name); v != "" {
+			secrets = append(secrets, v)
+		}
+	}
+	if len(secrets) > 0 {
 		s.out = newRedactor(g.Stdout, secrets)
 		s.err = newRedactor(g.Stderr, secrets)
 	}
