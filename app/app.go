@@ -1,6 +1,6 @@
 // Package app carries out ferry's commands: it loads the spec, opens and locks the state, builds the
 // providers, and calls the planner and executor, rendering what they return. cmd/ferry only maps flags
-// onto it. Every command returns its exit code (see ExitOK, ExitError, ExitChanges).
+// onto it. Every command returns its exit code (see ExitOK, ExitError, ExitChanges, ExitBlocked).
 package app
 
 import (
@@ -26,8 +26,9 @@ import (
 // Exit codes of every command.
 const (
 	ExitOK      = 0 // success, or no changes
-	ExitError   = 1 // an error: bad spec, failed or blocked change, refused plan, lock held…
+	ExitError   = 1 // an error: bad spec, live state that could not be read, failed change, refused plan, lock held…
 	ExitChanges = 2 // plan --detailed-exitcode: there are changes to apply
+	ExitBlocked = 3 // apply did all it could; only changes the remote system refuses (blocked) remain
 )
 
 // DefaultStateFile is the state path when neither --state nor ferry { state } says otherwise.

@@ -97,8 +97,8 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 				fmt.Fprintf(s.err, "Error: %v\n", err)
 			}
 		}
-		if g.JSON || len(blocked) > 0 {
-			return reportResult(s.out, g.JSON, executor.Result{}, blocked)
+		if g.JSON || len(blocked) > 0 || len(p.Unreadable) > 0 {
+			return reportResult(s.out, g.JSON, executor.Result{}, blocked, p.Unreadable)
 		}
 		return ExitOK
 	}
@@ -151,10 +151,13 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 		fmt.Fprintf(s.err, "Error: compact the state (the journal still holds every step; nothing is lost): %v\n", err)
 		return ExitError
 	}
-	return reportResult(s.out, g.JSON, result, blocked)
+	return reportResult(s.out, g.JSON, result, blocked, p.Unreadable)
 }
 
-func reportResult(w io.Writer, asJSON bool, r executor.Result, blockedChanges []providers.Change) int {
+// reportResult prints the outcome of an apply and returns its exit code: ExitError when anything
+// failed, was skipped, interrupted or not started, or could not be read; ExitBlocked when all that
+// could be done is done and only blocked changes remain; ExitOK otherwise.
+func reportResult(w io.Writer, asJSON bool, r executor.Result, blockedChanges []providers.Change, unreadable []providers.Addr) int {
 	blocked := len(blockedChanges)
 	if asJSON {
 		type blockedItem struct {
@@ -175,7 +178,12 @@ func reportResult(w io.Writer, asJSON bool, r executor.Result, blockedChanges []
 			Interrupted int           `json:"interrupted"`
 			NotStarted  int           `json:"not_started"`
 			Blocked     []blockedItem `json:"blocked"`
-		}{Type: "summary", Done: r.Done, Interrupted: r.Interrupted, NotStarted: r.NotStarted, Failed: []item{}, Skipped: []item{}, Blocked: []blockedItem{}}
+			Unreadable  []string      `json:"unreadable"`
+		}{Type: "summary", Done: r.Done, Interrupted: r.Interrupted, NotStarted: r.NotStarted, Failed: []item{}, Skipped: []item{},
+			Blocked: []blockedItem{}, Unreadable: []string{}}
+		for _, a := range unreadable {
+			out.Unreadable = append(out.Unreadable, string(a))
+		}
 		for _, c := range blockedChanges {
 			out.Blocked = append(out.Blocked, blockedItem{Address: string(c.Addr), Summary: c.Summary, Reasons: c.Reasons})
 		}
@@ -195,24 +203,37 @@ func reportResult(w io.Writer, asJSON bool, r executor.Result, blockedChanges []
 			fmt.Fprintf(w, "Skipped: %s: %v\n", f.Addr, f.Err)
 		}
 		status := "Apply complete!"
-		if !r.OK() || blocked > 0 {
+		switch {
+		case !r.OK() || len(unreadable) > 0:
 			status = "Apply finished with problems."
+		case blocked > 0:
+			status = "Apply finished: all that could be done is done; only blocked changes remain."
 		}
 		for _, c := range blockedChanges {
 			fmt.Fprintf(w, "Blocked: %s: %s\n", c.Addr, strings.Join(c.Reasons, "; "))
+		}
+		for _, a := range unreadable {
+			fmt.Fprintf(w, "Error: %s: its live state could not be read (see the error above); nothing was done for it.\n", a)
 		}
 		notStarted := ""
 		if r.NotStarted > 0 {
 			notStarted = fmt.Sprintf(" (and %d not started)", r.NotStarted)
 		}
-		fmt.Fprintf(w, "%s %d done, %d failed, %d skipped, %d interrupted%s, %d blocked.\n",
-			status, r.Done, len(r.Failed), len(r.Skipped), r.Interrupted, notStarted, blocked)
+		notRead := ""
+		if len(unreadable) > 0 {
+			notRead = fmt.Sprintf(", %d not read", len(unreadable))
+		}
+		fmt.Fprintf(w, "%s %d done, %d failed, %d skipped, %d interrupted%s, %d blocked%s.\n",
+			status, r.Done, len(r.Failed), len(r.Skipped), r.Interrupted, notStarted, blocked, notRead)
 		if r.Interrupted > 0 || r.NotStarted > 0 || len(r.Failed) > 0 {
 			fmt.Fprintln(w, "The state is saved. Run ferry apply again to resume: nothing that was sent is sent twice.")
 		}
 	}
-	if !r.OK() || blocked > 0 {
+	switch {
+	case !r.OK() || len(unreadable) > 0:
 		return ExitError
+	case blocked > 0:
+		return ExitBlocked
 	}
 	return ExitOK
 }

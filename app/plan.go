@@ -6,6 +6,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/ferry-dev/ferry/hclspec"
 	"github.com/ferry-dev/ferry/planner"
 	"github.com/ferry-dev/ferry/providers"
@@ -62,7 +64,7 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 		fmt.Fprintf(s.err, "Error: %v\n", err)
 		return ExitError
 	}
-	if !ok {
+	if !ok || len(p.Unreadable) > 0 {
 		if o.Out != "" {
 			fmt.Fprintf(s.err, "Error: the plan has errors (above), so it was not saved to %s.\n", o.Out)
 		}
@@ -84,7 +86,8 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 }
 
 // makePlan builds the providers and plans; it prints diagnostics. It returns a nil plan when nothing
-// could be planned, and ok false when some instances had errors.
+// could be planned, and ok false when some instances had errors other than live state that could not
+// be read (those are in the plan's Unreadable: the rest can still be applied, but the command fails).
 func (g *Globals) makePlan(ctx context.Context, s *spec, st planner.StateReader, targetArgs []string, refreshOnly bool) (*planner.Plan, bool) {
 	var targets []providers.Addr
 	for _, t := range targetArgs {
@@ -117,7 +120,12 @@ func (g *Globals) makePlan(ctx context.Context, s *spec, st planner.StateReader,
 	if len(diags) > 0 {
 		g.writeDiags(s, diags)
 	}
-	return p, !diags.HasErrors()
+	for _, d := range diags {
+		if _, unreadable := d.Extra.(providers.Unreadable); d.Severity == hcl.DiagError && !unreadable {
+			return p, false
+		}
+	}
+	return p, true
 }
 
 // readingProgress prints a line every 10 s while live objects are read, so a long plan against a

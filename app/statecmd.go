@@ -227,7 +227,7 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 		return ExitError
 	}
 	p, ok := g.makePlan(ctx, s, st, []string{string(a)}, false)
-	if p == nil || !ok {
+	if p == nil || !ok || len(p.Unreadable) > 0 {
 		return ExitError
 	}
 	for _, c := range p.Changes {

@@ -39,14 +39,23 @@ func (m memState) Addrs() []string {
 func sortStrings(s []string) { sort.Strings(s) }
 
 // planFake plans "migrate" for instances without state and "unchanged" for the others; it counts Reads.
+// Instances whose address contains "lost" cannot be read (one Unreadable error for all of them).
 type planFake struct{ reads, readInsts int }
 
 func (f *planFake) Read(_ context.Context, reqs []providers.ReadRequest) (map[providers.Addr]providers.Live, hcl.Diagnostics) {
 	f.reads++
 	f.readInsts += len(reqs)
 	out := map[providers.Addr]providers.Live{}
+	var lost []providers.Addr
 	for _, r := range reqs {
 		out[r.Instance.Addr] = "live"
+		if strings.Contains(string(r.Instance.Addr), "lost") {
+			lost = append(lost, r.Instance.Addr)
+		}
+	}
+	if len(lost) > 0 {
+		return out, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read customer",
+			Extra: providers.Unreadable{Addrs: lost}}}
 	}
 	return out, nil
 }
@@ -109,6 +118,32 @@ func TestMakeActionsAndSummary(t *testing.T) {
 	}
 	if p.Lineage != "lin-1" || p.Serial != 7 || p.SpecHash != "h" {
 		t.Errorf("plan identity = %s %d %s", p.Lineage, p.Serial, p.SpecHash)
+	}
+}
+
+func TestUnreadableInstancesAreErrorsNotChanges(t *testing.T) {
+	in := Input{
+		Instances: []providers.Instance{inst(`subscription.lost`), inst(`subscription.fine`),
+			inst(`subscription.after`, "subscription.lost")},
+		Resources: map[string]providers.Resource{"fake": &planFake{}},
+	}
+	p, diags := Make(context.Background(), in, memState{})
+	if !diags.HasErrors() {
+		t.Fatal("an instance that could not be read must be an error")
+	}
+	got := map[providers.Addr]providers.Action{}
+	for _, c := range p.Changes {
+		got[c.Addr] = c.Action
+	}
+	want := map[providers.Addr]providers.Action{`subscription.fine`: providers.ActionCreate, `subscription.after`: providers.ActionBlocked}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("actions (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]providers.Addr{"subscription.lost"}, p.Unreadable); d != "" {
+		t.Errorf("unreadable (-want +got):\n%s", d)
+	}
+	if s := p.Summary().String(); s != "Plan: 1 to migrate, 0 to resume, 0 unchanged, 0 to forget, 1 blocked, 1 not read (errors)." {
+		t.Errorf("summary = %q", s)
 	}
 }
 
@@ -263,7 +298,7 @@ func TestDependentsOfBlockedChangesAreBlocked(t *testing.T) {
 		{Addr: "subscription.c", Action: providers.ActionCreate, DependsOn: []providers.Addr{"subscription.x"}},
 		{Addr: "subscription.d", Action: providers.ActionNoop, DependsOn: []providers.Addr{"skip_list.nce"}},
 	}
-	blockDependents(cs)
+	blockDependents(cs, nil)
 	want := []providers.Action{providers.ActionBlocked, providers.ActionBlocked, providers.ActionBlocked, providers.ActionCreate, providers.ActionNoop}
 	for i, c := range cs {
 		if c.Action != want[i] {

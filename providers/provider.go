@@ -118,6 +118,14 @@ type ReadRequest struct {
 // back to Plan.
 type Live any
 
+// Unreadable is the Extra of an error diagnostic of Read about instances whose live objects could not
+// be read (credentials refused, a customer that does not exist, a read that failed). The planner leaves
+// those instances out of the plan, which then has errors (exit 1); the other instances are planned and
+// applied as usual. It is distinct from a blocked change, which the remote system refuses.
+type Unreadable struct {
+	Addrs []Addr
+}
+
 // Action is what a Change does to one instance.
 type Action string
 

@@ -47,7 +47,8 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 		Short: "Plan and apply migrations safely: CSP legacy → New Commerce, Connect skip lists, MGN cutovers",
 		Long: "ferry reads the *.ferry.hcl specs in the working directory, shows what it would do (plan), and does it\n" +
 			"(apply), journaling every step so that running it again after any failure resumes exactly.\n\n" +
-			"Exit codes: 0 success or no changes; 1 error; 2 changes present (plan --detailed-exitcode).",
+			"Exit codes: 0 success or no changes; 1 error (including live state that could not be read);\n" +
+			"2 changes present (plan --detailed-exitcode); 3 apply did all it could and only blocked changes remain.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
