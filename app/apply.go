@@ -37,7 +37,7 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 	path := g.statePath(s.cfg)
 	st, release, err := g.lockedState(path, "ferry apply")
 	if err != nil {
-		fmt.Fprintf(s.err, "Error: %v\n", err)
+		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
 	defer release()
@@ -45,14 +45,14 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 	var p *planner.Plan
 	if o.PlanFile != "" {
 		if p, err = planner.ReadFile(o.PlanFile); err != nil {
-			fmt.Fprintf(s.err, "Error: %v\n", err)
+			g.errorf(s.err, "%v", err)
 			return ExitError
 		}
 		if err := p.CheckFresh(st.Lineage(), st.Serial(), s.cfg.Hash); err != nil {
-			fmt.Fprintf(s.err, "Error: %v\n", err)
+			g.errorf(s.err, "%v", err)
 			return ExitError
 		}
-		g.sandboxBanner(s.out)
+		g.sandboxBanner(s.err)
 	} else {
 		var planOK bool
 		p, planOK = g.makePlan(ctx, s, st, o.Targets, false)
@@ -61,17 +61,17 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 		}
 		if !g.JSON {
 			if err := planner.RenderText(s.out, p, planner.RenderOptions{Color: g.color()}); err != nil {
-				fmt.Fprintf(s.err, "Error: %v\n", err)
+				g.errorf(s.err, "%v", err)
 				return ExitError
 			}
 		}
 		if !planOK {
-			fmt.Fprintln(s.err, "Error: the plan has errors (above); nothing was applied.")
+			g.errorf(s.err, "the plan has errors (above); nothing was applied.")
 			return ExitError
 		}
 		if p.HasChanges() && !o.AutoApprove {
 			if !g.IsTerminal {
-				fmt.Fprintln(s.err, "Error: apply needs approval: run it with --auto-approve, or save a plan with "+
+				g.errorf(s.err, "apply needs approval: run it with --auto-approve, or save a plan with "+
 					"`ferry plan --out FILE` and run `ferry apply FILE`. (No terminal to ask on.)")
 				return ExitError
 			}
@@ -94,7 +94,7 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 	if len(changes) == 0 {
 		if !g.JSON && o.PlanFile != "" {
 			if err := planner.RenderText(s.out, p, planner.RenderOptions{Color: g.color()}); err != nil {
-				fmt.Fprintf(s.err, "Error: %v\n", err)
+				g.errorf(s.err, "%v", err)
 			}
 		}
 		if g.JSON || len(blocked) > 0 || len(p.Unreadable) > 0 {
@@ -148,7 +148,7 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), Heartbeat: o.Heartbeat, OnEvent: ev.print,
 	})
 	if err := st.Compact(); err != nil {
-		fmt.Fprintf(s.err, "Error: compact the state (the journal still holds every step; nothing is lost): %v\n", err)
+		g.errorf(s.err, "compact the state (the journal still holds every step; nothing is lost): %v", err)
 		return ExitError
 	}
 	return reportResult(s.out, g.JSON, result, blocked, p.Unreadable)

@@ -25,7 +25,7 @@ type FmtOptions struct {
 func Fmt(g *Globals, o FmtOptions) int {
 	names, err := filepath.Glob(filepath.Join(g.dir(), "*"+hclspec.SpecSuffix))
 	if err != nil || len(names) == 0 {
-		fmt.Fprintf(g.Stderr, "Error: no *.ferry.hcl files in %s\n", g.dir())
+		g.errorf(g.Stderr, "no *.ferry.hcl files in %s", g.dir())
 		return ExitError
 	}
 	sort.Strings(names)
@@ -36,14 +36,18 @@ func Fmt(g *Globals, o FmtOptions) int {
 		}
 		src, err := os.ReadFile(name)
 		if err != nil {
-			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+			g.errorf(g.Stderr, "%v", err)
 			return ExitError
 		}
 		if _, diags := hclsyntax.ParseConfig(src, filepath.Base(name), hcl.InitialPos); diags.HasErrors() {
 			// Never reformat (and so never rewrite) a file that does not parse.
-			for _, d := range diags {
-				if d.Subject != nil {
-					fmt.Fprintf(g.Stderr, "Error: %s:%d:%d: %s: %s\n", name, d.Subject.Start.Line, d.Subject.Start.Column, d.Summary, d.Detail)
+			if g.JSON {
+				writeJSONDiags(g.Stderr, diags)
+			} else {
+				for _, d := range diags {
+					if d.Subject != nil {
+						g.errorf(g.Stderr, "%s:%d:%d: %s: %s", name, d.Subject.Start.Line, d.Subject.Start.Column, d.Summary, d.Detail)
+					}
 				}
 			}
 			code = ExitError
@@ -53,16 +57,23 @@ func Fmt(g *Globals, o FmtOptions) int {
 		if bytes.Equal(src, out) {
 			continue
 		}
-		fmt.Fprintln(g.Stdout, name)
+		if !g.JSON {
+			fmt.Fprintln(g.Stdout, name)
+		}
 		if o.Diff {
 			g.Stdout.Write(diff.Diff(name, src, name+" (formatted)", out))
 		}
 		if o.Check {
+			if g.JSON {
+				writeJSONDiags(g.Stderr, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "File is not in canonical format",
+					Detail:  "Run ferry fmt to rewrite it.",
+					Subject: &hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}}})
+			}
 			code = ExitError
 			continue
 		}
 		if err := replaceFile(name, out); err != nil {
-			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+			g.errorf(g.Stderr, "%v", err)
 			return ExitError
 		}
 	}

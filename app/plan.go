@@ -45,7 +45,7 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 	}
 	st, err := state.Open(g.statePath(s.cfg))
 	if err != nil {
-		fmt.Fprintf(s.err, "Error: %v\n", err)
+		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
 	p, ok := g.makePlan(ctx, s, st, o.Targets, o.RefreshOnly)
@@ -61,21 +61,24 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 		err = planner.RenderText(s.out, p, planner.RenderOptions{Color: g.color()})
 	}
 	if err != nil {
-		fmt.Fprintf(s.err, "Error: %v\n", err)
+		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
 	if !ok || len(p.Unreadable) > 0 {
 		if o.Out != "" {
-			fmt.Fprintf(s.err, "Error: the plan has errors (above), so it was not saved to %s.\n", o.Out)
+			g.errorf(s.err, "the plan has errors (above), so it was not saved to %s.", o.Out)
 		}
 		return ExitError
 	}
 	if o.Out != "" {
 		if err := planner.WriteFile(o.Out, p); err != nil {
-			fmt.Fprintf(s.err, "Error: %v\n", err)
+			g.errorf(s.err, "%v", err)
 			return ExitError
 		}
-		if !g.JSON {
+		switch {
+		case o.Markdown: // stdout is the pull-request comment
+			fmt.Fprintf(s.err, "Saved the plan to %s. To carry it out exactly: ferry apply %s\n", o.Out, o.Out)
+		case !g.JSON:
 			fmt.Fprintf(s.out, "\nSaved the plan to %s. To carry it out exactly: ferry apply %s\n", o.Out, o.Out)
 		}
 	}
@@ -93,16 +96,16 @@ func (g *Globals) makePlan(ctx context.Context, s *spec, st planner.StateReader,
 	for _, t := range targetArgs {
 		a, err := hclspec.ParseAddr(t)
 		if err != nil {
-			fmt.Fprintf(s.err, "Error: --target %q: %v\n", t, err)
+			g.errorf(s.err, "--target %q: %v", t, err)
 			return nil, false
 		}
 		targets = append(targets, a)
 	}
 	if miss := planner.TargetsUnmatched(targets, s.cfg.Instances, st); len(miss) > 0 {
-		fmt.Fprintf(s.err, "Error: --target %s matches no resource in the spec or the state\n", miss[0])
+		g.errorf(s.err, "--target %s matches no resource in the spec or the state", miss[0])
 		return nil, false
 	}
-	g.sandboxBanner(s.out)
+	g.sandboxBanner(s.err)
 	need := map[string]bool{}
 	for _, inst := range s.cfg.Instances {
 		need[inst.Provider] = true

@@ -35,7 +35,7 @@ func StateList(g *Globals) int {
 	}
 	st, err := state.Open(path)
 	if err != nil {
-		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
 	for _, a := range st.Addrs() {
@@ -53,17 +53,17 @@ func StateList(g *Globals) int {
 func StateShow(g *Globals, addr string) int {
 	st, err := state.Open(g.stateOnly())
 	if err != nil {
-		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
 	a, err := hclspec.ParseAddr(addr)
 	if err != nil {
-		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
 	r, ok := st.Get(string(a))
 	if !ok {
-		fmt.Fprintf(g.Stderr, "Error: %s is not in the state (see ferry state list)\n", a)
+		g.errorf(g.Stderr, "%s is not in the state (see ferry state list)", a)
 		return ExitError
 	}
 	enc := json.NewEncoder(g.Stdout)
@@ -114,12 +114,12 @@ func StateMv(g *Globals, from, to string) int {
 func (g *Globals) editState(op string, edit func(*state.Store) error) int {
 	path := g.stateOnly()
 	if _, err := os.Stat(path); err != nil {
-		fmt.Fprintf(g.Stderr, "Error: no state at %s\n", path)
+		g.errorf(g.Stderr, "no state at %s", path)
 		return ExitError
 	}
 	st, release, err := g.lockedState(path, op)
 	if err != nil {
-		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
 	defer release()
@@ -128,12 +128,12 @@ func (g *Globals) editState(op string, edit func(*state.Store) error) int {
 	if st.Serial() != before {
 		// Only an edit that journaled something moves the serial (and so stales saved plans).
 		if err := st.Compact(); err != nil {
-			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+			g.errorf(g.Stderr, "%v", err)
 			return ExitError
 		}
 	}
 	if editErr != nil {
-		fmt.Fprintf(g.Stderr, "Error: %v\n", editErr)
+		g.errorf(g.Stderr, "%v", editErr)
 		return ExitError
 	}
 	return ExitOK
@@ -144,7 +144,7 @@ func Show(g *Globals, planFile string) int {
 	if planFile != "" {
 		p, err := planner.ReadFile(planFile)
 		if err != nil {
-			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+			g.errorf(g.Stderr, "%v", err)
 			return ExitError
 		}
 		if g.JSON {
@@ -153,14 +153,14 @@ func Show(g *Globals, planFile string) int {
 			err = planner.RenderText(g.Stdout, p, planner.RenderOptions{Color: g.color()})
 		}
 		if err != nil {
-			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+			g.errorf(g.Stderr, "%v", err)
 			return ExitError
 		}
 		return ExitOK
 	}
 	st, err := state.Open(g.stateOnly())
 	if err != nil {
-		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
 	if g.JSON {
@@ -201,7 +201,7 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 	}
 	a, err := hclspec.ParseAddr(addr)
 	if err != nil {
-		fmt.Fprintf(s.err, "Error: %v\n", err)
+		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
 	var inst *providers.Instance
@@ -211,19 +211,19 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 		}
 	}
 	if inst == nil {
-		fmt.Fprintf(s.err, "Error: %s is not declared in the spec; add its block first, then import into it\n", a)
+		g.errorf(s.err, "%s is not declared in the spec; add its block first, then import into it", a)
 		return ExitError
 	}
 	inst.ImportID = id
 	path := g.statePath(s.cfg)
 	st, release, err := g.lockedState(path, "ferry import")
 	if err != nil {
-		fmt.Fprintf(s.err, "Error: %v\n", err)
+		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
 	defer release()
 	if _, exists := st.Get(string(a)); exists {
-		fmt.Fprintf(s.err, "Error: %s is already in the state; ferry state rm it first to import another object\n", a)
+		g.errorf(s.err, "%s is already in the state; ferry state rm it first to import another object", a)
 		return ExitError
 	}
 	p, ok := g.makePlan(ctx, s, st, []string{string(a)}, false)
@@ -235,22 +235,22 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 			continue
 		}
 		if c.Action != providers.ActionImport || c.State == nil {
-			fmt.Fprintf(s.err, "Error: %s cannot be imported as %s: %s %v\n", id, a, c.Action, c.Reasons)
+			g.errorf(s.err, "%s cannot be imported as %s: %s %v", id, a, c.Action, c.Reasons)
 			return ExitError
 		}
 		r := c.State.Clone()
 		r.Addr, r.Kind, r.Provider = string(a), c.Kind, c.Provider
 		if err := st.Put(r); err != nil {
-			fmt.Fprintf(s.err, "Error: %v\n", err)
+			g.errorf(s.err, "%v", err)
 			return ExitError
 		}
 		if err := st.Compact(); err != nil {
-			fmt.Fprintf(s.err, "Error: %v\n", err)
+			g.errorf(s.err, "%v", err)
 			return ExitError
 		}
 		fmt.Fprintf(s.out, "Imported %s as %s.\n", id, a)
 		return ExitOK
 	}
-	fmt.Fprintf(s.err, "Error: nothing was planned for %s\n", a)
+	g.errorf(s.err, "nothing was planned for %s", a)
 	return ExitError
 }

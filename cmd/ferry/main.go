@@ -35,8 +35,7 @@ func run(args []string) int {
 	root := newRoot(g, set)
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
-		fmt.Fprintf(os.Stderr, "Error: %v\n", err)
-		return app.ExitError
+		return g.Fail(err)
 	}
 	return code
 }
