@@ -21,6 +21,7 @@ import (
 type ApplyOptions struct {
 	PlanFile    string
 	AutoApprove bool
+	RefreshOnly bool // plan as plan --refresh-only does, then apply: only record live objects in state
 	Targets     []string
 	// Heartbeat overrides the progress interval during long waits (default 10 s).
 	Heartbeat time.Duration
@@ -55,7 +56,7 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 		g.sandboxBanner(s.err)
 	} else {
 		var planOK bool
-		p, planOK = g.makePlan(ctx, s, st, o.Targets, false)
+		p, planOK = g.makePlan(ctx, s, st, o.Targets, o.RefreshOnly)
 		if p == nil {
 			return ExitError
 		}

@@ -17,21 +17,26 @@ import (
 
 // FmtOptions are the flags of ferry fmt.
 type FmtOptions struct {
-	Check bool // list files that are not formatted and exit 1; change nothing
-	Diff  bool // print the changes as a unified diff
+	Check bool     // list files that are not formatted and exit 1; change nothing
+	Diff  bool     // print the changes as a unified diff
+	Files []string // format these files (any name) instead of the spec directory's *.ferry.hcl
 }
 
-// Fmt rewrites every *.ferry.hcl file of the spec directory in canonical form.
+// Fmt rewrites every *.ferry.hcl file of the spec directory, or the files named, in canonical form.
 func Fmt(g *Globals, o FmtOptions) int {
-	names, err := filepath.Glob(filepath.Join(g.dir(), "*"+hclspec.SpecSuffix))
-	if err != nil || len(names) == 0 {
-		g.errorf(g.Stderr, "no *.ferry.hcl files in %s", g.dir())
-		return ExitError
+	names := o.Files
+	if len(names) == 0 {
+		var err error
+		names, err = filepath.Glob(filepath.Join(g.dir(), "*"+hclspec.SpecSuffix))
+		if err != nil || len(names) == 0 {
+			g.errorf(g.Stderr, "no *.ferry.hcl files in %s", g.dir())
+			return ExitError
+		}
+		sort.Strings(names)
 	}
-	sort.Strings(names)
 	code := ExitOK
 	for _, name := range names {
-		if strings.HasPrefix(filepath.Base(name), ".") {
+		if len(o.Files) == 0 && strings.HasPrefix(filepath.Base(name), ".") {
 			continue // hidden files are not part of the spec
 		}
 		src, err := os.ReadFile(name)

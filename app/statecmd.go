@@ -7,9 +7,12 @@ import (
 	"os"
 	"sort"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/ferry-dev/ferry/hclspec"
 	"github.com/ferry-dev/ferry/planner"
 	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/providers/partnercenter"
 	"github.com/ferry-dev/ferry/state"
 )
 
@@ -72,18 +75,23 @@ func StateShow(g *Globals, addr string) int {
 	return ExitOK
 }
 
-// StateRm forgets entries from the state; nothing remote is touched.
+// StateRm forgets entries from the state; nothing remote is touched. It is all or nothing: when one
+// address is invalid or not in the state, nothing is removed.
 func StateRm(g *Globals, addrs []string) int {
 	return g.editState("ferry state rm", func(st *state.Store) error {
+		var rm []string
 		for _, raw := range addrs {
 			a, err := hclspec.ParseAddr(raw)
 			if err != nil {
-				return err
+				return fmt.Errorf("%w; nothing was removed", err)
 			}
 			if _, ok := st.Get(string(a)); !ok {
-				return fmt.Errorf("%s is not in the state (see ferry state list)", a)
+				return fmt.Errorf("%s is not in the state (see ferry state list); nothing was removed", a)
 			}
-			if err := st.Remove(string(a)); err != nil {
+			rm = append(rm, string(a))
+		}
+		for _, a := range rm {
+			if err := st.Remove(a); err != nil {
 				return err
 			}
 			fmt.Fprintf(g.Stdout, "Removed %s from the state (nothing remote was touched).\n", a)
@@ -214,7 +222,15 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 		g.errorf(s.err, "%s is not declared in the spec; add its block first, then import into it", a)
 		return ExitError
 	}
+	if inst.Provider == "partnercenter" {
+		// The ID is a command-line argument: report it as one, not at the block's line.
+		if _, _, err := partnercenter.ParseImportID(id); err != nil {
+			g.errorf(s.err, "the ID argument of ferry import: %v, e.g. <customer_id>/<subscription_id>", err)
+			return ExitError
+		}
+	}
 	inst.ImportID = id
+	inst.ImportRange = hcl.Range{} // not from an import block
 	path := g.statePath(s.cfg)
 	st, release, err := g.lockedState(path, "ferry import")
 	if err != nil {

@@ -45,6 +45,17 @@ func ReadFile(path string) (*Plan, error) {
 	if err := json.Unmarshal(data, &p); err != nil {
 		return nil, fmt.Errorf("read plan %s: not a ferry plan file: %w", path, err)
 	}
+	if p.FormatVersion == 0 {
+		var probe map[string]json.RawMessage
+		_ = json.Unmarshal(data, &probe)
+		_, hasLineage := probe["lineage"]
+		_, hasResources := probe["resources"]
+		if hasLineage && hasResources {
+			return nil, fmt.Errorf("%s is not a plan file: it looks like a ferry state file. Make a plan file with "+
+				"ferry plan --out FILE, or run ferry apply without a file to plan and apply", path)
+		}
+		return nil, fmt.Errorf("%s is not a ferry plan file (it has no format_version); make one with ferry plan --out FILE", path)
+	}
 	if p.FormatVersion != FormatVersion {
 		return nil, fmt.Errorf("read plan %s: format version %d is not supported by this ferry (wants %d); make the plan again",
 			path, p.FormatVersion, FormatVersion)

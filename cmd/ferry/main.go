@@ -85,8 +85,11 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 func fmtCmd(g *app.Globals, set func(int)) *cobra.Command {
 	var o app.FmtOptions
 	c := &cobra.Command{
-		Use: "fmt", Short: "Rewrite the spec files in canonical format", Args: cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) { set(app.Fmt(g, o)) },
+		Use: "fmt [FILE...]", Short: "Rewrite the spec files (or the FILEs given) in canonical format",
+		Run: func(cmd *cobra.Command, args []string) {
+			o.Files = args
+			set(app.Fmt(g, o))
+		},
 	}
 	c.Flags().BoolVar(&o.Check, "check", false, "only check: list unformatted files and exit 1 if any")
 	c.Flags().BoolVar(&o.Diff, "diff", false, "show the formatting changes as a diff")
@@ -125,6 +128,7 @@ func applyCmd(g *app.Globals, set func(int)) *cobra.Command {
 	}
 	f := c.Flags()
 	f.BoolVar(&o.AutoApprove, "auto-approve", false, "do not ask for approval")
+	f.BoolVar(&o.RefreshOnly, "refresh-only", false, "only record live objects in state (as plan --refresh-only); change nothing remote")
 	f.StringArrayVar(&o.Targets, "target", nil, "limit to `ADDR` and what it depends on (repeatable)")
 	f.DurationVar(&o.Heartbeat, "progress-interval", 10*time.Second, "report still-running steps every `D`")
 	return c
