@@ -6,10 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ferry-dev/ferry/executor"
@@ -27,10 +24,11 @@ type ApplyOptions struct {
 	Heartbeat time.Duration
 }
 
-// Apply carries out a saved plan, or plans and (after approval) carries out the result. The first
-// interrupt (Ctrl-C) stops starting new work and cancels waits; calls already sent finish and are
-// journaled. A second interrupt cancels those too (their intents are reconciled on the next apply).
-func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
+// Apply carries out a saved plan, or plans and (after approval) carries out the result. ctx is
+// cancelled by the first interrupt (Ctrl-C): apply starts no new work and cancels waits; calls
+// already sent finish and are journaled. hard is cancelled by a second interrupt: those calls are
+// cancelled too (their intents are reconciled on the next apply). cmd/ferry owns the signals.
+func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	s, ok := g.loadSpec()
 	if !ok {
 		return ExitError
@@ -114,30 +112,13 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 		return ExitError
 	}
 
-	stop, stopCancel := context.WithCancel(ctx)
-	hard, hardCancel := context.WithCancel(context.Background())
-	defer stopCancel()
-	defer hardCancel()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
-	defer func() {
-		signal.Stop(sigs)
-		close(done)
-	}()
+	defer close(done)
 	go func() {
-		for n := 1; ; n++ {
-			select {
-			case <-done:
-				return
-			case <-sigs:
-			}
-			if n == 1 {
-				fmt.Fprintln(s.err, "\nInterrupt received: starting nothing new; waiting for calls already sent to finish and be journaled. Interrupt again to stop at once.")
-				stopCancel()
-				continue
-			}
-			hardCancel()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			fmt.Fprintln(s.err, "\nInterrupt received: starting nothing new; waiting for calls already sent to finish and be journaled. Interrupt again to stop at once.")
 		}
 	}()
 
@@ -145,7 +126,7 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 	if !g.JSON {
 		fmt.Fprintf(s.out, "\nApplying %d %s (parallelism %d)…\n", len(changes), plural(len(changes), "change", "changes"), g.parallelism(s.cfg))
 	}
-	result := executor.Run(stop, hard, changes, res, st, executor.Options{
+	result := executor.Run(ctx, hard, changes, res, st, executor.Options{
 		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), Heartbeat: o.Heartbeat, OnEvent: ev.print,
 	})
 	if err := st.Compact(); err != nil {

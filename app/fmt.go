@@ -13,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/ferry-dev/ferry/hclspec"
+	"github.com/ferry-dev/ferry/internal/atomicfile"
 )
 
 // FmtOptions are the flags of ferry fmt.
@@ -77,39 +78,11 @@ func Fmt(g *Globals, o FmtOptions) int {
 			code = ExitError
 			continue
 		}
-		if err := replaceFile(name, out); err != nil {
+		if err := atomicfile.Write(name, out, 0o644); err != nil {
+			err = fmt.Errorf("format %s: %w", name, err)
 			g.errorf(g.Stderr, "%v", err)
 			return ExitError
 		}
 	}
 	return code
-}
-
-// replaceFile writes data to name through a temporary file and a rename, keeping name's mode, so a
-// crash never leaves a half-written spec.
-func replaceFile(name string, data []byte) error {
-	info, err := os.Stat(name)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".ferry-fmt-*")
-	if err != nil {
-		return fmt.Errorf("format %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("format %s: %w", name, err)
-	}
-	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("format %s: %w", name, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("format %s: %w", name, err)
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		return fmt.Errorf("format %s: %w", name, err)
-	}
-	return nil
 }

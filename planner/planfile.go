@@ -5,31 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/ferry-dev/ferry/internal/atomicfile"
 )
 
 // ErrStalePlan is returned (wrapped) when a saved plan no longer matches the state or the spec.
 var ErrStalePlan = errors.New("saved plan is stale")
 
-// WriteFile saves a plan as JSON (temp file + rename, so a crash never leaves half a plan).
+// WriteFile saves a plan as JSON (atomically and durably: a crash never leaves half a plan).
 func WriteFile(path string, p *Plan) error {
 	data, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("encode plan: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".ferry-plan-*")
-	if err != nil {
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write plan %s: %w", path, err)
 	}
 	return nil

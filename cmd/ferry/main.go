@@ -26,6 +26,8 @@ func main() {
 
 // run executes the command line and returns the exit code.
 func run(args []string) int {
+	soft, hard, stop := interrupts()
+	defer stop()
 	g := &app.Globals{}
 	g.FromOS()
 	g.IsTerminal = isatty.IsTerminal(os.Stdin.Fd())
@@ -33,11 +35,51 @@ func run(args []string) int {
 	code := app.ExitOK
 	set := func(c int) { code = c }
 	root := newRoot(g, set)
+	root.SetContext(soft)
+	hardCtx = hard
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
 		return g.Fail(err)
 	}
 	return code
+}
+
+// hardCtx is cancelled by a second interrupt (see interrupts); apply uses it to stop calls already sent.
+var hardCtx = context.Background()
+
+// interrupts is the one place that handles signals. soft is cancelled by the first interrupt (Ctrl-C or
+// SIGTERM): every command gets it and stops starting new work. hard is cancelled by the second: apply
+// then also stops the calls already sent (their intents are reconciled on the next apply). A third
+// one kills the process.
+func interrupts() (soft, hard context.Context, stop func()) {
+	soft, cancelSoft := context.WithCancel(context.Background())
+	hard, cancelHard := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		for n := 1; ; n++ {
+			select {
+			case <-done:
+				return
+			case <-sigs:
+			}
+			if n == 1 {
+				cancelSoft()
+				continue
+			}
+			// The second: stop what was sent, and let a third kill the process the default way.
+			cancelHard()
+			signal.Stop(sigs)
+			return
+		}
+	}()
+	return soft, hard, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancelSoft()
+		cancelHard()
+	}
 }
 
 func newRoot(g *app.Globals, set func(int)) *cobra.Command {
@@ -100,11 +142,7 @@ func planCmd(g *app.Globals, set func(int)) *cobra.Command {
 	var o app.PlanOptions
 	c := &cobra.Command{
 		Use: "plan", Short: "Read live state and show what apply would do", Args: cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-			defer stop()
-			set(app.Plan(ctx, g, o))
-		},
+		Run: func(cmd *cobra.Command, _ []string) { set(app.Plan(cmd.Context(), g, o)) },
 	}
 	f := c.Flags()
 	f.StringVar(&o.Out, "out", "", "save the plan to `FILE` for ferry apply FILE")
@@ -123,7 +161,7 @@ func applyCmd(g *app.Globals, set func(int)) *cobra.Command {
 			if len(args) == 1 {
 				o.PlanFile = args[0]
 			}
-			set(app.Apply(context.Background(), g, o))
+			set(app.Apply(cmd.Context(), hardCtx, g, o))
 		},
 	}
 	f := c.Flags()
@@ -151,11 +189,7 @@ func importCmd(g *app.Globals, set func(int)) *cobra.Command {
 	return &cobra.Command{
 		Use: "import ADDR ID", Short: "Adopt an existing remote object (e.g. <customer_id>/<subscription_id>) into state",
 		Args: cobra.ExactArgs(2),
-		Run: func(cmd *cobra.Command, args []string) {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-			defer stop()
-			set(app.Import(ctx, g, args[0], args[1]))
-		},
+		Run:  func(cmd *cobra.Command, args []string) { set(app.Import(cmd.Context(), g, args[0], args[1])) },
 	}
 }
 
@@ -178,11 +212,7 @@ func sandboxCmd(g *app.Globals, set func(int)) *cobra.Command {
 	var world, listen string
 	c := &cobra.Command{
 		Use: "sandbox", Short: "Serve the simulators of every provider (point ferry at it with FERRY_SANDBOX)", Args: cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			set(app.Sandbox(ctx, g, world, listen))
-		},
+		Run: func(cmd *cobra.Command, _ []string) { set(app.Sandbox(cmd.Context(), g, world, listen)) },
 	}
 	c.Flags().StringVar(&world, "world", "", "world `FILE` (JSON; see docs/sandbox.md)")
 	c.Flags().StringVar(&listen, "listen", "127.0.0.1:8787", "listen `ADDR` (port 0 picks a free one)")
