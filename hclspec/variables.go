@@ -152,6 +152,11 @@ func (l *loader) parseRaw(v *variableDecl, s, source string) (cty.Value, bool) {
 		if val, err := convert.Convert(cty.StringVal(strings.TrimSpace(s)), v.Type); err == nil {
 			return val, true
 		}
+		if expr, diags := hclsyntax.ParseExpression([]byte(s), source, hcl.InitialPos); !diags.HasErrors() {
+			if val, diags := expr.Value(nil); !diags.HasErrors() {
+				return val, true // an expression such as 41 + 1
+			}
+		}
 		shown := fmt.Sprintf("%q", s)
 		if v.Sensitive {
 			shown = "(sensitive value)"
