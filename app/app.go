@@ -1,6 +1,6 @@
 // Package app carries out ferry's commands: it loads the spec, opens and locks the state, builds the
 // providers, and calls the planner and executor, rendering what they return. cmd/ferry only maps flags
-// onto it. Every command returns its exit code (see ExitOK, ExitError, ExitChanges).
+// onto it. Every command returns its exit code (see ExitOK, ExitError, ExitChanges, ExitBlocked).
 package app
 
 import (
@@ -25,8 +25,9 @@ import (
 // Exit codes of every command.
 const (
 	ExitOK      = 0 // success, or no changes
-	ExitError   = 1 // an error: bad spec, failed or blocked change, refused plan, lock held…
+	ExitError   = 1 // an error: bad spec, live state that could not be read, failed change, refused plan, lock held…
 	ExitChanges = 2 // plan --detailed-exitcode: there are changes to apply
+	ExitBlocked = 3 // apply did all it could; only changes the remote system refuses (blocked) remain
 )
 
 // DefaultStateFile is the state path when neither --state nor ferry { state } says otherwise.
@@ -109,33 +110,74 @@ func (g *Globals) writeDiags(s *spec, diags hcl.Diagnostics) {
 		return
 	}
 	if err := hclspec.WriteDiagnostics(s.err, s.files, diags, g.color(), 100); err != nil {
-		fmt.Fprintf(s.err, "Error: %v\n", err)
+		g.errorf(s.err, "%v", err)
 	}
 }
 
-// jsonDiag is one diagnostic of --json output (a JSON line on stderr).
+// JSONFormatVersion is the "format_version" of every JSON line and document app writes itself.
+const JSONFormatVersion = "1.0"
+
+// jsonDiag is one diagnostic of --json output (a JSON line on stderr). File, Line and Column repeat
+// the start of Range for readers of the first format.
 type jsonDiag struct {
-	Type     string `json:"type"` // always "diagnostic"
-	Severity string `json:"severity"`
-	Summary  string `json:"summary"`
-	Detail   string `json:"detail,omitempty"`
-	File     string `json:"file,omitempty"`
-	Line     int    `json:"line,omitempty"`
-	Column   int    `json:"column,omitempty"`
+	Type          string     `json:"type"` // always "diagnostic"
+	FormatVersion string     `json:"format_version"`
+	Severity      string     `json:"severity"`
+	Summary       string     `json:"summary"`
+	Detail        string     `json:"detail,omitempty"`
+	File          string     `json:"file,omitempty"`
+	Line          int        `json:"line,omitempty"`
+	Column        int        `json:"column,omitempty"`
+	Range         *jsonRange `json:"range,omitempty"`
+}
+
+// jsonRange is a source range of a diagnostic: start and end positions, lines and columns from 1,
+// bytes from 0.
+type jsonRange struct {
+	Filename string  `json:"filename"`
+	Start    jsonPos `json:"start"`
+	End      jsonPos `json:"end"`
+}
+
+type jsonPos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Byte   int `json:"byte"`
 }
 
 func writeJSONDiags(w io.Writer, diags hcl.Diagnostics) {
 	enc := json.NewEncoder(w)
 	for _, d := range diags {
-		jd := jsonDiag{Type: "diagnostic", Severity: "error", Summary: d.Summary, Detail: d.Detail}
+		jd := jsonDiag{Type: "diagnostic", FormatVersion: JSONFormatVersion, Severity: "error", Summary: d.Summary, Detail: d.Detail}
 		if d.Severity == hcl.DiagWarning {
 			jd.Severity = "warning"
 		}
-		if d.Subject != nil {
-			jd.File, jd.Line, jd.Column = d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column
+		if r := d.Subject; r != nil {
+			jd.File, jd.Line, jd.Column = r.Filename, r.Start.Line, r.Start.Column
+			jd.Range = &jsonRange{Filename: r.Filename,
+				Start: jsonPos{r.Start.Line, r.Start.Column, r.Start.Byte},
+				End:   jsonPos{r.End.Line, r.End.Column, r.End.Byte}}
 		}
 		_ = enc.Encode(jd)
 	}
+}
+
+// Fail reports an error that stopped the command line before a command ran (an unknown command or
+// flag) like every other error, and returns ExitError.
+func (g *Globals) Fail(err error) int {
+	g.errorf(g.Stderr, "%v", err)
+	return ExitError
+}
+
+// errorf reports an error of the command on w (stderr): an "Error: …" line, or with --json one
+// diagnostic JSON line, so that every error of every command has one shape per output mode.
+func (g *Globals) errorf(w io.Writer, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if g.JSON {
+		writeJSONDiags(w, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: msg}})
+		return
+	}
+	fmt.Fprintf(w, "Error: %s\n", msg)
 }
 
 // statePath resolves the state file: --state, then ferry { state }, then the default, relative to
@@ -208,7 +250,7 @@ func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bo
 	if url := g.sandboxURL(); url != "" {
 		sb, err := providers.DiscoverSandbox(ctx, env.HTTPClient, url)
 		if err != nil {
-			fmt.Fprintf(s.err, "Error: %v\n", err)
+			g.errorf(s.err, "%v", err)
 			return out, false
 		}
 		env.Sandbox = sb
@@ -228,7 +270,7 @@ func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bo
 		}
 		p, err := e.Open(ctx, cfg, env)
 		if err != nil {
-			fmt.Fprintf(s.err, "Error: %s provider: %v\n", e.Name, err)
+			g.errorf(s.err, "%s provider: %v", e.Name, err)
 			return out, false
 		}
 		out.providers[e.Name] = p
@@ -236,7 +278,8 @@ func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bo
 	return out, true
 }
 
-// sandboxBanner is the first line of plan and apply when talking to the sandbox.
+// sandboxBanner is the first line of plan and apply when talking to the sandbox. It goes to stderr
+// (w), so that stdout stays a document (--markdown, --json).
 func (g *Globals) sandboxBanner(w io.Writer) {
 	if sb := g.sandboxURL(); sb != "" && !g.JSON {
 		fmt.Fprintf(w, "Using the ferry sandbox at %s (FERRY_SANDBOX): no credentials needed, nothing real is touched.\n\n", sb)

@@ -65,6 +65,7 @@ func (r *attrReader) value(name string, ty cty.Type) (cty.Value, hcl.Range, bool
 		return cty.NilVal, rng, false
 	}
 	val, diags := a.Expr.Value(r.ctx)
+	r.l.fr.explainCSVRow(diags, r.ctx)
 	r.l.diags = append(r.l.diags, diags...)
 	if diags.HasErrors() || !val.IsWhollyKnown() {
 		return cty.NilVal, rng, false

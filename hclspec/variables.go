@@ -141,6 +141,26 @@ func (l *loader) parseRaw(v *variableDecl, s, source string) (cty.Value, bool) {
 	if !v.TypeSet || v.Type == cty.String {
 		return cty.StringVal(s), true
 	}
+	if v.Type == cty.Number || v.Type == cty.Bool {
+		// A bare word such as abc would parse as a reference ("Variables not allowed"): say instead
+		// that the value is not of the variable's type.
+		if val, err := convert.Convert(cty.StringVal(strings.TrimSpace(s)), v.Type); err == nil {
+			return val, true
+		}
+		if expr, diags := hclsyntax.ParseExpression([]byte(s), source, hcl.InitialPos); !diags.HasErrors() {
+			if val, diags := expr.Value(nil); !diags.HasErrors() {
+				return val, true // an expression such as 41 + 1
+			}
+		}
+		shown := fmt.Sprintf("%q", s)
+		if v.Sensitive {
+			shown = "(sensitive value)"
+		}
+		what := map[bool]string{true: "a number, e.g. 25 or 2.5", false: "a bool: true or false"}[v.Type == cty.Number]
+		l.errorf(nil, "Invalid value for variable", "The value %s of %s (variable %q, type %s) is not %s.",
+			shown, source, v.Name, typeexpr.TypeString(v.Type), what)
+		return cty.NilVal, false
+	}
 	expr, diags := hclsyntax.ParseExpression([]byte(s), source, hcl.InitialPos)
 	if !diags.HasErrors() {
 		var vdiags hcl.Diagnostics

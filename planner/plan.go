@@ -31,6 +31,9 @@ type Plan struct {
 	Targets []model.Addr `json:"targets,omitempty"`
 	// Changes holds one change per instance (unchanged ones included), sorted by address.
 	Changes []model.Change `json:"changes"`
+	// Unreadable are the instances whose live state could not be read (errors, reported as
+	// diagnostics): they have no change. A plan with any is never saved.
+	Unreadable []model.Addr `json:"unreadable,omitempty"`
 }
 
 // Summary counts the changes of a plan by action.
@@ -42,11 +45,13 @@ type Summary struct {
 	Unchanged int `json:"unchanged"`
 	Forget    int `json:"forget"`
 	Blocked   int `json:"blocked"`
+	// Unreadable counts the instances that could not be read (not changes: errors).
+	Unreadable int `json:"unreadable,omitempty"`
 }
 
 // Summary counts the plan's changes by action.
 func (p *Plan) Summary() Summary {
-	var s Summary
+	s := Summary{Unreadable: len(p.Unreadable)}
 	for i := range p.Changes {
 		switch p.Changes[i].Action {
 		case model.ActionCreate:
@@ -89,6 +94,9 @@ func (s Summary) String() string {
 	parts = append(parts, fmt.Sprintf("%d unchanged", s.Unchanged), fmt.Sprintf("%d to forget", s.Forget))
 	if s.Blocked > 0 {
 		parts = append(parts, fmt.Sprintf("%d blocked", s.Blocked))
+	}
+	if s.Unreadable > 0 {
+		parts = append(parts, fmt.Sprintf("%d not read (errors)", s.Unreadable))
 	}
 	out := "Plan: "
 	for i, p := range parts {

@@ -14,8 +14,6 @@ import (
 type RenderOptions struct {
 	// Color enables ANSI colours.
 	Color bool
-	// ShowUnchanged lists unchanged instances one per line (they are only counted otherwise).
-	ShowUnchanged bool
 }
 
 type palette struct{ add, resume, forget, blocked, bold, dim *color.Color }
@@ -77,12 +75,12 @@ func (p palette) forAction(a model.Action) *color.Color {
 func RenderText(w io.Writer, p *Plan, opt RenderOptions) error {
 	pal := newPalette(opt.Color)
 	var b strings.Builder
-	if p.HasChanges() || p.Summary().Blocked > 0 {
+	if p.HasChanges() || p.Summary().Blocked > 0 || len(p.Unreadable) > 0 {
 		b.WriteString("ferry will perform the following actions:\n\n")
 	}
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if c.Action == model.ActionNoop && !opt.ShowUnchanged && len(c.Reasons) == 0 {
+		if c.Action == model.ActionNoop && len(c.Reasons) == 0 {
 			continue // unchanged instances are counted, not listed, unless there is something to note
 		}
 		col := pal.forAction(c.Action)
@@ -102,6 +100,10 @@ func RenderText(w io.Writer, p *Plan, opt RenderOptions) error {
 		}
 		b.WriteString("\n")
 	}
+	for _, a := range p.Unreadable {
+		fmt.Fprintf(&b, "  %s %s %s\n      %s\n\n", pal.blocked.Sprint("!"), pal.bold.Sprint(a), pal.blocked.Sprint("not read"),
+			"its live state could not be read (see the error): not planned")
+	}
 	s := p.Summary()
 	if !p.HasChanges() && p.RefreshOnly {
 		pending := 0
@@ -115,7 +117,9 @@ func RenderText(w io.Writer, p *Plan, opt RenderOptions) error {
 			fmt.Fprintf(&b, "%d instances have work pending that only a normal plan and apply can do; see ferry plan.\n", pending)
 		}
 	} else if !p.HasChanges() {
-		if s.Blocked > 0 {
+		if s.Unreadable > 0 {
+			fmt.Fprintf(&b, "No changes that ferry can make: %d not read (errors), %d blocked, %d unchanged.\n", s.Unreadable, s.Blocked, s.Unchanged)
+		} else if s.Blocked > 0 {
 			fmt.Fprintf(&b, "No changes that ferry can make: %d blocked (see above), %d unchanged.\n", s.Blocked, s.Unchanged)
 		} else if noted := notedUnchanged(p); noted > 0 {
 			fmt.Fprintf(&b, "No changes: %d unchanged, %d of them with a note above.\n", s.Unchanged, noted)
@@ -147,7 +151,7 @@ func RenderJSON(w io.Writer, p *Plan) error {
 func RenderMarkdown(w io.Writer, p *Plan) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### ferry plan\n\n**%s**\n\n", p.Summary())
-	if p.HasChanges() || p.Summary().Blocked > 0 {
+	if p.HasChanges() || p.Summary().Blocked > 0 || len(p.Unreadable) > 0 {
 		b.WriteString("| | address | action | what |\n|---|---|---|---|\n")
 		for _, c := range p.Changes {
 			if c.Action == model.ActionNoop {
@@ -158,6 +162,9 @@ func RenderMarkdown(w io.Writer, p *Plan) error {
 				what += " — " + strings.Join(c.Reasons, "; ")
 			}
 			fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", symbol(c.Action), c.Addr, model.Word(c.Kind, c.Action), mdEscape(what))
+		}
+		for _, a := range p.Unreadable {
+			fmt.Fprintf(&b, "| `!` | `%s` | not read | its live state could not be read: not planned (error) |\n", a)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
