@@ -1,6 +1,6 @@
 // Package app carries out ferry's commands: it loads the spec, opens and locks the state, builds the
 // providers, and calls the planner and executor, rendering what they return. cmd/ferry only maps flags
-// onto it. Every command returns its exit code (see ExitOK, ExitError, ExitChanges).
+// onto it. Every command returns its exit code (see ExitOK, ExitError, ExitChanges, ExitBlocked).
 package app
 
 import (
@@ -25,8 +25,9 @@ import (
 // Exit codes of every command.
 const (
 	ExitOK      = 0 // success, or no changes
-	ExitError   = 1 // an error: bad spec, failed or blocked change, refused plan, lock held…
+	ExitError   = 1 // an error: bad spec, live state that could not be read, failed change, refused plan, lock held…
 	ExitChanges = 2 // plan --detailed-exitcode: there are changes to apply
+	ExitBlocked = 3 // apply did all it could; only changes the remote system refuses (blocked) remain
 )
 
 // DefaultStateFile is the state path when neither --state nor ferry { state } says otherwise.
@@ -85,8 +86,15 @@ type spec struct {
 func (g *Globals) loadSpec() (*spec, bool) {
 	cfg, files, diags := hclspec.Load(g.dir(), g.specOptions())
 	s := &spec{cfg: cfg, files: files, out: g.Stdout, err: g.Stderr}
-	// files knows the sensitive values even when the spec did not load, so errors are redacted too.
-	if secrets := files.Sensitive(); len(secrets) > 0 {
+	// files knows the sensitive values even when the spec did not load, so errors are redacted too;
+	// the providers' credentials from the environment are secrets as well.
+	secrets := files.Sensitive()
+	for _, name := range g.Providers.SecretEnv() {
+		if v := g.Getenv(name); v != "" {
+			secrets = append(secrets, v)
+		}
+	}
+	if len(secrets) > 0 {
 		s.out = newRedactor(g.Stdout, secrets)
 		s.err = newRedactor(g.Stderr, secrets)
 	}
@@ -97,14 +105,41 @@ func (g *Globals) loadSpec() (*spec, bool) {
 }
 
 func (g *Globals) writeDiags(s *spec, diags hcl.Diagnostics) {
-	vd := views.NewDiagnostics(diags, s.files.Map())
+	g.writeDiagnostics(s.err, views.NewDiagnostics(diags, s.files.Map()))
+}
+
+// writeJSONDiags writes diags as JSON diagnostic lines (without source snippets) on w.
+func writeJSONDiags(w io.Writer, diags hcl.Diagnostics) {
+	_ = views.WriteDiagnosticsJSON(w, views.NewDiagnostics(diags, nil))
+}
+
+// writeDiagnostics writes diagnostics on w (stderr): text, or JSON lines with --json.
+func (g *Globals) writeDiagnostics(w io.Writer, vd []views.Diagnostic) {
 	if g.JSON {
-		_ = views.WriteDiagnosticsJSON(s.err, vd)
+		_ = views.WriteDiagnosticsJSON(w, vd)
 		return
 	}
-	if err := views.WriteDiagnostics(s.err, vd, views.TextOptions{Color: g.color(), Width: 100}); err != nil {
-		fmt.Fprintf(s.err, "Error: %v\n", err)
+	if err := views.WriteDiagnostics(w, vd, views.TextOptions{Color: g.color(), Width: 100}); err != nil {
+		fmt.Fprintf(w, "Error: %v\n", err)
 	}
+}
+
+// Fail reports an error that stopped the command line before a command ran (an unknown command or
+// flag) like every other error, and returns ExitError.
+func (g *Globals) Fail(err error) int {
+	g.errorf(g.Stderr, "%v", err)
+	return ExitError
+}
+
+// errorf reports an error of the command on w (stderr): an "Error: …" line, or with --json one
+// diagnostic JSON line, so that every error of every command has one shape per output mode.
+func (g *Globals) errorf(w io.Writer, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if g.JSON {
+		_ = views.WriteDiagnosticsJSON(w, []views.Diagnostic{views.ErrorDiagnostic(msg, "")})
+		return
+	}
+	fmt.Fprintf(w, "Error: %s\n", msg)
 }
 
 // statePath resolves the state file: --state, then ferry { state }, then the default, relative to
@@ -177,7 +212,7 @@ func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bo
 	if url := g.sandboxURL(); url != "" {
 		sb, err := providers.DiscoverSandbox(ctx, env.HTTPClient, url)
 		if err != nil {
-			fmt.Fprintf(s.err, "Error: %v\n", err)
+			g.errorf(s.err, "%v", err)
 			return out, false
 		}
 		env.Sandbox = sb
@@ -197,7 +232,7 @@ func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bo
 		}
 		p, err := e.Open(ctx, cfg, env)
 		if err != nil {
-			fmt.Fprintf(s.err, "Error: %s provider: %v\n", e.Name, err)
+			g.errorf(s.err, "%s provider: %v", e.Name, err)
 			return out, false
 		}
 		out.providers[e.Name] = p
@@ -205,7 +240,8 @@ func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bo
 	return out, true
 }
 
-// sandboxBanner is the first line of plan and apply when talking to the sandbox.
+// sandboxBanner is the first line of plan and apply when talking to the sandbox. It goes to stderr
+// (w), so that stdout stays a document (--markdown, --json).
 func (g *Globals) sandboxBanner(w io.Writer) {
 	if sb := g.sandboxURL(); sb != "" && !g.JSON {
 		fmt.Fprintf(w, "Using the ferry sandbox at %s (FERRY_SANDBOX): no credentials needed, nothing real is touched.\n\n", sb)

@@ -5,10 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ferry-dev/ferry/executor"
@@ -21,15 +18,17 @@ import (
 type ApplyOptions struct {
 	PlanFile    string
 	AutoApprove bool
+	RefreshOnly bool // plan as plan --refresh-only does, then apply: only record live objects in state
 	Targets     []string
 	// Heartbeat overrides the progress interval during long waits (default 10 s).
 	Heartbeat time.Duration
 }
 
-// Apply carries out a saved plan, or plans and (after approval) carries out the result. The first
-// interrupt (Ctrl-C) stops starting new work and cancels waits; calls already sent finish and are
-// journaled. A second interrupt cancels those too (their intents are reconciled on the next apply).
-func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
+// Apply carries out a saved plan, or plans and (after approval) carries out the result. ctx is
+// cancelled by the first interrupt (Ctrl-C): apply starts no new work and cancels waits; calls
+// already sent finish and are journaled. hard is cancelled by a second interrupt: those calls are
+// cancelled too (their intents are reconciled on the next apply). cmd/ferry owns the signals.
+func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	s, ok := g.loadSpec()
 	if !ok {
 		return ExitError
@@ -37,7 +36,7 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 	path := g.statePath(s.cfg)
 	st, release, err := g.lockedState(path, "ferry apply")
 	if err != nil {
-		fmt.Fprintf(s.err, "Error: %v\n", err)
+		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
 	defer release()
@@ -45,33 +44,33 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 	var p *planner.Plan
 	if o.PlanFile != "" {
 		if p, err = planner.ReadFile(o.PlanFile); err != nil {
-			fmt.Fprintf(s.err, "Error: %v\n", err)
+			g.errorf(s.err, "%v", err)
 			return ExitError
 		}
 		if err := p.CheckFresh(st.Lineage(), st.Serial(), s.cfg.Hash); err != nil {
-			fmt.Fprintf(s.err, "Error: %v\n", err)
+			g.errorf(s.err, "%v", err)
 			return ExitError
 		}
-		g.sandboxBanner(s.out)
+		g.sandboxBanner(s.err)
 	} else {
 		var planOK bool
-		p, planOK = g.makePlan(ctx, s, st, o.Targets, false)
+		p, planOK = g.makePlan(ctx, s, st, o.Targets, o.RefreshOnly)
 		if p == nil {
 			return ExitError
 		}
 		if !g.JSON {
 			if err := views.WritePlan(s.out, views.NewPlanReport(p), views.TextOptions{Color: g.color()}); err != nil {
-				fmt.Fprintf(s.err, "Error: %v\n", err)
+				g.errorf(s.err, "%v", err)
 				return ExitError
 			}
 		}
 		if !planOK {
-			fmt.Fprintln(s.err, "Error: the plan has errors (above); nothing was applied.")
+			g.errorf(s.err, "the plan has errors (above); nothing was applied.")
 			return ExitError
 		}
 		if p.HasChanges() && !o.AutoApprove {
 			if !g.IsTerminal {
-				fmt.Fprintln(s.err, "Error: apply needs approval: run it with --auto-approve, or save a plan with "+
+				g.errorf(s.err, "apply needs approval: run it with --auto-approve, or save a plan with "+
 					"`ferry plan --out FILE` and run `ferry apply FILE`. (No terminal to ask on.)")
 				return ExitError
 			}
@@ -94,11 +93,11 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 	if len(changes) == 0 {
 		if !g.JSON && o.PlanFile != "" {
 			if err := views.WritePlan(s.out, views.NewPlanReport(p), views.TextOptions{Color: g.color()}); err != nil {
-				fmt.Fprintf(s.err, "Error: %v\n", err)
+				g.errorf(s.err, "%v", err)
 			}
 		}
-		if g.JSON || len(blocked) > 0 {
-			return reportResult(s.out, g.JSON, executor.Result{}, blocked)
+		if g.JSON || len(blocked) > 0 || len(p.Unreadable) > 0 {
+			return reportResult(s.out, g.JSON, executor.Result{}, blocked, p.Unreadable)
 		}
 		return ExitOK
 	}
@@ -113,50 +112,39 @@ func Apply(ctx context.Context, g *Globals, o ApplyOptions) int {
 		return ExitError
 	}
 
-	stop, stopCancel := context.WithCancel(ctx)
-	hard, hardCancel := context.WithCancel(context.Background())
-	defer stopCancel()
-	defer hardCancel()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
-	defer func() {
-		signal.Stop(sigs)
-		close(done)
-	}()
+	defer close(done)
 	go func() {
-		for n := 1; ; n++ {
-			select {
-			case <-done:
-				return
-			case <-sigs:
-			}
-			if n == 1 {
-				fmt.Fprintln(s.err, "\nInterrupt received: starting nothing new; waiting for calls already sent to finish and be journaled. Interrupt again to stop at once.")
-				stopCancel()
-				continue
-			}
-			hardCancel()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			fmt.Fprintln(s.err, "\nInterrupt received: starting nothing new; waiting for calls already sent to finish and be journaled. Interrupt again to stop at once.")
 		}
 	}()
 
 	ev := views.NewApplyView(s.out, g.JSON, views.TextOptions{Color: g.color()})
 	ev.Start(len(changes), g.parallelism(s.cfg))
-	result := executor.Run(stop, hard, changes, res.providers, st, executor.Options{
+	result := executor.Run(ctx, hard, changes, res.providers, st, executor.Options{
 		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), Heartbeat: o.Heartbeat, OnEvent: ev.Event,
 	})
 	if err := st.Compact(); err != nil {
-		fmt.Fprintf(s.err, "Error: compact the state (the journal still holds every step; nothing is lost): %v\n", err)
+		g.errorf(s.err, "compact the state (the journal still holds every step; nothing is lost): %v", err)
 		return ExitError
 	}
-	return reportResult(s.out, g.JSON, result, blocked)
+	return reportResult(s.out, g.JSON, result, blocked, p.Unreadable)
 }
 
-func reportResult(w io.Writer, asJSON bool, r executor.Result, blockedChanges []model.Change) int {
+// reportResult prints the outcome of an apply and returns its exit code: ExitError when anything
+// failed, was skipped, interrupted or not started, or could not be read; ExitBlocked when all that
+// could be done is done and only blocked changes remain; ExitOK otherwise.
+func reportResult(w io.Writer, asJSON bool, r executor.Result, blockedChanges []model.Change, unreadable []model.Addr) int {
 	blocked := len(blockedChanges)
-	_ = views.NewApplyView(w, asJSON, views.TextOptions{}).Summary(views.NewApplySummary(r, blockedChanges))
-	if !r.OK() || blocked > 0 {
+	_ = views.NewApplyView(w, asJSON, views.TextOptions{}).Summary(views.NewApplySummary(r, blockedChanges, unreadable))
+	switch {
+	case !r.OK() || len(unreadable) > 0:
 		return ExitError
+	case blocked > 0:
+		return ExitBlocked
 	}
 	return ExitOK
 }

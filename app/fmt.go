@@ -13,37 +13,47 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/ferry-dev/ferry/hclspec"
+	"github.com/ferry-dev/ferry/internal/atomicfile"
 )
 
 // FmtOptions are the flags of ferry fmt.
 type FmtOptions struct {
-	Check bool // list files that are not formatted and exit 1; change nothing
-	Diff  bool // print the changes as a unified diff
+	Check bool     // list files that are not formatted and exit 1; change nothing
+	Diff  bool     // print the changes as a unified diff
+	Files []string // format these files (any name) instead of the spec directory's *.ferry.hcl
 }
 
-// Fmt rewrites every *.ferry.hcl file of the spec directory in canonical form.
+// Fmt rewrites every *.ferry.hcl file of the spec directory, or the files named, in canonical form.
 func Fmt(g *Globals, o FmtOptions) int {
-	names, err := filepath.Glob(filepath.Join(g.dir(), "*"+hclspec.SpecSuffix))
-	if err != nil || len(names) == 0 {
-		fmt.Fprintf(g.Stderr, "Error: no *.ferry.hcl files in %s\n", g.dir())
-		return ExitError
+	names := o.Files
+	if len(names) == 0 {
+		var err error
+		names, err = filepath.Glob(filepath.Join(g.dir(), "*"+hclspec.SpecSuffix))
+		if err != nil || len(names) == 0 {
+			g.errorf(g.Stderr, "no *.ferry.hcl files in %s", g.dir())
+			return ExitError
+		}
+		sort.Strings(names)
 	}
-	sort.Strings(names)
 	code := ExitOK
 	for _, name := range names {
-		if strings.HasPrefix(filepath.Base(name), ".") {
+		if len(o.Files) == 0 && strings.HasPrefix(filepath.Base(name), ".") {
 			continue // hidden files are not part of the spec
 		}
 		src, err := os.ReadFile(name)
 		if err != nil {
-			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+			g.errorf(g.Stderr, "%v", err)
 			return ExitError
 		}
 		if _, diags := hclsyntax.ParseConfig(src, filepath.Base(name), hcl.InitialPos); diags.HasErrors() {
 			// Never reformat (and so never rewrite) a file that does not parse.
-			for _, d := range diags {
-				if d.Subject != nil {
-					fmt.Fprintf(g.Stderr, "Error: %s:%d:%d: %s: %s\n", name, d.Subject.Start.Line, d.Subject.Start.Column, d.Summary, d.Detail)
+			if g.JSON {
+				writeJSONDiags(g.Stderr, diags)
+			} else {
+				for _, d := range diags {
+					if d.Subject != nil {
+						g.errorf(g.Stderr, "%s:%d:%d: %s: %s", name, d.Subject.Start.Line, d.Subject.Start.Column, d.Summary, d.Detail)
+					}
 				}
 			}
 			code = ExitError
@@ -53,47 +63,26 @@ func Fmt(g *Globals, o FmtOptions) int {
 		if bytes.Equal(src, out) {
 			continue
 		}
-		fmt.Fprintln(g.Stdout, name)
+		if !g.JSON {
+			fmt.Fprintln(g.Stdout, name)
+		}
 		if o.Diff {
 			g.Stdout.Write(diff.Diff(name, src, name+" (formatted)", out))
 		}
 		if o.Check {
+			if g.JSON {
+				writeJSONDiags(g.Stderr, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "File is not in canonical format",
+					Detail:  "Run ferry fmt to rewrite it.",
+					Subject: &hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}}})
+			}
 			code = ExitError
 			continue
 		}
-		if err := replaceFile(name, out); err != nil {
-			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		if err := atomicfile.Write(name, out, 0o644); err != nil {
+			err = fmt.Errorf("format %s: %w", name, err)
+			g.errorf(g.Stderr, "%v", err)
 			return ExitError
 		}
 	}
 	return code
-}
-
-// replaceFile writes data to name through a temporary file and a rename, keeping name's mode, so a
-// crash never leaves a half-written spec.
-func replaceFile(name string, data []byte) error {
-	info, err := os.Stat(name)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".ferry-fmt-*")
-	if err != nil {
-		return fmt.Errorf("format %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("format %s: %w", name, err)
-	}
-	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("format %s: %w", name, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("format %s: %w", name, err)
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		return fmt.Errorf("format %s: %w", name, err)
-	}
-	return nil
 }

@@ -6,8 +6,11 @@ import (
 	"io"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/planner"
+	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
 	"github.com/ferry-dev/ferry/views"
 )
@@ -39,7 +42,7 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 	}
 	st, err := state.Open(g.statePath(s.cfg))
 	if err != nil {
-		fmt.Fprintf(s.err, "Error: %v\n", err)
+		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
 	p, ok := g.makePlan(ctx, s, st, o.Targets, o.RefreshOnly)
@@ -55,21 +58,24 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 		err = views.WritePlan(s.out, r, views.TextOptions{Color: g.color()})
 	}
 	if err != nil {
-		fmt.Fprintf(s.err, "Error: %v\n", err)
+		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
-	if !ok {
+	if !ok || len(p.Unreadable) > 0 {
 		if o.Out != "" {
-			fmt.Fprintf(s.err, "Error: the plan has errors (above), so it was not saved to %s.\n", o.Out)
+			g.errorf(s.err, "the plan has errors (above), so it was not saved to %s.", o.Out)
 		}
 		return ExitError
 	}
 	if o.Out != "" {
 		if err := planner.WriteFile(o.Out, p); err != nil {
-			fmt.Fprintf(s.err, "Error: %v\n", err)
+			g.errorf(s.err, "%v", err)
 			return ExitError
 		}
-		if !g.JSON {
+		switch {
+		case o.Markdown: // stdout is the pull-request comment
+			fmt.Fprintf(s.err, "Saved the plan to %s. To carry it out exactly: ferry apply %s\n", o.Out, o.Out)
+		case !g.JSON:
 			fmt.Fprintf(s.out, "\nSaved the plan to %s. To carry it out exactly: ferry apply %s\n", o.Out, o.Out)
 		}
 	}
@@ -80,22 +86,23 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 }
 
 // makePlan builds the providers and plans; it prints diagnostics. It returns a nil plan when nothing
-// could be planned, and ok false when some instances had errors.
+// could be planned, and ok false when some instances had errors other than live state that could not
+// be read (those are in the plan's Unreadable: the rest can still be applied, but the command fails).
 func (g *Globals) makePlan(ctx context.Context, s *spec, st planner.StateReader, targetArgs []string, refreshOnly bool) (*planner.Plan, bool) {
 	var targets []model.Addr
 	for _, t := range targetArgs {
 		a, err := model.ParseAddr(t)
 		if err != nil {
-			fmt.Fprintf(s.err, "Error: --target %q: %v\n", t, err)
+			g.errorf(s.err, "--target %q: %v", t, err)
 			return nil, false
 		}
 		targets = append(targets, a)
 	}
 	if miss := planner.TargetsUnmatched(targets, s.cfg.Instances, st); len(miss) > 0 {
-		fmt.Fprintf(s.err, "Error: --target %s matches no resource in the spec or the state\n", miss[0])
+		g.errorf(s.err, "--target %s matches no resource in the spec or the state", miss[0])
 		return nil, false
 	}
-	g.sandboxBanner(s.out)
+	g.sandboxBanner(s.err)
 	need := map[string]bool{}
 	for _, inst := range s.cfg.Instances {
 		need[inst.Provider] = true
@@ -113,7 +120,12 @@ func (g *Globals) makePlan(ctx context.Context, s *spec, st planner.StateReader,
 	if len(diags) > 0 {
 		g.writeDiags(s, diags)
 	}
-	return p, !diags.HasErrors()
+	for _, d := range diags {
+		if _, unreadable := d.Extra.(providers.Unreadable); d.Severity == hcl.DiagError && !unreadable {
+			return p, false
+		}
+	}
+	return p, true
 }
 
 // readingProgress prints a line every 10 s while live objects are read, so a long plan against a

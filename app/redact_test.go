@@ -2,6 +2,10 @@ package app
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -14,6 +18,8 @@ func TestRedactor(t *testing.T) {
 		{[]string{"ferry"}, "on main.ferry.hcl:3:1: value \"ferry\" here\n", "on main.ferry.hcl:3:1: value \"(sensitive value)\" here\n"},
 		{[]string{"x"}, "Using the ferry sandbox; tenant = x\n", "Using the ferry sandbox; tenant = (sensitive value)\n"},
 		{[]string{"abc", "abcdefghij"}, "abcdefghij abc\n", "(sensitive value) (sensitive value)\n"},
+		{[]string{`a"b`}, "value \"a\\\"b\" here\n", "value \"(sensitive value)\" here\n"},
+		{[]string{"a<b"}, `{"detail":"value \"a\u003cb\" here"}` + "\n", `{"detail":"value \"(sensitive value)\" here"}` + "\n"},
 	}
 	for _, c := range cases {
 		var b bytes.Buffer
@@ -25,4 +31,45 @@ func TestRedactor(t *testing.T) {
 			t.Errorf("secrets %q: %q → %q, want %q", c.secrets, c.in, b.String(), c.want)
 		}
 	}
+}
+
+// TestRedactorForms: a secret is redacted in every form it can be printed in.
+func TestRedactorForms(t *testing.T) {
+	for _, secret := range []string{`p@ss "w<o>rd" \ & ü/ok`, "t3nant-s3cr3t-abc", `ab"cd\efgh`, "<é>1234x"} {
+		jsonHTML, _ := json.Marshal(secret)
+		var plain bytes.Buffer
+		enc := json.NewEncoder(&plain)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(map[string]string{"detail": "x " + secret + " y"})
+		forms := map[string]string{
+			"raw":            "value " + secret + "\n",
+			"%q":             fmt.Sprintf("value %q\n", secret),
+			"%+q":            fmt.Sprintf("value %+q\n", secret),
+			"JSON":           fmt.Sprintf("{\"detail\":%s}\n", jsonHTML),
+			"JSON, no HTML":  plain.String(),
+			"query-escaped":  "https://example.com/?tenant=" + url.QueryEscape(secret) + "\n",
+			"path-escaped":   "https://example.com/" + url.PathEscape(secret) + "/x\n",
+			"%q inside %q":   fmt.Sprintf("%q\n", fmt.Sprintf("in %q", secret)),
+			"JSON of a %q'd": fmt.Sprintf("%s\n", mustJSON(fmt.Sprintf("value %q", secret))),
+		}
+		for name, in := range forms {
+			var b bytes.Buffer
+			if _, err := newRedactor(&b, []string{secret}).Write([]byte(in)); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), "(sensitive value)") {
+				t.Errorf("%q %s: %q → %q, not redacted", secret, name, in, b.String())
+			}
+			for _, leak := range []string{"w<o>rd", "w\\u003co", "s3cr3t", "p@ss", "p%40ss"} {
+				if strings.Contains(b.String(), leak) {
+					t.Errorf("%q %s: %q → %q holds %q", secret, name, in, b.String(), leak)
+				}
+			}
+		}
+	}
+}
+
+func mustJSON(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

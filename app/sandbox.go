@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/ferry-dev/ferry/providers/sandbox"
 )
@@ -13,12 +12,12 @@ func Sandbox(ctx context.Context, g *Globals, worldFile, listen string) int {
 	if worldFile != "" {
 		var err error
 		if w, err = sandbox.LoadWorld(worldFile, g.Providers); err != nil {
-			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+			g.errorf(g.Stderr, "%v", err)
 			return ExitError
 		}
 	}
 	if err := sandbox.Serve(ctx, w, g.Providers, listen, g.Stdout); err != nil {
-		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
 	return ExitOK

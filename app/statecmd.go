@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/ferry-dev/ferry/hclspec"
 	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/planner"
@@ -34,7 +36,7 @@ func StateList(g *Globals) int {
 	}
 	st, err := state.Open(path)
 	if err != nil {
-		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
 	_ = views.WriteStateList(g.Stdout, views.NewStateList(st), g.JSON)
@@ -45,35 +47,40 @@ func StateList(g *Globals) int {
 func StateShow(g *Globals, addr string) int {
 	st, err := state.Open(g.stateOnly())
 	if err != nil {
-		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
 	a, err := model.ParseAddr(addr)
 	if err != nil {
-		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
 	r, ok := st.Get(string(a))
 	if !ok {
-		fmt.Fprintf(g.Stderr, "Error: %s is not in the state (see ferry state list)\n", a)
+		g.errorf(g.Stderr, "%s is not in the state (see ferry state list)", a)
 		return ExitError
 	}
 	_ = views.WriteStateResource(g.Stdout, views.NewStateResource(r))
 	return ExitOK
 }
 
-// StateRm forgets entries from the state; nothing remote is touched.
+// StateRm forgets entries from the state; nothing remote is touched. It is all or nothing: when one
+// address is invalid or not in the state, nothing is removed.
 func StateRm(g *Globals, addrs []string) int {
 	return g.editState("ferry state rm", func(st *state.Store) error {
+		var rm []string
 		for _, raw := range addrs {
 			a, err := model.ParseAddr(raw)
 			if err != nil {
-				return err
+				return fmt.Errorf("%w; nothing was removed", err)
 			}
 			if _, ok := st.Get(string(a)); !ok {
-				return fmt.Errorf("%s is not in the state (see ferry state list)", a)
+				return fmt.Errorf("%s is not in the state (see ferry state list); nothing was removed", a)
 			}
-			if err := st.Remove(string(a)); err != nil {
+			rm = append(rm, string(a))
+		}
+		for _, a := range rm {
+			if err := st.Remove(a); err != nil {
 				return err
 			}
 			fmt.Fprintf(g.Stdout, "Removed %s from the state (nothing remote was touched).\n", a)
@@ -104,12 +111,12 @@ func StateMv(g *Globals, from, to string) int {
 func (g *Globals) editState(op string, edit func(*state.Store) error) int {
 	path := g.stateOnly()
 	if _, err := os.Stat(path); err != nil {
-		fmt.Fprintf(g.Stderr, "Error: no state at %s\n", path)
+		g.errorf(g.Stderr, "no state at %s", path)
 		return ExitError
 	}
 	st, release, err := g.lockedState(path, op)
 	if err != nil {
-		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
 	defer release()
@@ -118,12 +125,12 @@ func (g *Globals) editState(op string, edit func(*state.Store) error) int {
 	if st.Serial() != before {
 		// Only an edit that journaled something moves the serial (and so stales saved plans).
 		if err := st.Compact(); err != nil {
-			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+			g.errorf(g.Stderr, "%v", err)
 			return ExitError
 		}
 	}
 	if editErr != nil {
-		fmt.Fprintf(g.Stderr, "Error: %v\n", editErr)
+		g.errorf(g.Stderr, "%v", editErr)
 		return ExitError
 	}
 	return ExitOK
@@ -134,7 +141,7 @@ func Show(g *Globals, planFile string) int {
 	if planFile != "" {
 		p, err := planner.ReadFile(planFile)
 		if err != nil {
-			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+			g.errorf(g.Stderr, "%v", err)
 			return ExitError
 		}
 		if r := views.NewPlanReport(p); g.JSON {
@@ -143,14 +150,14 @@ func Show(g *Globals, planFile string) int {
 			err = views.WritePlan(g.Stdout, r, views.TextOptions{Color: g.color()})
 		}
 		if err != nil {
-			fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+			g.errorf(g.Stderr, "%v", err)
 			return ExitError
 		}
 		return ExitOK
 	}
 	st, err := state.Open(g.stateOnly())
 	if err != nil {
-		fmt.Fprintf(g.Stderr, "Error: %v\n", err)
+		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
 	_ = views.WriteState(g.Stdout, views.NewStateReport(st), g.JSON)
@@ -165,7 +172,7 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 	}
 	a, err := model.ParseAddr(addr)
 	if err != nil {
-		fmt.Fprintf(s.err, "Error: %v\n", err)
+		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
 	var inst *model.Instance
@@ -175,23 +182,31 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 		}
 	}
 	if inst == nil {
-		fmt.Fprintf(s.err, "Error: %s is not declared in the spec; add its block first, then import into it\n", a)
+		g.errorf(s.err, "%s is not declared in the spec; add its block first, then import into it", a)
 		return ExitError
 	}
+	if e := g.Providers.Lookup(inst.Provider); e != nil && e.CheckImportID != nil {
+		// The ID is a command-line argument: report it as one, not at the block's line.
+		if err := e.CheckImportID(id); err != nil {
+			g.errorf(s.err, "the ID argument of ferry import: %v", err)
+			return ExitError
+		}
+	}
 	inst.ImportID = id
+	inst.ImportRange = hcl.Range{} // not from an import block
 	path := g.statePath(s.cfg)
 	st, release, err := g.lockedState(path, "ferry import")
 	if err != nil {
-		fmt.Fprintf(s.err, "Error: %v\n", err)
+		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
 	defer release()
 	if _, exists := st.Get(string(a)); exists {
-		fmt.Fprintf(s.err, "Error: %s is already in the state; ferry state rm it first to import another object\n", a)
+		g.errorf(s.err, "%s is already in the state; ferry state rm it first to import another object", a)
 		return ExitError
 	}
 	p, ok := g.makePlan(ctx, s, st, []string{string(a)}, false)
-	if p == nil || !ok {
+	if p == nil || !ok || len(p.Unreadable) > 0 {
 		return ExitError
 	}
 	for _, c := range p.Changes {
@@ -199,22 +214,22 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 			continue
 		}
 		if c.Action != model.ActionImport || c.State == nil {
-			fmt.Fprintf(s.err, "Error: %s cannot be imported as %s: %s %v\n", id, a, c.Action, c.Reasons)
+			g.errorf(s.err, "%s cannot be imported as %s: %s %v", id, a, c.Action, c.Reasons)
 			return ExitError
 		}
 		r := c.State.Clone()
 		r.Addr, r.Kind, r.Provider = string(a), c.Kind, c.Provider
 		if err := st.Put(r); err != nil {
-			fmt.Fprintf(s.err, "Error: %v\n", err)
+			g.errorf(s.err, "%v", err)
 			return ExitError
 		}
 		if err := st.Compact(); err != nil {
-			fmt.Fprintf(s.err, "Error: %v\n", err)
+			g.errorf(s.err, "%v", err)
 			return ExitError
 		}
 		fmt.Fprintf(s.out, "Imported %s as %s.\n", id, a)
 		return ExitOK
 	}
-	fmt.Fprintf(s.err, "Error: nothing was planned for %s\n", a)
+	g.errorf(s.err, "nothing was planned for %s", a)
 	return ExitError
 }

@@ -41,8 +41,9 @@ type Config struct {
 	// Hash is the hex SHA-256 over the spec files (sorted by name), the files read with file(), and
 	// the variable values.
 	Hash string
-	// Sensitive holds the values of sensitive variables (every non-empty string within them),
-	// for redaction by the caller.
+	// Sensitive holds the secrets to redact from output, as Files.Sensitive: the strings and
+	// numbers of the values marked sensitive (sensitive variables as given and as converted, and
+	// what provider blocks computed from them).
 	Sensitive []string
 }
 

@@ -17,14 +17,16 @@ const SpecSuffix = ".ferry.hcl"
 // Files holds the parsed sources (spec files and var files) for diagnostic rendering.
 type Files struct {
 	parser *hclparse.Parser
-	// sensitive holds the values of sensitive variables, as given and as converted, so that callers
-	// can redact them even from the diagnostics of a spec that did not load.
+	// sensitive holds the marked values met while loading (loader.registerSecrets): the values of
+	// sensitive variables, as given and as converted, and what was computed from them, so that
+	// callers can redact them even from the diagnostics of a spec that did not load.
 	sensitive []string
 }
 
-// Sensitive returns the values of the spec's sensitive variables that were known by the time loading
-// stopped (every non-empty string inside them), sorted; callers redact them from all output. It is
-// filled even when Load returns errors and no Config.
+// Sensitive returns the secrets known by the time loading stopped, sorted: every string and number
+// inside the values of sensitive variables (as given and as converted), and the longer strings
+// computed from them (provider arguments, locals, refused resource arguments). Callers redact them
+// from all output. It is filled even when Load returns errors and no Config.
 func (f *Files) Sensitive() []string {
 	if f == nil {
 		return nil

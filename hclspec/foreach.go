@@ -32,6 +32,14 @@ func (l *loader) expandForEach(rb *resourceBlock) ([]*eachVal, bool) {
 	if val.IsNull() {
 		return bad("Invalid for_each argument", "for_each must be a map or a set of strings, not null.")
 	}
+	// A marked collection has marked keys (a set's element marks move to the set); the values of
+	// an unmarked map may be marked and stay so in each.value, refused where an argument uses them.
+	unmarked, marks := val.Unmark()
+	if marks.Has(markSensitive) {
+		l.registerSecrets(val, true)
+		return bad("Sensitive value in a resource argument", "%s", sensitiveDetail("for_each (the instance keys)"))
+	}
+	val = unmarked
 	ty := val.Type()
 	var out []*eachVal
 	switch {

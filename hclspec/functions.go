@@ -1,11 +1,15 @@
 package hclspec
 
 import (
+	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"unicode/utf8"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -17,6 +21,14 @@ import (
 type fileReader struct {
 	dir  string
 	read map[string][]byte // path as given → content
+	csvs []csvTable        // what csvdecode decoded, to say which file and row a value came from
+}
+
+// csvTable is one decoded CSV: the file it was read from ("" when not from file()) and its rows.
+type csvTable struct {
+	path    string
+	columns []string
+	rows    []cty.Value
 }
 
 // functions returns the function table of the spec language. It is built per Load: file() is
@@ -33,7 +45,7 @@ func functions(fr *fileReader) map[string]function.Function {
 		"compact":         stdlib.CompactFunc,
 		"concat":          stdlib.ConcatFunc,
 		"contains":        stdlib.ContainsFunc,
-		"csvdecode":       stdlib.CSVDecodeFunc,
+		"csvdecode":       fr.csvdecodeFunc(),
 		"distinct":        stdlib.DistinctFunc,
 		"element":         stdlib.ElementFunc,
 		"file":            fr.fileFunc(),
@@ -118,6 +130,109 @@ func (fr *fileReader) fileFunc() function.Function {
 			return cty.StringVal(string(data)), nil
 		},
 	})
+}
+
+// csvdecodeFunc is csvdecode(str) as in the cty standard library, for CSV as spreadsheets write it: a
+// UTF-8 byte-order mark is dropped (Excel writes one, and it would otherwise stick to the first
+// column's name) and CRLF line ends are taken like LF. Errors name the file the text was read from
+// (when it came from file()) and the row.
+func (fr *fileReader) csvdecodeFunc() function.Function {
+	const bom = "\ufeff"
+	strip := func(v cty.Value) cty.Value {
+		if !v.IsKnown() || v.IsNull() {
+			return v
+		}
+		return cty.StringVal(strings.TrimPrefix(v.AsString(), bom))
+	}
+	wrap := func(v cty.Value, err error) error {
+		if err == nil {
+			return nil
+		}
+		if name := fr.nameOf(v); name != "" {
+			return function.NewArgErrorf(0, "%s: %s", name, err)
+		}
+		return function.NewArgErrorf(0, "%s", err)
+	}
+	return function.New(&function.Spec{
+		Description: stdlib.CSVDecodeFunc.Description(),
+		Params:      []function.Parameter{{Name: "str", Type: cty.String}},
+		Type: func(args []cty.Value) (cty.Type, error) {
+			ty, err := stdlib.CSVDecodeFunc.ReturnTypeForValues([]cty.Value{strip(args[0])})
+			return ty, wrap(args[0], err)
+		},
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			v, err := stdlib.CSVDecodeFunc.Call([]cty.Value{strip(args[0])})
+			if err != nil {
+				return cty.NilVal, wrap(args[0], err)
+			}
+			t := csvTable{path: fr.nameOf(args[0])}
+			t.columns, _ = csv.NewReader(strings.NewReader(strip(args[0]).AsString())).Read() // the header, in order
+			for it := v.ElementIterator(); it.Next(); {
+				_, row := it.Element()
+				t.rows = append(t.rows, row)
+			}
+			fr.csvs = append(fr.csvs, t)
+			return v, nil
+		},
+	})
+}
+
+// nameOf returns the path of the file (read through file()) whose content is the string v, or "".
+func (fr *fileReader) nameOf(v cty.Value) string {
+	if !v.IsKnown() || v.IsNull() {
+		return ""
+	}
+	text := v.AsString()
+	for _, p := range sortedFileNames(fr.read) {
+		if string(fr.read[p]) == text {
+			return p
+		}
+	}
+	return ""
+}
+
+func sortedFileNames(m map[string][]byte) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// explainCSVRow adds to "Unsupported attribute" errors of an expression evaluated with each.value a
+// CSV row (csvdecode) which file and row that is, and its columns: a column missing from the CSV is
+// then named with its file, not only the spec line that asked for it.
+func (fr *fileReader) explainCSVRow(diags hcl.Diagnostics, ctx *hcl.EvalContext) {
+	if len(fr.csvs) == 0 || ctx == nil {
+		return
+	}
+	each, ok := ctx.Variables["each"]
+	if !ok || !each.Type().IsObjectType() || !each.Type().HasAttribute("value") {
+		return
+	}
+	v := each.GetAttr("value")
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError || d.Summary != "Unsupported attribute" {
+			continue
+		}
+		for _, t := range fr.csvs {
+			for _, row := range t.rows {
+				if !row.RawEquals(v) {
+					continue
+				}
+				// Every row of a CSV has the same columns, so the header is what lacks one; the
+				// detail stays the same for every row, and so the error is reported once.
+				from := "the CSV"
+				if t.path != "" {
+					from = t.path
+				}
+				d.Detail += fmt.Sprintf(" each.value is a row of %s, whose header (line 1) has the columns: %s.",
+					from, strings.Join(t.columns, ", "))
+				break
+			}
+		}
+	}
 }
 
 // lengthFunc is length() for strings (in characters) as well as collections and structural values.

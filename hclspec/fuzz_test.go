@@ -19,6 +19,8 @@ func FuzzLoad(f *testing.F) {
 	f.Add("locals {\n  a = local.b\n  b = local.a\n}\nvariable \"v\" {\n  type = list(number)\n}\n")
 	f.Add("import {\n  to = subscription.a[\"x\"]\n  id = \"a/b\"\n}\n")
 	f.Add("subscription \"a\" {\n  for_each = csvdecode(\"a,b\\n1,2\")\n}\n")
+	f.Add("variable \"s\" {\n  sensitive = true\n  default = { a = \"x\", n = 1 }\n}\nlocals {\n  l = [for k, v in var.s : upper(tostring(v))]\n}\nprovider \"partnercenter\" {\n  tenant_id = local.l[0]\n}\n" +
+		sub("a", g1, "  for_each = { k = var.s.a }\n  quantity = length(each.value)\n"))
 	f.Fuzz(func(t *testing.T, src string) {
 		cfg, _, diags := LoadSources("testdata/full", map[string][]byte{"main.ferry.hcl": []byte(src)}, withTable(Options{Vars: []string{"customers_csv=customers.csv"}}))
 		if diags.HasErrors() != (cfg == nil) {
@@ -32,6 +34,8 @@ func FuzzParseAddr(f *testing.F) {
 	for _, s := range []string{`subscription.m365["k"]`, `cutover.web01`, `skip_list.nce`, `subscription.a["$${x}\n"]`, `x[`, `subscription.a[0]`} {
 		f.Add(s)
 	}
+	f.Add("variable \"s\" {\n  sensitive = true\n  default = { a = \"x\", n = 1 }\n}\nlocals {\n  l = [for k, v in var.s : upper(tostring(v))]\n}\nprovider \"partnercenter\" {\n  tenant_id = local.l[0]\n}\n" +
+		sub("a", g1, "  for_each = { k = var.s.a }\n  quantity = length(each.value)\n"))
 	f.Fuzz(func(t *testing.T, s string) {
 		addr, err := model.ParseAddr(s)
 		if err != nil {

@@ -77,6 +77,10 @@ func newLoader(dir string, opts Options, sources map[string][]byte) *loader {
 // finish dedupes the diagnostics and withholds the Config when there are errors.
 func (l *loader) finish(cfg *Config) (*Config, *Files, hcl.Diagnostics) {
 	l.diags = dedupeDiags(l.diags)
+	l.files.sortSecrets()
+	if cfg != nil {
+		cfg.Sensitive = l.files.sensitive
+	}
 	if l.diags.HasErrors() || cfg == nil {
 		return nil, l.files, l.diags
 	}
@@ -135,11 +139,11 @@ func (l *loader) evaluate() *Config {
 	for _, a := range mod.locals {
 		l.scope.locals[a.Name] = true
 	}
-	vars, sensitive := l.evalVariables(mod.variables)
+	vars := l.evalVariables(mod.variables)
 	l.scope.vars = vars
 	l.evalLocals(mod.locals)
 
-	cfg := &Config{Dir: l.dir, Providers: map[string]providers.Config{}, Sensitive: sensitive}
+	cfg := &Config{Dir: l.dir, Providers: map[string]providers.Config{}}
 	l.evalFerry(mod.ferry, cfg)
 	for _, p := range mod.providers {
 		cfg.Providers[p.Name] = l.evalProvider(p)
@@ -158,7 +162,6 @@ func (l *loader) evaluate() *Config {
 	sort.Slice(cfg.Instances, func(i, j int) bool { return cfg.Instances[i].Addr < cfg.Instances[j].Addr })
 	l.expandDependsOn(cfg, blocks, instancesOf)
 	l.checkDuplicates(cfg)
-	l.checkSensitiveUse(cfg)
 	cfg.Imports = l.evalImports(mod.imports, cfg, blocks, instancesOf)
 	cfg.Hash = l.hash(vars)
 	return cfg

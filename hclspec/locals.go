@@ -64,6 +64,7 @@ func (l *loader) evalLocals(locals []*hcl.Attribute) {
 			l.diags = append(l.diags, diags...)
 			if !diags.HasErrors() {
 				l.scope.localVal[a.Name] = val
+				l.registerSecrets(val, true)
 			}
 		}
 		stateOf[a.Name] = done

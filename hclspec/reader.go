@@ -20,6 +20,9 @@ type attrReader struct {
 	inst      model.Addr // set for instances of blocks with for_each, named in details
 	ranges    map[string]hcl.Range
 	prefix    string // prefix of range keys, e.g. "addon[0]."
+	// sensitiveOK accepts values computed from sensitive variables (provider blocks): they are
+	// unmarked and registered for redaction. Elsewhere such a value is refused.
+	sensitiveOK bool
 }
 
 // nested returns a reader for a nested block's body with the same context.
@@ -62,9 +65,19 @@ func (r *attrReader) value(name string, ty cty.Type) (cty.Value, hcl.Range, bool
 		return cty.NilVal, rng, false
 	}
 	val, diags := a.Expr.Value(r.ctx)
+	r.l.fr.explainCSVRow(diags, r.ctx)
 	r.l.diags = append(r.l.diags, diags...)
 	if diags.HasErrors() || !val.IsWhollyKnown() {
 		return cty.NilVal, rng, false
+	}
+	if isSensitive(val) {
+		if !r.sensitiveOK {
+			r.l.registerSecrets(val, true)
+			r.problem(rng, "Sensitive value in a resource argument", sensitiveDetail(r.prefix+name))
+			return cty.NilVal, rng, false
+		}
+		r.l.registerSecrets(val, true)
+		val, _ = val.UnmarkDeep()
 	}
 	if val.IsNull() {
 		return val, rng, false

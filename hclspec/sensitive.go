@@ -1,98 +1,100 @@
 package hclspec
 
 import (
-	"fmt"
+	"sort"
 	"strings"
 
-	"github.com/ferry-dev/ferry/model"
+	"github.com/zclconf/go-cty/cty"
 )
 
-// checkSensitiveUse refuses sensitive variable values in resource arguments and instance keys:
-// those are recorded in the state and in plan files, which must never hold a secret. Sensitive
-// variables belong in provider blocks.
-func (l *loader) checkSensitiveUse(cfg *Config) {
-	if len(cfg.Sensitive) == 0 {
-		return
-	}
-	for i := range cfg.Instances {
-		inst := &cfg.Instances[i]
-		for _, a := range sensitiveArgs(inst) {
-			if !holdsSecret(a.value, cfg.Sensitive) {
-				continue
-			}
-			subject := inst.DeclRange
-			if inst.Subscription != nil {
-				if r, ok := inst.Subscription.Ranges[a.name]; ok {
-					subject = r
-				}
-			}
-			l.errorf(rangePtr(subject), "Sensitive value in a resource argument",
-				"%s of %s is set from a sensitive variable. Resource arguments and instance keys are recorded "+
-					"in the state and in plan files, which never hold secrets: use sensitive variables only in "+
-					"provider blocks, or drop sensitive = true if the value is not a secret.",
-				a.name, redactedAddr(inst.Addr, cfg.Sensitive))
-		}
-	}
-}
+// valueMark is the type of the cty marks the loader puts on values.
+type valueMark string
 
-// minEmbeddedSecret is the shortest secret looked for inside a longer value; shorter ones (a "1", a
-// "yes") would match by chance, so only an exact match counts for them.
-const minEmbeddedSecret = 6
+// markSensitive marks the value of a sensitive variable. cty carries it through everything computed
+// from the value (functions, templates, locals, for expressions, each.value), so a marked value
+// reaching a resource argument or an instance key is refused where it is evaluated
+// (attrReader.value, expandForEach): those are recorded in the state and in plan files, which never
+// hold secrets. Provider blocks accept marked values; they are unmarked there and their strings
+// registered for redaction.
+const markSensitive = valueMark("sensitive")
 
-// holdsSecret reports whether v is, or (for secrets long enough to tell) contains, a secret.
-func holdsSecret(v string, secrets []string) bool {
-	if v == "" {
+// isSensitive reports whether v, or anything inside it, carries the sensitive mark.
+func isSensitive(v cty.Value) bool {
+	if !v.ContainsMarked() {
 		return false
 	}
-	for _, s := range secrets {
-		if v == s || (len(s) >= minEmbeddedSecret && strings.Contains(v, s)) {
-			return true
-		}
-	}
-	return false
+	_, marks := v.UnmarkDeep()
+	return marks.Has(markSensitive)
 }
 
-type namedValue struct{ name, value string }
-
-// sensitiveArgs lists the string arguments of an instance that reach the state or a plan.
-func sensitiveArgs(inst *model.Instance) []namedValue {
-	out := []namedValue{{"the instance key", instanceKey(inst.Addr)}}
-	if s := inst.Subscription; s != nil {
-		out = append(out, namedValue{"customer_id", s.CustomerID}, namedValue{"microsoft_domain", s.MicrosoftDomain},
-			namedValue{"migrate_from", s.MigrateFrom})
-		for i, a := range s.Addons {
-			out = append(out, namedValue{fmt.Sprintf("addon[%d].migrate_from", i), a.MigrateFrom})
-		}
-		if c := s.Commerce; c != nil {
-			out = append(out, namedValue{"commerce.account_id", c.AccountID},
-				namedValue{"commerce.source_subscription_id", c.SourceSubscriptionID}, namedValue{"commerce.plan_id", c.PlanID})
-		}
-	}
-	if s := inst.SkipList; s != nil {
-		out = append(out, namedValue{"product", s.Product}, namedValue{"marketplace", s.Marketplace}, namedValue{"parameter", s.Parameter})
-		for i, e := range s.Entries {
-			out = append(out, namedValue{fmt.Sprintf("entries[%d]", i), e})
-		}
-	}
-	if c := inst.Cutover; c != nil {
-		out = append(out, namedValue{"source_server_id", c.SourceServerID})
-	}
-	return out
+// sensitiveDetail explains why a sensitive value is refused; what names the argument.
+func sensitiveDetail(what string) string {
+	return what + " is computed from a sensitive variable. Resource arguments and instance keys are " +
+		"recorded in the state and in plan files, which never hold secrets: use sensitive variables only " +
+		"in provider blocks, or drop sensitive = true if the value is not a secret."
 }
 
-// instanceKey returns the for_each key of an address, or "" for a block without for_each.
-func instanceKey(a model.Addr) string {
-	p, err := model.ParseAddrParts(string(a))
-	if err != nil || !p.HasKey {
-		return ""
+// minEmbeddedSecret is the shortest value derived from a secret (upper(var.x), a substring, a
+// template) that is registered for redaction. The raw values of sensitive variables are registered
+// whatever their length; a short derived value ("1", "yes") would redact unrelated text.
+const minEmbeddedSecret = 6
+
+// registerSecrets adds the marked parts of v to the values redacted from all output (Files.Sensitive):
+// every string, and with derived false (a variable's own value) every number too. Strings shorter
+// than minLen are left out.
+func (l *loader) registerSecrets(v cty.Value, derived bool) {
+	minLen := 1
+	if derived {
+		minLen = minEmbeddedSecret
 	}
-	return p.Key
+	walkMarked(v, false, func(leaf cty.Value) {
+		var s string
+		switch leaf.Type() {
+		case cty.String:
+			s = leaf.AsString()
+		case cty.Number:
+			if derived {
+				return
+			}
+			s = leaf.AsBigFloat().Text('f', -1)
+		default:
+			return
+		}
+		if len(s) < minLen {
+			return
+		}
+		l.files.sensitive = append(l.files.sensitive, s)
+		if t := strings.TrimSpace(s); t != s && t != "" {
+			l.files.sensitive = append(l.files.sensitive, t)
+		}
+	})
 }
 
-// redactedAddr names an instance without repeating a secret used as its key.
-func redactedAddr(a model.Addr, secrets []string) string {
-	if k := instanceKey(a); holdsSecret(k, secrets) {
-		return strings.SplitN(string(a), "[", 2)[0] + "[(sensitive value)]"
+// walkMarked calls leaf for every known, non-null primitive value within v that carries the
+// sensitive mark or sits inside a marked value. The keys of a marked map are not visited: they
+// name the secrets (and a marked map is refused as for_each, so they become no instance key).
+func walkMarked(v cty.Value, marked bool, leaf func(cty.Value)) {
+	v, marks := v.Unmark()
+	marked = marked || marks.Has(markSensitive)
+	if v.IsNull() || !v.IsKnown() {
+		return
 	}
-	return string(a)
+	ty := v.Type()
+	switch {
+	case ty.IsCollectionType() || ty.IsObjectType() || ty.IsTupleType():
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			walkMarked(e, marked, leaf)
+		}
+	case ty.IsPrimitiveType():
+		if marked {
+			leaf(v)
+		}
+	}
+}
+
+// sortSecrets sorts and dedupes the registered secrets.
+func (f *Files) sortSecrets() {
+	sort.Strings(f.sensitive)
+	f.sensitive = dedupeSorted(f.sensitive)
 }

@@ -39,6 +39,7 @@ func settingsSchema(settings []providers.Setting) *hcl.BodySchema {
 // setting's type and checked; the provider reads the result from the Config.
 func (l *loader) evalProvider(p *providerBlock) providers.Config {
 	r := l.settingsReader(p.Attrs)
+	r.sensitiveOK = true
 	pc := providers.Config{Name: p.Name, Values: map[string]cty.Value{}, Ranges: r.ranges, DeclRange: p.DeclRange}
 	for _, st := range p.Entry.Settings {
 		v, rng, ok := r.value(st.Name, st.Type)

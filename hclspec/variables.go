@@ -3,7 +3,6 @@ package hclspec
 import (
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -24,8 +23,9 @@ type rawValue struct {
 }
 
 // evalVariables resolves every variable: default < FERRY_VAR_<name> < --var-file (in order) <
-// --var (in order). It returns the converted values and the values of sensitive variables.
-func (l *loader) evalVariables(decls []*variableDecl) (map[string]cty.Value, []string) {
+// --var (in order). It returns the converted values; those of sensitive variables carry markSensitive
+// and are registered for redaction.
+func (l *loader) evalVariables(decls []*variableDecl) map[string]cty.Value {
 	byName := make(map[string]*variableDecl, len(decls))
 	for _, v := range decls {
 		byName[v.Name] = v
@@ -82,7 +82,6 @@ func (l *loader) evalVariables(decls []*variableDecl) (map[string]cty.Value, []s
 	}
 
 	values := make(map[string]cty.Value, len(decls))
-	var sensitive []string
 	for _, v := range decls {
 		rv, ok := raw[v.Name]
 		if !ok {
@@ -96,9 +95,9 @@ func (l *loader) evalVariables(decls []*variableDecl) (map[string]cty.Value, []s
 			continue
 		}
 		val := rv.Val
-		if v.Sensitive && val.IsWhollyKnown() {
+		if v.Sensitive {
 			// Redact the value as given too: a diagnostic about a bad value may quote it.
-			l.files.sensitive = append(l.files.sensitive, stringLeaves(val)...)
+			l.registerSecrets(val.Mark(markSensitive), false)
 		}
 		if v.Defaults != nil {
 			val = v.Defaults.Apply(val)
@@ -110,18 +109,14 @@ func (l *loader) evalVariables(decls []*variableDecl) (map[string]cty.Value, []s
 			values[v.Name] = cty.UnknownVal(v.Type)
 			continue
 		}
-		values[v.Name] = conv
 		if v.Sensitive {
 			l.sensitiveVars[v.Name] = true
-			sensitive = append(sensitive, stringLeaves(conv)...)
+			conv = conv.Mark(markSensitive)
+			l.registerSecrets(conv, false)
 		}
+		values[v.Name] = conv
 	}
-	sort.Strings(sensitive)
-	sensitive = dedupeSorted(sensitive)
-	l.files.sensitive = append(l.files.sensitive, sensitive...)
-	sort.Strings(l.files.sensitive)
-	l.files.sensitive = dedupeSorted(l.files.sensitive)
-	return values, sensitive
+	return values
 }
 
 // envVars extracts FERRY_VAR_<name>=value entries of environ.
@@ -141,10 +136,30 @@ func envVars(environ []string) map[string]string {
 func (l *loader) parseRaw(v *variableDecl, s, source string) (cty.Value, bool) {
 	if v.Sensitive && strings.TrimSpace(s) != "" {
 		// Known before parsing, so that a diagnostic quoting a bad value is redacted too.
-		l.files.sensitive = append(l.files.sensitive, s, strings.TrimSpace(s))
+		l.registerSecrets(cty.StringVal(s).Mark(markSensitive), false)
 	}
 	if !v.TypeSet || v.Type == cty.String {
 		return cty.StringVal(s), true
+	}
+	if v.Type == cty.Number || v.Type == cty.Bool {
+		// A bare word such as abc would parse as a reference ("Variables not allowed"): say instead
+		// that the value is not of the variable's type.
+		if val, err := convert.Convert(cty.StringVal(strings.TrimSpace(s)), v.Type); err == nil {
+			return val, true
+		}
+		if expr, diags := hclsyntax.ParseExpression([]byte(s), source, hcl.InitialPos); !diags.HasErrors() {
+			if val, diags := expr.Value(nil); !diags.HasErrors() {
+				return val, true // an expression such as 41 + 1
+			}
+		}
+		shown := fmt.Sprintf("%q", s)
+		if v.Sensitive {
+			shown = "(sensitive value)"
+		}
+		what := map[bool]string{true: "a number, e.g. 25 or 2.5", false: "a bool: true or false"}[v.Type == cty.Number]
+		l.errorf(nil, "Invalid value for variable", "The value %s of %s (variable %q, type %s) is not %s.",
+			shown, source, v.Name, typeexpr.TypeString(v.Type), what)
+		return cty.NilVal, false
 	}
 	expr, diags := hclsyntax.ParseExpression([]byte(s), source, hcl.InitialPos)
 	if !diags.HasErrors() {
@@ -193,28 +208,6 @@ func (l *loader) readVarFile(path string, byName map[string]*variableDecl, raw m
 		}
 		raw[a.Name] = rawValue{Val: val, Range: rangePtr(a.Expr.Range()), Source: path}
 	}
-}
-
-// stringLeaves returns every non-empty known string within v.
-func stringLeaves(v cty.Value) []string {
-	if v.IsNull() || !v.IsKnown() {
-		return nil
-	}
-	ty := v.Type()
-	switch {
-	case ty == cty.String:
-		if s := v.AsString(); s != "" {
-			return []string{s}
-		}
-	case ty.IsCollectionType() || ty.IsObjectType() || ty.IsTupleType():
-		var out []string
-		for it := v.ElementIterator(); it.Next(); {
-			_, e := it.Element()
-			out = append(out, stringLeaves(e)...)
-		}
-		return out
-	}
-	return nil
 }
 
 // dedupeSorted removes adjacent duplicates of a sorted slice.

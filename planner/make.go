@@ -104,13 +104,23 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 		Targets:       in.Targets,
 	}
 	failedRead := map[model.Addr]bool{}
+	unreadable := map[model.Addr]bool{}
 	for i, name := range order {
 		diags = append(diags, results[i].diags...)
 		for _, d := range results[i].diags {
 			markFailed(failedRead, d, byProvider[name])
+			if u, ok := d.Extra.(providers.Unreadable); ok && d.Severity == hcl.DiagError {
+				for _, a := range u.Addrs {
+					unreadable[a] = true
+				}
+			}
 		}
 		for _, req := range byProvider[name] {
 			inst := req.Instance
+			if unreadable[inst.Addr] {
+				p.Unreadable = append(p.Unreadable, inst.Addr)
+				continue
+			}
 			live, ok := results[i].live[inst.Addr]
 			if !ok && failedRead[inst.Addr] {
 				continue
@@ -130,7 +140,7 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 	}
 
 	p.Changes = append(p.Changes, unavailable...)
-	blockDependents(p.Changes)
+	blockDependents(p.Changes, unreadable)
 	if !in.RefreshOnly {
 		p.Changes = append(p.Changes, forgotten(in.Instances, in.Targets, st)...)
 	}
@@ -138,10 +148,10 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 	return p, diags
 }
 
-// blockDependents blocks every change that depends, directly or not, on a blocked change: its
-// dependency will not be reached, so neither can it. (A dependency that fails during apply is the
-// executor's to handle: it skips what depends on it.)
-func blockDependents(cs []model.Change) {
+// blockDependents blocks every change that depends, directly or not, on a blocked change or on an
+// instance that could not be read: its dependency will not be reached, so neither can it. (A
+// dependency that fails during apply is the executor's to handle: it skips what depends on it.)
+func blockDependents(cs []model.Change, unreadable map[model.Addr]bool) {
 	idx := make(map[model.Addr]int, len(cs))
 	for i := range cs {
 		idx[cs[i].Addr] = i
@@ -166,6 +176,12 @@ func blockDependents(cs []model.Change) {
 			return true
 		}
 		for _, d := range cs[i].DependsOn {
+			if unreadable[d] && cs[i].Action != model.ActionNoop {
+				cs[i].Action = model.ActionBlocked
+				cs[i].Steps = nil
+				cs[i].Reasons = append(cs[i].Reasons, fmt.Sprintf("it depends on %s, whose live state could not be read", d))
+				return true
+			}
 			j, ok := idx[d]
 			if !ok || !visit(j) {
 				continue
@@ -368,11 +384,4 @@ func TargetsUnmatched(targets []model.Addr, insts []model.Instance, st StateRead
 		}
 	}
 	return out
-}
-
-func rangePtr(r hcl.Range) *hcl.Range {
-	if r.Filename == "" {
-		return nil
-	}
-	return &r
 }

@@ -30,6 +30,9 @@ type Plan struct {
 	Targets []model.Addr `json:"targets,omitempty"`
 	// Changes holds one change per instance (unchanged ones included), sorted by address.
 	Changes []model.Change `json:"changes"`
+	// Unreadable are the instances whose live state could not be read (errors, reported as
+	// diagnostics): they have no change. A plan with any is never saved.
+	Unreadable []model.Addr `json:"unreadable,omitempty"`
 }
 
 // Summary counts the changes of a plan by action.
@@ -41,11 +44,13 @@ type Summary struct {
 	Unchanged int `json:"unchanged"`
 	Forget    int `json:"forget"`
 	Blocked   int `json:"blocked"`
+	// Unreadable counts the instances that could not be read (not changes: errors).
+	Unreadable int `json:"unreadable,omitempty"`
 }
 
 // Summary counts the plan's changes by action.
 func (p *Plan) Summary() Summary {
-	var s Summary
+	s := Summary{Unreadable: len(p.Unreadable)}
 	for i := range p.Changes {
 		switch p.Changes[i].Action {
 		case model.ActionCreate:

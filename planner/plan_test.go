@@ -39,14 +39,23 @@ func (m memState) Addrs() []string {
 func sortStrings(s []string) { sort.Strings(s) }
 
 // planFake plans "migrate" for instances without state and "unchanged" for the others; it counts Reads.
+// Instances whose address contains "lost" cannot be read (one Unreadable error for all of them).
 type planFake struct{ reads, readInsts int }
 
 func (f *planFake) Read(_ context.Context, reqs []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
 	f.reads++
 	f.readInsts += len(reqs)
 	out := map[model.Addr]providers.Live{}
+	var lost []model.Addr
 	for _, r := range reqs {
 		out[r.Instance.Addr] = "live"
+		if strings.Contains(string(r.Instance.Addr), "lost") {
+			lost = append(lost, r.Instance.Addr)
+		}
+	}
+	if len(lost) > 0 {
+		return out, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read customer",
+			Extra: providers.Unreadable{Addrs: lost}}}
 	}
 	return out, nil
 }
@@ -109,6 +118,32 @@ func TestMakeActionsAndSummary(t *testing.T) {
 	}
 	if p.Lineage != "lin-1" || p.Serial != 7 || p.SpecHash != "h" {
 		t.Errorf("plan identity = %s %d %s", p.Lineage, p.Serial, p.SpecHash)
+	}
+}
+
+func TestUnreadableInstancesAreErrorsNotChanges(t *testing.T) {
+	in := Input{
+		Instances: []model.Instance{inst(`subscription.lost`), inst(`subscription.fine`),
+			inst(`subscription.after`, "subscription.lost")},
+		Providers: map[string]providers.Provider{"fake": &planFake{}},
+	}
+	p, diags := Make(context.Background(), in, memState{})
+	if !diags.HasErrors() {
+		t.Fatal("an instance that could not be read must be an error")
+	}
+	got := map[model.Addr]model.Action{}
+	for _, c := range p.Changes {
+		got[c.Addr] = c.Action
+	}
+	want := map[model.Addr]model.Action{`subscription.fine`: model.ActionCreate, `subscription.after`: model.ActionBlocked}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("actions (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]model.Addr{"subscription.lost"}, p.Unreadable); d != "" {
+		t.Errorf("unreadable (-want +got):\n%s", d)
+	}
+	if s := p.Summary(); s != (Summary{Migrate: 1, Blocked: 1, Unreadable: 1}) {
+		t.Errorf("summary = %+v", s)
 	}
 }
 
@@ -232,7 +267,7 @@ func TestDependentsOfBlockedChangesAreBlocked(t *testing.T) {
 		{Addr: "subscription.c", Action: model.ActionCreate, DependsOn: []model.Addr{"subscription.x"}},
 		{Addr: "subscription.d", Action: model.ActionNoop, DependsOn: []model.Addr{"skip_list.nce"}},
 	}
-	blockDependents(cs)
+	blockDependents(cs, nil)
 	want := []model.Action{model.ActionBlocked, model.ActionBlocked, model.ActionBlocked, model.ActionCreate, model.ActionNoop}
 	for i, c := range cs {
 		if c.Action != want[i] {

@@ -5,31 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/ferry-dev/ferry/internal/atomicfile"
 )
 
 // ErrStalePlan is returned (wrapped) when a saved plan no longer matches the state or the spec.
 var ErrStalePlan = errors.New("saved plan is stale")
 
-// WriteFile saves a plan as JSON (temp file + rename, so a crash never leaves half a plan).
+// WriteFile saves a plan as JSON (atomically and durably: a crash never leaves half a plan).
 func WriteFile(path string, p *Plan) error {
 	data, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("encode plan: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".ferry-plan-*")
-	if err != nil {
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write plan %s: %w", path, err)
 	}
 	return nil
@@ -44,6 +33,17 @@ func ReadFile(path string) (*Plan, error) {
 	var p Plan
 	if err := json.Unmarshal(data, &p); err != nil {
 		return nil, fmt.Errorf("read plan %s: not a ferry plan file: %w", path, err)
+	}
+	if p.FormatVersion == 0 {
+		var probe map[string]json.RawMessage
+		_ = json.Unmarshal(data, &probe)
+		_, hasLineage := probe["lineage"]
+		_, hasResources := probe["resources"]
+		if hasLineage && hasResources {
+			return nil, fmt.Errorf("%s is not a plan file: it looks like a ferry state file. Make a plan file with "+
+				"ferry plan --out FILE, or run ferry apply without a file to plan and apply", path)
+		}
+		return nil, fmt.Errorf("%s is not a ferry plan file (it has no format_version); make one with ferry plan --out FILE", path)
 	}
 	if p.FormatVersion != FormatVersion {
 		return nil, fmt.Errorf("read plan %s: format version %d is not supported by this ferry (wants %d); make the plan again",

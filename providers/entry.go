@@ -23,6 +23,9 @@ type Entry struct {
 	// SecretEnv names the environment variables that hold its credentials; their values are
 	// redacted from all output.
 	SecretEnv []string
+	// CheckImportID checks the ID of `ferry import` before anything is read (nil: any ID); the
+	// error says what a valid ID looks like.
+	CheckImportID func(id string) error
 	// Open builds the provider for an evaluated provider block. Nil: the provider is not built
 	// yet, and its instances are planned as blocked with that reason.
 	Open func(ctx context.Context, cfg Config, env Env) (Provider, error)

@@ -51,3 +51,11 @@ type Env struct {
 	// Log receives debug lines (never secrets); nil discards them.
 	Log func(format string, args ...any)
 }
+
+// Unreadable is the Extra of an error diagnostic of Read about instances whose live objects could not
+// be read (credentials refused, a customer that does not exist, a read that failed). The planner leaves
+// those instances out of the plan, which then has errors (exit 1); the other instances are planned and
+// applied as usual. It is distinct from a blocked change, which the remote system refuses.
+type Unreadable struct {
+	Addrs []model.Addr
+}

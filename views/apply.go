@@ -115,7 +115,8 @@ func (v *ApplyView) Summary(s *ApplySummary) error {
 type ApplySummary struct {
 	Header
 	// Status is "complete" (every change done), "blocked" (everything ferry could do is done; blocked
-	// changes remain) or "incomplete" (a change failed, was skipped, interrupted or not started).
+	// changes remain) or "incomplete" (a change failed, was skipped, interrupted or not started, or an
+	// instance could not be read).
 	Status string `json:"status"`
 	// Done counts changes that finished.
 	Done int `json:"done"`
@@ -128,6 +129,9 @@ type ApplySummary struct {
 	NotStarted  int `json:"not_started"`
 	// Blocked lists the changes the plan could not make, with the reasons.
 	Blocked []BlockedChange `json:"blocked"`
+	// Unreadable lists the instances whose live state could not be read (errors): nothing was done
+	// for them.
+	Unreadable []string `json:"unreadable"`
 }
 
 // ApplyProblem is a change that did not finish, with the step and why.
@@ -152,10 +156,13 @@ const (
 )
 
 // NewApplySummary builds the summary of an executor result and the plan's blocked changes.
-func NewApplySummary(r executor.Result, blocked []model.Change) *ApplySummary {
+func NewApplySummary(r executor.Result, blocked []model.Change, unreadable []model.Addr) *ApplySummary {
 	s := &ApplySummary{Header: header(TypeApplySummary), Status: StatusComplete, Done: r.Done,
 		Interrupted: r.Interrupted, NotStarted: r.NotStarted,
-		Failed: []ApplyProblem{}, Skipped: []ApplyProblem{}, Blocked: []BlockedChange{}}
+		Failed: []ApplyProblem{}, Skipped: []ApplyProblem{}, Blocked: []BlockedChange{}, Unreadable: []string{}}
+	for _, a := range unreadable {
+		s.Unreadable = append(s.Unreadable, string(a))
+	}
 	for _, f := range r.Failed {
 		s.Failed = append(s.Failed, ApplyProblem{string(f.Addr), f.Step, f.Err.Error()})
 	}
@@ -167,7 +174,7 @@ func NewApplySummary(r executor.Result, blocked []model.Change) *ApplySummary {
 			Reasons: append([]string{}, c.Reasons...)})
 	}
 	switch {
-	case !r.OK():
+	case !r.OK() || len(unreadable) > 0:
 		s.Status = StatusIncomplete
 	case len(blocked) > 0:
 		s.Status = StatusBlocked
@@ -177,8 +184,11 @@ func NewApplySummary(r executor.Result, blocked []model.Change) *ApplySummary {
 
 // Headline is the first words of the summary line.
 func (s *ApplySummary) Headline() string {
-	if s.Status == StatusComplete {
+	switch s.Status {
+	case StatusComplete:
 		return "Apply complete!"
+	case StatusBlocked:
+		return "Apply finished: all that could be done is done; only blocked changes remain."
 	}
 	return "Apply finished with problems."
 }
@@ -195,8 +205,11 @@ var summaryTemplate = parse("summary", `{{define "summary"}}
 {{end}}
 {{- range .Blocked}}Blocked: {{.Address}}: {{join .Reasons "; "}}
 {{end}}
+{{- range .Unreadable}}Error: {{.}}: its live state could not be read (see the error above); nothing was done for it.
+{{end}}
 {{- .Headline}} {{.Done}} done, {{len .Failed}} failed, {{len .Skipped}} skipped, {{.Interrupted}} interrupted
-{{- if .NotStarted}} (and {{.NotStarted}} not started){{end}}, {{len .Blocked}} blocked.
+{{- if .NotStarted}} (and {{.NotStarted}} not started){{end}}, {{len .Blocked}} blocked
+{{- with .Unreadable}}, {{len .}} not read{{end}}.
 {{if .Resumable}}The state is saved. Run ferry apply again to resume: nothing that was sent is sent twice.
 {{end}}{{end}}`)
 

@@ -79,6 +79,13 @@ _Targeted: limited to {{range $i, $t := .Targets}}{{if $i}}, {{end}}{{code $t}}{
 - {{.N}} {{plural .N "change" "changes"}}: {{md .Reason}}{{end}}{{end}}
 
 {{- define "markdown"}}{{template "head" .}}
+{{- with .Unreadable}}
+#### Not read (errors)
+{{if le $.Level 1}}
+{{range .}}- {{code "!"}} {{code .}} **not read**: its live state could not be read: not planned (see the errors)
+{{end}}{{else}}
+{{len .}} {{plural (len .) "instance" "instances"}} could not be read: not planned (see the errors).
+{{end}}{{end}}
 {{- if eq .Level 0}}{{range .Blocks}}
 #### {{code .Name}}: {{.Counts}}
 {{range .Changes}}{{$a := .Action}}

@@ -26,6 +26,9 @@ type PlanReport struct {
 	Summary PlanSummary `json:"summary"`
 	// Changes holds one change per instance, unchanged ones included, sorted by address.
 	Changes []PlanChange `json:"changes"`
+	// Unreadable are the instances whose live state could not be read: errors (reported as
+	// diagnostics), not changes. A plan with any is not saved.
+	Unreadable []string `json:"unreadable,omitempty"`
 }
 
 // PlanChange is what the plan does to one instance.
@@ -72,6 +75,8 @@ type PlanSummary struct {
 	NoOp    int `json:"no-op"`
 	Forget  int `json:"forget"`
 	Blocked int `json:"blocked"`
+	// NotRead counts the instances that could not be read (errors, not changes).
+	NotRead int `json:"not_read"`
 
 	parts []string
 }
@@ -128,6 +133,10 @@ func NewPlanReport(p *planner.Plan) *PlanReport {
 	for _, t := range p.Targets {
 		r.Targets = append(r.Targets, string(t))
 	}
+	for _, a := range p.Unreadable {
+		r.Unreadable = append(r.Unreadable, string(a))
+	}
+	r.Summary.NotRead = len(r.Unreadable)
 	for i := range p.Changes {
 		c := &p.Changes[i]
 		pc := PlanChange{Address: string(c.Addr), Block: blockOf(c.Addr), Kind: c.Kind, Provider: c.Provider,
@@ -176,6 +185,9 @@ func summaryParts(cs []PlanChange, s PlanSummary) []string {
 	parts = append(parts, fmt.Sprintf("%d unchanged", s.NoOp), fmt.Sprintf("%d to forget", s.Forget))
 	if s.Blocked > 0 {
 		parts = append(parts, fmt.Sprintf("%d blocked", s.Blocked))
+	}
+	if s.NotRead > 0 {
+		parts = append(parts, fmt.Sprintf("%d not read (errors)", s.NotRead))
 	}
 	return parts
 }
@@ -263,6 +275,8 @@ func (r *PlanReport) Closing() string {
 			out += fmt.Sprintf("\n%d instances have work pending that only a normal plan and apply can do; see ferry plan.", pending)
 		}
 		return out
+	case s.NotRead > 0:
+		return fmt.Sprintf("No changes that ferry can make: %d not read (errors), %d blocked, %d unchanged.", s.NotRead, s.Blocked, s.NoOp)
 	case s.Blocked > 0:
 		return fmt.Sprintf("No changes that ferry can make: %d blocked (see above), %d unchanged.", s.Blocked, s.NoOp)
 	case r.NotedUnchanged() > 0:
@@ -272,7 +286,7 @@ func (r *PlanReport) Closing() string {
 }
 
 var planTemplate = parse("plan", `{{define "plan"}}
-{{- if or .HasChanges .Summary.Blocked}}ferry will perform the following actions:
+{{- if or .HasChanges .Summary.Blocked .Unreadable}}ferry will perform the following actions:
 
 {{end}}
 {{- range .Changes}}{{if .Listed}}{{$a := .Action}}  {{paint $a (symbol $a)}} {{bold .Address}} {{paint $a .ActionWord}}
@@ -284,6 +298,10 @@ var planTemplate = parse("plan", `{{define "plan"}}
       {{paint $a "reason:"}} {{.}}{{end}}
 
 {{end}}{{end}}
+{{- range .Unreadable}}  {{red "!"}} {{bold .}} {{red "not read"}}
+      its live state could not be read (see the error): not planned
+
+{{end}}
 {{- if .HasChanges}}{{bold .Summary.Line}}{{else}}{{.Closing}}{{end}}
 {{end}}`)
 

@@ -78,14 +78,20 @@ func fixturePlan() *planner.Plan {
 			{Addr: "subscription.done", Kind: model.KindSubscription, Provider: "partnercenter", Action: model.ActionNoop, State: entry},
 			{Addr: "subscription.noted", Kind: model.KindSubscription, Provider: "partnercenter", Action: model.ActionNoop,
 				Reasons: []string{"the quantity changed outside ferry (25 → 27)"}},
-		}}
+		},
+		Unreadable: []model.Addr{"subscription.lost"}}
 }
 
 func fixtureSummary() *ApplySummary {
 	r := executor.Result{Done: 3, Interrupted: 1, NotStarted: 2,
 		Failed:  []executor.ChangeError{{Addr: "cutover.web01", Step: "start_cutover", Err: errors.New("replication lag 9m exceeds max_lag 5m")}},
 		Skipped: []executor.ChangeError{{Addr: "subscription.after", Err: errors.New("it depends on cutover.web01, which failed")}}}
-	return NewApplySummary(r, []model.Change{fixturePlan().Changes[3]})
+	return NewApplySummary(r, []model.Change{fixturePlan().Changes[3]}, []model.Addr{"subscription.lost"})
+}
+
+// blockedSummary is an apply that did all it could, with only blocked changes left.
+func blockedSummary() *ApplySummary {
+	return NewApplySummary(executor.Result{Done: 1}, []model.Change{fixturePlan().Changes[3]}, nil)
 }
 
 func TestPlanGolden(t *testing.T) {
@@ -123,6 +129,11 @@ func TestPlanNoChangesGolden(t *testing.T) {
 	b.WriteString("----\n")
 	_ = WritePlanMarkdown(&b, r)
 	b.WriteString("----\n")
+	r = NewPlanReport(&planner.Plan{Changes: p.Changes, Unreadable: []model.Addr{"subscription.lost"}})
+	_ = WritePlan(&b, r, TextOptions{})
+	b.WriteString("----\n")
+	_ = WritePlanMarkdown(&b, r)
+	b.WriteString("----\n")
 	r = NewPlanReport(&planner.Plan{RefreshOnly: true, Targets: []model.Addr{"subscription.a"}, Changes: p.Changes[:1]})
 	_ = WritePlan(&b, r, TextOptions{})
 	b.WriteString("----\n")
@@ -132,12 +143,16 @@ func TestPlanNoChangesGolden(t *testing.T) {
 
 func TestApplySummaryGolden(t *testing.T) {
 	var text, js bytes.Buffer
-	if err := NewApplyView(&text, false, TextOptions{}).Summary(fixtureSummary()); err != nil {
-		t.Fatal(err)
+	for _, s := range []*ApplySummary{fixtureSummary(), blockedSummary(), NewApplySummary(executor.Result{Done: 2}, nil, nil)} {
+		if err := NewApplyView(&text, false, TextOptions{}).Summary(s); err != nil {
+			t.Fatal(err)
+		}
 	}
 	golden(t, "apply_summary.txt.golden", text.String())
-	if err := NewApplyView(&js, true, TextOptions{}).Summary(fixtureSummary()); err != nil {
-		t.Fatal(err)
+	for _, s := range []*ApplySummary{fixtureSummary(), blockedSummary()} {
+		if err := NewApplyView(&js, true, TextOptions{}).Summary(s); err != nil {
+			t.Fatal(err)
+		}
 	}
 	golden(t, "apply_summary.json.golden", js.String())
 }

@@ -27,6 +27,8 @@ func main() {
 
 // run executes the command line and returns the exit code.
 func run(args []string) int {
+	soft, hard, stop := interrupts()
+	defer stop()
 	g := &app.Globals{}
 	g.FromOS()
 	g.Providers = table.Default()
@@ -35,12 +37,51 @@ func run(args []string) int {
 	code := app.ExitOK
 	set := func(c int) { code = c }
 	root := newRoot(g, set)
+	root.SetContext(soft)
+	hardCtx = hard
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
-		fmt.Fprintf(os.Stderr, "Error: %v\n", err)
-		return app.ExitError
+		return g.Fail(err)
 	}
 	return code
+}
+
+// hardCtx is cancelled by a second interrupt (see interrupts); apply uses it to stop calls already sent.
+var hardCtx = context.Background()
+
+// interrupts is the one place that handles signals. soft is cancelled by the first interrupt (Ctrl-C or
+// SIGTERM): every command gets it and stops starting new work. hard is cancelled by the second: apply
+// then also stops the calls already sent (their intents are reconciled on the next apply). A third
+// one kills the process.
+func interrupts() (soft, hard context.Context, stop func()) {
+	soft, cancelSoft := context.WithCancel(context.Background())
+	hard, cancelHard := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		for n := 1; ; n++ {
+			select {
+			case <-done:
+				return
+			case <-sigs:
+			}
+			if n == 1 {
+				cancelSoft()
+				continue
+			}
+			// The second: stop what was sent, and let a third kill the process the default way.
+			cancelHard()
+			signal.Stop(sigs)
+			return
+		}
+	}()
+	return soft, hard, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancelSoft()
+		cancelHard()
+	}
 }
 
 func newRoot(g *app.Globals, set func(int)) *cobra.Command {
@@ -49,7 +90,8 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 		Short: "Plan and apply migrations safely: CSP legacy → New Commerce, Connect skip lists, MGN cutovers",
 		Long: "ferry reads the *.ferry.hcl specs in the working directory, shows what it would do (plan), and does it\n" +
 			"(apply), journaling every step so that running it again after any failure resumes exactly.\n\n" +
-			"Exit codes: 0 success or no changes; 1 error; 2 changes present (plan --detailed-exitcode).",
+			"Exit codes: 0 success or no changes; 1 error (including live state that could not be read);\n" +
+			"2 changes present (plan --detailed-exitcode); 3 apply did all it could and only blocked changes remain.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -87,8 +129,11 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 func fmtCmd(g *app.Globals, set func(int)) *cobra.Command {
 	var o app.FmtOptions
 	c := &cobra.Command{
-		Use: "fmt", Short: "Rewrite the spec files in canonical format", Args: cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) { set(app.Fmt(g, o)) },
+		Use: "fmt [FILE...]", Short: "Rewrite the spec files (or the FILEs given) in canonical format",
+		Run: func(cmd *cobra.Command, args []string) {
+			o.Files = args
+			set(app.Fmt(g, o))
+		},
 	}
 	c.Flags().BoolVar(&o.Check, "check", false, "only check: list unformatted files and exit 1 if any")
 	c.Flags().BoolVar(&o.Diff, "diff", false, "show the formatting changes as a diff")
@@ -99,11 +144,7 @@ func planCmd(g *app.Globals, set func(int)) *cobra.Command {
 	var o app.PlanOptions
 	c := &cobra.Command{
 		Use: "plan", Short: "Read live state and show what apply would do", Args: cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-			defer stop()
-			set(app.Plan(ctx, g, o))
-		},
+		Run: func(cmd *cobra.Command, _ []string) { set(app.Plan(cmd.Context(), g, o)) },
 	}
 	f := c.Flags()
 	f.StringVar(&o.Out, "out", "", "save the plan to `FILE` for ferry apply FILE")
@@ -122,11 +163,12 @@ func applyCmd(g *app.Globals, set func(int)) *cobra.Command {
 			if len(args) == 1 {
 				o.PlanFile = args[0]
 			}
-			set(app.Apply(context.Background(), g, o))
+			set(app.Apply(cmd.Context(), hardCtx, g, o))
 		},
 	}
 	f := c.Flags()
 	f.BoolVar(&o.AutoApprove, "auto-approve", false, "do not ask for approval")
+	f.BoolVar(&o.RefreshOnly, "refresh-only", false, "only record live objects in state (as plan --refresh-only); change nothing remote")
 	f.StringArrayVar(&o.Targets, "target", nil, "limit to `ADDR` and what it depends on (repeatable)")
 	f.DurationVar(&o.Heartbeat, "progress-interval", 10*time.Second, "report still-running steps every `D`")
 	return c
@@ -149,11 +191,7 @@ func importCmd(g *app.Globals, set func(int)) *cobra.Command {
 	return &cobra.Command{
 		Use: "import ADDR ID", Short: "Adopt an existing remote object (e.g. <customer_id>/<subscription_id>) into state",
 		Args: cobra.ExactArgs(2),
-		Run: func(cmd *cobra.Command, args []string) {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-			defer stop()
-			set(app.Import(ctx, g, args[0], args[1]))
-		},
+		Run:  func(cmd *cobra.Command, args []string) { set(app.Import(cmd.Context(), g, args[0], args[1])) },
 	}
 }
 
@@ -176,11 +214,7 @@ func sandboxCmd(g *app.Globals, set func(int)) *cobra.Command {
 	var world, listen string
 	c := &cobra.Command{
 		Use: "sandbox", Short: "Serve the simulators of every provider (point ferry at it with FERRY_SANDBOX)", Args: cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			set(app.Sandbox(ctx, g, world, listen))
-		},
+		Run: func(cmd *cobra.Command, _ []string) { set(app.Sandbox(cmd.Context(), g, world, listen)) },
 	}
 	c.Flags().StringVar(&world, "world", "", "world `FILE` (JSON; see docs/sandbox.md)")
 	c.Flags().StringVar(&listen, "listen", "127.0.0.1:8787", "listen `ADDR` (port 0 picks a free one)")

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,6 +43,7 @@ func TestScripts(t *testing.T) {
 			"faults":     cmdFaults,
 			"migrations": cmdMigrations,
 			"holdlock":   cmdHoldLock,
+			"exitcode":   cmdExitCode,
 		},
 	})
 }
@@ -149,4 +151,25 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Defer(func() { _ = unlock() })
 	fmt.Fprintln(ts.Stdout(), "holding the lock")
+}
+
+// exitcode N PROGRAM ARGS...: run PROGRAM like exec and check that it exits with code N exactly (its
+// stdout and stderr are then checked as after exec).
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
 }

@@ -97,6 +97,7 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 			c := customers[strings.ToLower(ids[0])]
 			if c.err != nil {
 				l.ReadErr = fmt.Errorf("reading customer %s of the import ID: %w", ids[0], c.err)
+				diags = append(diags, instanceReadDiag(r.Instance, l.ReadErr))
 				out[r.Instance.Addr] = l
 				continue
 			}
@@ -164,6 +165,7 @@ func (p *Provider) readCustomer(ctx context.Context, c *customerRead, reqs []pro
 			// Blocked with the reason; the other instances are planned as usual.
 			failed[i] = true
 			lives[i] = &Live{CustomerID: c.id, ReadErr: fmt.Errorf("the eligibility check of legacy subscription %s failed: %w", inst.Subscription.MigrateFrom, err)}
+			diags = append(diags, instanceReadDiag(inst, lives[i].ReadErr))
 			continue
 		}
 		validations[i], requests[i] = v, &req
@@ -281,28 +283,43 @@ func importIDDiag(inst model.Instance, err error) *hcl.Diagnostic {
 }
 
 // unreadable records that the customer could not be read: each of its instances gets a Live that
-// carries the error (Plan blocks them with it) and the customer gets one warning, so the other
-// customers' instances are planned and applied as usual.
+// carries the error and the customer gets one error diagnostic marked providers.Unreadable, so the
+// planner leaves its instances out (the plan fails) while the other customers' instances are planned
+// and applied as usual.
 func (c *customerRead) unreadable(reqs []providers.ReadRequest, lives []*Live, err error) hcl.Diagnostics {
 	if len(c.main) == 0 {
 		return nil
 	}
+	addrs := make([]model.Addr, 0, len(c.main))
 	for _, i := range c.main {
 		lives[i] = &Live{CustomerID: c.id, ReadErr: err}
+		addrs = append(addrs, reqs[i].Instance.Addr)
 	}
-	return hcl.Diagnostics{readDiag(reqs[c.main[0]].Instance, c.id, len(c.main), err)}
+	return hcl.Diagnostics{readDiag(reqs[c.main[0]].Instance, c.id, addrs, err)}
 }
 
-func readDiag(inst model.Instance, customerID string, n int, err error) *hcl.Diagnostic {
+func readDiag(inst model.Instance, customerID string, addrs []model.Addr, err error) *hcl.Diagnostic {
 	summary := "Cannot read Partner Center customer"
-	detail := fmt.Sprintf("Reading customer %s failed: %v. Its %d instance(s), %s among them, are blocked; the others are planned as usual.",
-		customerID, err, n, inst.Addr)
+	detail := fmt.Sprintf("Reading customer %s failed: %v. Its %d instance(s), %s among them, are not planned; the others are planned as usual. "+
+		"Check the credentials and the customer_id, then plan again.", customerID, err, len(addrs), inst.Addr)
 	if IsNotFound(err) {
 		summary = "Partner Center customer not found"
-		detail = fmt.Sprintf("Customer %s (customer_id of %s) does not exist or is not a customer of this partner: %v. Its %d instance(s) are blocked.",
-			customerID, inst.Addr, err, n)
+		detail = fmt.Sprintf("Customer %s (customer_id of %s) does not exist or is not a customer of this partner: %v. "+
+			"Its %d instance(s) are not planned; the others are planned as usual.", customerID, inst.Addr, err, len(addrs))
 	}
-	return &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: summary, Detail: detail, Subject: rangePtr(inst.DeclRange)}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rangePtr(inst.DeclRange),
+		Extra: providers.Unreadable{Addrs: addrs}}
+}
+
+// instanceReadDiag is the error of one instance whose live objects could not be read.
+func instanceReadDiag(inst model.Instance, err error) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Cannot read from Partner Center",
+		Detail:   fmt.Sprintf("%s: %v. It is not planned; plan again once Partner Center answers.", inst.Addr, err),
+		Subject:  rangePtr(inst.DeclRange),
+		Extra:    providers.Unreadable{Addrs: []model.Addr{inst.Addr}},
+	}
 }
 
 func rangePtr(r hcl.Range) *hcl.Range {
@@ -310,4 +327,12 @@ func rangePtr(r hcl.Range) *hcl.Range {
 		return nil
 	}
 	return &r
+}
+
+// CheckImportID checks the ID of `ferry import` for a Partner Center subscription.
+func CheckImportID(id string) error {
+	if _, _, err := ParseImportID(id); err != nil {
+		return fmt.Errorf("%w; want <customer_id>/<subscription_id>", err)
+	}
+	return nil
 }

@@ -474,8 +474,13 @@ func TestIneligibleBlockedOthersUnaffected(t *testing.T) {
 		reqs = append(reqs, providers.ReadRequest{Instance: i})
 	}
 	lives, diags := f.p.Read(context.Background(), reqs)
-	if len(diags) != 1 || diags[0].Severity != hcl.DiagWarning || !strings.Contains(diags[0].Summary+diags[0].Detail, missingCust) {
+	// One error for the unreadable customer, marked Unreadable with its instance (the planner leaves it
+	// out of the plan: an error, not a blocked change).
+	if len(diags) != 1 || diags[0].Severity != hcl.DiagError || !strings.Contains(diags[0].Summary+diags[0].Detail, missingCust) {
 		t.Fatalf("diagnostics: %v", diags)
+	}
+	if u, ok := diags[0].Extra.(providers.Unreadable); !ok || len(u.Addrs) != 1 || u.Addrs[0] != insts[4].Addr {
+		t.Errorf("diagnostic Extra = %#v, want providers.Unreadable{%s}", diags[0].Extra, insts[4].Addr)
 	}
 	// The unreadable customer's instance is blocked with the reason; the others are unaffected.
 	if ch, d := f.p.Plan(insts[4], nil, lives[insts[4].Addr]); d.HasErrors() || ch.Action != model.ActionBlocked ||

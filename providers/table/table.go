@@ -18,7 +18,7 @@ func Default() providers.Table {
 	return providers.Table{
 		{Name: partnercenter.Name, Title: "Microsoft Partner Center", Serves: []string{model.KindSubscription},
 			Settings: partnercenter.SettingsSchema(), SecretEnv: []string{partnercenter.EnvClientSecret},
-			Open: openPartnerCenter, Simulator: partnercenter.NewSandboxSimulator,
+			CheckImportID: partnercenter.CheckImportID, Open: openPartnerCenter, Simulator: partnercenter.NewSandboxSimulator,
 			Operations: partnercenter.Operations(), Durations: partnercenter.Durations()},
 		{Name: "commerce", Title: "CloudBlue Commerce orders", Serves: []string{model.KindSubscription},
 			Settings: []providers.Setting{{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the APS REST root"}}},

@@ -1,0 +1,4 @@
+variable "x" {
+  type = strin # ERROR: Invalid type specification
+  default = 1
+}

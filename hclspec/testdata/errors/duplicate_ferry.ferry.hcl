@@ -1,0 +1,2 @@
+ferry {}
+ferry {} # ERROR: Duplicate ferry block

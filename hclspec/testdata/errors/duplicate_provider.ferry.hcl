@@ -1,0 +1,2 @@
+provider "mgn" {}
+provider "mgn" {} # ERROR: Duplicate provider block

@@ -1,0 +1,3 @@
+locals {
+  x = file("nope.csv") # ERROR: Invalid function argument
+}

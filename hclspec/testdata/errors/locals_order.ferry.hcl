@@ -1,0 +1,10 @@
+locals {
+  a = local.b
+  b = upper("x")
+}
+subscription "a" {
+  customer_id   = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
+  migrate_from  = "11111111-1111-4111-8111-111111111111"
+  term_duration = "P1${local.a}" # ERROR: Invalid term_duration
+  billing_cycle = "monthly"
+}

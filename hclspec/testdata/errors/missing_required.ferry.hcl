@@ -1,0 +1,5 @@
+subscription "a" { # ERROR: Missing required argument
+  customer_id  = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
+  migrate_from = "11111111-1111-4111-8111-111111111111"
+  billing_cycle = "monthly"
+}

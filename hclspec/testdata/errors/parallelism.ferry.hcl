@@ -1,0 +1,3 @@
+ferry {
+  parallelism = 0 # ERROR: Invalid parallelism
+}

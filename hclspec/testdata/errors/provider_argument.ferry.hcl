@@ -1,0 +1,3 @@
+provider "partnercenter" {
+  region = "eu-west-1" # ERROR: Unsupported argument
+}

@@ -1,0 +1,3 @@
+provider "connect" {
+  endpoint = "api.connect" # ERROR: Invalid endpoint
+}

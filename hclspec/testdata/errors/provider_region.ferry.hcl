@@ -1,0 +1,3 @@
+provider "mgn" {
+  region = "Ireland" # ERROR: Invalid region
+}

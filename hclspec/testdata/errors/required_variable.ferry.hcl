@@ -1,0 +1,1 @@
+variable "x" {} # ERROR: No value for required variable

@@ -1,0 +1,3 @@
+subscription "a" {
+  customer_id =  # ERROR: Invalid expression
+}

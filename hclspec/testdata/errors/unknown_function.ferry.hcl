@@ -1,0 +1,3 @@
+locals {
+  x = fly(1) # ERROR: Call to unknown function
+}

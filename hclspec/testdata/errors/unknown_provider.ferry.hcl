@@ -1,0 +1,1 @@
+provider "azure" {} # ERROR: Unknown provider

@@ -1,0 +1,6 @@
+subscription "a" {
+  customer_id   = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
+  migrate_from  = legacy # ERROR: Unknown variable
+  term_duration = "P1Y"
+  billing_cycle = "monthly"
+}

@@ -1,0 +1,4 @@
+variable "x" {
+  type = number
+  default = "abc" # ERROR: Invalid value for variable
+}

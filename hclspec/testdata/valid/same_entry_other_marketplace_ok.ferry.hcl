@@ -1,0 +1,10 @@
+skip_list "s" {
+  product = "PRD-183-233-565"
+  marketplace = "MP-12345"
+  entries = ["AS-1564-9639-4055"]
+}
+skip_list "t" {
+  product = "PRD-183-233-565"
+  marketplace = "MP-54321"
+  entries = ["AS-1564-9639-4055"]
+}
