@@ -6,5 +6,5 @@ echo "# Go benchmarks (engine parts)"
 go test -run '^$' -bench . -benchmem -benchtime 3x ./state/ ./planner/ ./hclspec/ ./executor/
 echo
 echo "# End to end against the sandbox (each command a separate process)"
-go build -o bin/gen ./scripts/gen
+go build -o bin/gen ./providers/partnercenter/examplegen/gen
 go run ./scripts/bench -ferry bin/ferry -gen bin/gen "$@"

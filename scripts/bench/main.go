@@ -9,7 +9,7 @@
 // `gen` process, so that this driver stays small: on Linux a child's peak RSS as reported by wait4
 // also counts the parent's memory at the time of the fork.
 //
-//	go build -o bin/gen ./scripts/gen && go run ./scripts/bench -ferry bin/ferry -gen bin/gen
+//	./scripts/bench.sh   (builds the example generator and ferry, then runs this with -ferry and -gen)
 package main
 
 import (
@@ -38,7 +38,7 @@ type world struct {
 
 func main() {
 	ferry := flag.String("ferry", "bin/ferry", "the ferry binary to measure")
-	gen := flag.String("gen", "bin/gen", "the scripts/gen binary that writes the worlds")
+	gen := flag.String("gen", "bin/gen", "the examplegen/gen binary that writes the worlds")
 	sizes := flag.String("sizes", "1000/200,10000/2000", "subscriptions/customers pairs")
 	scaledSizes := flag.String("scaled", "1000/200", "sizes also run with scaled rate limits (empty: none)")
 	factor := flag.Float64("time-factor", 300, "time factor of the scaled run (300: a 5-minute window lasts 1 s)")

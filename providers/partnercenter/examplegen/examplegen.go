@@ -1,6 +1,6 @@
 // Package examplegen writes ferry examples: a CSV-driven spec of legacy subscriptions to migrate and a
 // sandbox world that holds them. It is deterministic (IDs are name-based UUIDs), so the same options
-// always write the same files. scripts/gen (examples/m365-nce) and scripts/bench use it.
+// always write the same files. examplegen/gen (examples/m365-nce) and scripts/bench use it.
 package examplegen
 
 import (

@@ -30,10 +30,10 @@ func TestExampleIsGenerated(t *testing.T) {
 		}
 		got, err := os.ReadFile(filepath.Join(example, e.Name()))
 		if err != nil {
-			t.Fatalf("%s: %v (regenerate with: go run ./scripts/gen -addons -migration 3s -out examples/m365-nce)", e.Name(), err)
+			t.Fatalf("%s: %v (regenerate with: go run ./providers/partnercenter/examplegen/gen -addons -migration 3s -out examples/m365-nce)", e.Name(), err)
 		}
 		if diff := cmp.Diff(string(want), string(got)); diff != "" {
-			t.Errorf("examples/m365-nce/%s differs from the generator's output (-generated +example):\n%s\nregenerate with: go run ./scripts/gen -addons -migration 3s -out examples/m365-nce", e.Name(), diff)
+			t.Errorf("examples/m365-nce/%s differs from the generator's output (-generated +example):\n%s\nregenerate with: go run ./providers/partnercenter/examplegen/gen -addons -migration 3s -out examples/m365-nce", e.Name(), diff)
 		}
 	}
 }

@@ -1,6 +1,6 @@
 // Command gen writes a ferry example (spec, CSV and sandbox world) with package examplegen.
 //
-//	go run ./scripts/gen -subs 1000 -customers 200 -out /tmp/bench1k
+//	go run ./providers/partnercenter/examplegen/gen -subs 1000 -customers 200 -out /tmp/bench1k
 package main
 
 import (
