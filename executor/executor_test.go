@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -226,25 +227,39 @@ func TestDependencyOrder(t *testing.T) {
 	}
 }
 
+// TestParallelismBound: with --parallelism n and more than n independent changes whose mutating
+// step blocks, exactly n are in Do at once, never more and never fewer, until fewer than n remain.
+// It runs in a synctest bubble: synctest.Wait returns once every goroutine is blocked, that is, once
+// the executor has started all it is going to start, so the count is exact with no timing involved.
 func TestParallelismBound(t *testing.T) {
-	f, st := newFake(), openStore(t)
-	f.gate = make(chan struct{})
-	var cs []model.Change
-	for i := 0; i < 12; i++ {
-		cs = append(cs, change(fmt.Sprintf("s%02d", i), "migrate"))
-	}
-	go func() {
-		for i := 0; i < 12; i++ {
+	synctest.Test(t, func(t *testing.T) {
+		const n, total = 3, 12
+		f, st := newFake(), openStore(t)
+		f.gate = make(chan struct{}) // Do of "migrate" blocks on it; each send lets one step finish
+		var cs []model.Change
+		for i := 0; i < total; i++ {
+			cs = append(cs, change(fmt.Sprintf("s%02d", i), "migrate"))
+		}
+		results := make(chan Result, 1)
+		go func() { results <- run(t, f, st, Options{Parallelism: n}, cs...) }()
+		for released := 0; released < total; released++ {
+			synctest.Wait()
+			want := int32(min(n, total-released))
+			if got := atomic.LoadInt32(&f.active); got != want {
+				t.Errorf("after %d steps finished: %d steps running at once, want %d", released, got, want)
+				close(f.gate) // let everything finish so the bubble can end
+				break
+			}
 			f.gate <- struct{}{}
 		}
-	}()
-	res := run(t, f, st, Options{Parallelism: 3}, cs...)
-	if res.Done != 12 {
-		t.Fatalf("result = %+v", res)
-	}
-	if m := atomic.LoadInt32(&f.maxActive); m > 3 || m < 1 {
-		t.Errorf("max concurrent steps = %d, want 1..3", m)
-	}
+		res := <-results
+		if res.Done != total {
+			t.Fatalf("result = %+v", res)
+		}
+		if m := atomic.LoadInt32(&f.maxActive); m != n {
+			t.Errorf("max concurrent steps = %d, want exactly %d", m, n)
+		}
+	})
 }
 
 func TestStopInterruptsWaitsAndKeepsStateConsistent(t *testing.T) {
