@@ -18,8 +18,8 @@ import (
 	"github.com/ferry-dev/ferry/state"
 )
 
-// fakeResource records calls; steps named "fail" fail, "wait" blocks until ctx is done.
-type fakeResource struct {
+// fakeProvider is a providers.Provider that records calls; steps named "fail" fail, "wait" blocks until ctx is done.
+type fakeProvider struct {
 	mu         sync.Mutex
 	done       map[string]int // Do calls by key
 	reconciled map[string]bool
@@ -30,19 +30,19 @@ type fakeResource struct {
 	earlier    map[model.Addr]map[string]string // Step.Earlier seen by "await", by address
 }
 
-func newFake() *fakeResource {
-	return &fakeResource{done: map[string]int{}, reconciled: map[string]bool{}, remote: map[string]bool{},
+func newFake() *fakeProvider {
+	return &fakeProvider{done: map[string]int{}, reconciled: map[string]bool{}, remote: map[string]bool{},
 		earlier: map[model.Addr]map[string]string{}}
 }
 
-func (f *fakeResource) Read(context.Context, []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
+func (f *fakeProvider) Read(context.Context, []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
 	return nil, nil
 }
-func (f *fakeResource) Plan(model.Instance, *state.Resource, providers.Live) (model.Change, hcl.Diagnostics) {
+func (f *fakeProvider) Plan(model.Instance, *state.Resource, providers.Live) (model.Change, hcl.Diagnostics) {
 	return model.Change{}, nil
 }
 
-func (f *fakeResource) Do(ctx context.Context, step model.Step, key string, progress func(model.Event)) (model.Outcome, error) {
+func (f *fakeProvider) Do(ctx context.Context, step model.Step, key string, progress func(model.Event)) (model.Outcome, error) {
 	n := atomic.AddInt32(&f.active, 1)
 	defer atomic.AddInt32(&f.active, -1)
 	for {
@@ -78,7 +78,7 @@ func (f *fakeResource) Do(ctx context.Context, step model.Step, key string, prog
 	return model.Outcome{Status: "migrated", Attributes: map[string]string{"quantity": "5"}}, nil
 }
 
-func (f *fakeResource) Reconcile(ctx context.Context, step model.Step, key string) (model.Outcome, bool, error) {
+func (f *fakeProvider) Reconcile(ctx context.Context, step model.Step, key string) (model.Outcome, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reconciled[key] = true
@@ -106,7 +106,7 @@ func openStore(t *testing.T) *state.Store {
 	return st
 }
 
-func run(t *testing.T, f *fakeResource, st *state.Store, opt Options, cs ...model.Change) Result {
+func run(t *testing.T, f *fakeProvider, st *state.Store, opt Options, cs ...model.Change) Result {
 	t.Helper()
 	if opt.Lineage == "" {
 		opt.Lineage = st.Lineage()
