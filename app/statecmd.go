@@ -65,15 +65,21 @@ func StateShow(g *Globals, addr string) int {
 }
 
 // StateRm forgets entries from the state; nothing remote is touched. It is all or nothing: when one
-// address is invalid or not in the state, nothing is removed.
+// address is invalid or not in the state, nothing is removed. An address given twice is
+// removed once.
 func StateRm(g *Globals, addrs []string) int {
 	return g.editState("ferry state rm", func(st *state.Store) error {
 		var rm []string
+		seen := map[model.Addr]bool{}
 		for _, raw := range addrs {
 			a, err := model.ParseAddr(raw)
 			if err != nil {
 				return fmt.Errorf("%w; nothing was removed", err)
 			}
+			if seen[a] {
+				continue
+			}
+			seen[a] = true
 			if _, ok := st.Get(string(a)); !ok {
 				return fmt.Errorf("%s is not in the state (see ferry state list); nothing was removed", a)
 			}

@@ -62,7 +62,7 @@ func (r *runner) runChange(c model.Change) *ChangeError {
 		return nil
 	}
 
-	res, ok := r.providers[c.Provider]
+	prov, ok := r.providers[c.Provider]
 	if !ok && len(c.Steps) > 0 {
 		return r.fail(c.Addr, "", fmt.Errorf("provider %q is not available", c.Provider))
 	}
@@ -70,7 +70,7 @@ func (r *runner) runChange(c model.Change) *ChangeError {
 	earlier := map[string]string{}
 	for _, step := range c.Steps {
 		step.Earlier = maps.Clone(earlier)
-		out, err := r.runStep(res, c, step)
+		out, err := r.runStep(prov, c, step)
 		if err != nil {
 			if errors.Is(err, errInterrupted) {
 				r.emit(Event{Type: EventStopped, Addr: c.Addr, Step: step.Name, Message: "stopped; run apply again to resume"})
@@ -104,7 +104,7 @@ func (r *runner) fail(addr model.Addr, step string, err error) *ChangeError {
 
 // runStep runs one step exactly once across crashes: a mutating step whose intent is journaled with
 // no outcome is first reconciled by its key; only when the remote system has no trace of it is it sent.
-func (r *runner) runStep(res providers.Provider, c model.Change, step model.Step) (model.Outcome, error) {
+func (r *runner) runStep(prov providers.Provider, c model.Change, step model.Step) (model.Outcome, error) {
 	addr := string(c.Addr)
 	key := IdempotencyKey(r.opt.Lineage, c.Addr, step.Name, step.Attempt)
 	r.setRunning(c.Addr, step.Name, "")
@@ -124,7 +124,7 @@ func (r *runner) runStep(res providers.Provider, c model.Change, step model.Step
 				key = prior.Key
 			}
 			step.IntentAt = prior.StartedAt
-			out, found, err := res.Reconcile(r.hard, step, key)
+			out, found, err := prov.Reconcile(r.hard, step, key)
 			if err != nil {
 				if r.hard.Err() != nil {
 					return out, errInterrupted
@@ -150,7 +150,7 @@ func (r *runner) runStep(res providers.Provider, c model.Change, step model.Step
 		ctx, cancel = context.WithTimeout(ctx, step.Timeout)
 		defer cancel()
 	}
-	out, err := res.Do(ctx, step, key, func(e model.Event) {
+	out, err := prov.Do(ctx, step, key, func(e model.Event) {
 		if len(e.RemoteIDs) > 0 {
 			if jerr := r.j.Progress(addr, step.Name, e.RemoteIDs); jerr != nil {
 				r.emit(Event{Type: EventProgress, Addr: c.Addr, Step: step.Name, Message: "could not journal remote IDs: " + jerr.Error()})

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -17,8 +18,8 @@ import (
 	"github.com/ferry-dev/ferry/state"
 )
 
-// fakeResource records calls; steps named "fail" fail, "wait" blocks until ctx is done.
-type fakeResource struct {
+// fakeProvider is a providers.Provider that records calls; steps named "fail" fail, "wait" blocks until ctx is done.
+type fakeProvider struct {
 	mu         sync.Mutex
 	done       map[string]int // Do calls by key
 	reconciled map[string]bool
@@ -29,19 +30,19 @@ type fakeResource struct {
 	earlier    map[model.Addr]map[string]string // Step.Earlier seen by "await", by address
 }
 
-func newFake() *fakeResource {
-	return &fakeResource{done: map[string]int{}, reconciled: map[string]bool{}, remote: map[string]bool{},
+func newFake() *fakeProvider {
+	return &fakeProvider{done: map[string]int{}, reconciled: map[string]bool{}, remote: map[string]bool{},
 		earlier: map[model.Addr]map[string]string{}}
 }
 
-func (f *fakeResource) Read(context.Context, []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
+func (f *fakeProvider) Read(context.Context, []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
 	return nil, nil
 }
-func (f *fakeResource) Plan(model.Instance, *state.Resource, providers.Live) (model.Change, hcl.Diagnostics) {
+func (f *fakeProvider) Plan(model.Instance, *state.Resource, providers.Live) (model.Change, hcl.Diagnostics) {
 	return model.Change{}, nil
 }
 
-func (f *fakeResource) Do(ctx context.Context, step model.Step, key string, progress func(model.Event)) (model.Outcome, error) {
+func (f *fakeProvider) Do(ctx context.Context, step model.Step, key string, progress func(model.Event)) (model.Outcome, error) {
 	n := atomic.AddInt32(&f.active, 1)
 	defer atomic.AddInt32(&f.active, -1)
 	for {
@@ -77,7 +78,7 @@ func (f *fakeResource) Do(ctx context.Context, step model.Step, key string, prog
 	return model.Outcome{Status: "migrated", Attributes: map[string]string{"quantity": "5"}}, nil
 }
 
-func (f *fakeResource) Reconcile(ctx context.Context, step model.Step, key string) (model.Outcome, bool, error) {
+func (f *fakeProvider) Reconcile(ctx context.Context, step model.Step, key string) (model.Outcome, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reconciled[key] = true
@@ -105,7 +106,7 @@ func openStore(t *testing.T) *state.Store {
 	return st
 }
 
-func run(t *testing.T, f *fakeResource, st *state.Store, opt Options, cs ...model.Change) Result {
+func run(t *testing.T, f *fakeProvider, st *state.Store, opt Options, cs ...model.Change) Result {
 	t.Helper()
 	if opt.Lineage == "" {
 		opt.Lineage = st.Lineage()
@@ -226,25 +227,39 @@ func TestDependencyOrder(t *testing.T) {
 	}
 }
 
+// TestParallelismBound: with --parallelism n and more than n independent changes whose mutating
+// step blocks, exactly n are in Do at once, never more and never fewer, until fewer than n remain.
+// It runs in a synctest bubble: synctest.Wait returns once every goroutine is blocked, that is, once
+// the executor has started all it is going to start, so the count is exact with no timing involved.
 func TestParallelismBound(t *testing.T) {
-	f, st := newFake(), openStore(t)
-	f.gate = make(chan struct{})
-	var cs []model.Change
-	for i := 0; i < 12; i++ {
-		cs = append(cs, change(fmt.Sprintf("s%02d", i), "migrate"))
-	}
-	go func() {
-		for i := 0; i < 12; i++ {
+	synctest.Test(t, func(t *testing.T) {
+		const n, total = 3, 12
+		f, st := newFake(), openStore(t)
+		f.gate = make(chan struct{}) // Do of "migrate" blocks on it; each send lets one step finish
+		var cs []model.Change
+		for i := 0; i < total; i++ {
+			cs = append(cs, change(fmt.Sprintf("s%02d", i), "migrate"))
+		}
+		results := make(chan Result, 1)
+		go func() { results <- run(t, f, st, Options{Parallelism: n}, cs...) }()
+		for released := 0; released < total; released++ {
+			synctest.Wait()
+			want := int32(min(n, total-released))
+			if got := atomic.LoadInt32(&f.active); got != want {
+				t.Errorf("after %d steps finished: %d steps running at once, want %d", released, got, want)
+				close(f.gate) // let everything finish so the bubble can end
+				break
+			}
 			f.gate <- struct{}{}
 		}
-	}()
-	res := run(t, f, st, Options{Parallelism: 3}, cs...)
-	if res.Done != 12 {
-		t.Fatalf("result = %+v", res)
-	}
-	if m := atomic.LoadInt32(&f.maxActive); m > 3 || m < 1 {
-		t.Errorf("max concurrent steps = %d, want 1..3", m)
-	}
+		res := <-results
+		if res.Done != total {
+			t.Fatalf("result = %+v", res)
+		}
+		if m := atomic.LoadInt32(&f.maxActive); m != n {
+			t.Errorf("max concurrent steps = %d, want exactly %d", m, n)
+		}
+	})
 }
 
 func TestStopInterruptsWaitsAndKeepsStateConsistent(t *testing.T) {

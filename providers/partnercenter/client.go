@@ -65,7 +65,7 @@ type Client struct {
 func NewClient(cfg ClientConfig) (*Client, error) {
 	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
 	if err != nil || cfg.BaseURL == "" || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
-		return nil, fmt.Errorf("partnercenter: base URL %q must be an absolute http(s) URL such as %s/v1", cfg.BaseURL, DefaultEndpoint)
+		return nil, fmt.Errorf("base URL %q must be an absolute http(s) URL such as %s/v1", cfg.BaseURL, DefaultEndpoint)
 	}
 	c := &Client{
 		base:          base,

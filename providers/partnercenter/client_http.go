@@ -62,9 +62,10 @@ func (c *Client) do(ctx context.Context, req *request) ([]byte, error) {
 		if wait <= 0 {
 			wait = backoff(attempt)
 		}
-		c.log("partnercenter: %s: retrying in %s (attempt %d of %d): %v", req.op, wait, attempt+1, c.maxRetries, re.err)
+		// re.err starts with the operation already: it is named once.
+		c.log("retrying in %s (attempt %d of %d): %v", wait, attempt+1, c.maxRetries, re.err)
 		if err := c.sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("%s: waiting to retry: %w (last error: %v)", req.op, err, re.err)
+			return nil, fmt.Errorf("%v; stopped waiting to retry: %w", re.err, err)
 		}
 	}
 }

@@ -357,7 +357,9 @@ func TestClientConnectionRefusedIsRetriedEvenForCreate(t *testing.T) {
 	url := srv.URL
 	srv.Close()
 	rec := &pcSleepRecorder{}
-	c, err := NewClient(ClientConfig{BaseURL: url + "/v1", Sleep: rec.sleep, MaxRetries: 2, Limits: NoLimits()})
+	var logs []string
+	logf := func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }
+	c, err := NewClient(ClientConfig{BaseURL: url + "/v1", Sleep: rec.sleep, MaxRetries: 2, Limits: NoLimits(), Log: logf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,6 +369,12 @@ func TestClientConnectionRefusedIsRetriedEvenForCreate(t *testing.T) {
 	}
 	if n := len(rec.all()); n != 2 {
 		t.Errorf("sleeps = %d, want 2", n)
+	}
+	// The operation is named once in the error and in each retry line, never twice.
+	for _, msg := range append([]string{err.Error()}, logs...) {
+		if n := strings.Count(msg, "partnercenter"); n > 1 {
+			t.Errorf("%q names partnercenter %d times, want at most once", msg, n)
+		}
 	}
 }
 
@@ -379,6 +387,9 @@ func TestClientContextCancelStopsRetries(t *testing.T) {
 	_, err := c.GetSubscription(ctx, pcTCustomer, pcTBase)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if n := strings.Count(err.Error(), OpGetSubscription); n != 1 {
+		t.Errorf("%q names the operation %d times, want once", err, n)
 	}
 	if got := ts.env.Stats.Get(OpGetSubscription); got != 1 {
 		t.Errorf("requests = %d, want 1", got)

@@ -1,7 +1,6 @@
 package partnercenter
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -44,7 +43,7 @@ func DecodeSettings(cfg providers.Config) (Settings, error) {
 	}
 	var err error
 	if s.PollInterval, err = cfg.Duration("poll_interval", DefaultPollInterval); err != nil {
-		return Settings{}, fmt.Errorf("provider %q: %w", Name, err)
+		return Settings{}, err
 	}
 	return s, nil
 }

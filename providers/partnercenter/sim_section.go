@@ -3,7 +3,6 @@ package partnercenter
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 
 	"github.com/ferry-dev/ferry/providers/simkit"
 )
@@ -31,7 +30,9 @@ func DecodeSimWorld(section json.RawMessage) (SimWorld, error) {
 func NewSandboxSimulator(section json.RawMessage, env *simkit.Env) (simkit.Simulator, error) {
 	w, err := DecodeSimWorld(section)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", Name, err)
+		// The errors name their place in the world file (partnercenter.customers[0]…, or an
+		// offset the sandbox turns into line:col): no second prefix here.
+		return nil, err
 	}
 	return NewSimulator(w, env), nil
 }

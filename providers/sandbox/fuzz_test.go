@@ -21,7 +21,7 @@ func FuzzDecodeWorld(f *testing.F) {
 			return
 		}
 		if _, err := New(w, table.Default()); err != nil {
-			return
+			t.Fatalf("a world that decodes must build, but New failed: %v", err)
 		}
 	})
 }

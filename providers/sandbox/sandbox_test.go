@@ -79,6 +79,23 @@ func TestLoadWorldErrors(t *testing.T) {
 	}
 }
 
+// TestWorldSectionErrorsNameTheProviderOnce: an error inside a provider's section names the
+// provider once (its path, partnercenter.customers[0]…), not "partnercenter: partnercenter.…".
+func TestWorldSectionErrorsNameTheProviderOnce(t *testing.T) {
+	for _, in := range []string{
+		`{"partnercenter": {"customers": [{"id": ""}]}}`,
+		`{"partnercenter": {"customers": [], "migrations": [{"id": "m", "currentSubscriptionId": "x"}]}}`,
+	} {
+		_, err := DecodeWorld("world.json", []byte(in), table.Default())
+		if err == nil {
+			t.Fatalf("%s: decoded; want an error", in)
+		}
+		if n := strings.Count(err.Error(), "partnercenter"); n != 1 {
+			t.Errorf("%q names partnercenter %d times, want once", err, n)
+		}
+	}
+}
+
 func newTestServer(t *testing.T) (*Server, *httptest.Server, *simkit.ManualClock) {
 	t.Helper()
 	w, err := LoadWorld("testdata/world.json", table.Default())
