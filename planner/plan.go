@@ -37,7 +37,7 @@ type Plan struct {
 
 // Summary counts the changes of a plan by action.
 type Summary struct {
-	Migrate   int `json:"migrate"`
+	Create    int `json:"create"`
 	Resume    int `json:"resume"`
 	Update    int `json:"update"`
 	Import    int `json:"import"`
@@ -54,7 +54,7 @@ func (p *Plan) Summary() Summary {
 	for i := range p.Changes {
 		switch p.Changes[i].Action {
 		case model.ActionCreate:
-			s.Migrate++
+			s.Create++
 		case model.ActionResume:
 			s.Resume++
 		case model.ActionUpdate:
@@ -74,8 +74,12 @@ func (p *Plan) Summary() Summary {
 
 // HasChanges reports whether applying the plan would do anything (blocked changes do nothing).
 func (p *Plan) HasChanges() bool {
-	s := p.Summary()
-	return s.Migrate+s.Resume+s.Update+s.Import+s.Forget > 0
+	for i := range p.Changes {
+		if p.Changes[i].Action.Changes() {
+			return true
+		}
+	}
+	return false
 }
 
 // Actionable returns the changes apply must execute (neither unchanged nor blocked), in address order.

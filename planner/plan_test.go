@@ -110,7 +110,7 @@ func TestMakeActionsAndSummary(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("actions (-want +got):\n%s", d)
 	}
-	if s := p.Summary(); s != (Summary{Migrate: 1, Unchanged: 1, Forget: 1, Blocked: 1}) {
+	if s := p.Summary(); s != (Summary{Create: 1, Unchanged: 1, Forget: 1, Blocked: 1}) {
 		t.Errorf("summary = %+v", s)
 	}
 	if !p.HasChanges() || len(p.Actionable()) != 2 {
@@ -142,7 +142,7 @@ func TestUnreadableInstancesAreErrorsNotChanges(t *testing.T) {
 	if d := cmp.Diff([]model.Addr{"subscription.lost"}, p.Unreadable); d != "" {
 		t.Errorf("unreadable (-want +got):\n%s", d)
 	}
-	if s := p.Summary(); s != (Summary{Migrate: 1, Blocked: 1, Unreadable: 1}) {
+	if s := p.Summary(); s != (Summary{Create: 1, Blocked: 1, Unreadable: 1}) {
 		t.Errorf("summary = %+v", s)
 	}
 }
