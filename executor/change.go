@@ -26,6 +26,7 @@ const (
 	EventFailed     EventType = "failed"      // a change failed
 	EventSkipped    EventType = "skipped"     // a change was not started (a dependency failed)
 	EventStopped    EventType = "interrupted" // a change was stopped by cancellation; resumable
+	EventWaiting    EventType = "waiting"     // a change's wait ended with the remote work still under way; resumable
 )
 
 // Event is one progress report of a run.
@@ -39,14 +40,23 @@ type Event struct {
 	IDs     map[string]string `json:"remote_ids,omitempty"`
 }
 
-// runChange executes one change's steps in order and records the result in the journal.
+// runChange executes one change's steps in order and records the result in the journal. Each step
+// but a watched wait holds a parallelism slot while it runs; a change stopped before its first step
+// got a slot was not started.
 func (r *runner) runChange(c model.Change) *ChangeError {
 	start := r.opt.Now()
 	msg := c.Summary
 	if msg == "" {
 		msg = string(c.Action)
 	}
-	r.emit(Event{Type: EventStart, Addr: c.Addr, Message: msg})
+	started := false
+	begin := func() {
+		if !started {
+			started = true
+			start = r.opt.Now()
+			r.emit(Event{Type: EventStart, Addr: c.Addr, Message: msg})
+		}
+	}
 	defer func() {
 		r.mu.Lock()
 		delete(r.running, c.Addr)
@@ -55,6 +65,7 @@ func (r *runner) runChange(c model.Change) *ChangeError {
 
 	switch c.Action {
 	case model.ActionForget:
+		begin()
 		if err := r.j.Remove(string(c.Addr)); err != nil {
 			return r.fail(c.Addr, "", fmt.Errorf("forget: %w", err))
 		}
@@ -68,10 +79,31 @@ func (r *runner) runChange(c model.Change) *ChangeError {
 	}
 	var last model.Outcome
 	earlier := map[string]string{}
+	watcher, watches := prov.(providers.Watcher)
 	for _, step := range c.Steps {
 		step.Earlier = maps.Clone(earlier)
-		out, err := r.runStep(prov, c, step)
+		var out model.Outcome
+		var err error
+		if step.Wait && watches {
+			begin()
+			out, err = r.awaitStep(watcher, c, step)
+		} else {
+			if !r.acquire() {
+				if !started {
+					return &ChangeError{Addr: c.Addr, Err: errNotStarted}
+				}
+				r.emit(Event{Type: EventStopped, Addr: c.Addr, Step: step.Name, Message: "stopped; run apply again to resume"})
+				return &ChangeError{Addr: c.Addr, Step: step.Name, Err: errInterrupted}
+			}
+			begin()
+			out, err = r.runStep(prov, c, step)
+			r.release()
+		}
 		if err != nil {
+			if errors.Is(err, errStillWaiting) {
+				r.emit(Event{Type: EventWaiting, Addr: c.Addr, Step: step.Name, Message: err.Error()})
+				return &ChangeError{Addr: c.Addr, Step: step.Name, Err: err}
+			}
 			if errors.Is(err, errInterrupted) {
 				r.emit(Event{Type: EventStopped, Addr: c.Addr, Step: step.Name, Message: "stopped; run apply again to resume"})
 				return &ChangeError{Addr: c.Addr, Step: step.Name, Err: errInterrupted}
@@ -81,6 +113,7 @@ func (r *runner) runChange(c model.Change) *ChangeError {
 		last = out
 		maps.Copy(earlier, out.RemoteIDs)
 	}
+	begin()
 	if c.State != nil {
 		if err := r.record(c); err != nil {
 			return r.fail(c.Addr, "", err)
@@ -152,9 +185,7 @@ func (r *runner) runStep(prov providers.Provider, c model.Change, step model.Ste
 	}
 	out, err := prov.Do(ctx, step, key, func(e model.Event) {
 		if len(e.RemoteIDs) > 0 {
-			if jerr := r.j.Progress(addr, step.Name, e.RemoteIDs); jerr != nil {
-				r.emit(Event{Type: EventProgress, Addr: c.Addr, Step: step.Name, Message: "could not journal remote IDs: " + jerr.Error()})
-			}
+			r.journalProgress(c.Addr, step.Name, e.RemoteIDs)
 		}
 		if e.Message != "" {
 			r.setRunning(c.Addr, step.Name, e.Message)
@@ -250,4 +281,47 @@ func (r *runner) setRunning(addr model.Addr, step, msg string) {
 		return
 	}
 	s.message = msg
+}
+
+// journalProgress journals remote IDs a step reported while it runs, so that a crash after this
+// point can be reconciled; a journal error is reported as an event (the step goes on).
+func (r *runner) journalProgress(addr model.Addr, step string, ids map[string]string) {
+	if err := r.j.Progress(string(addr), step, ids); err != nil {
+		r.emit(Event{Type: EventProgress, Addr: addr, Step: step, Message: "could not journal remote IDs: " + err.Error()})
+	}
+}
+
+// acquire takes a parallelism slot; false when the run is stopping (no slot is held then).
+func (r *runner) acquire() bool {
+	if r.stop.Err() != nil {
+		return false
+	}
+	select {
+	case r.slots <- struct{}{}:
+		if r.stop.Err() != nil {
+			<-r.slots
+			return false
+		}
+		return true
+	case <-r.stop.Done():
+		return false
+	}
+}
+
+// release gives back a slot taken by acquire.
+func (r *runner) release() { <-r.slots }
+
+// awaitStep hands a wait step to its provider's watcher: the change holds no slot while it waits.
+func (r *runner) awaitStep(w providers.Watcher, c model.Change, step model.Step) (model.Outcome, error) {
+	r.setRunning(c.Addr, step.Name, step.Description)
+	r.emit(Event{Type: EventStep, Addr: c.Addr, Step: step.Name, Message: step.Description})
+	out, err := r.watcherFor(c.Provider, w).await(c, step)
+	if err != nil && (errors.Is(err, errInterrupted) || errors.Is(err, errStillWaiting)) {
+		return out, err
+	}
+	key := IdempotencyKey(r.opt.Lineage, c.Addr, step.Name, step.Attempt)
+	if jerr := r.outcome(c, step, key, out, err); jerr != nil {
+		return out, jerr
+	}
+	return out, err
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -56,6 +57,11 @@ type Result struct {
 	Interrupted int
 	// NotStarted counts changes never started because of the cancellation; a re-apply starts them.
 	NotStarted int
+	// StillWaiting lists changes whose remote work was still under way when their wait ended (its
+	// timeout passed, or its status could not be read): not failures; a re-apply keeps waiting.
+	StillWaiting []ChangeError
+	// StatusReads counts the batched status reads of the watchers (one Status call each).
+	StatusReads int64
 }
 
 // ChangeError pairs an address with why it did not finish.
@@ -67,7 +73,7 @@ type ChangeError struct {
 
 // OK reports whether every change finished.
 func (r Result) OK() bool {
-	return len(r.Failed) == 0 && len(r.Skipped) == 0 && r.Interrupted == 0 && r.NotStarted == 0
+	return len(r.Failed) == 0 && len(r.Skipped) == 0 && r.Interrupted == 0 && r.NotStarted == 0 && len(r.StillWaiting) == 0
 }
 
 // IdempotencyKey derives the key a step is sent under: a name-based UUID (SHA-1, RFC 4122 v5) of the
@@ -80,6 +86,9 @@ func IdempotencyKey(lineage string, addr model.Addr, step string, attempt int) s
 
 // errInterrupted marks a step stopped by cancellation: not a failure, resumable.
 var errInterrupted = errors.New("interrupted")
+
+// errNotStarted marks a change stopped by cancellation before its first step took a slot.
+var errNotStarted = errors.New("not started")
 
 // Run executes the changes. Cancelling stop makes Run start nothing new and cancel waits
 // (non-mutating steps); mutating calls already sent are allowed to finish and be journaled, unless
@@ -94,9 +103,13 @@ func Run(stop, hard context.Context, changes []model.Change, byName map[string]p
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	r := &runner{opt: opt, providers: byName, j: j, stop: stop, hard: hard, running: map[model.Addr]*running{}}
+	r := &runner{opt: opt, providers: byName, j: j, stop: stop, hard: hard, running: map[model.Addr]*running{},
+		slots: make(chan struct{}, opt.Parallelism), finished: make(chan struct{})}
 	r.emitMu = &sync.Mutex{}
-	return r.walk(changes)
+	defer close(r.finished)
+	res := r.walk(changes)
+	res.StatusReads = r.statusReads.Load()
+	return res
 }
 
 type running struct {
@@ -116,6 +129,14 @@ type runner struct {
 	mu     sync.Mutex
 	// running holds the step in progress of each active change, for the heartbeat.
 	running map[model.Addr]*running
+	// slots bounds the steps that hold a parallelism slot (every step but a watched wait).
+	slots chan struct{}
+	// watchers are the batched status readers, one per provider that is a providers.Watcher.
+	watchers map[string]*watcher
+	// finished is closed when Run returns; watchers end with it.
+	finished chan struct{}
+	// statusReads counts the watchers' Status calls.
+	statusReads atomic.Int64
 }
 
 func (r *runner) emit(e Event) {
@@ -188,8 +209,9 @@ func (r *runner) walk(changes []model.Change) Result {
 	}
 
 	for remaining > 0 {
-		// Start what is ready, up to the parallelism bound, unless stopping.
-		for len(ready) > 0 && inflight < r.opt.Parallelism {
+		// Start whatever is ready, unless stopping: a change holds a parallelism slot only while one of
+		// its steps (other than a watched wait) runs, so the bound is kept in runStep.
+		for len(ready) > 0 {
 			i := ready[0]
 			ready = ready[1:]
 			n := nodes[i]
@@ -232,9 +254,15 @@ func (r *runner) walk(changes []model.Change) Result {
 		var failed error
 		if d.err != nil {
 			failed = d.err.Err
-			if errors.Is(d.err.Err, errInterrupted) {
+			switch {
+			case errors.Is(d.err.Err, errNotStarted):
+				res.NotStarted++
+				failed = errInterrupted
+			case errors.Is(d.err.Err, errStillWaiting):
+				res.StillWaiting = append(res.StillWaiting, *d.err)
+			case errors.Is(d.err.Err, errInterrupted):
 				res.Interrupted++
-			} else {
+			default:
 				res.Failed = append(res.Failed, *d.err)
 			}
 		} else {
@@ -243,6 +271,7 @@ func (r *runner) walk(changes []model.Change) Result {
 		release(d.i, failed)
 	}
 	sort.Slice(res.Failed, func(a, b int) bool { return res.Failed[a].Addr < res.Failed[b].Addr })
+	sort.Slice(res.StillWaiting, func(a, b int) bool { return res.StillWaiting[a].Addr < res.StillWaiting[b].Addr })
 	sort.Slice(res.Skipped, func(a, b int) bool { return res.Skipped[a].Addr < res.Skipped[b].Addr })
 	return res
 }

@@ -76,6 +76,10 @@ type Step struct {
 	Name string `json:"name"`
 	// Mutating steps change something remote; non-mutating steps (waits, checks) are simply re-run.
 	Mutating bool `json:"mutating"`
+	// Wait marks a non-mutating step that waits for remote work to end (a migration, an order, a
+	// cutover job). When its provider is a providers.Watcher, the executor hands it to the provider's
+	// batched watcher and the step holds no parallelism slot while it waits.
+	Wait bool `json:"wait,omitempty"`
 	// Attempt counts tries of this step; the idempotency key includes it so a deliberate retry of a
 	// definitively failed step gets a new key.
 	Attempt int `json:"attempt"`
@@ -118,3 +122,23 @@ type Event struct {
 // acted. The executor then keeps the step's intent without an outcome, exactly as after a crash, so
 // the next apply reconciles it by the same key before anything is sent again.
 var ErrOutcomeUnknown = errors.New("the outcome of the request is unknown")
+
+// Wait is one outstanding piece of remote work a change waits on, handed to its provider's watcher.
+type Wait struct {
+	// Addr is the waiting instance.
+	Addr Addr
+	// Step is the wait step, with Earlier set (e.g. the migration_id its create step reported).
+	Step Step
+}
+
+// WaitStatus is what a batched status read says of one wait.
+type WaitStatus struct {
+	// Done is true when the remote work has ended: Outcome is final, and Err says why it failed.
+	Done    bool
+	Outcome Outcome
+	Err     error
+	// Message describes work still under way, e.g. "migrating (Processing)".
+	Message string
+	// RemoteIDs are identifiers learned while waiting; the executor journals them at once.
+	RemoteIDs map[string]string
+}

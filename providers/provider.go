@@ -7,6 +7,7 @@ package providers
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -37,6 +38,21 @@ type Provider interface {
 	// Reconcile finds out, by key, what an interrupted mutating step did remotely. found is false when
 	// the remote system has no trace of it, so it is safe to send it again.
 	Reconcile(ctx context.Context, step model.Step, key string) (out model.Outcome, found bool, err error)
+}
+
+// Watcher is implemented by providers whose changes wait for remote work (steps with Wait set). The
+// executor keeps one watcher per provider: it hands every outstanding wait to it and frees the
+// change's parallelism slot, and the watcher reads the status of all due waits in one Status call
+// per round, which the provider batches the way its API allows (Partner Center: one migration query
+// per customer with work outstanding; Commerce: orders by RQL; MGN: DescribeJobs by job IDs). Status
+// reads scale with customers or batches, never with instances.
+type Watcher interface {
+	// Status reads the status of many waits at once. A wait missing from the answer is still under
+	// way. An error means nothing could be read this round; the watcher tries again later.
+	Status(ctx context.Context, waits []model.Wait) (map[model.Addr]model.WaitStatus, error)
+	// WatchPace is the first interval between two reads of one wait, and the longest interval it
+	// backs off to while the work goes on.
+	WatchPace() (first, max time.Duration)
 }
 
 // Env is what a provider needs from its surroundings.

@@ -115,8 +115,8 @@ func (v *ApplyView) Summary(s *ApplySummary) error {
 type ApplySummary struct {
 	Header
 	// Status is "complete" (every change done), "blocked" (everything ferry could do is done; blocked
-	// changes remain) or "incomplete" (a change failed, was skipped, interrupted or not started, or an
-	// instance could not be read).
+	// changes remain) or "incomplete" (a change failed, was skipped, interrupted, not started or still
+	// in progress, or an instance could not be read).
 	Status string `json:"status"`
 	// Done counts changes that finished.
 	Done int `json:"done"`
@@ -127,6 +127,11 @@ type ApplySummary struct {
 	// it. A re-apply resumes both.
 	Interrupted int `json:"interrupted"`
 	NotStarted  int `json:"not_started"`
+	// StillWaiting lists the changes whose remote work was still under way when their wait ended
+	// (its timeout passed): not failures; a re-apply keeps waiting for them.
+	StillWaiting []ApplyProblem `json:"still_waiting"`
+	// StatusReads counts the batched status reads of outstanding remote work.
+	StatusReads int64 `json:"status_reads"`
 	// Blocked lists the changes the plan could not make, with the reasons.
 	Blocked []BlockedChange `json:"blocked"`
 	// Unreadable lists the instances whose live state could not be read (errors): nothing was done
@@ -158,8 +163,11 @@ const (
 // NewApplySummary builds the summary of an executor result and the plan's blocked changes.
 func NewApplySummary(r executor.Result, blocked []model.Change, unreadable []model.Addr) *ApplySummary {
 	s := &ApplySummary{Header: header(TypeApplySummary), Status: StatusComplete, Done: r.Done,
-		Interrupted: r.Interrupted, NotStarted: r.NotStarted,
-		Failed: []ApplyProblem{}, Skipped: []ApplyProblem{}, Blocked: []BlockedChange{}, Unreadable: []string{}}
+		Interrupted: r.Interrupted, NotStarted: r.NotStarted, StatusReads: r.StatusReads,
+		Failed: []ApplyProblem{}, Skipped: []ApplyProblem{}, StillWaiting: []ApplyProblem{}, Blocked: []BlockedChange{}, Unreadable: []string{}}
+	for _, f := range r.StillWaiting {
+		s.StillWaiting = append(s.StillWaiting, ApplyProblem{string(f.Addr), f.Step, f.Err.Error()})
+	}
 	for _, a := range unreadable {
 		s.Unreadable = append(s.Unreadable, string(a))
 	}
@@ -195,7 +203,7 @@ func (s *ApplySummary) Headline() string {
 
 // Resumable reports whether a re-apply has work to resume.
 func (s *ApplySummary) Resumable() bool {
-	return s.Interrupted > 0 || s.NotStarted > 0 || len(s.Failed) > 0
+	return s.Interrupted > 0 || s.NotStarted > 0 || len(s.Failed) > 0 || len(s.StillWaiting) > 0
 }
 
 var summaryTemplate = parse("summary", `{{define "summary"}}
@@ -203,12 +211,15 @@ var summaryTemplate = parse("summary", `{{define "summary"}}
 {{end}}
 {{- range .Skipped}}Skipped: {{.Address}}: {{.Error}}
 {{end}}
+{{- range .StillWaiting}}Still in progress: {{.Address}}: {{.Error}}
+{{end}}
 {{- range .Blocked}}Blocked: {{.Address}}: {{join .Reasons "; "}}
 {{end}}
 {{- range .Unreadable}}Error: {{.}}: its live state could not be read (see the error above); nothing was done for it.
 {{end}}
 {{- .Headline}} {{.Done}} done, {{len .Failed}} failed, {{len .Skipped}} skipped, {{.Interrupted}} interrupted
-{{- if .NotStarted}} (and {{.NotStarted}} not started){{end}}, {{len .Blocked}} blocked
+{{- if .NotStarted}} (and {{.NotStarted}} not started){{end}}
+{{- with .StillWaiting}}, {{len .}} still in progress{{end}}, {{len .Blocked}} blocked
 {{- with .Unreadable}}, {{len .}} not read{{end}}.
 {{if .Resumable}}The state is saved. Run ferry apply again to resume: nothing that was sent is sent twice.
 {{end}}{{end}}`)

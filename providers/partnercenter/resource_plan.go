@@ -255,6 +255,7 @@ func awaitStep(desired model.Instance, params StepParams, attempt int) model.Ste
 		Addr:        desired.Addr,
 		Provider:    ProviderName,
 		Name:        StepAwaitMigration,
+		Wait:        true,
 		Attempt:     attempt,
 		Description: fmt.Sprintf("wait for the migration of %s to complete", shortID(params.LegacySubscriptionID)),
 		Timeout:     timeout,
