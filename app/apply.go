@@ -11,6 +11,8 @@ import (
 	"github.com/ferry-dev/ferry/executor"
 	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/planner"
+	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/state"
 	"github.com/ferry-dev/ferry/views"
 )
 
@@ -111,6 +113,7 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	if !ok {
 		return ExitError
 	}
+	seedPacers(st, res.providers, time.Now())
 
 	done := make(chan struct{})
 	defer close(done)
@@ -147,4 +150,39 @@ func reportResult(w io.Writer, asJSON bool, r executor.Result, blockedChanges []
 		return ExitBlocked
 	}
 	return ExitOK
+}
+
+// recentSendWindow is how far back the journal's sends are handed to the providers' pacing: longer
+// than any documented rate-limit window.
+const recentSendWindow = time.Hour
+
+// seedPacers hands each pacing provider the times its mutating steps were sent in the last hour
+// (the journal's intents), so a re-apply right after an interrupted one paces from them.
+func seedPacers(st *state.Store, provs map[string]providers.Provider, now time.Time) {
+	sends := map[string]map[string][]time.Time{} // provider → step → times
+	for _, addr := range st.Addrs() {
+		r, ok := st.Get(addr)
+		if !ok {
+			continue
+		}
+		p, ok := provs[r.Provider].(providers.Pacer)
+		if !ok || p == nil {
+			continue
+		}
+		for name, rec := range r.Steps {
+			if rec == nil || rec.Key == "" || now.Sub(rec.StartedAt) > recentSendWindow {
+				continue
+			}
+			if sends[r.Provider] == nil {
+				sends[r.Provider] = map[string][]time.Time{}
+			}
+			sends[r.Provider][name] = append(sends[r.Provider][name], rec.StartedAt)
+		}
+	}
+	for name, steps := range sends {
+		p := provs[name].(providers.Pacer)
+		for step, at := range steps {
+			p.RecordedSends(step, at)
+		}
+	}
 }

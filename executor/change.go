@@ -175,8 +175,9 @@ func (r *runner) runStep(prov providers.Provider, c model.Change, step model.Ste
 	}
 	ctx := r.stop
 	if step.Mutating {
-		// A mutating call that was sent is allowed to finish, so its outcome is journaled.
-		ctx = r.hard
+		// A mutating call that was sent is allowed to finish, so its outcome is journaled; a wait
+		// before it is sent (pacing, a back-off after a 429) ends at once when the run stops.
+		ctx = providers.WithSendStop(r.hard, r.stop)
 	}
 	if step.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -192,6 +193,11 @@ func (r *runner) runStep(prov providers.Provider, c model.Change, step model.Ste
 		}
 		r.emit(Event{Type: EventProgress, Addr: c.Addr, Step: step.Name, Message: e.Message, IDs: e.RemoteIDs})
 	})
+	if err != nil && step.Mutating && errors.Is(err, providers.ErrNotSent) {
+		// Given up before it was sent: the intent stays, and the next apply reconciles it by its key
+		// (finding nothing) before it sends it.
+		return out, errInterrupted
+	}
 	if err != nil && (r.stop.Err() != nil && !step.Mutating || r.hard.Err() != nil) {
 		// Cancelled: not a failure. A mutating step keeps its intent and is reconciled on resume.
 		return out, errInterrupted

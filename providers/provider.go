@@ -55,6 +55,14 @@ type Watcher interface {
 	WatchPace() (first, max time.Duration)
 }
 
+// Pacer is implemented by providers that pace their mutating calls to a documented rate limit.
+// Before an apply sends anything, app hands it the times at which earlier runs sent each mutating
+// step (from the journal's intents), so that a re-apply right after an interrupted one paces from
+// those sends instead of bursting past the limit.
+type Pacer interface {
+	RecordedSends(step string, at []time.Time)
+}
+
 // Env is what a provider needs from its surroundings.
 type Env struct {
 	// Sandbox, when set (FERRY_SANDBOX), points every provider at `ferry sandbox`: the provider talks

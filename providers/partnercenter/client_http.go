@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ferry-dev/ferry/providers"
 	"github.com/google/uuid"
 )
 
@@ -64,7 +65,15 @@ func (c *Client) do(ctx context.Context, req *request) ([]byte, error) {
 		}
 		// re.err starts with the operation already: it is named once.
 		c.log("retrying in %s (attempt %d of %d): %v", wait, attempt+1, c.maxRetries, re.err)
-		if err := c.sleep(ctx, wait); err != nil {
+		// The failed attempt was not performed (only such errors are retried), so the wait before
+		// the next one ends at once when the run stops.
+		wctx, cancel := providers.PreSendContext(ctx)
+		err = c.sleep(wctx, wait)
+		cancel()
+		if err != nil && providers.SendStopped(ctx) {
+			return nil, fmt.Errorf("%v; %w", re.err, providers.ErrNotSent)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("%v; stopped waiting to retry: %w", re.err, err)
 		}
 	}

@@ -3,8 +3,11 @@ package partnercenter
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/ferry-dev/ferry/providers"
 )
 
 // Rate is a number of requests allowed per period; the zero Rate means no limit.
@@ -125,14 +128,52 @@ func (w *window) reserve() time.Duration {
 }
 
 // wait books a slot in w (nil: no limit) and sleeps until it, through sleep so tests can inject time.
+// The wait comes before the request is sent, so an interrupt of the run ends it at once with
+// providers.ErrNotSent (see providers.WithSendStop).
 func wait(ctx context.Context, w *window, sleep func(context.Context, time.Duration) error) error {
 	if w == nil {
 		return nil
 	}
+	if providers.SendStopped(ctx) {
+		return providers.ErrNotSent
+	}
 	if d := w.reserve(); d > 0 {
-		if err := sleep(ctx, d); err != nil {
+		wctx, cancel := providers.PreSendContext(ctx)
+		defer cancel()
+		if err := sleep(wctx, d); err != nil {
+			if providers.SendStopped(ctx) {
+				return providers.ErrNotSent
+			}
 			return fmt.Errorf("waiting for the client-side rate limit: %w", err)
 		}
 	}
 	return nil
 }
+
+// seed books grants that happened before this process started (sends an earlier run journaled), so
+// the window paces from them: a re-apply started right after an interrupted one does not burst past
+// the limit. Times older than the window are ignored; at most the newest n are kept.
+func (w *window) seed(times []time.Time) {
+	if w == nil || len(times) == 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	cutoff := w.now().Add(-w.per)
+	recent := make([]time.Time, 0, len(times))
+	for _, t := range times {
+		if t.After(cutoff) {
+			recent = append(recent, t)
+		}
+	}
+	recent = append(recent, w.times...)
+	slices.SortFunc(recent, func(a, b time.Time) int { return a.Compare(b) })
+	if len(recent) > w.n {
+		recent = recent[len(recent)-w.n:]
+	}
+	w.times, w.next = append(w.times[:0], recent...), 0
+}
+
+// RecordedSends tells the client when the creates of earlier runs were sent (from the journal), so
+// that its create limit paces from them.
+func (c *Client) RecordedSends(creates []time.Time) { c.lim.create.seed(creates) }

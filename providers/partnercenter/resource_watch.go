@@ -168,3 +168,12 @@ func (p *Provider) awaitOnce(ctx context.Context, step model.Step, params StepPa
 	}
 	return model.Outcome{}, errStillProcessing
 }
+
+var _ providers.Pacer = (*Provider)(nil)
+
+// RecordedSends seeds the client's create limit with the migrate steps earlier runs sent.
+func (p *Provider) RecordedSends(step string, at []time.Time) {
+	if step == StepMigrate {
+		p.client.RecordedSends(at)
+	}
+}
