@@ -43,6 +43,9 @@ func main() {
 	scaledSizes := flag.String("scaled", "1000/200", "sizes also run with scaled rate limits (empty: none)")
 	factor := flag.Float64("time-factor", 300, "time factor of the scaled run (300: a 5-minute window lasts 1 s)")
 	parallelism := flag.Int("parallelism", 50, "ferry --parallelism for apply")
+	realSizes := flag.String("realistic", "1000/200,10000/2000", "sizes of the realistic applies (empty: none)")
+	realMigrations := flag.String("migrations", "30m,2h", "simulated migration durations of the realistic applies")
+	realFactor := flag.Float64("realistic-factor", 300, "time factor of the realistic applies")
 	flag.Parse()
 	bin, err := filepath.Abs(*ferry)
 	if err != nil {
@@ -57,6 +60,14 @@ func main() {
 	}
 	for _, s := range parseSizes(*scaledSizes) {
 		run(bin, genBin, s, world{limits: "scaled", factor: *factor, migration: "100ms"}, *parallelism)
+	}
+	if sizes := parseSizes(*realSizes); len(sizes) > 0 {
+		realisticHeader(*realFactor)
+		for _, s := range sizes {
+			for _, m := range strings.Split(*realMigrations, ",") {
+				realistic(bin, genBin, s, strings.TrimSpace(m), *realFactor)
+			}
+		}
 	}
 }
 
