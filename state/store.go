@@ -47,12 +47,20 @@ func Open(path string) (*Store, error) {
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
+		// A journal is only ever created after its snapshot, so one without it means the snapshot
+		// was deleted or moved — even an empty journal (what a compaction leaves).
+		if fi, jerr := os.Stat(s.journalPath()); jerr == nil {
+			return nil, orphanJournalError(path, fi.Size() == 0)
+		}
 		s.lineage = uuid.NewString()
 	case err != nil:
 		return nil, fmt.Errorf("open state: %w", err)
 	default:
 		snap, err := decodeSnapshot(path, data)
 		if err != nil {
+			if !errors.Is(err, ErrNewerFormat) {
+				err = withBackupHint(path, err)
+			}
 			return nil, err
 		}
 		s.lineage, s.serial, s.res, s.snapOnDisk = snap.Lineage, snap.Serial, snap.Resources, true
@@ -72,6 +80,41 @@ func Open(path string) (*Store, error) {
 	}
 	s.durable = s.serial
 	return s, nil
+}
+
+// ErrJournalWithoutSnapshot is wrapped by the error of Open when a journal lies beside no snapshot.
+var ErrJournalWithoutSnapshot = errors.New("state journal without its snapshot")
+
+// orphanJournalError refuses a journal whose snapshot is gone: its records apply only on top of that
+// snapshot, and replayed onto a new state they would get a new lineage — and so new idempotency keys,
+// under which the steps they record could not be reconciled.
+// empty says the journal holds no record (everything was in the snapshot).
+func orphanJournalError(path string, empty bool) error {
+	j, b := path+".journal", path+".backup"
+	msg := fmt.Sprintf("found %s without its snapshot %s (deleted or moved?)", j, path)
+	if empty {
+		msg += "; the journal is empty, so the snapshot held everything ferry recorded"
+	}
+	msg += "; ferry will not start a new state over it, whose new lineage would change every idempotency key. " +
+		"Put the snapshot back (from where it went, or a copy) and run again"
+	if _, err := os.Stat(b); err == nil {
+		msg += fmt.Sprintf("; or restore the snapshot from %s (the one before the last compaction: `cp %s %s`) and move the journal away, "+
+			"losing what was recorded since — check the remote systems for it (docs/state.md, Recovery)", b, b, path)
+	} else {
+		msg += fmt.Sprintf("; there is no %s. Or start a new state by moving the journal away: what the state recorded is then lost, so check "+
+			"the remote systems and `ferry import` what exists (docs/state.md, Recovery)", b)
+	}
+	return fmt.Errorf("%s: %w", msg, ErrJournalWithoutSnapshot)
+}
+
+// withBackupHint adds to the error about a damaged snapshot where its backup is, if there is one.
+func withBackupHint(path string, err error) error {
+	b := path + ".backup"
+	if _, serr := os.Stat(b); serr != nil {
+		return fmt.Errorf("%w; there is no %s to restore (docs/state.md, Recovery)", err, b)
+	}
+	return fmt.Errorf("%w; the previous snapshot is kept in %s: keep a copy of every state file, then restore it as %s and "+
+		"move the journal away — what was recorded since is then lost, so check the remote systems (docs/state.md, Recovery)", err, b, path)
 }
 
 // Path returns the snapshot path the store was opened with.
