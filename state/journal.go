@@ -185,7 +185,7 @@ func (s *Store) writeJournal(buf []byte) error {
 // openJournal opens the journal for appending. s.syncMu must be held.
 func (s *Store) openJournal() error {
 	name := s.journalPath()
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := s.openFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("open state journal: %w", err)
 	}
