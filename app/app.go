@@ -54,6 +54,9 @@ type Globals struct {
 
 	// Providers is the provider table (cmd/ferry passes table.Default()).
 	Providers providers.Table
+
+	// stateOpts is how commands that write the state open it (tests play a full or read-only disk).
+	stateOpts state.Options
 }
 
 // FromOS fills the surroundings from the process.
@@ -248,14 +251,20 @@ func (g *Globals) sandboxBanner(w io.Writer) {
 	}
 }
 
-// lockedState takes the state lock for operation (waiting up to --lock-timeout) and opens the state
-// under it; release closes the state, then unlocks.
+// lockedState takes the state lock for operation (waiting up to --lock-timeout), opens the state
+// under it and checks that it can be written — before the operation sends or records anything, so
+// that an unwritable or full state directory fails here, once; release closes the state, then unlocks.
 func (g *Globals) lockedState(path, operation string) (st *state.Store, release func(), err error) {
 	unlock, err := state.Lock(path, operation, g.LockTimeout)
 	if err != nil {
 		return nil, nil, err
 	}
-	if st, err = state.Open(path); err != nil {
+	if st, err = state.OpenWith(path, g.stateOpts); err != nil {
+		_ = unlock()
+		return nil, nil, err
+	}
+	if err = st.CheckWritable(); err != nil {
+		_ = st.Close()
 		_ = unlock()
 		return nil, nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -130,11 +132,60 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	result := executor.Run(ctx, hard, changes, res.providers, st, executor.Options{
 		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), Heartbeat: o.Heartbeat, OnEvent: ev.Event,
 	})
+	if jerr := st.Err(); jerr != nil {
+		return g.journalFailed(s, path, result, blocked, p.Unreadable, jerr)
+	}
 	if err := st.Compact(); err != nil {
-		g.errorf(s.err, "compact the state (the journal still holds every step; nothing is lost): %v", err)
+		_ = reportResult(s.out, g.JSON, result, blocked, p.Unreadable)
+		g.errorf(s.err, "could not compact the state: %v. Every step is recorded in the journal %s.journal, which the next command "+
+			"replays; run `ferry apply` again once %s can be written, and it compacts then.", err, path, filepath.Dir(path))
 		return ExitError
 	}
 	return reportResult(s.out, g.JSON, result, blocked, p.Unreadable)
+}
+
+// savedClaim is the summary's closing line, untrue when the journal could not be written.
+const savedClaim = "The state is saved. Run ferry apply again to resume: nothing that was sent is sent twice.\n"
+
+// journalFailed reports an apply during which the state journal could not be written (a full disk):
+// the summary, without its claim that the state is saved; which steps may have been sent with no
+// outcome recorded, as the journal on disk shows them (an intent without an outcome), which the next
+// apply reconciles by key; and the advice to apply again once the disk has space.
+func (g *Globals) journalFailed(s *spec, path string, result executor.Result, blocked []model.Change, unreadable []model.Addr, jerr error) int {
+	var sum strings.Builder
+	_ = reportResult(&sum, g.JSON, result, blocked, unreadable)
+	fmt.Fprint(s.out, strings.Replace(sum.String(), savedClaim, "", 1))
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "the state journal could not be written (%v), so ferry stopped recording: what happened after its last complete record is not in the state. ", jerr)
+	var pending []string
+	if disk, err := state.Open(path); err != nil {
+		fmt.Fprintf(&b, "The state could not be read back to list what is unrecorded (%v). ", err)
+	} else {
+		for _, a := range disk.Addrs() {
+			r, _ := disk.Get(a)
+			names := make([]string, 0, len(r.Steps))
+			for n, st := range r.Steps {
+				if st.Status == state.StepIntent {
+					names = append(names, n)
+				}
+			}
+			slices.Sort(names)
+			for _, n := range names {
+				pending = append(pending, fmt.Sprintf("%s (step %s, key %s)", a, n, r.Steps[n].Key))
+			}
+		}
+	}
+	switch {
+	case len(pending) > 0:
+		fmt.Fprintf(&b, "%d step(s) may have been sent without their outcome recorded: %s. The next apply looks each one up by its "+
+			"idempotency key before sending anything, so none is sent twice. ", len(pending), strings.Join(pending, "; "))
+	default:
+		b.WriteString("The journal on disk shows no step sent without its outcome (waits are simply run again). ")
+	}
+	fmt.Fprintf(&b, "Free space on the disk of %s (or make it writable), then run `ferry apply` again to record the rest.", filepath.Dir(path))
+	g.errorf(s.err, "%s", b.String())
+	return ExitError
 }
 
 // reportResult prints the outcome of an apply and returns its exit code: ExitError when anything

@@ -31,6 +31,10 @@ func (g *Globals) stateOnly() string {
 func StateList(g *Globals) int {
 	path := g.stateOnly()
 	if _, err := os.Stat(path); err != nil && os.IsNotExist(err) {
+		if _, err := state.Open(path); err != nil {
+			g.errorf(g.Stderr, "%v", err) // e.g. a journal whose snapshot was deleted
+			return ExitError
+		}
 		fmt.Fprintf(g.Stderr, "No state at %s: nothing has been applied yet.\n", path)
 		return ExitOK
 	}
@@ -117,7 +121,12 @@ func StateMv(g *Globals, from, to string) int {
 func (g *Globals) editState(op string, edit func(*state.Store) error) int {
 	path := g.stateOnly()
 	if _, err := os.Stat(path); err != nil {
-		g.errorf(g.Stderr, "no state at %s", path)
+		if _, oerr := state.Open(path); oerr != nil {
+			err = oerr // e.g. a journal whose snapshot was deleted
+		} else {
+			err = fmt.Errorf("no state at %s", path)
+		}
+		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
 	st, release, err := g.lockedState(path, op)

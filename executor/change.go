@@ -216,6 +216,10 @@ func (r *runner) runStep(prov providers.Provider, c model.Change, step model.Ste
 	return out, err
 }
 
+// outcome journals the end of a step. The outcome of a change's last step that succeeded carries the
+// change's final state entry too (one record), so that no crash can separate them: before, the entry
+// was put by a record of its own, and a kill -9 between the two left a resource whose status said
+// migrated without its customer_id and legacy_subscription_id.
 func (r *runner) outcome(c model.Change, step model.Step, key string, out model.Outcome, stepErr error) error {
 	o := state.StepOutcome{
 		Kind: c.Kind, Provider: c.Provider, Attempt: step.Attempt, Key: key,
@@ -225,6 +229,8 @@ func (r *runner) outcome(c model.Change, step model.Step, key string, out model.
 		o.Failed = true
 		o.Error = stepErr.Error()
 		o.Status = state.StatusFailed
+	} else if n := len(c.Steps); c.State != nil && n > 0 && c.Steps[n-1].Name == step.Name {
+		o.Final = c.State
 	}
 	if err := r.j.Outcome(string(c.Addr), step.Name, o); err != nil {
 		return fmt.Errorf("%s: journal outcome: %w", step.Name, err)
@@ -232,12 +238,15 @@ func (r *runner) outcome(c model.Change, step model.Step, key string, out model.
 	return nil
 }
 
-// record merges the change's final state entry into what the steps journaled, and puts it.
+// record merges the change's final state entry into what the steps journaled, and puts it — unless
+// the entry is already there, which it is when the last step's outcome carried it (see outcome); a
+// change with no steps (import, refresh) or whose last step was done by an earlier run is put here.
 func (r *runner) record(c model.Change) error {
 	cur, ok := r.j.Get(string(c.Addr))
 	if !ok {
 		cur = &state.Resource{Addr: string(c.Addr)}
 	}
+	before := cur.Clone()
 	want := c.State
 	cur.Addr = string(c.Addr)
 	if want.Kind != "" {
@@ -255,10 +264,19 @@ func (r *runner) record(c model.Change) error {
 	}
 	cur.RemoteIDs = merge(cur.RemoteIDs, want.RemoteIDs)
 	cur.Attributes = merge(cur.Attributes, want.Attributes)
+	if ok && sameEntry(before, cur) {
+		return nil
+	}
 	if err := r.j.Put(cur); err != nil {
 		return fmt.Errorf("record state: %w", err)
 	}
 	return nil
+}
+
+// sameEntry reports whether a and b agree on everything record sets.
+func sameEntry(a, b *state.Resource) bool {
+	return a.Addr == b.Addr && a.Kind == b.Kind && a.Provider == b.Provider && a.Status == b.Status &&
+		maps.Equal(a.RemoteIDs, b.RemoteIDs) && maps.Equal(a.Attributes, b.Attributes)
 }
 
 // merge copies src into dst, allocating dst when there is something to copy.

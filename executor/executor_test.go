@@ -1,9 +1,11 @@
 package executor
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -349,5 +351,82 @@ func TestUnknownOutcomeKeepsTheIntentForReconcile(t *testing.T) {
 	}
 	if _, ran := r.Steps["await"]; ran {
 		t.Error("the step after an unknown outcome ran")
+	}
+}
+
+// TestKillAfterLastOutcomeLeavesACompleteEntry cuts the journal right after the outcome of a change's
+// last step — what a kill -9 at that instant leaves on disk — and reopens the state: the entry must be
+// complete (the final entry's customer_id with the step's status), never "migrated" without the IDs
+// that say what was migrated. Before the fix the entry was put by a record of its own, after the
+// outcome, and this instant left it partial for good.
+func TestKillAfterLastOutcomeLeavesACompleteEntry(t *testing.T) {
+	f := newFake()
+	path := filepath.Join(t.TempDir(), "ferry.state.json")
+	st, err := state.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := run(t, f, st, Options{}, change("a", "migrate", "await")); !res.OK() {
+		t.Fatalf("run: %+v", res)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path + ".journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	cut := -1
+	for i, l := range lines {
+		if bytes.Contains(l, []byte(`"op":"outcome"`)) && bytes.Contains(l, []byte(`"step":"await"`)) {
+			cut = i
+		}
+		if bytes.Contains(l, []byte(`"op":"put"`)) {
+			t.Errorf("line %d puts the entry in a record of its own; it must travel with the last outcome: %s", i+1, l)
+		}
+	}
+	if cut < 0 {
+		t.Fatalf("no outcome of await in the journal:\n%s", data)
+	}
+	if err := os.WriteFile(path+".journal", bytes.Join(lines[:cut+1], nil), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reopened, err := state.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := reopened.Get("a")
+	if !ok || r.Status != "migrated" || r.RemoteIDs["customer_id"] != "c1" || r.Attributes["quantity"] != "5" ||
+		r.Steps["await"] == nil || r.Steps["await"].Status != state.StepDone {
+		t.Errorf("entry after a kill right after the last outcome: %+v", r)
+	}
+	if r != nil && r.Steps["await"] != nil && r.Steps["await"].RemoteIDs["customer_id"] != "" {
+		t.Errorf("the final entry's IDs leaked into the step record: %+v", r.Steps["await"])
+	}
+}
+
+// TestFailedLastStepRecordsNoFinalEntry: the final entry is recorded only when the last step succeeds.
+func TestFailedLastStepRecordsNoFinalEntry(t *testing.T) {
+	f, st := newFake(), openStore(t)
+	if res := run(t, f, st, Options{}, change("a", "migrate", "fail")); len(res.Failed) != 1 {
+		t.Fatalf("run: %+v", res)
+	}
+	r, _ := st.Get("a")
+	if r.Status != state.StatusFailed || r.RemoteIDs["customer_id"] != "" {
+		t.Errorf("entry after a failed last step: %+v", r)
+	}
+}
+
+// TestChangeWithoutStepsIsStillPut: an import (no steps) records its entry with a put.
+func TestChangeWithoutStepsIsStillPut(t *testing.T) {
+	f, st := newFake(), openStore(t)
+	c := change("imp")
+	c.Action, c.State.Status = model.ActionImport, state.StatusImported
+	if res := run(t, f, st, Options{}, c); !res.OK() {
+		t.Fatalf("run: %+v", res)
+	}
+	if r, ok := st.Get("imp"); !ok || r.Status != state.StatusImported || r.RemoteIDs["customer_id"] != "c1" {
+		t.Errorf("imported entry: %+v", r)
 	}
 }

@@ -144,6 +144,27 @@ func applyOutcome(res map[string]*Resource, r *record) {
 	if r.Status != "" {
 		rs.Status = r.Status
 	}
+	if f := r.Final; f != nil && !r.Failed {
+		applyFinal(rs, f)
+	}
+}
+
+// applyFinal merges a change's final state entry into rs, the way the executor's separate put of
+// the entry did before the entry travelled with the last outcome: kind, provider and a non-empty
+// status replace, remote IDs and attributes are merged (the entry's values win). Its steps and
+// address are ignored.
+func applyFinal(rs *Resource, f *Resource) {
+	if f.Kind != "" {
+		rs.Kind = f.Kind
+	}
+	if f.Provider != "" {
+		rs.Provider = f.Provider
+	}
+	if f.Status != "" {
+		rs.Status = f.Status
+	}
+	rs.RemoteIDs = mergeInto(rs.RemoteIDs, f.RemoteIDs)
+	rs.Attributes = mergeInto(rs.Attributes, f.Attributes)
 }
 
 // stepFor returns the record of step name, creating an empty one (Status "") when absent.

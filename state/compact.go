@@ -52,7 +52,7 @@ func (s *Store) truncateJournal() error {
 	f := s.jf
 	if f == nil {
 		var err error
-		f, err = os.OpenFile(s.journalPath(), os.O_WRONLY, 0)
+		f, err = s.openFile(s.journalPath(), os.O_WRONLY, 0)
 		if errors.Is(err, os.ErrNotExist) {
 			s.validLen = 0
 			return nil

@@ -3,6 +3,7 @@ package state
 import (
 	"errors"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -104,24 +105,65 @@ func TestStickyWriteError(t *testing.T) {
 	}
 }
 
-// A journal whose snapshot is missing still replays; the first write then makes a snapshot of it.
+// A journal whose snapshot was deleted is refused, not replayed onto a new lineage (which would change
+// every idempotency key): the error names the journal, the missing snapshot and the backup.
 func TestJournalWithoutSnapshot(t *testing.T) {
 	path := statePath(t)
 	s := openT(t, path)
 	must(t, s.Put(&Resource{Addr: "cutover.a", Status: StatusDone}))
 	must(t, s.Put(&Resource{Addr: "cutover.b", Status: StatusDone}))
 	must(t, s.Close())
+	snap, err := os.ReadFile(path)
+	must(t, err)
 	must(t, os.Remove(path))
-	re := openT(t, path)
-	if !re.IsNew() || re.Len() != 2 || re.Serial() != 2 {
-		t.Fatalf("IsNew %v Len %d Serial %d, want true 2 2", re.IsNew(), re.Len(), re.Serial())
+
+	_, err = Open(path)
+	if !errors.Is(err, ErrJournalWithoutSnapshot) || !strings.Contains(err.Error(), "found "+path+".journal without its snapshot "+path) ||
+		!strings.Contains(err.Error(), "there is no "+path+".backup") {
+		t.Fatalf("Open without the snapshot: %v", err)
 	}
-	must(t, re.Remove("cutover.a"))
-	want := re.Snapshot()
-	must(t, re.Close())
-	again := openT(t, path)
-	if again.IsNew() {
-		t.Fatal("state still new after a write")
+	// With a backup beside it, the error says to restore it.
+	must(t, os.WriteFile(path+".backup", snap, 0o600))
+	if _, err = Open(path); err == nil || !strings.Contains(err.Error(), "restore the snapshot from "+path+".backup") {
+		t.Fatalf("Open without the snapshot, with a backup: %v", err)
 	}
-	sameState(t, want, again.Snapshot())
+	// The snapshot put back, everything is there.
+	must(t, os.WriteFile(path, snap, 0o600))
+	if re := openT(t, path); re.IsNew() || re.Len() != 2 || re.Serial() != 2 {
+		t.Fatalf("IsNew %v Len %d Serial %d, want false 2 2", re.IsNew(), re.Len(), re.Serial())
+	}
+	// An empty journal (what a compaction leaves) still means the snapshot is gone.
+	must(t, os.Remove(path))
+	must(t, os.Truncate(path+".journal", 0))
+	if _, err = Open(path); !errors.Is(err, ErrJournalWithoutSnapshot) || !strings.Contains(err.Error(), "the journal is empty") {
+		t.Fatalf("empty journal without its snapshot: %v", err)
+	}
+	// Moved away with its backup, the state starts afresh.
+	must(t, os.Remove(path+".journal"))
+	if re := openT(t, path); !re.IsNew() || re.Len() != 0 {
+		t.Fatalf("no files: IsNew %v Len %d", re.IsNew(), re.Len())
+	}
+}
+
+// A damaged snapshot's error says where (line, column, byte) and names the backup when there is one.
+func TestCorruptSnapshotSaysWhereAndNamesTheBackup(t *testing.T) {
+	path := statePath(t)
+	bad := "{\n  \"version\": 1,\n  \"lineage\": \"l\",\n  \"serial\": 3,\n  \"resources\": {\n    \"a\": {\"addr\": \"a\", \"status\": 7}\n  }\n}\n"
+	must(t, os.WriteFile(path, []byte(bad), 0o600))
+	_, err := Open(path)
+	if err == nil || !strings.Contains(err.Error(), "at line 6, column") || !strings.Contains(err.Error(), "there is no "+path+".backup") {
+		t.Fatalf("type error: %v", err)
+	}
+	must(t, os.WriteFile(path+".backup", []byte(`{"version":1,"lineage":"l","serial":2,"resources":{}}`), 0o600))
+	must(t, os.WriteFile(path, []byte("{\"version\": 1,\n  \"lineage\": \"l\",\n  \"serial\": 3,\n  \"resources\": {\n"), 0o600))
+	_, err = Open(path)
+	if err == nil || !strings.Contains(err.Error(), "not valid JSON at line 5, column 1 (byte 65)") ||
+		!strings.Contains(err.Error(), "the previous snapshot is kept in "+path+".backup") {
+		t.Fatalf("truncated snapshot: %v", err)
+	}
+	// A newer format is not damage: no backup advice.
+	must(t, os.WriteFile(path, []byte(`{"version":99,"lineage":"l"}`), 0o600))
+	if _, err = Open(path); err == nil || !strings.Contains(err.Error(), "upgrade ferry") || strings.Contains(err.Error(), ".backup") {
+		t.Fatalf("newer format: %v", err)
+	}
 }

@@ -23,6 +23,12 @@ type StepOutcome struct {
 	// Attempt and Key are recorded when the outcome creates the step record.
 	Attempt int
 	Key     string
+	// Final, when set on a step that succeeded, is the change's final state entry (its kind,
+	// provider, status, remote IDs and attributes; steps and address are ignored), merged into the
+	// resource after the step's own fields by the same record. The executor sets it on a change's
+	// last step, so that the step's outcome and the entry are durable together: a crash can never
+	// leave the status of the last step (e.g. migrated) without the entry's identifying IDs.
+	Final *Resource
 }
 
 // Intent journals that step of addr is about to be sent under idempotency key: the step becomes
@@ -45,7 +51,17 @@ func (s *Store) Outcome(addr, step string, o StepOutcome) error {
 	return s.append(&record{
 		Op: opOutcome, Addr: addr, Step: step, Kind: o.Kind, Provider: o.Provider, Attempt: o.Attempt, Key: o.Key,
 		Failed: o.Failed, Error: o.Error, RemoteIDs: o.RemoteIDs, Attributes: o.Attributes, Status: o.Status,
+		Final: finalEntry(o),
 	})
+}
+
+// finalEntry is the part of o.Final that an outcome record carries: none for a failed step.
+func finalEntry(o StepOutcome) *Resource {
+	if o.Final == nil || o.Failed {
+		return nil
+	}
+	return &Resource{Kind: o.Final.Kind, Provider: o.Final.Provider, Status: o.Final.Status,
+		RemoteIDs: cloneMap(o.Final.RemoteIDs), Attributes: cloneMap(o.Final.Attributes)}
 }
 
 // Put inserts or replaces one resource, under r.Addr (import, refresh).
@@ -169,7 +185,7 @@ func (s *Store) writeJournal(buf []byte) error {
 // openJournal opens the journal for appending. s.syncMu must be held.
 func (s *Store) openJournal() error {
 	name := s.journalPath()
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := s.openFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("open state journal: %w", err)
 	}

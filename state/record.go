@@ -40,6 +40,7 @@ type record struct {
 	Status     string            `json:"status,omitempty"`
 
 	Resource *Resource `json:"resource,omitempty"` // put
+	Final    *Resource `json:"final,omitempty"`    // outcome: the change's final entry (see StepOutcome.Final)
 	To       string    `json:"to,omitempty"`       // mv
 }
 

@@ -38,7 +38,7 @@ func decodeSnapshot(name string, data []byte) (*Snapshot, error) {
 			Version *int `json:"version"`
 		}
 		if err := json.Unmarshal(data, &head); err != nil {
-			return nil, fmt.Errorf("state snapshot %s is not valid JSON: %w", name, err)
+			return nil, fmt.Errorf("state snapshot %s is not valid JSON%s: %w", name, jsonErrorAt(data, err), err)
 		}
 		s.Version = head.Version
 	}
@@ -46,13 +46,42 @@ func decodeSnapshot(name string, data []byte) (*Snapshot, error) {
 	case s.Version == nil || *s.Version < 1:
 		return nil, fmt.Errorf("state snapshot %s has no valid \"version\": not a ferry state file", name)
 	case *s.Version > FormatVersion:
-		return nil, fmt.Errorf("state snapshot %s has format version %d, but this ferry reads only up to version %d; upgrade ferry",
-			name, *s.Version, FormatVersion)
+		return nil, fmt.Errorf("state snapshot %s has format version %d, but this ferry reads only up to version %d; upgrade ferry: %w",
+			name, *s.Version, FormatVersion, ErrNewerFormat)
 	case decodeErr != nil:
-		return nil, fmt.Errorf("state snapshot %s: %w", name, decodeErr)
+		return nil, fmt.Errorf("state snapshot %s%s: %w", name, jsonErrorAt(data, decodeErr), decodeErr)
 	}
 	s.Snapshot.Version = *s.Version
 	return checkSnapshot(name, &s.Snapshot)
+}
+
+// ErrNewerFormat is wrapped by the error about a snapshot written by a newer ferry.
+var ErrNewerFormat = errors.New("newer state format")
+
+// jsonErrorAt says where in data a JSON decoding error is, as " at line L, column C (byte B)", or ""
+// when the error carries no offset.
+func jsonErrorAt(data []byte, err error) string {
+	var off int64 = -1
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		off = syn.Offset
+	case errors.As(err, &typ):
+		off = typ.Offset
+	}
+	if off < 0 || off > int64(len(data)) {
+		return ""
+	}
+	line, col := 1, 1
+	for _, b := range data[:off] {
+		if b == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return fmt.Sprintf(" at line %d, column %d (byte %d)", line, col, off)
 }
 
 // checkSnapshot validates a decoded snapshot and fills in what older writers may omit.

@@ -127,8 +127,14 @@ func TestKill9AtManyMoments(t *testing.T) {
 				t.Errorf("state holds %d resources, want 20", st.Len())
 			}
 			for _, a := range st.Addrs() {
-				if r, _ := st.Get(a); r.Status != "migrated" {
+				r, _ := st.Get(a)
+				if r.Status != "migrated" {
 					t.Errorf("%s: status %q, want migrated", a, r.Status)
+				}
+				// A kill between the wait's outcome and the final entry once left "migrated" entries
+				// without these, for good.
+				if r.RemoteIDs["customer_id"] == "" || r.RemoteIDs["legacy_subscription_id"] == "" || r.RemoteIDs["new_subscription_id"] == "" {
+					t.Errorf("%s: incomplete entry, remote IDs %v", a, r.RemoteIDs)
 				}
 			}
 		})

@@ -72,6 +72,14 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 	latest := l.LatestMigration()
 	rec := priorStep(prior, StepMigrate)
 	migrated := prior != nil && prior.Status == StatusMigrated
+	// A migrated entry that does not say which customer and legacy subscription it migrated (left by
+	// an apply killed between a wait's outcome and its state entry, before ferry journaled both in one
+	// record) cannot be trusted to describe this spec: it is repaired from what Partner Center shows
+	// (recorded again when the migration is there), never taken as proof that this one was migrated.
+	partial := migrated && incompleteEntry(prior)
+	if partial {
+		migrated = false
+	}
 
 	// An interrupted migrate whose migration Partner Center shows under its key: keep the step at
 	// the same attempt so the executor reconciles it by key (recording the migration id, sending
@@ -110,6 +118,9 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 			ch.Details = successorDetails(l.Successor)
 		}
 		ch.Reasons = []string{"the legacy subscription is already migrated but the state does not record it (an interrupted apply, or a migration outside ferry); nothing is sent, the result is recorded"}
+		if partial {
+			ch.Reasons = []string{partialReason + "; Partner Center shows the migration of " + s.MigrateFrom + ", so its result is recorded again; nothing is sent"}
+		}
 		ch.Steps = []model.Step{awaitStep(desired, params, attemptOf(rec, 1))}
 		ch.State = migratedState(desired)
 		return ch, nil
@@ -131,6 +142,12 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 		ch.Steps = []model.Step{awaitStep(desired, params, attemptOf(rec, 1))}
 		ch.State = migratedState(desired)
 		return ch, nil
+	}
+
+	if partial {
+		return blocked(ch, fmt.Sprintf("the state's entry for %s is incomplete", desired.Addr),
+			partialReason+fmt.Sprintf("; Partner Center shows no migration of %s, so ferry cannot tell what that entry migrated (was migrate_from changed?)", legacyName),
+			fmt.Sprintf("if the spec used to name another legacy subscription, restore it; to migrate %s, `ferry state rm %s` and plan again", s.MigrateFrom, desired.Addr)), nil
 	}
 
 	if l.Legacy == nil {
@@ -285,6 +302,14 @@ func refreshedState(desired model.Instance, succ *Subscription) *state.Resource 
 	recordSubscription(out, succ)
 	st.Attributes = out.Attributes
 	return st
+}
+
+// partialReason describes an incomplete migrated entry (see incompleteEntry).
+const partialReason = "the state records this address as migrated but not its customer_id and legacy_subscription_id (an apply killed between a wait's outcome and its state entry, by a ferry that journaled them separately)"
+
+// incompleteEntry reports a state entry that lacks the IDs migratedState records.
+func incompleteEntry(prior *state.Resource) bool {
+	return prior != nil && (prior.RemoteIDs["customer_id"] == "" || prior.RemoteIDs["legacy_subscription_id"] == "")
 }
 
 // migratedState is the state entry recorded once the steps succeed.

@@ -109,6 +109,17 @@ func tPrior(status string, steps map[string]*state.StepRecord) *state.Resource {
 	}
 }
 
+// tPartial is a migrated entry as a kill -9 between the wait's outcome and the separate final entry
+// left it: the wait's IDs and status, without customer_id and legacy_subscription_id.
+func tPartial() *state.Resource {
+	r := tPrior(StatusMigrated, map[string]*state.StepRecord{
+		StepMigrate:        {Key: "k1", Attempt: 1, Status: state.StepDone},
+		StepAwaitMigration: {Attempt: 1, Status: state.StepDone},
+	})
+	r.RemoteIDs = map[string]string{"migration_id": "m-1", "new_subscription_id": tNCE}
+	return r
+}
+
 func stepNames(ch model.Change) []string {
 	var n []string
 	for _, s := range ch.Steps {
@@ -322,6 +333,40 @@ func TestPlan(t *testing.T) {
 		{
 			name: "imported earlier: noop", inst: tInstance(func(i *model.Instance) { i.ImportID = tCustomer + "/" + tNCE }),
 			prior: tPrior(state.StatusImported, nil), live: tLive(), action: model.ActionNoop,
+		},
+		{
+			// An entry left partial by a kill -9 between the wait's outcome and the final entry (older
+			// ferry): not trusted as migrated; Partner Center shows the migration, so it is recorded again.
+			name: "partial migrated entry, migration done: repaired by recording it", inst: tInstance(),
+			prior: tPartial(),
+			live: tLive(func(l *Live) {
+				l.Legacy = tLegacySub("suspended")
+				l.Successor = &Subscription{ID: tNCE, MigratedFromSubscriptionID: tLegacy}
+			}),
+			action: model.ActionResume, steps: []string{StepAwaitMigration}, attempt: 1,
+			check: func(t *testing.T, ch model.Change) {
+				if ch.State == nil || ch.State.RemoteIDs["customer_id"] != tCustomer || ch.State.RemoteIDs["legacy_subscription_id"] != tLegacy {
+					t.Errorf("state %+v", ch.State)
+				}
+				if len(ch.Reasons) != 1 || !strings.Contains(ch.Reasons[0], "not its customer_id and legacy_subscription_id") {
+					t.Errorf("reasons %q", ch.Reasons)
+				}
+			},
+		},
+		{
+			// The same partial entry while Partner Center shows no migration of the spec's legacy
+			// subscription: before, the plan said "migrated"; now it says the entry is incomplete.
+			name: "partial migrated entry, nothing migrated: blocked, not claimed migrated", inst: tInstance(),
+			prior: tPartial(), live: tLive(), action: model.ActionBlocked,
+			summary: []string{"incomplete"},
+			check: func(t *testing.T, ch model.Change) {
+				if !strings.Contains(strings.Join(ch.Reasons, "\n"), "ferry state rm") {
+					t.Errorf("reasons %q", ch.Reasons)
+				}
+				if !priorUnsettled(tPartial()) {
+					t.Error("a partial entry must make Read fetch the migration history")
+				}
+			},
 		},
 		{
 			name: "no live data: error", inst: tInstance(), live: nil, diags: 1,

@@ -212,6 +212,10 @@ func priorUnsettled(prior *state.Resource) bool {
 	switch prior.Status {
 	case state.StatusInProgress, state.StatusFailed, StatusMigrating:
 		return true
+	case StatusMigrated:
+		if incompleteEntry(prior) {
+			return true // repaired from the migration history (see Plan)
+		}
 	}
 	for _, s := range prior.Steps {
 		if s != nil && s.Status != state.StepDone {
