@@ -89,7 +89,7 @@ _Targeted: limited to {{range $i, $t := .Targets}}{{if $i}}, {{end}}{{code $t}}{
 {{- if eq .Level 0}}{{range .Blocks}}
 #### {{code .Name}}: {{.Counts}}
 {{range .Changes}}{{$a := .Action}}
-- {{code (mdSymbol $a)}} {{code .Address}} **{{.ActionWord}}**{{with .Summary}}: {{md .}}{{end}}
+- {{code (mdSymbol $a)}} {{code .Address}} **{{md .ActionWord}}**{{with .Summary}}: {{md .}}{{end}}
 {{- range .Attributes}}
   - {{md .Name}}: {{if .Changed}}{{md .Before}} → {{end}}{{md .After}}{{end}}
 {{- range .Reasons}}
@@ -98,7 +98,7 @@ _Targeted: limited to {{range $i, $t := .Targets}}{{if $i}}, {{end}}{{code $t}}{
 {{- else if eq .Level 1}}{{range .Blocks}}
 #### {{code .Name}}: {{.Counts}}
 {{range .Actions}}
-- {{code (mdSymbol .Action)}} **{{.Word}}** ({{len .Addresses}}): {{range $i, $a := .Addresses}}{{if $i}}, {{end}}{{code $a}}{{end}}{{end}}
+- {{code (mdSymbol .Action)}} **{{md .Word}}** ({{len .Addresses}}): {{range $i, $a := .Addresses}}{{if $i}}, {{end}}{{code $a}}{{end}}{{end}}
 {{- with .Reasons}}
 
 Reasons:

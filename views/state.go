@@ -110,8 +110,8 @@ func NewStateReport(st StateSource) *StateReport {
 }
 
 var stateTemplate = parse("state", `{{define "state"}}{{if not .Resources}}The state is empty.
-{{end}}{{range .Resources}}{{.Address}} ({{.Provider}}, {{.Status}})
-{{range $k, $v := .RemoteIDs}}    {{$k}} = {{$v}}
+{{end}}{{range .Resources}}{{esc .Address}} ({{esc .Provider}}, {{esc .Status}})
+{{range $k, $v := .RemoteIDs}}    {{esc $k}} = {{esc $v}}
 {{end}}{{end}}{{end}}`)
 
 // WriteState writes the state for people (each address with its provider, status and remote IDs),
@@ -157,7 +157,7 @@ func NewStateList(st StateSource) *StateList {
 	return l
 }
 
-var stateListTemplate = parse("state_list", "{{define \"state_list\"}}{{range .Resources}}{{.Address}}\t{{.Status}}\n{{end}}{{end}}")
+var stateListTemplate = parse("state_list", "{{define \"state_list\"}}{{range .Resources}}{{esc .Address}}\t{{esc .Status}}\n{{end}}{{end}}")
 
 // WriteStateList writes the list as text, or as JSON when asJSON.
 func WriteStateList(w io.Writer, l *StateList, asJSON bool) error {
