@@ -106,6 +106,12 @@ func StateMv(g *Globals, from, to string) int {
 		if err != nil {
 			return err
 		}
+		// Like Terraform, a move keeps the kind of block: a subscription's remote IDs and steps mean
+		// nothing to a cutover.
+		if fk, tk := kindOf(f), kindOf(t); fk != tk {
+			return fmt.Errorf("cannot move %s to %s: an entry of a %s block cannot become a %s; state mv renames an entry "+
+				"within one kind of block (e.g. %s.NEW_NAME)", f, t, fk, tk, fk)
+		}
 		if err := st.Move(string(f), string(t)); err != nil {
 			return err
 		}
@@ -238,4 +244,13 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 	}
 	g.errorf(s.err, "nothing was planned for %s", a)
 	return ExitError
+}
+
+// kindOf is the kind of block of a parsed address: subscription for subscription.m365["k"].
+func kindOf(a model.Addr) string {
+	p, err := model.ParseAddrParts(string(a))
+	if err != nil {
+		return ""
+	}
+	return p.Kind
 }
