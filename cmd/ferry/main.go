@@ -212,11 +212,13 @@ func stateCmd(g *app.Globals, set func(int)) *cobra.Command {
 
 func sandboxCmd(g *app.Globals, set func(int)) *cobra.Command {
 	var world, listen string
+	var allowRemote bool
 	c := &cobra.Command{
 		Use: "sandbox", Short: "Serve the simulators of every provider (point ferry at it with FERRY_SANDBOX)", Args: cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) { set(app.Sandbox(cmd.Context(), g, world, listen)) },
+		Run: func(cmd *cobra.Command, _ []string) { set(app.Sandbox(cmd.Context(), g, world, listen, allowRemote)) },
 	}
 	c.Flags().StringVar(&world, "world", "", "world `FILE` (JSON; see docs/sandbox.md)")
-	c.Flags().StringVar(&listen, "listen", "127.0.0.1:8787", "listen `ADDR` (port 0 picks a free one)")
+	c.Flags().StringVar(&listen, "listen", "127.0.0.1:8787", "listen `ADDR` (port 0 picks a free one); loopback only unless --allow-remote")
+	c.Flags().BoolVar(&allowRemote, "allow-remote", false, "allow a --listen address reachable from other machines (the sandbox has no authentication)")
 	return c
 }
