@@ -167,12 +167,31 @@ func Show(g *Globals, planFile string) int {
 		}
 		return ExitOK
 	}
-	st, err := state.Open(g.stateOnly())
+	path := g.stateOnly()
+	if _, err := os.Stat(path); err != nil && os.IsNotExist(err) {
+		// No state yet: say so, and never show the random lineage of a state that does not exist.
+		if g.JSON {
+			_ = views.WriteState(g.Stdout, views.NewEmptyStateReport(), true)
+		} else {
+			fmt.Fprintf(g.Stderr, "No state at %s: nothing has been applied yet.\n", path)
+		}
+		return ExitOK
+	}
+	st, err := state.Open(path)
 	if err != nil {
 		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
 	_ = views.WriteState(g.Stdout, views.NewStateReport(st), g.JSON)
+	return ExitOK
+}
+
+// Version prints ferry's version: "ferry VERSION", or a JSON document of type "version".
+func Version(g *Globals, version string) int {
+	if err := views.WriteVersion(g.Stdout, version, g.JSON); err != nil {
+		g.errorf(g.Stderr, "%v", err)
+		return ExitError
+	}
 	return ExitOK
 }
 

@@ -109,6 +109,27 @@ func NewStateReport(st StateSource) *StateReport {
 	return r
 }
 
+// NewEmptyStateReport is the state when there is no state file: no lineage, serial 0, no resources.
+func NewEmptyStateReport() *StateReport {
+	return &StateReport{Header: header(TypeState), Resources: []StateResource{}}
+}
+
+// VersionReport is ferry's version: a JSON document of type "version", or "ferry VERSION".
+type VersionReport struct {
+	Header
+	Version string `json:"version"`
+}
+
+// WriteVersion writes the version as text, or as JSON when asJSON.
+func WriteVersion(w io.Writer, version string, asJSON bool) error {
+	r := VersionReport{Header: header(TypeVersion), Version: version}
+	if asJSON {
+		return writeJSON(w, r, false)
+	}
+	_, err := io.WriteString(w, "ferry "+Escape(version)+"\n")
+	return err
+}
+
 var stateTemplate = parse("state", `{{define "state"}}{{if not .Resources}}The state is empty.
 {{end}}{{range .Resources}}{{esc .Address}} ({{esc .Provider}}, {{esc .Status}})
 {{range $k, $v := .RemoteIDs}}    {{esc $k}} = {{esc $v}}

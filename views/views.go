@@ -44,6 +44,7 @@ const (
 	TypeState         = "state"
 	TypeStateList     = "state_list"
 	TypeStateResource = "state_resource"
+	TypeVersion       = "version"
 )
 
 // writeJSON writes v as one JSON document: indented when indent, else one line.

@@ -329,6 +329,8 @@ func TestEveryJSONOutputHasTypeAndVersion(t *testing.T) {
 		}},
 		"state list": {TypeStateList, false, func(b *bytes.Buffer) error { return WriteStateList(b, NewStateList(fixtureState()), true) }},
 		"validate":   {TypeValidate, false, func(b *bytes.Buffer) error { return WriteValidate(b, NewValidateReport(2), true) }},
+		"version":    {TypeVersion, true, func(b *bytes.Buffer) error { return WriteVersion(b, "1.2.3", true) }},
+		"no state":   {TypeState, false, func(b *bytes.Buffer) error { return WriteState(b, NewEmptyStateReport(), true) }},
 		"events": {TypeEvent, true, func(b *bytes.Buffer) error {
 			v := NewApplyView(b, true, TextOptions{Color: true})
 			v.Start(1, 1)
