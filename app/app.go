@@ -142,7 +142,7 @@ func (g *Globals) errorf(w io.Writer, format string, args ...any) {
 		_ = views.WriteDiagnosticsJSON(w, []views.Diagnostic{views.ErrorDiagnostic(msg, "")})
 		return
 	}
-	fmt.Fprintf(w, "Error: %s\n", msg)
+	fmt.Fprintf(w, "Error: %s\n", views.EscapeLines(msg))
 }
 
 // statePath resolves the state file: --state, then ferry { state }, then the default, relative to
@@ -209,7 +209,7 @@ func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bo
 		env.Log = func(format string, args ...any) {
 			mu.Lock()
 			defer mu.Unlock()
-			fmt.Fprintf(s.err, "[ferry] "+format+"\n", args...)
+			fmt.Fprintf(s.err, "[ferry] %s\n", views.EscapeLines(fmt.Sprintf(format, args...)))
 		}
 	}
 	if url := g.sandboxURL(); url != "" {

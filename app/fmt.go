@@ -14,6 +14,7 @@ import (
 
 	"github.com/ferry-dev/ferry/hclspec"
 	"github.com/ferry-dev/ferry/internal/atomicfile"
+	"github.com/ferry-dev/ferry/views"
 )
 
 // FmtOptions are the flags of ferry fmt.
@@ -45,17 +46,10 @@ func Fmt(g *Globals, o FmtOptions) int {
 			g.errorf(g.Stderr, "%v", err)
 			return ExitError
 		}
-		if _, diags := hclsyntax.ParseConfig(src, filepath.Base(name), hcl.InitialPos); diags.HasErrors() {
-			// Never reformat (and so never rewrite) a file that does not parse.
-			if g.JSON {
-				writeJSONDiags(g.Stderr, diags)
-			} else {
-				for _, d := range diags {
-					if d.Subject != nil {
-						g.errorf(g.Stderr, "%s:%d:%d: %s: %s", name, d.Subject.Start.Line, d.Subject.Start.Column, d.Summary, d.Detail)
-					}
-				}
-			}
+		if f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos); diags.HasErrors() {
+			// Never reformat (and so never rewrite) a file that does not parse. The diagnostics are
+			// rendered like validate's: the source line with the error marked, or JSON lines.
+			g.writeDiagnostics(g.Stderr, views.NewDiagnostics(diags, map[string]*hcl.File{name: f}))
 			code = ExitError
 			continue
 		}

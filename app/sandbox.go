@@ -7,7 +7,12 @@ import (
 )
 
 // Sandbox serves the simulators of every provider until ctx is done.
-func Sandbox(ctx context.Context, g *Globals, worldFile, listen string) int {
+// A listen address that is not loopback is refused unless allowRemote (--allow-remote).
+func Sandbox(ctx context.Context, g *Globals, worldFile, listen string, allowRemote bool) int {
+	if err := sandbox.CheckListen(listen, allowRemote); listen != "" && err != nil {
+		g.errorf(g.Stderr, "%v", err)
+		return ExitError
+	}
 	w := &sandbox.World{}
 	if worldFile != "" {
 		var err error
@@ -16,7 +21,7 @@ func Sandbox(ctx context.Context, g *Globals, worldFile, listen string) int {
 			return ExitError
 		}
 	}
-	if err := sandbox.Serve(ctx, w, g.Providers, listen, g.Stdout); err != nil {
+	if err := sandbox.Serve(ctx, w, g.Providers, listen, allowRemote, g.Stdout); err != nil {
 		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}

@@ -110,6 +110,12 @@ func StateMv(g *Globals, from, to string) int {
 		if err != nil {
 			return err
 		}
+		// Like Terraform, a move keeps the kind of block: a subscription's remote IDs and steps mean
+		// nothing to a cutover.
+		if fk, tk := kindOf(f), kindOf(t); fk != tk {
+			return fmt.Errorf("cannot move %s to %s: an entry of a %s block cannot become a %s; state mv renames an entry "+
+				"within one kind of block (e.g. %s.NEW_NAME)", f, t, fk, tk, fk)
+		}
 		if err := st.Move(string(f), string(t)); err != nil {
 			return err
 		}
@@ -170,12 +176,31 @@ func Show(g *Globals, planFile string) int {
 		}
 		return ExitOK
 	}
-	st, err := state.Open(g.stateOnly())
+	path := g.stateOnly()
+	if _, err := os.Stat(path); err != nil && os.IsNotExist(err) {
+		// No state yet: say so, and never show the random lineage of a state that does not exist.
+		if g.JSON {
+			_ = views.WriteState(g.Stdout, views.NewEmptyStateReport(), true)
+		} else {
+			fmt.Fprintf(g.Stderr, "No state at %s: nothing has been applied yet.\n", path)
+		}
+		return ExitOK
+	}
+	st, err := state.Open(path)
 	if err != nil {
 		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
 	_ = views.WriteState(g.Stdout, views.NewStateReport(st), g.JSON)
+	return ExitOK
+}
+
+// Version prints ferry's version: "ferry VERSION", or a JSON document of type "version".
+func Version(g *Globals, version string) int {
+	if err := views.WriteVersion(g.Stdout, version, g.JSON); err != nil {
+		g.errorf(g.Stderr, "%v", err)
+		return ExitError
+	}
 	return ExitOK
 }
 
@@ -247,4 +272,13 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 	}
 	g.errorf(s.err, "nothing was planned for %s", a)
 	return ExitError
+}
+
+// kindOf is the kind of block of a parsed address: subscription for subscription.m365["k"].
+func kindOf(a model.Addr) string {
+	p, err := model.ParseAddrParts(string(a))
+	if err != nil {
+		return ""
+	}
+	return p.Kind
 }

@@ -17,7 +17,7 @@ var (
 	assetRE       = regexp.MustCompile(`^AS-[0-9]{4}-[0-9]{4}-[0-9]{4}$`)
 	requestRE     = regexp.MustCompile(`^PR-[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}$`)
 	tierAccountRE = regexp.MustCompile(`^TA-[0-9]{4}-[0-9]{4}-[0-9]{4}$`)
-	serverRE      = regexp.MustCompile(`^s-[0-9a-f]{17}$`)
+	serverRE      = regexp.MustCompile(`^s-[0-9a-zA-Z]{17}$`)
 	parameterRE   = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*$`)
 	dnsLabelRE    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 )
@@ -54,7 +54,7 @@ var (
 	marketplaceCheck = patternCheck("Invalid Connect marketplace ID", marketplaceRE,
 		"a CloudBlue Connect marketplace ID; want MP- and at least 5 digits, e.g. MP-65669")
 	serverCheck = patternCheck("Invalid MGN source server ID", serverRE,
-		"an AWS MGN source server ID; want s- and 17 lowercase hexadecimal digits, e.g. s-1234567890abcdef0")
+		"an AWS MGN source server ID; want s- and 17 letters or digits ([0-9a-zA-Z]), e.g. s-1234567890abcdef0")
 	parameterCheck = patternCheck("Invalid Connect parameter ID", parameterRE,
 		"a Connect parameter ID; want letters, digits, underscores and dashes, e.g. processor_skip_list")
 	entryCheck = check{Summary: "Invalid skip-list entry", Problem: func(s string) string {

@@ -128,6 +128,14 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 			ch, d := in.Providers[name].Plan(inst, req.Prior, live)
 			diags = append(diags, d...)
 			if d.HasErrors() {
+				// A provider may also find at plan time that an instance cannot be planned from what
+				// was read (a migrate_from that names nothing): left out like an unread instance.
+				for _, e := range d {
+					if _, ok := e.Extra.(providers.Unreadable); ok && e.Severity == hcl.DiagError && !unreadable[inst.Addr] {
+						unreadable[inst.Addr] = true
+						p.Unreadable = append(p.Unreadable, inst.Addr)
+					}
+				}
 				continue
 			}
 			ch.Addr, ch.Kind, ch.Provider = inst.Addr, inst.Kind, inst.Provider

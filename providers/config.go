@@ -77,6 +77,11 @@ func (c Config) Int(name string, def int) int {
 func CheckURL(v cty.Value) string {
 	s := v.AsString()
 	u, err := url.Parse(s)
+	if err == nil && u.User != nil {
+		// Never echo the user information: it may be a password or a token.
+		return fmt.Sprintf("\"%s://…@%s\" holds a user name or password; credentials never go in the spec: give the URL "+
+			"without them (%s://%s) and the credentials through the environment.", u.Scheme, u.Host, u.Scheme, u.Host)
+	}
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return fmt.Sprintf("%q is not an absolute https URL; want e.g. https://api.example.com.", s)
 	}

@@ -41,12 +41,12 @@ type eventText struct {
 	Elapsed string // "3s" or ""
 }
 
-var eventTemplate = parse("event", `{{define "event"}}{{$m := .Message}}{{.Address}}: {{/**/ -}}
+var eventTemplate = parse("event", `{{define "event"}}{{$m := esc .Message}}{{esc .Address}}: {{/**/ -}}
 {{if eq .Event "start" "interrupted"}}{{$m}}
 {{- else if eq .Event "step"}}{{$m}}…
 {{- else if eq .Event "reconciled"}}{{$m}}{{.IDs}}
 {{- else if eq .Event "progress"}}{{if .IDs}}{{or $m "sent"}}{{.IDs}}{{else}}{{$m}}{{end}}
-{{- else if eq .Event "heartbeat"}}{{if $m}}still {{$m}}… [{{.Elapsed}} elapsed]{{else}}{{.Step}} still running… [{{.Elapsed}} elapsed]{{end}}
+{{- else if eq .Event "heartbeat"}}{{if $m}}still {{$m}}… [{{.Elapsed}} elapsed]{{else}}{{esc .Step}} still running… [{{.Elapsed}} elapsed]{{end}}
 {{- else if eq .Event "done"}}{{green $m}}{{with .Elapsed}} [{{.}}]{{end}}{{.IDs}}
 {{- else if eq .Event "failed"}}{{red "failed:"}} {{$m}}
 {{- else if eq .Event "skipped"}}skipped: {{$m}}
@@ -207,15 +207,15 @@ func (s *ApplySummary) Resumable() bool {
 }
 
 var summaryTemplate = parse("summary", `{{define "summary"}}
-{{range .Failed}}Error: {{.Address}}: {{.Error}}
+{{range .Failed}}Error: {{esc .Address}}: {{esc .Error}}
 {{end}}
-{{- range .Skipped}}Skipped: {{.Address}}: {{.Error}}
+{{- range .Skipped}}Skipped: {{esc .Address}}: {{esc .Error}}
 {{end}}
-{{- range .StillWaiting}}Still in progress: {{.Address}}: {{.Error}}
+{{- range .StillWaiting}}Still in progress: {{esc .Address}}: {{esc .Error}}
 {{end}}
-{{- range .Blocked}}Blocked: {{.Address}}: {{join .Reasons "; "}}
+{{- range .Blocked}}Blocked: {{esc .Address}}: {{esc (join .Reasons "; ")}}
 {{end}}
-{{- range .Unreadable}}Error: {{.}}: its live state could not be read (see the error above); nothing was done for it.
+{{- range .Unreadable}}Error: {{esc .}}: its live state could not be read (see the error above); nothing was done for it.
 {{end}}
 {{- .Headline}} {{.Done}} done, {{len .Failed}} failed, {{len .Skipped}} skipped, {{.Interrupted}} interrupted
 {{- if .NotStarted}} (and {{.NotStarted}} not started){{end}}
@@ -242,7 +242,7 @@ func ids(m map[string]string) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + "=" + m[k]
+		parts[i] = Escape(k) + "=" + Escape(m[k])
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
 }

@@ -195,6 +195,9 @@ func WriteDiagnostics(w io.Writer, diags []Diagnostic, opt TextOptions) error {
 }
 
 func textOf(d Diagnostic, opt TextOptions) diagText {
+	// Summaries and details may quote remote text (Microsoft's error descriptions): escaped, but a
+	// detail keeps its line breaks.
+	d.Summary, d.Detail = Escape(d.Summary), EscapeLines(d.Detail)
 	t := diagText{Diagnostic: d, Wrapped: wrap(d.Detail, opt.Width)}
 	sev, code := "Error", ansiBoldRed
 	if d.Severity == "warning" {
@@ -218,6 +221,12 @@ func textOf(d Diagnostic, opt TextOptions) diagText {
 	// The first line of the snippet, with the part of the subject on it marked.
 	line, _, _ := strings.Cut(s.Code, "\n")
 	line = strings.TrimRight(line, "\r")
+	if esc := escape(line, false); esc != strings.ReplaceAll(line, "\t", `\t`) {
+		// A control character in the source: show it escaped, without a caret line (the columns
+		// would no longer match).
+		t.Source = []string{fmt.Sprintf("  %d: ", s.StartLine) + esc}
+		return t
+	}
 	from := clamp(s.HighlightStartOffset, 0, len(line))
 	to := clamp(s.HighlightEndOffset, from, len(line))
 	prefix := fmt.Sprintf("  %d: ", s.StartLine)

@@ -289,16 +289,16 @@ var planTemplate = parse("plan", `{{define "plan"}}
 {{- if or .HasChanges .Summary.Blocked .Unreadable}}ferry will perform the following actions:
 
 {{end}}
-{{- range .Changes}}{{if .Listed}}{{$a := .Action}}  {{paint $a (symbol $a)}} {{bold .Address}} {{paint $a .ActionWord}}
+{{- range .Changes}}{{if .Listed}}{{$a := .Action}}  {{paint $a (symbol $a)}} {{bold (esc .Address)}} {{paint $a (esc .ActionWord)}}
 {{- with .Summary}}
-      {{.}}{{end}}
+      {{esc .}}{{end}}
 {{- range .Attributes}}
-      {{.Name}}: {{if .Changed}}{{.Before}} → {{end}}{{.After}}{{end}}
+      {{esc .Name}}: {{if .Changed}}{{esc .Before}} → {{end}}{{esc .After}}{{end}}
 {{- range .Reasons}}
-      {{paint $a "reason:"}} {{.}}{{end}}
+      {{paint $a "reason:"}} {{esc .}}{{end}}
 
 {{end}}{{end}}
-{{- range .Unreadable}}  {{red "!"}} {{bold .}} {{red "not read"}}
+{{- range .Unreadable}}  {{red "!"}} {{bold (esc .)}} {{red "not read"}}
       its live state could not be read (see the error): not planned
 
 {{end}}

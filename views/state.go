@@ -109,9 +109,30 @@ func NewStateReport(st StateSource) *StateReport {
 	return r
 }
 
+// NewEmptyStateReport is the state when there is no state file: no lineage, serial 0, no resources.
+func NewEmptyStateReport() *StateReport {
+	return &StateReport{Header: header(TypeState), Resources: []StateResource{}}
+}
+
+// VersionReport is ferry's version: a JSON document of type "version", or "ferry VERSION".
+type VersionReport struct {
+	Header
+	Version string `json:"version"`
+}
+
+// WriteVersion writes the version as text, or as JSON when asJSON.
+func WriteVersion(w io.Writer, version string, asJSON bool) error {
+	r := VersionReport{Header: header(TypeVersion), Version: version}
+	if asJSON {
+		return writeJSON(w, r, false)
+	}
+	_, err := io.WriteString(w, "ferry "+Escape(version)+"\n")
+	return err
+}
+
 var stateTemplate = parse("state", `{{define "state"}}{{if not .Resources}}The state is empty.
-{{end}}{{range .Resources}}{{.Address}} ({{.Provider}}, {{.Status}})
-{{range $k, $v := .RemoteIDs}}    {{$k}} = {{$v}}
+{{end}}{{range .Resources}}{{esc .Address}} ({{esc .Provider}}, {{esc .Status}})
+{{range $k, $v := .RemoteIDs}}    {{esc $k}} = {{esc $v}}
 {{end}}{{end}}{{end}}`)
 
 // WriteState writes the state for people (each address with its provider, status and remote IDs),
@@ -157,7 +178,7 @@ func NewStateList(st StateSource) *StateList {
 	return l
 }
 
-var stateListTemplate = parse("state_list", "{{define \"state_list\"}}{{range .Resources}}{{.Address}}\t{{.Status}}\n{{end}}{{end}}")
+var stateListTemplate = parse("state_list", "{{define \"state_list\"}}{{range .Resources}}{{esc .Address}}\t{{esc .Status}}\n{{end}}{{end}}")
 
 // WriteStateList writes the list as text, or as JSON when asJSON.
 func WriteStateList(w io.Writer, l *StateList, asJSON bool) error {

@@ -44,6 +44,7 @@ const (
 	TypeState         = "state"
 	TypeStateList     = "state_list"
 	TypeStateResource = "state_resource"
+	TypeVersion       = "version"
 )
 
 // writeJSON writes v as one JSON document: indented when indent, else one line.
@@ -57,7 +58,7 @@ func writeJSON(w io.Writer, v any, indent bool) error {
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	_, err := w.Write(b.Bytes())
+	_, err := w.Write(escapeJSON(b.Bytes()))
 	return err
 }
 
@@ -105,6 +106,7 @@ func (s style) funcs() template.FuncMap {
 			}
 			return "="
 		},
+		"esc":    Escape,
 		"md":     mdEscape,
 		"code":   mdCode,
 		"join":   strings.Join,
@@ -151,17 +153,20 @@ func Symbol(a model.Action) string {
 }
 
 // mdEscape makes text safe inside a markdown paragraph, list item or table cell: no raw HTML, no
-// table breaks, no line breaks, no emphasis or links from remote text.
+// table breaks, no line breaks, no emphasis, strike-through, entities or links from remote text, and
+// nothing a terminal acts on (Escape first).
 func mdEscape(s string) string {
-	return strings.NewReplacer(
-		`\`, `\\`, "|", `\|`, "\r", " ", "\n", " ", "<", "&lt;", ">", "&gt;",
-		"*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`,
-	).Replace(s)
+	return mdEscaper.Replace(Escape(s))
 }
+
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "|", `\|`, "<", "&lt;", ">", "&gt;", "&", "&amp;",
+	"*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "~", `\~`,
+)
 
 // mdCode renders s as inline code, with a fence longer than any run of backticks in s.
 func mdCode(s string) string {
-	s = strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+	s = Escape(s)
 	fence := "`"
 	for strings.Contains(s, fence) {
 		fence += "`"

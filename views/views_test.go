@@ -329,6 +329,8 @@ func TestEveryJSONOutputHasTypeAndVersion(t *testing.T) {
 		}},
 		"state list": {TypeStateList, false, func(b *bytes.Buffer) error { return WriteStateList(b, NewStateList(fixtureState()), true) }},
 		"validate":   {TypeValidate, false, func(b *bytes.Buffer) error { return WriteValidate(b, NewValidateReport(2), true) }},
+		"version":    {TypeVersion, true, func(b *bytes.Buffer) error { return WriteVersion(b, "1.2.3", true) }},
+		"no state":   {TypeState, false, func(b *bytes.Buffer) error { return WriteState(b, NewEmptyStateReport(), true) }},
 		"events": {TypeEvent, true, func(b *bytes.Buffer) error {
 			v := NewApplyView(b, true, TextOptions{Color: true})
 			v.Start(1, 1)
@@ -460,30 +462,94 @@ func TestMarkdownOf2000ChangesFitsAComment(t *testing.T) {
 		"> **Summarised.** The 1800 changes of this plan are too many for one GitHub comment in full",
 		"the limit is 65536",
 		"left out",
-		"| `subscription.wave1` | 200 to migrate, 200 blocked |",
+		"| `subscription.wave3` | 200 to migrate, 200 blocked |",
 		"- 100 changes: Microsoft refuses the migration: trial subscriptions cannot be migrated to New Commerce",
+		"- 100 changes like this one (IDs and numbers differ): customer 00000007 is not reachable: 403 Forbidden",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
 	}
+	// The budget is used: the blocks that fit are listed by address, not all reduced to counts.
+	if n := len(md); n < MarkdownLimit*3/4 {
+		t.Errorf("markdown of 2000 changes uses %d of %d characters", n, MarkdownLimit)
+	}
 	golden(t, "plan_2000.md.golden", md)
+}
+
+// TestMarkdownGroupsReasonsThatDifferInIDs: 667 trials and 666 promotions, each reason naming its
+// own subscription (and promotion), are two groups with one example each, not 1333 lines.
+func TestMarkdownGroupsReasonsThatDifferInIDs(t *testing.T) {
+	p := &planner.Plan{}
+	for i := range 1333 {
+		id := fmt.Sprintf("%08x-0000-4000-8000-%012d", i, i)
+		r := fmt.Sprintf("SubscriptionIsTrial: Subscription %s is a trial. Trial subscriptions are not eligible for migration to New Commerce; convert the trial to a paid subscription first.", id)
+		if i%2 == 1 {
+			r = fmt.Sprintf("SubscriptionHasActivePromotion: Subscription %s has an active promotion (39NFJQT1Q%03d:0001) and cannot be migrated to New Commerce until the promotion ends.", id, i%1000)
+		}
+		p.Changes = append(p.Changes, model.Change{Addr: model.MakeAddr("subscription", "m365", id, true),
+			Kind: model.KindSubscription, Provider: "partnercenter", Action: model.ActionBlocked,
+			Summary: "cannot migrate " + id, Reasons: []string{r}})
+	}
+	var b bytes.Buffer
+	if err := WritePlanMarkdown(&b, NewPlanReport(p)); err != nil {
+		t.Fatal(err)
+	}
+	md := b.String()
+	if len(md) >= MarkdownLimit {
+		t.Fatalf("%d characters", len(md))
+	}
+	for _, want := range []string{
+		"- 667 changes like this one (IDs and numbers differ): SubscriptionIsTrial: Subscription `00000000-0000-4000-8000-000000000000` is a trial.",
+		"- 666 changes like this one (IDs and numbers differ): SubscriptionHasActivePromotion: Subscription",
+		"1333 changes of this plan are too many",
+	} {
+		want = strings.ReplaceAll(want, "`", "")
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, cut(md, 3000))
+		}
+	}
+	if n := strings.Count(md, "SubscriptionIsTrial"); n != 1 {
+		t.Errorf("the trial reason is shown %d times, want once", n)
+	}
+	for r, want := range map[string]string{
+		"customer 00000017 is not reachable: 403 Forbidden (ended on 2024-06-01)": "customer … is not reachable: … Forbidden (ended on …)",
+		"entry AS-1564-9639-4055 of PRD-183-233-565 on MP-65669":                  "entry … of … on …",
+		"server s-1234567890abcdef0 job mgnjob-1234567890abcdefg lag 12":          "server … job … lag 12",
+		"offer CFQ7TTC0LF8Q:0001:CFQ7TTC0KQDF is not sold":                        "offer … is not sold",
+		"SubscriptionIsTrial: Subscription 5c1f is a trial":                       "SubscriptionIsTrial:",
+		"Microsoft refuses the migration: trial":                                  "Microsoft refuses the migration: trial",
+	} {
+		if got := reasonKey(r); got != want {
+			t.Errorf("reasonKey(%q) = %q, want %q", r, got, want)
+		}
+	}
 }
 
 func TestMarkdownLevels(t *testing.T) {
 	r := NewPlanReport(bigPlan(40))
 	var full bytes.Buffer
 	_ = writePlanMarkdown(&full, r, MarkdownLimit)
-	prev := full.Len()
-	// Shrinking limits step down through every level; each fits and says what it left out.
-	for _, want := range []string{"listed by address per block and action", "reasons are grouped per reason", "most common reasons", "only the summary line"} {
+	// Shrinking limits step down through every level: some blocks in full, by address, counted, the
+	// most common reasons, the summary line alone; each fits and says what it left out.
+	seen := map[string]bool{}
+	phrases := []string{"shown in full", "listed by address per action", "counted per action in the table", "most common reasons", "only the summary line"}
+	for limit := full.Len() - 1; limit > 300; limit -= 53 {
 		var b bytes.Buffer
-		limit := prev - 1
 		_ = writePlanMarkdown(&b, r, limit)
-		if b.Len() >= limit || !strings.Contains(b.String(), want) {
-			t.Fatalf("limit %d: %d characters, want %q:\n%s", limit, b.Len(), want, b.String())
+		if b.Len() >= limit {
+			t.Fatalf("limit %d: %d characters:\n%s", limit, b.Len(), b.String())
 		}
-		prev = b.Len()
+		for _, p := range phrases {
+			if strings.Contains(b.String(), p) {
+				seen[p] = true
+			}
+		}
+	}
+	for _, p := range phrases {
+		if !seen[p] {
+			t.Errorf("no limit gives a summary that says %q", p)
+		}
 	}
 	var b bytes.Buffer
 	_ = writePlanMarkdown(&b, r, 300)

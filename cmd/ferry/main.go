@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,9 +43,32 @@ func run(args []string) int {
 	hardCtx = hard
 	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
+		// A bad flag stops cobra before it reads --json when --json comes after it (plan --bogus
+		// --json): the error is still a JSON diagnostic whenever --json is on the command line.
+		if !g.JSON && jsonRequested(args) {
+			g.JSON = true
+		}
+		if strings.Contains(err.Error(), "[json markdown] were all set") { // cobra's words for the flag group
+			err = fmt.Errorf("--json and --markdown cannot be used together: choose one output format")
+		}
 		return g.Fail(err)
 	}
 	return code
+}
+
+// jsonRequested reports whether --json (or --json=true) is among the arguments, before any "--".
+func jsonRequested(args []string) bool {
+	on := false
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if v, ok := strings.CutPrefix(a, "--json"); ok && (v == "" || v[0] == '=') {
+			b, err := strconv.ParseBool(strings.TrimPrefix(v, "="))
+			on = v == "" || (err == nil && b)
+		}
+	}
+	return on
 }
 
 // hardCtx is cancelled by a second interrupt (see interrupts); apply uses it to stop calls already sent.
@@ -111,18 +136,21 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 	pf.DurationVar(&g.LockTimeout, "lock-timeout", 0, "wait up to `D` for the state lock (default: fail at once)")
 	pf.BoolVar(&g.JSON, "json", false, "machine-readable JSON output")
 
+	plan := planCmd(g, set)
 	root.AddCommand(
 		&cobra.Command{
 			Use: "validate", Short: "Parse and check the spec (no network)", Args: cobra.NoArgs,
 			Run: func(cmd *cobra.Command, _ []string) { set(app.Validate(g)) },
 		},
-		fmtCmd(g, set), planCmd(g, set), applyCmd(g, set), showCmd(g, set), importCmd(g, set), stateCmd(g, set),
+		fmtCmd(g, set), plan, applyCmd(g, set), showCmd(g, set), importCmd(g, set), stateCmd(g, set),
 		sandboxCmd(g, set),
 		&cobra.Command{
 			Use: "version", Short: "Print the version", Args: cobra.NoArgs,
-			Run: func(cmd *cobra.Command, _ []string) { fmt.Fprintf(g.Stdout, "ferry %s\n", version) },
+			Run: func(cmd *cobra.Command, _ []string) { set(app.Version(g, version)) },
 		},
 	)
+	// One output format at a time (--json is the root's persistent flag, known to plan once added).
+	plan.MarkFlagsMutuallyExclusive("json", "markdown")
 	return root
 }
 
@@ -212,11 +240,13 @@ func stateCmd(g *app.Globals, set func(int)) *cobra.Command {
 
 func sandboxCmd(g *app.Globals, set func(int)) *cobra.Command {
 	var world, listen string
+	var allowRemote bool
 	c := &cobra.Command{
 		Use: "sandbox", Short: "Serve the simulators of every provider (point ferry at it with FERRY_SANDBOX)", Args: cobra.NoArgs,
-		Run: func(cmd *cobra.Command, _ []string) { set(app.Sandbox(cmd.Context(), g, world, listen)) },
+		Run: func(cmd *cobra.Command, _ []string) { set(app.Sandbox(cmd.Context(), g, world, listen, allowRemote)) },
 	}
 	c.Flags().StringVar(&world, "world", "", "world `FILE` (JSON; see docs/sandbox.md)")
-	c.Flags().StringVar(&listen, "listen", "127.0.0.1:8787", "listen `ADDR` (port 0 picks a free one)")
+	c.Flags().StringVar(&listen, "listen", "127.0.0.1:8787", "listen `ADDR` (port 0 picks a free one); loopback only unless --allow-remote")
+	c.Flags().BoolVar(&allowRemote, "allow-remote", false, "allow a --listen address reachable from other machines (the sandbox has no authentication)")
 	return c
 }

@@ -30,7 +30,9 @@ const blockedFailedSuspended = "Microsoft completes or reverts a failed migratio
 //     recorded, not repeated) and await_migration — unless the migration under the key Failed;
 //   - the last migration Failed: a new attempt (new key) when the legacy subscription is still
 //     active and eligible; ActionBlocked when it is already suspended;
-//   - legacy subscription missing or not active, an add-on that is not an add-on of this base, or
+//   - legacy subscription missing: an error diagnostic at migrate_from (a mistake in the spec, not a
+//     refusal of Partner Center), marked providers.Unreadable so the planner leaves it out;
+//   - legacy subscription not active, an add-on that is not an add-on of this base, or
 //     not eligible: ActionBlocked with the reasons (the API's own `code: description` lines);
 //   - otherwise ActionCreate: migrate, then await_migration.
 func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live providers.Live) (model.Change, hcl.Diagnostics) {
@@ -151,8 +153,7 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 	}
 
 	if l.Legacy == nil {
-		return blocked(ch, fmt.Sprintf("cannot migrate %s", legacyName),
-			fmt.Sprintf("legacy subscription %s not found under customer %s", s.MigrateFrom, s.CustomerID)), nil
+		return ch, hcl.Diagnostics{legacyNotFound(desired)}
 	}
 	if isNCEOffer(l.Legacy.OfferID) {
 		return blocked(ch, fmt.Sprintf("nothing to migrate: %s", legacyName),
@@ -438,4 +439,25 @@ func drift(s *model.Subscription, succ *Subscription) []string {
 	}
 	return []string{fmt.Sprintf("note: the spec now asks for %s of New Commerce subscription %s; ferry migrates but does not "+
 		"change New Commerce subscriptions afterwards: change it in Partner Center, or align the spec", strings.Join(diffs, ", "), succ.ID)}
+}
+
+// legacyNotFound is the error of a migrate_from that names no subscription of the customer (and no
+// migration or successor names it either): a mistake in the spec, like a customer that does not
+// exist, not a change Partner Center refuses. Marked providers.Unreadable, the planner leaves the
+// instance out (the plan has errors, exit 1) and plans the others as usual.
+func legacyNotFound(desired model.Instance) *hcl.Diagnostic {
+	s := desired.Subscription
+	subject := desired.DeclRange
+	if r, ok := s.Ranges["migrate_from"]; ok {
+		subject = r
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Legacy subscription not found",
+		Detail: fmt.Sprintf("Customer %s has no subscription %s (migrate_from of %s). Check migrate_from: it must be the ID of "+
+			"a legacy subscription of this customer. %s is not planned; the others are planned as usual.",
+			s.CustomerID, s.MigrateFrom, desired.Addr, desired.Addr),
+		Subject: rangePtr(subject),
+		Extra:   providers.Unreadable{Addrs: []model.Addr{desired.Addr}},
+	}
 }

@@ -213,9 +213,8 @@ func TestPlan(t *testing.T) {
 			reasons: []string{"SubscriptionIsTrial: Trial subscriptions cannot be migrated.", "NoNewCommerceOffer: The offer has no New Commerce equivalent."},
 		},
 		{
-			name: "legacy not found", inst: tInstance(), live: tLive(func(l *Live) { l.Legacy = nil }),
-			action:  model.ActionBlocked,
-			reasons: []string{"legacy subscription " + tLegacy + " not found under customer " + tCustomer},
+			// A migrate_from that names nothing is a mistake in the spec: an error, not a blocked change.
+			name: "legacy not found: error", inst: tInstance(), live: tLive(func(l *Live) { l.Legacy = nil }), diags: 1,
 		},
 		{
 			name: "legacy suspended with no migration", inst: tInstance(),
@@ -642,5 +641,26 @@ func TestMigrateFromANewCommerceSubscriptionIsExplained(t *testing.T) {
 	ch, _ := (&Provider{}).Plan(tInstance(), nil, l)
 	if ch.Action != model.ActionBlocked || !strings.Contains(strings.Join(ch.Reasons, " "), "already a New Commerce subscription") {
 		t.Errorf("change = %s %q", ch.Action, ch.Reasons)
+	}
+}
+
+// TestPlanLegacyNotFoundIsASpecError: a migrate_from that names no subscription of the customer is
+// an error at the migrate_from attribute, marked Unreadable so the planner leaves it out (exit 1),
+// not a change "blocked by the remote system" (exit 3).
+func TestPlanLegacyNotFoundIsASpecError(t *testing.T) {
+	inst := tInstance(func(i *model.Instance) { i.Subscription.Ranges["migrate_from"] = tRange(11) })
+	_, diags := NewProvider(nil).Plan(inst, nil, tLive(func(l *Live) { l.Legacy = nil }))
+	if len(diags) != 1 || diags[0].Severity != hcl.DiagError || diags[0].Summary != "Legacy subscription not found" {
+		t.Fatalf("diagnostics: %v", diags)
+	}
+	d := diags[0]
+	if d.Subject == nil || d.Subject.Start.Line != 11 {
+		t.Errorf("subject %v, want the migrate_from attribute (line 11)", d.Subject)
+	}
+	if !strings.Contains(d.Detail, tLegacy) || !strings.Contains(d.Detail, tCustomer) || !strings.Contains(d.Detail, "Check migrate_from") {
+		t.Errorf("detail: %s", d.Detail)
+	}
+	if u, ok := d.Extra.(providers.Unreadable); !ok || len(u.Addrs) != 1 || u.Addrs[0] != inst.Addr {
+		t.Errorf("Extra = %#v, want providers.Unreadable{%s}", d.Extra, inst.Addr)
 	}
 }

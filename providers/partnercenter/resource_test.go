@@ -494,9 +494,16 @@ func TestIneligibleBlockedOthersUnaffected(t *testing.T) {
 		"trial": {model.ActionBlocked, CodeTrial + ": "},
 		"nonce": {model.ActionBlocked, CodeNoEquivalent + ": "},
 		"ok":    {model.ActionCreate, ""},
-		"gone":  {model.ActionBlocked, "legacy subscription " + gone + " not found under customer " + cust},
 	}
-	for _, inst := range insts[:4] {
+	// A migrate_from that names no subscription of the customer: an error at migrate_from, marked
+	// Unreadable (the planner leaves it out), not a blocked change.
+	if _, d := f.p.Plan(insts[3], nil, lives[insts[3].Addr]); len(d) != 1 || d[0].Summary != "Legacy subscription not found" ||
+		!strings.Contains(d[0].Detail, gone) {
+		t.Errorf("gone: %v", d)
+	} else if u, ok := d[0].Extra.(providers.Unreadable); !ok || len(u.Addrs) != 1 || u.Addrs[0] != insts[3].Addr {
+		t.Errorf("gone: Extra = %#v", d[0].Extra)
+	}
+	for _, inst := range insts[:3] {
 		ch, d := f.p.Plan(inst, nil, lives[inst.Addr])
 		name := strings.TrimSuffix(strings.TrimPrefix(string(inst.Addr), `subscription.m365["`), `"]`)
 		wt := want[name]

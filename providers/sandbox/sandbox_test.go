@@ -244,7 +244,7 @@ func TestServe(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve(ctx, w, table.Default(), ":0", pw)
+		done <- Serve(ctx, w, table.Default(), "127.0.0.1:0", false, pw)
 		pw.Close()
 	}()
 	lines := bufio.NewScanner(pr)
@@ -280,9 +280,46 @@ func TestServe(t *testing.T) {
 }
 
 func TestServeBadAddress(t *testing.T) {
-	err := Serve(context.Background(), nil, table.Default(), "256.0.0.1:99999", io.Discard)
+	err := Serve(context.Background(), nil, table.Default(), "127.0.0.1:99999", false, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "listening on") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestServeRefusesRemote: the sandbox has no authentication, so it listens on loopback only unless
+// told otherwise; with --allow-remote it says where it really listens.
+func TestServeRefusesRemote(t *testing.T) {
+	for _, listen := range []string{":18791", "0.0.0.0:0", "[::]:0", "192.0.2.1:0", "example.com:0"} {
+		err := Serve(context.Background(), nil, table.Default(), listen, false, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "--allow-remote") || !strings.Contains(err.Error(), "no authentication") {
+			t.Errorf("Serve(%q) = %v, want a refusal naming --allow-remote", listen, err)
+		}
+	}
+	for _, listen := range []string{"127.0.0.1:0", "localhost:0", "[::1]:0", "127.0.0.2:0"} {
+		if err := CheckListen(listen, false); err != nil {
+			t.Errorf("CheckListen(%q) = %v", listen, err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(ctx, nil, table.Default(), "0.0.0.0:0", true, pw)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	var out []string
+	for len(out) < 2 && lines.Scan() {
+		out = append(out, lines.Text())
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 2 || !regexp.MustCompile(`^ferry sandbox listening on (0\.0\.0\.0|\[::\]):\d+ \(reachable from other machines: no authentication\)$`).MatchString(out[0]) ||
+		!regexp.MustCompile(`^export FERRY_SANDBOX=http://127\.0\.0\.1:\d+$`).MatchString(out[1]) {
+		t.Errorf("output = %q", out)
 	}
 }
 

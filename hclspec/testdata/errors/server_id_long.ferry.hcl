@@ -1,0 +1,3 @@
+cutover "c" {
+  source_server_id = "s-1234567890abcdef01" # ERROR: Invalid MGN source server ID
+}
