@@ -178,6 +178,10 @@ func Show(g *Globals, planFile string) int {
 	}
 	path := g.stateOnly()
 	if _, err := os.Stat(path); err != nil && os.IsNotExist(err) {
+		if _, err := state.Open(path); err != nil {
+			g.errorf(g.Stderr, "%v", err) // e.g. a journal whose snapshot was deleted
+			return ExitError
+		}
 		// No state yet: say so, and never show the random lineage of a state that does not exist.
 		if g.JSON {
 			_ = views.WriteState(g.Stdout, views.NewEmptyStateReport(), true)
