@@ -206,7 +206,6 @@ func (wt *watcher) read(due []*pendingWait) {
 			continue
 		}
 		if ok && st.Message != "" && !pw.seen {
-			wt.r.setRunning(pw.wait.Addr, pw.wait.Step.Name, st.Message)
 			wt.r.emit(Event{Type: EventProgress, Addr: pw.wait.Addr, Step: pw.wait.Step.Name, Message: st.Message, IDs: st.RemoteIDs})
 		}
 		pw.seen = pw.seen || ok
