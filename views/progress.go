@@ -137,19 +137,20 @@ func (p *ApplyProgress) Problems() string {
 	return strings.Join(parts, ", ")
 }
 
-// RateText is the send rate against the limit: "partnercenter 18/min of 20/min", one per provider.
+// RateText is the send rate against the limit, one per provider: "sent in the last minute:
+// partnercenter 18 (limit 100 per 5m, 20/min)".
 func (p *ApplyProgress) RateText() string {
 	if len(p.Rates) == 0 {
 		return "nothing sent yet"
 	}
 	parts := make([]string, len(p.Rates))
 	for i, r := range p.Rates {
-		parts[i] = fmt.Sprintf("%s %d/min", r.Provider, r.SentLastMinute)
+		parts[i] = fmt.Sprintf("%s %d", r.Provider, r.SentLastMinute)
 		if r.LimitPerMinute != nil {
-			parts[i] += fmt.Sprintf(" (limit %s/min: %s)", num(*r.LimitPerMinute), r.Limit)
+			parts[i] += fmt.Sprintf(" (limit %s, %s/min)", r.Limit, num(*r.LimitPerMinute))
 		}
 	}
-	return strings.Join(parts, ", ")
+	return "sent in the last minute: " + strings.Join(parts, ", ")
 }
 
 // Age is how long a wait has waited.
@@ -195,7 +196,7 @@ Progress after {{.Elapsed}}: {{.Ended}}/{{.Total}} ended ({{.Done}} done{{with .
   {{green .Done}} done  {{if .Failed}}{{red .Failed}}{{else}}0{{end}} failed  {{.StillInProgress}} still in progress  {{.Blocked}} blocked
   {{- if .Skipped}}  {{.Skipped}} skipped{{end}}{{if .Interrupted}}  {{.Interrupted}} interrupted{{end}}
   {{.Queued}} queued  {{.Sending}} sending  {{.Waiting}} waiting at the remote system  ({{.StatusReads}} status reads)
-  sent: {{.RateText}}
+  {{.RateText}}
 {{range $i, $w := .OldestWaits}}  {{if eq $i 0}}oldest waits:{{else}}             {{end}} {{printf "%6s" .Age}}  {{.Address}}
 {{end}}{{end}}`)
 
