@@ -83,14 +83,27 @@ func (r *runner) runChange(c model.Change) *ChangeError {
 	var last model.Outcome
 	earlier := map[string]string{}
 	watcher, watches := prov.(providers.Watcher)
+	// A change counts as waiting from its wait's start until it moves on or ends (the wait's outcome
+	// and the state entry are journaled meanwhile).
+	waiting := false
+	leave := func() {
+		if waiting {
+			waiting = false
+			r.prog.waitLeft()
+		}
+	}
+	defer leave()
 	for _, step := range c.Steps {
 		step.Earlier = maps.Clone(earlier)
 		var out model.Outcome
 		var err error
 		if step.Wait && watches {
 			begin()
+			leave()
+			waiting = true
 			out, err = r.awaitStep(watcher, c, step)
 		} else {
+			leave()
 			if !r.acquire() {
 				if !started {
 					return &ChangeError{Addr: c.Addr, Err: errNotStarted}
@@ -311,7 +324,7 @@ func (r *runner) awaitStep(w providers.Watcher, c model.Change, step model.Step)
 	r.emit(Event{Type: EventStep, Addr: c.Addr, Step: step.Name, Message: step.Description})
 	r.prog.waitStarted(c.Addr, step.Name)
 	out, err := r.watcherFor(c.Provider, w).await(c, step)
-	r.prog.waitEnded(c.Addr)
+	r.prog.waitOver(c.Addr)
 	if err != nil && (errors.Is(err, errInterrupted) || errors.Is(err, errStillWaiting)) {
 		return out, err
 	}

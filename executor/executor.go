@@ -234,6 +234,8 @@ func (r *runner) walk(changes []model.Change) Result {
 			inflight++
 			go func(i int) {
 				ce := r.runChange(nodes[i].change)
+				// Counted as it ends, not when the walk gets to it: hundreds of waits can end at once.
+				r.prog.end(endedAs(ce))
 				finished <- done{i: i, err: ce}
 			}(i)
 		}
@@ -260,20 +262,15 @@ func (r *runner) walk(changes []model.Change) Result {
 			case errors.Is(d.err.Err, errNotStarted):
 				res.NotStarted++
 				failed = errInterrupted
-				r.prog.end(func(p *progress) *int { return &p.notStarted })
 			case errors.Is(d.err.Err, errStillWaiting):
 				res.StillWaiting = append(res.StillWaiting, *d.err)
-				r.prog.end(func(p *progress) *int { return &p.stillWaiting })
 			case errors.Is(d.err.Err, errInterrupted):
 				res.Interrupted++
-				r.prog.end(func(p *progress) *int { return &p.interrupted })
 			default:
 				res.Failed = append(res.Failed, *d.err)
-				r.prog.end(func(p *progress) *int { return &p.failed })
 			}
 		} else {
 			res.Done++
-			r.prog.end(func(p *progress) *int { return &p.done })
 		}
 		release(d.i, failed)
 	}

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"errors"
 	"sort"
 	"sync"
 	"time"
@@ -161,11 +162,18 @@ func (p *progress) waitStarted(addr model.Addr, step string) {
 	p.waits[addr] = waitStart{step: step, at: p.now()}
 }
 
-func (p *progress) waitEnded(addr model.Addr) {
+// waitOver takes a wait that ended off the oldest waits; the change still counts as waiting until
+// it moves on (waitLeft): the wait's outcome is being journaled.
+func (p *progress) waitOver(addr model.Addr) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.waits, addr)
+}
+
+func (p *progress) waitLeft() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.waiting--
-	delete(p.waits, addr)
 }
 
 // end counts a change that ended; n points at the counter of how.
@@ -174,6 +182,21 @@ func (p *progress) end(counter func(*progress) *int) {
 	defer p.mu.Unlock()
 	*counter(p)++
 	p.ended.add(p.now())
+}
+
+// endedAs picks the counter of how a change ended (runChange's result).
+func endedAs(ce *ChangeError) func(*progress) *int {
+	switch {
+	case ce == nil:
+		return func(p *progress) *int { return &p.done }
+	case errors.Is(ce.Err, errNotStarted):
+		return func(p *progress) *int { return &p.notStarted }
+	case errors.Is(ce.Err, errStillWaiting):
+		return func(p *progress) *int { return &p.stillWaiting }
+	case errors.Is(ce.Err, errInterrupted):
+		return func(p *progress) *int { return &p.interrupted }
+	}
+	return func(p *progress) *int { return &p.failed }
 }
 
 // snapshot is where the run stands now.
