@@ -13,6 +13,7 @@ require (
 	github.com/spf13/cobra v1.10.2
 	github.com/zclconf/go-cty v1.19.0
 	golang.org/x/oauth2 v0.37.0
+	golang.org/x/term v0.37.0
 )
 
 require (

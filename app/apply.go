@@ -24,9 +24,17 @@ type ApplyOptions struct {
 	AutoApprove bool
 	RefreshOnly bool // plan as plan --refresh-only does, then apply: only record live objects in state
 	Targets     []string
-	// Heartbeat overrides the progress interval during long waits (default 10 s).
-	Heartbeat time.Duration
+	// ProgressInterval is how often a summary of the whole apply is printed without a terminal (a
+	// line on stderr) and with --json (an apply_progress line); default 30 s.
+	ProgressInterval time.Duration
+	// Live shows the progress as one status block redrawn in place (stderr is a terminal); Width is
+	// the terminal's width in columns.
+	Live  bool
+	Width int
 }
+
+// liveRedraw is how often the live status block is redrawn.
+const liveRedraw = 250 * time.Millisecond
 
 // Apply carries out a saved plan, or plans and (after approval) carries out the result. ctx is
 // cancelled by the first interrupt (Ctrl-C): apply starts no new work and cancels waits; calls
@@ -78,10 +86,10 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 					"`ferry plan --out FILE` and run `ferry apply FILE`. (No terminal to ask on.)")
 				return ExitError
 			}
-			fmt.Fprint(s.out, "\nDo you want to perform these actions? Only 'yes' will be accepted: ")
+			fmt.Fprint(s.err, "\nDo you want to perform these actions? Only 'yes' will be accepted: ")
 			line, _ := bufio.NewReader(g.Stdin).ReadString('\n')
 			if strings.TrimSpace(line) != "yes" {
-				fmt.Fprintln(s.out, "Apply cancelled.")
+				fmt.Fprintln(s.err, "Apply cancelled.")
 				return ExitError
 			}
 		}
@@ -117,21 +125,36 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	}
 	seedPacers(st, res.providers, time.Now())
 
+	// The report (the summary; with --json the event and apply_progress lines) goes to stdout, the
+	// progress to stderr: on a terminal one status block redrawn in place, otherwise one line per
+	// change that ended and a summary line every interval.
+	live := o.Live && !g.JSON
+	ev := views.NewApplyView(s.out, s.err, views.ApplyViewOptions{JSON: g.JSON, Live: live, Width: o.Width,
+		Color: live && !g.NoColor && g.Getenv("NO_COLOR") == "", Blocked: len(blocked)})
+	every := o.ProgressInterval
+	if every <= 0 {
+		every = 30 * time.Second
+	}
+	if live {
+		every = liveRedraw
+	}
+
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
 		select {
 		case <-done:
 		case <-ctx.Done():
-			fmt.Fprintln(s.err, "\nInterrupt received: starting nothing new; waiting for calls already sent to finish and be journaled. Interrupt again to stop at once.")
+			ev.Notice("\nInterrupt received: starting nothing new; waiting for calls already sent to finish and be journaled. Interrupt again to stop at once.")
 		}
 	}()
 
-	ev := views.NewApplyView(s.out, g.JSON, views.TextOptions{Color: g.color()})
 	ev.Start(len(changes), g.parallelism(s.cfg))
 	result := executor.Run(ctx, hard, changes, res.providers, st, executor.Options{
-		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), Heartbeat: o.Heartbeat, OnEvent: ev.Event,
+		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), OnEvent: ev.Event,
+		OnSnapshot: ev.Snapshot, SnapshotEvery: every,
 	})
+	ev.Finish()
 	if jerr := st.Err(); jerr != nil {
 		return g.journalFailed(s, path, result, blocked, p.Unreadable, jerr)
 	}
@@ -193,7 +216,7 @@ func (g *Globals) journalFailed(s *spec, path string, result executor.Result, bl
 // could be done is done and only blocked changes remain; ExitOK otherwise.
 func reportResult(w io.Writer, asJSON bool, r executor.Result, blockedChanges []model.Change, unreadable []model.Addr) int {
 	blocked := len(blockedChanges)
-	_ = views.NewApplyView(w, asJSON, views.TextOptions{}).Summary(views.NewApplySummary(r, blockedChanges, unreadable))
+	_ = views.NewApplyView(w, io.Discard, views.ApplyViewOptions{JSON: asJSON}).Summary(views.NewApplySummary(r, blockedChanges, unreadable))
 	switch {
 	case !r.OK() || len(unreadable) > 0:
 		return ExitError

@@ -21,13 +21,22 @@ const (
 	EventStep       EventType = "step"        // a step started
 	EventReconciled EventType = "reconciled"  // an interrupted step was found done remotely by its key
 	EventProgress   EventType = "progress"    // a step reported progress
-	EventHeartbeat  EventType = "heartbeat"   // a step is still running (at least every Heartbeat)
 	EventDone       EventType = "done"        // a change finished
 	EventFailed     EventType = "failed"      // a change failed
 	EventSkipped    EventType = "skipped"     // a change was not started (a dependency failed)
 	EventStopped    EventType = "interrupted" // a change was stopped by cancellation; resumable
 	EventWaiting    EventType = "waiting"     // a change's wait ended with the remote work still under way; resumable
+	EventWarning    EventType = "warning"     // something went wrong that did not stop the change (a journal write of remote IDs)
 )
+
+// Ends reports whether the event ends its change (done, failed, skipped, interrupted, waiting).
+func (t EventType) Ends() bool {
+	switch t {
+	case EventDone, EventFailed, EventSkipped, EventStopped, EventWaiting:
+		return true
+	}
+	return false
+}
 
 // Event is one progress report of a run.
 type Event struct {
@@ -57,12 +66,6 @@ func (r *runner) runChange(c model.Change) *ChangeError {
 			r.emit(Event{Type: EventStart, Addr: c.Addr, Message: msg})
 		}
 	}
-	defer func() {
-		r.mu.Lock()
-		delete(r.running, c.Addr)
-		r.mu.Unlock()
-	}()
-
 	switch c.Action {
 	case model.ActionForget:
 		begin()
@@ -80,14 +83,27 @@ func (r *runner) runChange(c model.Change) *ChangeError {
 	var last model.Outcome
 	earlier := map[string]string{}
 	watcher, watches := prov.(providers.Watcher)
+	// A change counts as waiting from its wait's start until it moves on or ends (the wait's outcome
+	// and the state entry are journaled meanwhile).
+	waiting := false
+	leave := func() {
+		if waiting {
+			waiting = false
+			r.prog.waitLeft()
+		}
+	}
+	defer leave()
 	for _, step := range c.Steps {
 		step.Earlier = maps.Clone(earlier)
 		var out model.Outcome
 		var err error
 		if step.Wait && watches {
 			begin()
+			leave()
+			waiting = true
 			out, err = r.awaitStep(watcher, c, step)
 		} else {
+			leave()
 			if !r.acquire() {
 				if !started {
 					return &ChangeError{Addr: c.Addr, Err: errNotStarted}
@@ -140,7 +156,6 @@ func (r *runner) fail(addr model.Addr, step string, err error) *ChangeError {
 func (r *runner) runStep(prov providers.Provider, c model.Change, step model.Step) (model.Outcome, error) {
 	addr := string(c.Addr)
 	key := IdempotencyKey(r.opt.Lineage, c.Addr, step.Name, step.Attempt)
-	r.setRunning(c.Addr, step.Name, "")
 	r.emit(Event{Type: EventStep, Addr: c.Addr, Step: step.Name, Message: step.Description})
 
 	prior := r.priorStep(addr, step.Name)
@@ -184,12 +199,12 @@ func (r *runner) runStep(prov providers.Provider, c model.Change, step model.Ste
 		ctx, cancel = context.WithTimeout(ctx, step.Timeout)
 		defer cancel()
 	}
+	if step.Mutating {
+		r.prog.sent(c.Provider)
+	}
 	out, err := prov.Do(ctx, step, key, func(e model.Event) {
 		if len(e.RemoteIDs) > 0 {
 			r.journalProgress(c.Addr, step.Name, e.RemoteIDs)
-		}
-		if e.Message != "" {
-			r.setRunning(c.Addr, step.Name, e.Message)
 		}
 		r.emit(Event{Type: EventProgress, Addr: c.Addr, Step: step.Name, Message: e.Message, IDs: e.RemoteIDs})
 	})
@@ -296,22 +311,11 @@ func (r *runner) priorStep(addr, step string) *state.StepRecord {
 	return res.Steps[step]
 }
 
-func (r *runner) setRunning(addr model.Addr, step, msg string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	s, ok := r.running[addr]
-	if !ok || s.step != step {
-		r.running[addr] = &running{step: step, message: msg, started: r.opt.Now()}
-		return
-	}
-	s.message = msg
-}
-
 // journalProgress journals remote IDs a step reported while it runs, so that a crash after this
 // point can be reconciled; a journal error is reported as an event (the step goes on).
 func (r *runner) journalProgress(addr model.Addr, step string, ids map[string]string) {
 	if err := r.j.Progress(string(addr), step, ids); err != nil {
-		r.emit(Event{Type: EventProgress, Addr: addr, Step: step, Message: "could not journal remote IDs: " + err.Error()})
+		r.emit(Event{Type: EventWarning, Addr: addr, Step: step, Message: "could not journal remote IDs: " + err.Error()})
 	}
 }
 
@@ -326,6 +330,7 @@ func (r *runner) acquire() bool {
 			<-r.slots
 			return false
 		}
+		r.prog.slot(1)
 		return true
 	case <-r.stop.Done():
 		return false
@@ -333,13 +338,17 @@ func (r *runner) acquire() bool {
 }
 
 // release gives back a slot taken by acquire.
-func (r *runner) release() { <-r.slots }
+func (r *runner) release() {
+	r.prog.slot(-1)
+	<-r.slots
+}
 
 // awaitStep hands a wait step to its provider's watcher: the change holds no slot while it waits.
 func (r *runner) awaitStep(w providers.Watcher, c model.Change, step model.Step) (model.Outcome, error) {
-	r.setRunning(c.Addr, step.Name, step.Description)
 	r.emit(Event{Type: EventStep, Addr: c.Addr, Step: step.Name, Message: step.Description})
+	r.prog.waitStarted(c.Addr, step.Name)
 	out, err := r.watcherFor(c.Provider, w).await(c, step)
+	r.prog.waitOver(c.Addr)
 	if err != nil && (errors.Is(err, errInterrupted) || errors.Is(err, errStillWaiting)) {
 		return out, err
 	}

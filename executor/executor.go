@@ -1,7 +1,8 @@
 // Package executor runs a plan's changes against the providers: a walk of the dependency graph with
 // bounded parallelism, an intent journaled under a deterministic idempotency key before every
-// mutating call (reconciled by that key on resume), progress events with a heartbeat during long
-// waits, and continue-past-failure of independent work.
+// mutating call (reconciled by that key on resume), one progress event per change and step plus a
+// periodic Snapshot of the whole run (never one line per waiting change), and continue-past-failure of
+// independent work.
 package executor
 
 import (
@@ -37,10 +38,13 @@ type Options struct {
 	Lineage string
 	// Parallelism bounds how many changes run at once (default 10).
 	Parallelism int
-	// Heartbeat is how often a still-running step is reported (default 10 s).
-	Heartbeat time.Duration
 	// OnEvent receives progress events; it is called from many goroutines, one event at a time.
 	OnEvent func(Event)
+	// OnSnapshot, when set, receives a Snapshot of the whole run every SnapshotEvery (default 30 s),
+	// from a goroutine of its own, never at the same time as OnEvent.
+	OnSnapshot func(Snapshot)
+	// SnapshotEvery is how often OnSnapshot is called (default 30 s).
+	SnapshotEvery time.Duration
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
@@ -97,25 +101,20 @@ func Run(stop, hard context.Context, changes []model.Change, byName map[string]p
 	if opt.Parallelism <= 0 {
 		opt.Parallelism = 10
 	}
-	if opt.Heartbeat <= 0 {
-		opt.Heartbeat = 10 * time.Second
+	if opt.SnapshotEvery <= 0 {
+		opt.SnapshotEvery = 30 * time.Second
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	r := &runner{opt: opt, providers: byName, j: j, stop: stop, hard: hard, running: map[model.Addr]*running{},
-		slots: make(chan struct{}, opt.Parallelism), finished: make(chan struct{})}
+	r := &runner{opt: opt, providers: byName, j: j, stop: stop, hard: hard,
+		slots: make(chan struct{}, opt.Parallelism), finished: make(chan struct{}),
+		prog: newProgress(opt.Now, len(changes), byName)}
 	r.emitMu = &sync.Mutex{}
 	defer close(r.finished)
 	res := r.walk(changes)
 	res.StatusReads = r.statusReads.Load()
 	return res
-}
-
-type running struct {
-	step    string
-	message string
-	started time.Time
 }
 
 type runner struct {
@@ -127,8 +126,8 @@ type runner struct {
 
 	emitMu *sync.Mutex
 	mu     sync.Mutex
-	// running holds the step in progress of each active change, for the heartbeat.
-	running map[model.Addr]*running
+	// prog counts where the changes are, for the snapshots.
+	prog *progress
 	// slots bounds the steps that hold a parallelism slot (every step but a watched wait).
 	slots chan struct{}
 	// watchers are the batched status readers, one per provider that is a providers.Watcher.
@@ -190,9 +189,9 @@ func (r *runner) walk(changes []model.Change) Result {
 	inflight := 0
 	remaining := len(nodes)
 
-	hbDone := make(chan struct{})
-	go r.heartbeat(hbDone)
-	defer close(hbDone)
+	snapDone := make(chan struct{})
+	go r.snapshots(snapDone)
+	defer close(snapDone)
 
 	release := func(i int, failed error) {
 		for _, k := range nodes[i].next {
@@ -223,8 +222,10 @@ func (r *runner) walk(changes []model.Change) Result {
 				remaining--
 				if errors.Is(err, errInterrupted) {
 					res.NotStarted++
+					r.prog.end(func(p *progress) *int { return &p.notStarted })
 				} else {
 					res.Skipped = append(res.Skipped, ChangeError{Addr: n.change.Addr, Err: err})
+					r.prog.end(func(p *progress) *int { return &p.skipped })
 					r.emit(Event{Type: EventSkipped, Addr: n.change.Addr, Message: err.Error()})
 				}
 				release(i, err)
@@ -233,6 +234,8 @@ func (r *runner) walk(changes []model.Change) Result {
 			inflight++
 			go func(i int) {
 				ce := r.runChange(nodes[i].change)
+				// Counted as it ends, not when the walk gets to it: hundreds of waits can end at once.
+				r.prog.end(endedAs(ce))
 				finished <- done{i: i, err: ce}
 			}(i)
 		}
@@ -242,6 +245,7 @@ func (r *runner) walk(changes []model.Change) Result {
 				for i, n := range nodes {
 					if n.waiting > 0 {
 						res.Skipped = append(res.Skipped, ChangeError{Addr: nodes[i].change.Addr, Err: errors.New("not started: dependency cycle")})
+						r.prog.end(func(p *progress) *int { return &p.skipped })
 						remaining--
 					}
 				}
@@ -276,9 +280,13 @@ func (r *runner) walk(changes []model.Change) Result {
 	return res
 }
 
-// heartbeat reports every step still running at each tick, so a long wait is never silent.
-func (r *runner) heartbeat(done <-chan struct{}) {
-	t := time.NewTicker(r.opt.Heartbeat)
+// snapshots hands a Snapshot of the run to OnSnapshot at each tick, until done is closed. A snapshot
+// costs O(outstanding waits), however many changes the run has.
+func (r *runner) snapshots(done <-chan struct{}) {
+	if r.opt.OnSnapshot == nil {
+		return
+	}
+	t := time.NewTicker(r.opt.SnapshotEvery)
 	defer t.Stop()
 	for {
 		select {
@@ -286,16 +294,10 @@ func (r *runner) heartbeat(done <-chan struct{}) {
 			return
 		case <-t.C:
 		}
-		r.mu.Lock()
-		var evs []Event
-		for addr, s := range r.running {
-			evs = append(evs, Event{Type: EventHeartbeat, Addr: addr, Step: s.step, Message: s.message,
-				Elapsed: r.opt.Now().Sub(s.started)})
-		}
-		r.mu.Unlock()
-		sort.Slice(evs, func(a, b int) bool { return evs[a].Addr < evs[b].Addr })
-		for _, e := range evs {
-			r.emit(e)
-		}
+		s := r.prog.snapshot()
+		s.StatusReads = r.statusReads.Load()
+		r.emitMu.Lock()
+		r.opt.OnSnapshot(s)
+		r.emitMu.Unlock()
 	}
 }

@@ -267,14 +267,13 @@ func TestParallelismBound(t *testing.T) {
 func TestStopInterruptsWaitsAndKeepsStateConsistent(t *testing.T) {
 	f, st := newFake(), openStore(t)
 	stop, cancel := context.WithCancel(context.Background())
-	var heartbeats atomic.Int32
+	var snapshots atomic.Int32
 	started := make(chan struct{}, 1)
-	opt := Options{Lineage: st.Lineage(), Heartbeat: 5 * time.Millisecond, OnEvent: func(e Event) {
-		if e.Type == EventHeartbeat {
-			if heartbeats.Add(1) == 3 {
-				cancel()
-			}
+	opt := Options{Lineage: st.Lineage(), SnapshotEvery: 5 * time.Millisecond, OnSnapshot: func(s Snapshot) {
+		if s.Waiting+s.Sending > 0 && snapshots.Add(1) == 3 {
+			cancel()
 		}
+	}, OnEvent: func(e Event) {
 		if e.Type == EventProgress && e.Message == "waiting" {
 			select {
 			case started <- struct{}{}:

@@ -206,11 +206,26 @@ func (wt *watcher) read(due []*pendingWait) {
 			continue
 		}
 		if ok && st.Message != "" && !pw.seen {
-			wt.r.setRunning(pw.wait.Addr, pw.wait.Step.Name, st.Message)
-			wt.r.emit(Event{Type: EventProgress, Addr: pw.wait.Addr, Step: pw.wait.Step.Name, Message: st.Message, IDs: st.RemoteIDs})
+			// Only identifiers not known before the wait are news (the migration's own ID is not).
+			wt.r.emit(Event{Type: EventProgress, Addr: pw.wait.Addr, Step: pw.wait.Step.Name, Message: st.Message, IDs: newIDs(st.RemoteIDs, pw.wait.Step.Earlier)})
 		}
 		pw.seen = pw.seen || ok
 		pw.next = now.Add(pw.interval)
 		pw.interval = min(pw.interval*2, wt.max)
 	}
+}
+
+// newIDs returns the identifiers of ids that known does not already hold with the same value (nil
+// when none).
+func newIDs(ids, known map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range ids {
+		if known[k] != v {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+		}
+	}
+	return out
 }

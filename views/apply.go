@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ferry-dev/ferry/executor"
@@ -15,14 +16,14 @@ import (
 // for machines.
 type EventLine struct {
 	Header
-	// Event is what happened: start, step, reconciled, progress, heartbeat, done, failed, skipped or
-	// interrupted.
+	// Event is what happened: start, step, reconciled, progress, done, failed, skipped, interrupted,
+	// waiting (the wait ended with the remote work still under way) or warning.
 	Event   string    `json:"event"`
 	Time    time.Time `json:"time"`
 	Address string    `json:"address"`
 	Step    string    `json:"step,omitempty"`
 	Message string    `json:"message,omitempty"`
-	// ElapsedSeconds is how long the change (done, failed) or the step (heartbeat) has run.
+	// ElapsedSeconds is how long the change has run (done).
 	ElapsedSeconds float64 `json:"elapsed_seconds,omitempty"`
 	// RemoteIDs are identifiers learned (migration_id, new_subscription_id, …).
 	RemoteIDs map[string]string `json:"remote_ids,omitempty"`
@@ -41,74 +42,159 @@ type eventText struct {
 	Elapsed string // "3s" or ""
 }
 
+// eventTemplate renders the text line of an event that ends a change, or that someone must see
+// (reconciled, warning). Text output has no line per start, step or poll.
 var eventTemplate = parse("event", `{{define "event"}}{{$m := esc .Message}}{{esc .Address}}: {{/**/ -}}
-{{if eq .Event "start" "interrupted"}}{{$m}}
-{{- else if eq .Event "step"}}{{$m}}…
-{{- else if eq .Event "reconciled"}}{{$m}}{{.IDs}}
-{{- else if eq .Event "progress"}}{{if .IDs}}{{or $m "sent"}}{{.IDs}}{{else}}{{$m}}{{end}}
-{{- else if eq .Event "heartbeat"}}{{if $m}}still {{$m}}… [{{.Elapsed}} elapsed]{{else}}{{esc .Step}} still running… [{{.Elapsed}} elapsed]{{end}}
+{{if eq .Event "reconciled"}}{{$m}}{{.IDs}}
 {{- else if eq .Event "done"}}{{green $m}}{{with .Elapsed}} [{{.}}]{{end}}{{.IDs}}
 {{- else if eq .Event "failed"}}{{red "failed:"}} {{$m}}
 {{- else if eq .Event "skipped"}}skipped: {{$m}}
+{{- else if eq .Event "warning"}}warning: {{$m}}
 {{- else}}{{$m}}{{end}}
 {{end}}`)
 
-// ApplyView prints an apply as it runs: its start, its events and its summary, as text lines or
-// JSON lines. The executor calls Event one event at a time.
+// ApplyViewOptions say how an apply's progress is shown.
+type ApplyViewOptions struct {
+	// JSON prints event lines and apply_progress lines on the report writer instead of text.
+	JSON bool
+	// Live redraws one status block in place on the progress writer (a terminal); otherwise the
+	// progress is one line per ended change plus a summary line per snapshot.
+	Live bool
+	// Color colours the progress text.
+	Color bool
+	// Width is the terminal's width in columns, for the live block (0: 100).
+	Width int
+	// Blocked counts the plan's blocked changes, shown with the counts.
+	Blocked int
+}
+
+// ApplyView prints an apply as it runs. The report (the summary; with --json also the event and
+// apply_progress lines) goes to report (stdout); the progress text to progress (stderr): one line
+// per change that ended, and per snapshot a summary line, or, on a terminal, one status block
+// redrawn in place with the ended changes scrolling above it. Its methods may be called from many
+// goroutines.
 type ApplyView struct {
-	w     io.Writer
-	json  bool
-	style style
-	last  map[string]string // last progress message printed per address (no repeats)
+	report, progress io.Writer
+	o                ApplyViewOptions
+	style            style
+
+	mu      sync.Mutex
+	pending []byte // live: lines to print above the block at the next redraw
+	drawn   int    // live: lines of the block on the screen
 }
 
-// NewApplyView prints to w, as JSON lines when asJSON.
-func NewApplyView(w io.Writer, asJSON bool, opt TextOptions) *ApplyView {
-	return &ApplyView{w: w, json: asJSON, style: style{on: opt.Color && !asJSON}, last: map[string]string{}}
-}
-
-// Start announces the apply of n changes (text only).
-func (v *ApplyView) Start(n, parallelism int) {
-	if !v.json {
-		fmt.Fprintf(v.w, "\nApplying %d %s (parallelism %d)…\n", n, plural(n, "change", "changes"), parallelism)
+// NewApplyView prints the report on report and the progress on progress.
+func NewApplyView(report, progress io.Writer, o ApplyViewOptions) *ApplyView {
+	if o.Width <= 0 {
+		o.Width = 100
 	}
+	return &ApplyView{report: report, progress: progress, o: o, style: style{on: o.Color && !o.JSON}}
 }
 
-// Event prints one event; progress that repeats the last message of its address is left out of text.
-func (v *ApplyView) Event(e executor.Event) {
-	line := NewEventLine(e)
-	if v.json {
-		_ = writeJSON(v.w, line, false)
+// Start announces the apply of n changes (text only, on the progress writer).
+func (v *ApplyView) Start(n, parallelism int) {
+	if v.o.JSON {
 		return
 	}
-	switch e.Type {
-	case executor.EventStep:
-		if e.Message == "" {
+	v.say(fmt.Sprintf("\nApplying %d %s (parallelism %d)…\n", n, plural(n, "change", "changes"), parallelism))
+}
+
+// Notice prints a message of the apply itself (an interrupt) on the progress writer, as text even
+// with --json (as every message that is not a diagnostic).
+func (v *ApplyView) Notice(msg string) {
+	v.say(msg + "\n")
+}
+
+// say prints text on the progress writer: above the live block (at its next redraw), or at once.
+func (v *ApplyView) say(text string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.o.Live {
+		v.pending = append(v.pending, text...)
+		return
+	}
+	_, _ = io.WriteString(v.progress, text)
+}
+
+// Event prints one event. With --json every event but a poll without remote IDs is a line; as text,
+// only what ends a change (and reconciled steps and warnings) is a line.
+func (v *ApplyView) Event(e executor.Event) {
+	line := NewEventLine(e)
+	if v.o.JSON {
+		if e.Type == executor.EventProgress && len(e.IDs) == 0 {
 			return
 		}
-	case executor.EventProgress:
-		if len(e.IDs) == 0 && (e.Message == "" || v.last[line.Address] == e.Message) {
-			return
-		}
-		v.last[line.Address] = e.Message
-	case executor.EventHeartbeat:
-		line.Message = strings.TrimSuffix(line.Message, "…")
-	case executor.EventDone, executor.EventFailed:
-		delete(v.last, line.Address)
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		_ = writeJSON(v.report, line, false)
+		return
+	}
+	if !e.Type.Ends() && e.Type != executor.EventReconciled && e.Type != executor.EventWarning {
+		return
 	}
 	t := eventText{EventLine: line, IDs: ids(e.IDs)}
 	if e.Elapsed > 0 {
 		t.Elapsed = roundDur(e.Elapsed)
 	}
-	_ = render(v.w, eventTemplate, "event", v.style, t)
+	var b strings.Builder
+	_ = render(&b, eventTemplate, "event", v.style, t)
+	v.say(b.String())
+}
+
+// Snapshot prints where the whole apply stands: an apply_progress line (--json), a summary line, or
+// the live block redrawn in place with the lines printed since the last redraw above it.
+func (v *ApplyView) Snapshot(s executor.Snapshot) {
+	p := NewApplyProgress(s, v.o.Blocked)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	switch {
+	case v.o.JSON:
+		_ = writeJSON(v.report, p, false)
+	case v.o.Live:
+		block, n := liveBlock(p, v.style, v.o.Width)
+		var b strings.Builder
+		b.WriteString(erase(v.drawn))
+		b.Write(v.pending)
+		b.WriteString(block)
+		v.pending, v.drawn = v.pending[:0], n
+		_, _ = io.WriteString(v.progress, b.String())
+	default:
+		_ = render(v.progress, progressTemplate, "line", v.style, p)
+	}
+}
+
+// Finish removes the live block and prints the lines still pending, before the summary.
+func (v *ApplyView) Finish() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.o.Live || v.o.JSON {
+		return
+	}
+	out := erase(v.drawn) + string(v.pending)
+	v.pending, v.drawn = v.pending[:0], 0
+	if out != "" {
+		_, _ = io.WriteString(v.progress, out)
+	}
+}
+
+// erase moves the cursor up n lines (to the start of the live block) and clears to the end of the
+// screen.
+func erase(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("\r\x1b[%dA\x1b[J", n)
 }
 
 // Summary prints the apply's summary: text lines, or one JSON line of type "apply_summary".
 func (v *ApplyView) Summary(s *ApplySummary) error {
-	if v.json {
-		return writeJSON(v.w, s, false)
+	v.Finish()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.o.JSON {
+		return writeJSON(v.report, s, false)
 	}
-	return render(v.w, summaryTemplate, "summary", v.style, s)
+	return render(v.report, summaryTemplate, "summary", style{}, s)
 }
 
 // ApplySummary is the result of an apply.

@@ -56,9 +56,9 @@ func TestRemoteTextIsEscapedEverywhere(t *testing.T) {
 		"markdown": func(b *bytes.Buffer) error { return WritePlanMarkdown(b, r) },
 		"json":     func(b *bytes.Buffer) error { return WritePlanJSON(b, r) },
 		"events": func(b *bytes.Buffer) error {
-			v := NewApplyView(b, false, TextOptions{})
+			v := NewApplyView(b, b, ApplyViewOptions{})
 			for _, typ := range []executor.EventType{executor.EventStart, executor.EventStep, executor.EventProgress,
-				executor.EventHeartbeat, executor.EventDone, executor.EventFailed} {
+				executor.EventReconciled, executor.EventDone, executor.EventFailed} {
 				v.Event(executor.Event{Type: typ, Addr: model.Addr(evil), Step: evil, Message: evil,
 					IDs: map[string]string{evil: evil}, Elapsed: time.Second})
 			}
@@ -66,7 +66,7 @@ func TestRemoteTextIsEscapedEverywhere(t *testing.T) {
 				p.Changes[1:], nil))
 		},
 		"event-json": func(b *bytes.Buffer) error {
-			v := NewApplyView(b, true, TextOptions{})
+			v := NewApplyView(b, b, ApplyViewOptions{JSON: true})
 			v.Event(executor.Event{Type: executor.EventFailed, Addr: "a", Message: evil})
 			return nil
 		},

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,13 +145,13 @@ func TestPlanNoChangesGolden(t *testing.T) {
 func TestApplySummaryGolden(t *testing.T) {
 	var text, js bytes.Buffer
 	for _, s := range []*ApplySummary{fixtureSummary(), blockedSummary(), NewApplySummary(executor.Result{Done: 2}, nil, nil)} {
-		if err := NewApplyView(&text, false, TextOptions{}).Summary(s); err != nil {
+		if err := NewApplyView(&text, io.Discard, ApplyViewOptions{}).Summary(s); err != nil {
 			t.Fatal(err)
 		}
 	}
 	golden(t, "apply_summary.txt.golden", text.String())
 	for _, s := range []*ApplySummary{fixtureSummary(), blockedSummary()} {
-		if err := NewApplyView(&js, true, TextOptions{}).Summary(s); err != nil {
+		if err := NewApplyView(&js, io.Discard, ApplyViewOptions{JSON: true}).Summary(s); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -166,31 +167,103 @@ func fixtureEvents() []executor.Event {
 		{Time: at, Type: executor.EventProgress, Addr: a, Step: "migrate", IDs: map[string]string{"migration_id": "m-1"}},
 		{Time: at, Type: executor.EventProgress, Addr: a, Step: "await_migration", Message: "migrating (Processing)"},
 		{Time: at, Type: executor.EventProgress, Addr: a, Step: "await_migration", Message: "migrating (Processing)"},
-		{Time: at, Type: executor.EventHeartbeat, Addr: a, Step: "await_migration", Message: "migrating (Processing)…", Elapsed: 95 * time.Second},
-		{Time: at, Type: executor.EventHeartbeat, Addr: "cutover.web01", Step: "await_job", Elapsed: 1500 * time.Millisecond},
 		{Time: at, Type: executor.EventReconciled, Addr: "cutover.web01", Step: "start_cutover", Message: "found the job sent before the crash", IDs: map[string]string{"job_id": "mgnjob-1"}},
 		{Time: at, Type: executor.EventDone, Addr: a, Message: "migrated", Elapsed: 3 * time.Minute, IDs: map[string]string{"new_subscription_id": "n-1"}},
 		{Time: at, Type: executor.EventFailed, Addr: "cutover.web01", Step: "await_job", Message: "job failed"},
 		{Time: at, Type: executor.EventSkipped, Addr: "subscription.after", Message: "it depends on cutover.web01, which failed"},
 		{Time: at, Type: executor.EventStopped, Addr: "subscription.resumed", Message: "interrupted; a re-apply resumes it"},
+		{Time: at, Type: executor.EventWaiting, Addr: "subscription.slow", Step: "await_migration", Message: "still in progress after 6h0m0s"},
+		{Time: at, Type: executor.EventWarning, Addr: "subscription.slow", Step: "migrate", Message: "could not journal remote IDs: disk full"},
 	}
 }
 
+// TestApplyEventsGolden: as text, only the events that end a change (and reconciled steps and
+// warnings) are lines, on the progress writer; as JSON every event but a poll without remote IDs
+// is a line, on the report writer.
 func TestApplyEventsGolden(t *testing.T) {
-	var text, js bytes.Buffer
-	for _, asJSON := range []bool{false, true} {
-		w := &text
-		if asJSON {
-			w = &js
-		}
-		v := NewApplyView(w, asJSON, TextOptions{})
-		v.Start(3, 10)
-		for _, e := range fixtureEvents() {
-			v.Event(e)
-		}
+	var text, js, stdout, stderr bytes.Buffer
+	v := NewApplyView(&stdout, &text, ApplyViewOptions{})
+	v.Start(3, 10)
+	for _, e := range fixtureEvents() {
+		v.Event(e)
+	}
+	v = NewApplyView(&js, &stderr, ApplyViewOptions{JSON: true})
+	v.Start(3, 10)
+	for _, e := range fixtureEvents() {
+		v.Event(e)
+	}
+	if stdout.Len() > 0 || stderr.Len() > 0 {
+		t.Errorf("text progress on stdout %q, or JSON on stderr %q", stdout.String(), stderr.String())
 	}
 	golden(t, "apply_events.txt.golden", text.String())
 	golden(t, "apply_events.json.golden", js.String())
+}
+
+// fixtureSnapshots are three moments of an apply of 200 changes: early (no ETA yet), mid-way with
+// waits outstanding, and near the end; times come from a fake clock.
+func fixtureSnapshots() []executor.Snapshot {
+	start := time.Date(2025, 1, 2, 3, 0, 0, 0, time.UTC)
+	a := func(i int) model.Addr {
+		return model.Addr(fmt.Sprintf(`subscription.m365["%08d-0000-0000-0000-000000000000"]`, i))
+	}
+	limit := executor.Limit{Requests: 100, Per: 5 * time.Minute}
+	return []executor.Snapshot{
+		{Time: start.Add(5 * time.Second), Elapsed: 5 * time.Second, Total: 200, Queued: 190, Sending: 10,
+			Rates: []executor.SendRate{{Provider: "partnercenter", Limit: limit}}},
+		{Time: start.Add(150 * time.Second), Elapsed: 150 * time.Second, Total: 200, Queued: 20, Sending: 10, Waiting: 50,
+			Done: 117, Failed: 3, Rates: []executor.SendRate{{Provider: "partnercenter", LastMinute: 20, Limit: limit}},
+			ETA: 250 * time.Second, ETAKnown: true, StatusReads: 41,
+			OldestWaits: []executor.WaitAge{{Addr: a(7), Step: "await_migration", For: 130 * time.Second},
+				{Addr: a(8), Step: "await_migration", For: 128 * time.Second}, {Addr: a(11), Step: "await_migration", For: 95 * time.Second}}},
+		{Time: start.Add(2 * time.Hour), Elapsed: 2*time.Hour + 90*time.Second, Total: 200, Waiting: 1, Done: 195, Failed: 3, StillWaiting: 1,
+			Rates: []executor.SendRate{{Provider: "partnercenter", Limit: limit}, {Provider: "toy", LastMinute: 2}},
+			ETA:   1500 * time.Millisecond, ETAKnown: true, StatusReads: 977,
+			OldestWaits: []executor.WaitAge{{Addr: a(199), Step: "await_migration", For: 6*time.Hour + 5*time.Minute}}},
+	}
+}
+
+// TestApplyLiveGolden: on a terminal the status block is redrawn in place (cursor up over the block
+// drawn before, clear to the end of the screen), the lines of ended changes printed above it; the
+// block's lines fit the width; Finish removes the block before the summary. Without a terminal each
+// snapshot is one summary line; with --json an apply_progress line on the report writer.
+func TestApplyLiveGolden(t *testing.T) {
+	var live, stdout bytes.Buffer
+	v := NewApplyView(&stdout, &live, ApplyViewOptions{Live: true, Width: 100, Blocked: 2})
+	v.Start(200, 10)
+	snaps := fixtureSnapshots()
+	for i, s := range snaps {
+		if i > 0 {
+			v.Event(executor.Event{Type: executor.EventDone, Addr: model.Addr(fmt.Sprintf("subscription.s%d", i)), Message: "migrated", Elapsed: 3 * time.Minute})
+			v.Event(executor.Event{Type: executor.EventProgress, Addr: "subscription.x", Message: "migrating (Processing)"})
+		}
+		v.Snapshot(s)
+	}
+	v.Finish()
+	if stdout.Len() > 0 {
+		t.Errorf("progress on stdout: %q", stdout.String())
+	}
+	for _, l := range strings.Split(live.String(), "\n") {
+		if i := strings.LastIndex(l, "\x1b[J"); i >= 0 {
+			l = l[i+3:]
+		}
+		if n := visibleLen(l); n >= 100 {
+			t.Errorf("a line of %d columns on a terminal of 100: %q", n, l)
+		}
+	}
+	golden(t, "apply_live.txt.golden", strings.ReplaceAll(live.String(), "\x1b", "<ESC>"))
+
+	var lines, js, stderr bytes.Buffer
+	ci := NewApplyView(&stdout, &lines, ApplyViewOptions{Blocked: 2})
+	jv := NewApplyView(&js, &stderr, ApplyViewOptions{JSON: true, Blocked: 2})
+	for _, s := range snaps {
+		ci.Snapshot(s)
+		jv.Snapshot(s)
+	}
+	if stdout.Len() > 0 || stderr.Len() > 0 {
+		t.Errorf("CI progress on stdout %q, or JSON on stderr %q", stdout.String(), stderr.String())
+	}
+	golden(t, "apply_progress.txt.golden", lines.String())
+	golden(t, "apply_progress.json.golden", js.String())
 }
 
 type memState map[string]*state.Resource
@@ -332,15 +405,21 @@ func TestEveryJSONOutputHasTypeAndVersion(t *testing.T) {
 		"version":    {TypeVersion, true, func(b *bytes.Buffer) error { return WriteVersion(b, "1.2.3", true) }},
 		"no state":   {TypeState, false, func(b *bytes.Buffer) error { return WriteState(b, NewEmptyStateReport(), true) }},
 		"events": {TypeEvent, true, func(b *bytes.Buffer) error {
-			v := NewApplyView(b, true, TextOptions{Color: true})
+			v := NewApplyView(b, io.Discard, ApplyViewOptions{JSON: true, Color: true})
 			v.Start(1, 1)
 			for _, e := range fixtureEvents() {
 				v.Event(e)
 			}
 			return nil
 		}},
-		"apply summary": {TypeApplySummary, true, func(b *bytes.Buffer) error { return NewApplyView(b, true, TextOptions{}).Summary(fixtureSummary()) }},
-		"diagnostics":   {TypeDiagnostic, true, func(b *bytes.Buffer) error { return WriteDiagnosticsJSON(b, vd) }},
+		"apply summary": {TypeApplySummary, true, func(b *bytes.Buffer) error {
+			return NewApplyView(b, io.Discard, ApplyViewOptions{JSON: true}).Summary(fixtureSummary())
+		}},
+		"apply progress": {TypeApplyProgress, true, func(b *bytes.Buffer) error {
+			NewApplyView(b, io.Discard, ApplyViewOptions{JSON: true}).Snapshot(fixtureSnapshots()[1])
+			return nil
+		}},
+		"diagnostics": {TypeDiagnostic, true, func(b *bytes.Buffer) error { return WriteDiagnosticsJSON(b, vd) }},
 		"error": {TypeDiagnostic, true, func(b *bytes.Buffer) error {
 			return WriteDiagnosticsJSON(b, []Diagnostic{ErrorDiagnostic("lock held", "")})
 		}},
@@ -592,6 +671,15 @@ func TestMarkdownEscapesRemoteText(t *testing.T) {
 	for _, bad := range []string{"<img", "| *bold*", "[link](", "\nsecond line"} {
 		if strings.Contains(b.String(), bad) {
 			t.Errorf("markdown keeps %q:\n%s", bad, b.String())
+		}
+	}
+}
+
+func TestShortDur(t *testing.T) {
+	for d, want := range map[time.Duration]string{0: "0s", 3500 * time.Millisecond: "3.5s", 75 * time.Second: "1m15s",
+		5 * time.Minute: "5m", 2*time.Hour + 90*time.Second: "2h2m", 6 * time.Hour: "6h", 72 * time.Hour: "72h"} {
+		if got := shortDur(d); got != want {
+			t.Errorf("shortDur(%s) = %q, want %q", d, got, want)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/ferry-dev/ferry/app"
 	"github.com/ferry-dev/ferry/providers/table"
@@ -191,6 +192,15 @@ func applyCmd(g *app.Globals, set func(int)) *cobra.Command {
 			if len(args) == 1 {
 				o.PlanFile = args[0]
 			}
+			if o.ProgressInterval <= 0 {
+				set(g.Fail(fmt.Errorf("--progress-interval %s: want a duration above 0", o.ProgressInterval)))
+				return
+			}
+			// On a terminal (stderr), the progress is one status block redrawn in place.
+			o.Live = isatty.IsTerminal(os.Stderr.Fd()) && os.Getenv("TERM") != "dumb"
+			if w, _, err := term.GetSize(int(os.Stderr.Fd())); err == nil {
+				o.Width = w
+			}
 			set(app.Apply(cmd.Context(), hardCtx, g, o))
 		},
 	}
@@ -198,7 +208,8 @@ func applyCmd(g *app.Globals, set func(int)) *cobra.Command {
 	f.BoolVar(&o.AutoApprove, "auto-approve", false, "do not ask for approval")
 	f.BoolVar(&o.RefreshOnly, "refresh-only", false, "only record live objects in state (as plan --refresh-only); change nothing remote")
 	f.StringArrayVar(&o.Targets, "target", nil, "limit to `ADDR` and what it depends on (repeatable)")
-	f.DurationVar(&o.Heartbeat, "progress-interval", 10*time.Second, "report still-running steps every `D`")
+	f.DurationVar(&o.ProgressInterval, "progress-interval", 30*time.Second,
+		"without a terminal, print a summary of the whole apply every `D` (with --json, an apply_progress line)")
 	return c
 }
 

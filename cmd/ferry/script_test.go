@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/ferry-dev/ferry/providers/partnercenter/examplegen"
 	"github.com/ferry-dev/ferry/providers/sandbox"
 	"github.com/ferry-dev/ferry/providers/table"
 	"github.com/ferry-dev/ferry/state"
@@ -44,6 +46,8 @@ func TestScripts(t *testing.T) {
 			"migrations": cmdMigrations,
 			"holdlock":   cmdHoldLock,
 			"exitcode":   cmdExitCode,
+			"examplegen": cmdExamplegen,
+			"lines":      cmdLines,
 		},
 	})
 }
@@ -172,4 +176,74 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
 	}
+}
+
+// examplegen DIR SUBS CUSTOMERS MIGRATION [LIMITS FACTOR]: write a CSV-driven spec of SUBS legacy
+// subscriptions over CUSTOMERS customers and its sandbox world (migrations of MIGRATION) into DIR.
+func cmdExamplegen(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || (len(args) != 4 && len(args) != 6) {
+		ts.Fatalf("usage: examplegen DIR SUBS CUSTOMERS MIGRATION [LIMITS FACTOR]")
+	}
+	o := examplegen.Options{Migration: args[3]}
+	var err error
+	o.Subs, err = strconv.Atoi(args[1])
+	ts.Check(err)
+	o.Customers, err = strconv.Atoi(args[2])
+	ts.Check(err)
+	if len(args) == 6 {
+		o.Limits = args[4]
+		o.Factor, err = strconv.ParseFloat(args[5], 64)
+		ts.Check(err)
+	}
+	ts.Check(examplegen.Write(ts.MkAbs(args[0]), o))
+}
+
+// lines stdout|stderr|FILE REGEXP [<=|>=]N: exactly (at most, at least) N lines of the last
+// command's output (or of FILE) match REGEXP. "lines stderr -only RE1 RE2…" instead checks that every
+// line matches one of the REs.
+func cmdLines(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: lines stdout|stderr|FILE REGEXP [<=|>=]N, or lines stdout|stderr|FILE -only REGEXP...")
+	}
+	text := ts.ReadFile(args[0])
+	all := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	if text == "" {
+		all = nil
+	}
+	if args[1] == "-only" {
+		var res []*regexp.Regexp
+		for _, a := range args[2:] {
+			res = append(res, regexp.MustCompile(a))
+		}
+	next:
+		for i, l := range all {
+			for _, re := range res {
+				if re.MatchString(l) {
+					continue next
+				}
+			}
+			ts.Fatalf("%s line %d matches none of %q: %q", args[0], i+1, args[2:], l)
+		}
+		return
+	}
+	if len(args) != 3 {
+		ts.Fatalf("usage: lines stdout|stderr|FILE REGEXP [<=|>=]N")
+	}
+	re := regexp.MustCompile(args[1])
+	got := 0
+	for _, l := range all {
+		if re.MatchString(l) {
+			got++
+		}
+	}
+	op, num := "", args[2]
+	if strings.HasPrefix(num, "<=") || strings.HasPrefix(num, ">=") {
+		op, num = num[:2], num[2:]
+	}
+	want, err := strconv.Atoi(num)
+	ts.Check(err)
+	if ok := map[string]bool{"": got == want, "<=": got <= want, ">=": got >= want}[op]; !ok {
+		ts.Fatalf("%d lines of %s match %q, want %s%d", got, args[0], args[1], op, want)
+	}
+	ts.Logf("%d lines of %s match %q", got, args[0], args[1])
 }

@@ -58,8 +58,10 @@ func ScaledLimits(factor float64) Limits {
 // limiters holds the sliding windows built from Limits.
 type limiters struct {
 	validate Rate
-	create   *window
-	reads    *window
+	// createRate is the create limit create was built from (for SendLimit).
+	createRate Rate
+	create     *window
+	reads      *window
 
 	mu          sync.Mutex
 	perCustomer map[string]*window
@@ -68,6 +70,7 @@ type limiters struct {
 func newLimiters(l Limits) *limiters {
 	return &limiters{
 		validate:    l.ValidatePerCustomer,
+		createRate:  l.CreatePerPartner,
 		create:      newWindow(l.CreatePerPartner),
 		reads:       newWindow(l.SubscriptionReads),
 		perCustomer: map[string]*window{},
