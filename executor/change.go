@@ -223,7 +223,7 @@ func (r *runner) runStep(prov providers.Provider, c model.Change, step model.Ste
 	}
 	if err != nil && step.Mutating && errors.Is(err, model.ErrOutcomeUnknown) {
 		// Leave the intent without an outcome: the next apply reconciles it by this key.
-		return out, fmt.Errorf("%w (the step's intent is kept: the next apply looks for it by its key %s before sending anything)", err, key)
+		return out, fmt.Errorf("%w; the step's intent is kept: the next apply looks for it by its key %s before sending anything", err, key)
 	}
 	if jerr := r.outcome(c, step, key, out, err); jerr != nil {
 		return out, jerr

@@ -149,8 +149,9 @@ func (p *Provider) doMigrate(ctx context.Context, step model.Step, params StepPa
 			}
 		}
 		if send >= maxUnknownSends {
-			return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w %d times and no migration with externalReferenceId %s is visible; not sent again: %w",
-				params.LegacySubscriptionID, model.ErrOutcomeUnknown, send, key, err)
+
+			return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w: sent %d times, no answer was read, and Partner Center shows no migration under its key (last error: %v)",
+				params.LegacySubscriptionID, model.ErrOutcomeUnknown, send, unknown.Err)
 		}
 		progress(model.Event{Addr: step.Addr, Step: step.Name, Message: "no trace of the lost request under its key; sending it again"})
 	}

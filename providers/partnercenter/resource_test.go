@@ -2,6 +2,7 @@ package partnercenter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http/httptest"
@@ -638,5 +639,27 @@ func TestReadRejectsBadInstances(t *testing.T) {
 	}
 	if !strings.Contains(diags[0].Detail, "<customer_id>/<subscription_id>") {
 		t.Errorf("import ID diagnostic %q", diags[0].Detail)
+	}
+}
+
+// TestUnknownOutcomeSaidOnce: a create whose outcome stays unknown three times ends in one error
+// that says so once (no "outcome unknown … outcome unknown" from the layers below it).
+func TestUnknownOutcomeSaidOnce(t *testing.T) {
+	cust, legacy := rtID("c", 1), rtID("5", 1)
+	f := rtNewFixture(t, rtOneSubWorld(cust, legacy), simkit.Behaviour{Faults: []simkit.Fault{
+		{Operation: "partnercenter.CreateMigration", Status: 500},
+	}})
+	inst := rtInstance("x", cust, legacy)
+	ch := f.planOne(t, inst, nil)
+	ex := rtNewExecutor(nil, ch)
+	err := ex.run(context.Background(), f.p, ch)
+	if err == nil || !errors.Is(err, model.ErrOutcomeUnknown) {
+		t.Fatalf("err = %v, want an unknown outcome", err)
+	}
+	if n := strings.Count(strings.ToLower(err.Error()), "unknown"); n != 1 {
+		t.Errorf("the error says \"unknown\" %d times: %v", n, err)
+	}
+	if got := f.stat("CreateMigration"); got != maxUnknownSends {
+		t.Errorf("CreateMigration calls %d, want %d", got, maxUnknownSends)
 	}
 }
