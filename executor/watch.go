@@ -112,9 +112,9 @@ func (wt *watcher) loop() {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		due, next := wt.due()
+		due, others, next := wt.due()
 		if len(due) > 0 {
-			wt.read(due)
+			wt.read(due, others)
 			continue
 		}
 		d := time.Hour
@@ -139,16 +139,14 @@ func (wt *watcher) loop() {
 	}
 }
 
-// due returns the waits whose next read is due, and when the next of the others is. A wait due
-// within a quarter of the first interval is read with this round: reading a little early costs
-// nothing, and it keeps the waits of one customer in one read.
-func (wt *watcher) due() ([]*pendingWait, time.Time) {
+// due returns the waits whose next read is due, the others, and when the next of the others is due.
+// A wait due within a quarter of the first interval is read with this round: reading a little early
+// costs nothing, and it keeps the waits of one customer in one read.
+func (wt *watcher) due() (due, others []*pendingWait, next time.Time) {
 	now := wt.r.opt.Now()
 	soon := now.Add(wt.first / 4)
 	wt.mu.Lock()
 	defer wt.mu.Unlock()
-	var due []*pendingWait
-	var next time.Time
 	for pw := range wt.waits {
 		if !pw.deadline.IsZero() && !now.Before(pw.deadline) {
 			delete(wt.waits, pw)
@@ -162,27 +160,41 @@ func (wt *watcher) due() ([]*pendingWait, time.Time) {
 		}
 		if !soon.Before(pw.next) {
 			due = append(due, pw)
-		} else if next.IsZero() || at.Before(next) {
+			continue
+		}
+		others = append(others, pw)
+		if next.IsZero() || at.Before(next) {
 			next = at
 		}
 	}
-	return due, next
+	return due, others, next
 }
 
-// read runs one round: one Status call for every due wait.
-func (wt *watcher) read(due []*pendingWait) {
-	waits := make([]model.Wait, len(due))
-	for i, pw := range due {
-		waits[i] = pw.wait
+// read runs one round: one Status call for every due wait. The waits not due yet go along (Due
+// false): one the provider answers for was read with a due one of its batch, and counts as read.
+func (wt *watcher) read(due, others []*pendingWait) {
+	waits := make([]model.Wait, 0, len(due)+len(others))
+	for _, pw := range due {
+		w := pw.wait
+		w.Due = true
+		waits = append(waits, w)
+	}
+	for _, pw := range others {
+		waits = append(waits, pw.wait)
 	}
 	wt.r.statusReads.Add(1)
 	statuses, err := wt.prov.Status(wt.r.stop, waits)
 	now := wt.r.opt.Now()
 	wt.mu.Lock()
 	defer wt.mu.Unlock()
-	for _, pw := range due {
+	for i, pw := range append(due, others...) {
 		if _, ok := wt.waits[pw]; !ok {
 			continue // stopped meanwhile
+		}
+		if i >= len(due) {
+			if _, answered := statuses[pw.wait.Addr]; err != nil || !answered {
+				continue // not due, and not read with its batch
+			}
 		}
 		if err != nil {
 			pw.failures++

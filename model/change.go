@@ -129,6 +129,11 @@ type Wait struct {
 	Addr Addr
 	// Step is the wait step, with Earlier set (e.g. the migration_id its create step reported).
 	Step Step
+	// Due is true when this wait's read is due. The watcher also passes the waits that are not due
+	// yet: a provider that reads in batches (all of a customer's migrations at once) reads only for
+	// due waits, and answers for every wait its reads cover, so that each batch is read once per
+	// interval however many waits it holds.
+	Due bool
 }
 
 // WaitStatus is what a batched status read says of one wait.

@@ -63,10 +63,10 @@ func TestSandboxPollingFollowsMigrationDuration(t *testing.T) {
 		factor      float64
 		first, last time.Duration
 	}{
-		{nil, 0, 500 * time.Millisecond, 2 * time.Second},
-		{map[string]string{DurationMigration: "200ms"}, 0, 50 * time.Millisecond, 200 * time.Millisecond},
+		{nil, 0, 500 * time.Millisecond, time.Second},
+		{map[string]string{DurationMigration: "200ms"}, 0, 50 * time.Millisecond, 100 * time.Millisecond},
 		{map[string]string{DurationMigration: "1h"}, 0, SandboxPollInterval, 5 * time.Second},
-		{map[string]string{DurationMigration: "60s"}, 60, 250 * time.Millisecond, time.Second},
+		{map[string]string{DurationMigration: "60s"}, 60, 250 * time.Millisecond, 500 * time.Millisecond},
 		{map[string]string{DurationMigration: "1ms"}, 0, 25 * time.Millisecond, 25 * time.Millisecond},
 	} {
 		var b simkit.Behaviour

@@ -2,6 +2,7 @@ package partnercenter
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/ferry-dev/ferry/providers"
@@ -47,6 +48,10 @@ const (
 type Provider struct {
 	client *Client
 
+	// paramsCache holds the decoded parameters of the waits the watcher passes, by step.
+	paramsMu    sync.Mutex
+	paramsCache map[string]StepParams
+
 	// PollInterval is the first wait between two polls of a migration; it doubles after each poll
 	// up to MaxPollInterval. Zero means DefaultPollInterval.
 	PollInterval time.Duration
@@ -91,11 +96,12 @@ func Open(ctx context.Context, cfg providers.Config, env providers.Env) (*Provid
 }
 
 // sandboxPolling paces polling to the sandbox's migration duration (in wall time): a quarter of it,
-// between 25 ms and SandboxPollInterval, backing off to at most the whole duration (≤ 5 s).
+// between 25 ms and SandboxPollInterval, backing off to at most half the duration (≤ 5 s), so a
+// migration is seen to end within half its duration.
 func sandboxPolling(sb *providers.Sandbox) (first, limit time.Duration) {
 	d := sb.Wall(sb.Behaviour.DurationOf(DurationMigration, DefaultMigrationDuration))
 	first = min(max(d/4, 25*time.Millisecond), SandboxPollInterval)
-	limit = min(max(d, first), 5*time.Second)
+	limit = min(max(d/2, first), 5*time.Second)
 	return first, limit
 }
 

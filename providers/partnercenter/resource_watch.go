@@ -29,23 +29,32 @@ func (p *Provider) Status(ctx context.Context, waits []model.Wait) (map[model.Ad
 		params StepParams
 	}
 	byCustomer := map[string][]pending{}
+	due := map[string]bool{}
 	var order []string
 	out := make(map[model.Addr]model.WaitStatus, len(waits))
 	for _, w := range waits {
-		params, err := decodeParams(w.Step)
+		params, err := p.waitParams(w)
 		if err != nil {
-			out[w.Addr] = model.WaitStatus{Done: true, Err: err}
+			if w.Due {
+				out[w.Addr] = model.WaitStatus{Done: true, Err: err}
+			}
 			continue
-		}
-		if params.MigrationID == "" {
-			params.MigrationID = w.Step.Earlier["migration_id"]
 		}
 		key := strings.ToLower(params.CustomerID)
 		if _, ok := byCustomer[key]; !ok {
 			order = append(order, key)
 		}
 		byCustomer[key] = append(byCustomer[key], pending{wait: w, params: params})
+		due[key] = due[key] || w.Due
 	}
+	// Only customers with a due wait are read; the answer covers all of their waits.
+	kept := order[:0]
+	for _, key := range order {
+		if due[key] {
+			kept = append(kept, key)
+		}
+	}
+	order = kept
 
 	var mu sync.Mutex
 	var firstErr error
@@ -79,6 +88,9 @@ func (p *Provider) Status(ctx context.Context, waits []model.Wait) (map[model.Ad
 				}
 			}
 			for _, pw := range group {
+				if !pw.wait.Due && !hasMigration(pw.params, byID, newest) {
+					continue // not due, and its migration is not in this answer: read it when due
+				}
 				var m *Migration
 				if pw.params.MigrationID != "" {
 					m = byID[strings.ToLower(pw.params.MigrationID)]
@@ -100,6 +112,32 @@ func (p *Provider) Status(ctx context.Context, waits []model.Wait) (map[model.Ad
 		p.logf("partnercenter: %v; those waits are read again later", firstErr)
 	}
 	return out, nil
+}
+
+// waitParams decodes a wait's step parameters once per step (the watcher passes every outstanding
+// wait each round), with the migration its create step reported.
+func (p *Provider) waitParams(w model.Wait) (StepParams, error) {
+	key := fmt.Sprintf("%s\x00%s\x00%d", w.Addr, w.Step.Name, w.Step.Attempt)
+	p.paramsMu.Lock()
+	params, ok := p.paramsCache[key]
+	p.paramsMu.Unlock()
+	if ok {
+		return params, nil
+	}
+	params, err := decodeParams(w.Step)
+	if err != nil {
+		return StepParams{}, err
+	}
+	if params.MigrationID == "" {
+		params.MigrationID = w.Step.Earlier["migration_id"]
+	}
+	p.paramsMu.Lock()
+	if p.paramsCache == nil {
+		p.paramsCache = map[string]StepParams{}
+	}
+	p.paramsCache[key] = params
+	p.paramsMu.Unlock()
+	return params, nil
 }
 
 // waitStatus turns one migration (nil: not in the customer's answer) into the status of a wait.
@@ -176,4 +214,12 @@ func (p *Provider) RecordedSends(step string, at []time.Time) {
 	if step == StepMigrate {
 		p.client.RecordedSends(at)
 	}
+}
+
+// hasMigration reports whether a customer's answer holds the wait's migration.
+func hasMigration(params StepParams, byID, newest map[string]*Migration) bool {
+	if params.MigrationID != "" {
+		return byID[strings.ToLower(params.MigrationID)] != nil
+	}
+	return newest[strings.ToLower(params.LegacySubscriptionID)] != nil
 }

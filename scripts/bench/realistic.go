@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -74,11 +75,19 @@ func realistic(bin, genBin string, s size, migration string, factor float64) {
 	after := stats(sandboxURL)
 	delta := func(op string) int { return after[op] - before[op] }
 	throttled := 0
+	var which []string
 	for k := range after {
-		if strings.HasSuffix(k, ".throttled") {
+		if strings.HasSuffix(k, ".throttled") && delta(k) > 0 {
 			throttled += delta(k)
+			which = append(which, fmt.Sprintf("%s=%d", strings.TrimSuffix(k, ".throttled"), delta(k)))
 		}
 	}
+	defer func() {
+		if len(which) > 0 {
+			sort.Strings(which)
+			fmt.Printf("%-13s 429s by operation: %s\n", "", strings.Join(which, " "))
+		}
+	}()
 	reads := delta("partnercenter.ListMigrations") + delta("partnercenter.GetMigration")
 	bound := limitBound(s.subs, d, factor)
 	fmt.Printf("%-13s %-9s %9s %12s %7.2f× %9d %12.2f %9.1f MiB\n",
