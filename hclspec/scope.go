@@ -7,6 +7,7 @@ import (
 
 	"github.com/ferry-dev/ferry/model"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 )
@@ -18,6 +19,14 @@ type scope struct {
 	locals   map[string]bool // local names
 	vars     map[string]cty.Value
 	localVal map[string]cty.Value
+	// refsOK holds the expressions whose references checkRefs found valid (with or without each):
+	// the expression of a block with for_each is checked once, not once per instance.
+	refsOK map[refsKey]bool
+}
+
+type refsKey struct {
+	expr      hclsyntax.Expression
+	allowEach bool
 }
 
 // eachVal is the iteration of a for_each instance.
@@ -28,19 +37,45 @@ type eachVal struct {
 
 // ctx returns the evaluation context; each is nil outside for_each instances.
 func (s *scope) ctx(each *eachVal) *hcl.EvalContext {
-	vars := map[string]cty.Value{
+	return withEach(&hcl.EvalContext{Variables: map[string]cty.Value{
 		"var":   cty.ObjectVal(s.vars),
 		"local": cty.ObjectVal(s.localVal),
+	}, Functions: s.funcs}, each)
+}
+
+// withEach returns the context of one for_each instance: a child of base (var, local and the
+// functions, built once per block) that holds only each. It returns base when each is nil.
+func withEach(base *hcl.EvalContext, each *eachVal) *hcl.EvalContext {
+	if each == nil {
+		return base
 	}
-	if each != nil {
-		vars["each"] = cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(each.Key), "value": each.Value})
-	}
-	return &hcl.EvalContext{Variables: vars, Functions: s.funcs}
+	c := base.NewChild()
+	c.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(each.Key), "value": each.Value})}
+	return c
 }
 
 // checkRefs reports references that cannot be resolved: undeclared variables or locals, each
 // outside for_each, and references to resources (allowed only in depends_on).
 func (s *scope) checkRefs(expr hcl.Expression, allowEach bool) hcl.Diagnostics {
+	// Native syntax expressions are pointers to their AST nodes, so they can key the cache.
+	key, cacheable := refsKey{allowEach: allowEach}, false
+	if e, ok := expr.(hclsyntax.Expression); ok {
+		key.expr, cacheable = e, true
+		if s.refsOK[key] {
+			return nil
+		}
+	}
+	diags := s.checkRefsOnce(expr, allowEach)
+	if cacheable && !diags.HasErrors() {
+		if s.refsOK == nil {
+			s.refsOK = map[refsKey]bool{}
+		}
+		s.refsOK[key] = true
+	}
+	return diags
+}
+
+func (s *scope) checkRefsOnce(expr hcl.Expression, allowEach bool) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, trav := range expr.Variables() {
 		rng := trav.SourceRange()

@@ -13,9 +13,12 @@ import (
 // fields (Microsoft adds them) and report the operation and the field that failed.
 
 func decodeSubscriptionList(op string, data []byte) (*SubscriptionList, error) {
-	var v SubscriptionList
-	if err := decodeJSON(op, data, &v); err != nil {
-		return nil, err
+	v, ok := fastSubscriptionList(data)
+	if !ok {
+		v = SubscriptionList{}
+		if err := decodeJSON(op, data, &v); err != nil {
+			return nil, err
+		}
 	}
 	for i := range v.Items {
 		if err := checkSubscription(&v.Items[i]); err != nil {
