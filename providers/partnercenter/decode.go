@@ -43,9 +43,12 @@ func decodeSubscription(op string, data []byte) (*Subscription, error) {
 }
 
 func decodeValidationResult(op string, data []byte) (*ValidationResult, error) {
-	var v ValidationResult
-	if err := decodeJSON(op, data, &v); err != nil {
-		return nil, err
+	v, ok := fastValidationResult(data)
+	if !ok {
+		v = ValidationResult{}
+		if err := decodeJSON(op, data, &v); err != nil {
+			return nil, err
+		}
 	}
 	if v.IsEligible && len(v.Errors) > 0 {
 		return nil, &DecodeError{Operation: op, Field: "errors", Err: errors.New("eligible result carries errors")}

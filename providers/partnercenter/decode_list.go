@@ -469,3 +469,60 @@ func (s *scan) number() bool {
 	}
 	return true
 }
+
+// fastValidationResult decodes a validation answer in one pass, as fastSubscriptionList does a
+// list (Read validates every subscription it would migrate); ok false means: use encoding/json.
+func fastValidationResult(data []byte) (v ValidationResult, ok bool) {
+	s := &scan{b: data}
+	ok = s.object(validationFields, func(f int) bool {
+		switch f {
+		case 0:
+			return s.str(&v.CurrentSubscriptionID)
+		case 1:
+			b, ok := s.boolean()
+			if ok && b.set {
+				v.IsEligible = b.v
+			}
+			return ok
+		case 2:
+			return s.str(&v.CatalogItemID)
+		}
+		if s.null() {
+			v.Errors = nil
+			return true
+		}
+		if !s.byte('[') {
+			return false
+		}
+		errs := []ValidationError{}
+		if !s.byte(']') {
+			for {
+				var e ValidationError
+				if !s.object(validationErrorFields, func(f int) bool {
+					if f == 0 {
+						return s.str(&e.Code)
+					}
+					return s.str(&e.Description)
+				}) {
+					return false
+				}
+				errs = append(errs, e)
+				if s.byte(']') {
+					break
+				}
+				if !s.byte(',') {
+					return false
+				}
+			}
+		}
+		v.Errors = errs
+		return true
+	})
+	s.ws()
+	return v, ok && s.i == len(s.b)
+}
+
+var (
+	validationFields      = []string{"currentSubscriptionId", "isEligible", "catalogItemId", "errors"}
+	validationErrorFields = []string{"code", "description"}
+)
