@@ -204,7 +204,7 @@ func sortedFileNames(m map[string][]byte) []string {
 // CSV row (csvdecode) which file and row that is, and its columns: a column missing from the CSV is
 // then named with its file, not only the spec line that asked for it.
 func (fr *fileReader) explainCSVRow(diags hcl.Diagnostics, ctx *hcl.EvalContext) {
-	if len(fr.csvs) == 0 || ctx == nil {
+	if len(fr.csvs) == 0 || ctx == nil || len(diags) == 0 {
 		return
 	}
 	each, ok := ctx.Variables["each"]

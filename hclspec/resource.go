@@ -24,12 +24,16 @@ func (l *loader) evalResource(rb *resourceBlock) []model.Instance {
 	// The instances of a block set the same arguments in the same places, so they share one map
 	// of ranges (read-only): each instance fills scratch, which is kept only when it differs.
 	var shared, scratch map[string]hcl.Range
+	if len(l.ranges) == 0 && len(l.blockOf) == 0 {
+		l.ranges = make(map[model.Addr]map[string]hcl.Range, len(iters))
+		l.blockOf = make(map[model.Addr]*resourceBlock, len(iters))
+	}
 	for _, each := range iters {
 		inst := model.Instance{Kind: rb.Kind, DeclRange: rb.DeclRange}
 		if scratch == nil {
 			scratch = map[string]hcl.Range{}
 		}
-		r := &attrReader{l: l, attrs: rb.Attrs, ctx: withEach(base, each), allowEach: each != nil, ranges: scratch}
+		r := &attrReader{l: l, attrs: rb.Attrs, ctx: withEach(base, each), allowEach: each != nil, each: each, ranges: scratch}
 		if each != nil {
 			inst.Addr = model.MakeAddr(rb.Kind, rb.Name, each.Key, true)
 			r.inst = inst.Addr

@@ -54,6 +54,39 @@ func withEach(base *hcl.EvalContext, each *eachVal) *hcl.EvalContext {
 	return c
 }
 
+// eachAttr evaluates each.key and each.value or each.value.<attr>… (the arguments of a block driven
+// by a CSV) without the HCL evaluator, which is a large part of a big spec's load. ok is false for
+// any other expression, and for a traversal that meets anything but known, non-null, unmarked
+// objects on its way (the evaluator then reports or converts exactly as it does). Where ok is true
+// the value is the one the evaluator returns.
+func eachAttr(expr hcl.Expression, each *eachVal) (cty.Value, bool) {
+	e, isTrav := expr.(*hclsyntax.ScopeTraversalExpr)
+	if each == nil || !isTrav || len(e.Traversal) < 2 || e.Traversal.RootName() != "each" {
+		return cty.NilVal, false
+	}
+	attr, isAttr := e.Traversal[1].(hcl.TraverseAttr)
+	switch {
+	case !isAttr:
+		return cty.NilVal, false
+	case attr.Name == "key" && len(e.Traversal) == 2:
+		return cty.StringVal(each.Key), true
+	case attr.Name != "value":
+		return cty.NilVal, false
+	}
+	v := each.Value
+	for _, step := range e.Traversal[2:] {
+		a, isAttr := step.(hcl.TraverseAttr)
+		if !isAttr || v.IsMarked() || !v.IsKnown() || v.IsNull() || !v.Type().IsObjectType() || !v.Type().HasAttribute(a.Name) {
+			return cty.NilVal, false
+		}
+		v = v.GetAttr(a.Name)
+	}
+	if v.IsMarked() {
+		return cty.NilVal, false
+	}
+	return v, true
+}
+
 // checkRefs reports references that cannot be resolved: undeclared variables or locals, each
 // outside for_each, and references to resources (allowed only in depends_on).
 func (s *scope) checkRefs(expr hcl.Expression, allowEach bool) hcl.Diagnostics {

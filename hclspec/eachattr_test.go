@@ -1,0 +1,67 @@
+package hclspec
+
+import (
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// TestEachAttrAgreesWithHCL checks that eachAttr returns what the HCL evaluator returns, and
+// leaves to it every expression and value it does not handle.
+func TestEachAttrAgreesWithHCL(t *testing.T) {
+	row := cty.ObjectVal(map[string]cty.Value{
+		"id":     cty.StringVal("a"),
+		"n":      cty.NumberIntVal(3),
+		"null":   cty.NullVal(cty.String),
+		"nested": cty.ObjectVal(map[string]cty.Value{"x": cty.StringVal("y")}),
+		"secret": cty.StringVal("s").Mark(markSensitive),
+		"nobj":   cty.NullVal(cty.Object(map[string]cty.Type{"x": cty.String})),
+		"unk":    cty.UnknownVal(cty.Object(map[string]cty.Type{"x": cty.String})),
+	})
+	values := map[string]cty.Value{
+		"object": row,
+		"map":    cty.MapVal(map[string]cty.Value{"id": cty.StringVal("a")}),
+		"string": cty.StringVal("k"),
+		"marked": row.Mark(markSensitive),
+	}
+	exprs := []string{`each.key`, `each.value`, `each.value.id`, `each.value.n`, `each.value.null`, `each.value.nested.x`,
+		`each.value.secret`, `each.value.nobj.x`, `each.value.unk.x`, `each.value.missing`, `each.value["id"]`, `each.key.x`,
+		`each`, `each.other`, `var.x`, `"${each.key}"`, `tonumber(each.value.n)`}
+	base := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(map[string]cty.Value{"x": cty.True})}}
+	for name, v := range values {
+		each := &eachVal{Key: "k", Value: v}
+		ctx := withEach(base, each)
+		for _, src := range exprs {
+			expr, diags := hclsyntax.ParseExpression([]byte(src), "t.hcl", hcl.InitialPos)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			got, ok := eachAttr(expr, each)
+			if !ok {
+				continue
+			}
+			want, diags := expr.Value(ctx)
+			if diags.HasErrors() {
+				t.Errorf("%s over %s: eachAttr gave %#v where HCL fails: %v", src, name, got, diags)
+				continue
+			}
+			if !got.RawEquals(want) {
+				t.Errorf("%s over %s: eachAttr = %#v, HCL = %#v", src, name, got, want)
+			}
+		}
+	}
+	if _, ok := eachAttr(mustParse(t, `each.value.id`), &eachVal{Key: "k", Value: row}); !ok {
+		t.Error("eachAttr does not take each.value.<attr> of an object")
+	}
+}
+
+func mustParse(t *testing.T, src string) hcl.Expression {
+	t.Helper()
+	expr, diags := hclsyntax.ParseExpression([]byte(src), "t.hcl", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return expr
+}
