@@ -3,7 +3,8 @@
 // processes and prints each one's wall time, peak memory (max RSS) and the API calls it sent, per
 // operation. It runs each size with rate limits off (the engine's own cost) and, with -scaled, with
 // the documented limits scaled by a time factor (ferry must track the limit: throughput close to
-// it and few 429s).
+// it and few 429s). Then it plans 10 000, 50 000 and 100 000 subscriptions (-plan-sizes; -plan-only
+// runs only those, as `make bench-plan` does) and prints each plan's wall time and peak memory.
 //
 // The sandbox runs as its own process (`ferry sandbox`) and the world is written by a separate
 // `gen` process, so that this driver stays small: on Linux a child's peak RSS as reported by wait4
@@ -43,6 +44,8 @@ func main() {
 	scaledSizes := flag.String("scaled", "1000/200", "sizes also run with scaled rate limits (empty: none)")
 	factor := flag.Float64("time-factor", 300, "time factor of the scaled run (300: a 5-minute window lasts 1 s)")
 	parallelism := flag.Int("parallelism", 50, "ferry --parallelism for apply")
+	planSizes := flag.String("plan-sizes", "10000/2000,50000/10000,100000/20000", "sizes of the plan-at-scale runs (empty: none)")
+	planOnly := flag.Bool("plan-only", false, "run only the plan-at-scale runs")
 	flag.Parse()
 	bin, err := filepath.Abs(*ferry)
 	if err != nil {
@@ -52,11 +55,18 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
+	if *planOnly {
+		planAtScale(bin, genBin, parseSizes(*planSizes))
+		return
+	}
 	for _, s := range parseSizes(*sizes) {
 		run(bin, genBin, s, world{limits: "off", migration: "100ms"}, *parallelism)
 	}
 	for _, s := range parseSizes(*scaledSizes) {
 		run(bin, genBin, s, world{limits: "scaled", factor: *factor, migration: "100ms"}, *parallelism)
+	}
+	if ps := parseSizes(*planSizes); len(ps) > 0 {
+		planAtScale(bin, genBin, ps)
 	}
 }
 
