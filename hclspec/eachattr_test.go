@@ -65,3 +65,24 @@ func mustParse(t *testing.T, src string) hcl.Expression {
 	}
 	return expr
 }
+
+func TestWhollyKnownAgreesWithCty(t *testing.T) {
+	obj := func(v cty.Value) cty.Value {
+		return cty.ObjectVal(map[string]cty.Value{"a": cty.StringVal("x"), "b": v})
+	}
+	for _, v := range []cty.Value{
+		cty.StringVal("x"), cty.UnknownVal(cty.String), cty.NullVal(cty.String), cty.DynamicVal,
+		obj(cty.True), obj(cty.UnknownVal(cty.Bool)), obj(cty.NullVal(cty.Bool)), obj(cty.True).Mark(markSensitive),
+		obj(cty.UnknownVal(cty.Bool).Mark(markSensitive)),
+		cty.MapVal(map[string]cty.Value{"k": obj(cty.True), "l": obj(cty.False)}),
+		cty.MapVal(map[string]cty.Value{"k": obj(cty.True), "l": obj(cty.UnknownVal(cty.Bool))}),
+		cty.TupleVal([]cty.Value{cty.True, obj(cty.UnknownVal(cty.Bool))}),
+		cty.ListVal([]cty.Value{obj(cty.True)}), cty.SetVal([]cty.Value{cty.StringVal("a")}),
+		cty.UnknownVal(cty.Map(cty.String)), cty.NullVal(cty.Object(map[string]cty.Type{"a": cty.String})),
+		cty.EmptyObjectVal,
+	} {
+		if got, want := whollyKnown(v), v.IsWhollyKnown(); got != want {
+			t.Errorf("whollyKnown(%#v) = %v, want %v", v, got, want)
+		}
+	}
+}
