@@ -1,6 +1,7 @@
 package hclspec
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -85,4 +86,23 @@ func TestWhollyKnownAgreesWithCty(t *testing.T) {
 			t.Errorf("whollyKnown(%#v) = %v, want %v", v, got, want)
 		}
 	}
+}
+
+// FuzzIDChecks checks isGUID and isDNSLabel against the regular expressions they replace.
+func FuzzIDChecks(f *testing.F) {
+	guidRE := regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	dnsLabelRE := regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+	for _, s := range []string{"5c1f2b7e-3a4d-4e5f-8a9b-0c1d2e3f4a5b", "5C1F2B7E-3A4D-4E5F-8A9B-0C1D2E3F4A5B", "5c1f2b7e-3a4d-4e5f-8a9b-0c1d2e3f4a5b\n",
+		" 5c1f2b7e-3a4d-4e5f-8a9b-0c1d2e3f4a5", "5c1f2b7e3a4d-4e5f-8a9b-0c1d2e3f4a5b-", "contoso", "a", "-a", "a-", "a-b", "", "é",
+		"a234567890123456789012345678901234567890123456789012345678901234"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := isGUID(s), guidRE.MatchString(s); got != want {
+			t.Errorf("isGUID(%q) = %v, want %v", s, got, want)
+		}
+		if got, want := isDNSLabel(s), dnsLabelRE.MatchString(s); got != want {
+			t.Errorf("isDNSLabel(%q) = %v, want %v", s, got, want)
+		}
+	})
 }
