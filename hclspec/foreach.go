@@ -46,7 +46,7 @@ func (l *loader) expandForEach(rb *resourceBlock) ([]*eachVal, bool) {
 	case ty.IsMapType() || ty.IsObjectType():
 		for it := val.ElementIterator(); it.Next(); {
 			k, v := it.Element()
-			out = append(out, &eachVal{Key: k.AsString(), Value: v})
+			out = append(out, &eachVal{Key: k.AsString(), keyVal: k, Value: v})
 		}
 	case ty.IsSetType():
 		for it := val.ElementIterator(); it.Next(); {
@@ -58,7 +58,7 @@ func (l *loader) expandForEach(rb *resourceBlock) ([]*eachVal, bool) {
 			if err != nil {
 				return bad("Invalid for_each argument", "for_each over a set needs a set of strings, not a set of %s. Use a map instead, e.g. { for r in rows : r.id => r }.", ty.ElementType().FriendlyName())
 			}
-			out = append(out, &eachVal{Key: s.AsString(), Value: s})
+			out = append(out, &eachVal{Key: s.AsString(), keyVal: s, Value: s})
 		}
 	case ty.IsListType() || ty.IsTupleType():
 		return bad("Invalid for_each argument",

@@ -33,6 +33,17 @@ type refsKey struct {
 type eachVal struct {
 	Key   string
 	Value cty.Value
+	// keyVal is Key as a string value when the for_each value had it (a string value is
+	// normalized when made, so it is not made again for every instance); NilVal otherwise.
+	keyVal cty.Value
+}
+
+// key returns each.key as a value.
+func (e *eachVal) key() cty.Value {
+	if e.keyVal != cty.NilVal {
+		return e.keyVal
+	}
+	return cty.StringVal(e.Key)
 }
 
 // ctx returns the evaluation context; each is nil outside for_each instances.
@@ -50,7 +61,7 @@ func withEach(base *hcl.EvalContext, each *eachVal) *hcl.EvalContext {
 		return base
 	}
 	c := base.NewChild()
-	c.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(each.Key), "value": each.Value})}
+	c.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": each.key(), "value": each.Value})}
 	return c
 }
 
@@ -69,7 +80,7 @@ func eachAttr(expr hcl.Expression, each *eachVal) (cty.Value, bool) {
 	case !isAttr:
 		return cty.NilVal, false
 	case attr.Name == "key" && len(e.Traversal) == 2:
-		return cty.StringVal(each.Key), true
+		return each.key(), true
 	case attr.Name != "value":
 		return cty.NilVal, false
 	}
