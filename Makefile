@@ -4,7 +4,7 @@ BIN       := bin/ferry
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X main.version=$(VERSION)
 
-.PHONY: all build test test-short vet fmt-check demo bench fuzz clean
+.PHONY: all build test test-short vet fmt-check demo bench bench-plan fuzz clean
 
 all: build
 
@@ -29,9 +29,14 @@ test-short:
 demo: build
 	./scripts/demo.sh
 
-# Benchmarks: engine cost (limits off) and rate-limit tracking (scaled limits), 1 000 and 10 000 subscriptions.
+# Benchmarks: engine cost (limits off) and rate-limit tracking (scaled limits), 1 000 and 10 000 subscriptions,
+# then plan time and peak memory at 10 000, 50 000 and 100 000 subscriptions.
 bench: build
 	./scripts/bench.sh
+
+# Only the plan-at-scale figures (10 000, 50 000 and 100 000 subscriptions; about a minute).
+bench-plan: build
+	./scripts/bench.sh -plan-only
 
 # Short runs of every fuzz target.
 fuzz:

@@ -11,7 +11,6 @@ import (
 
 // Identifier patterns of the remote systems.
 var (
-	guidRE        = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	productRE     = regexp.MustCompile(`^PRD-[0-9]{3}-[0-9]{3}-[0-9]{3}$`)
 	marketplaceRE = regexp.MustCompile(`^MP-[0-9]{5,}$`)
 	assetRE       = regexp.MustCompile(`^AS-[0-9]{4}-[0-9]{4}-[0-9]{4}$`)
@@ -19,7 +18,6 @@ var (
 	tierAccountRE = regexp.MustCompile(`^TA-[0-9]{4}-[0-9]{4}-[0-9]{4}$`)
 	serverRE      = regexp.MustCompile(`^s-[0-9a-zA-Z]{17}$`)
 	parameterRE   = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*$`)
-	dnsLabelRE    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 )
 
 // check is one validation: a summary for the diagnostic and a function returning the detail of
@@ -37,6 +35,44 @@ func spaceHint(s string) string {
 	return ""
 }
 
+// isGUID reports whether s is 8-4-4-4-12 hexadecimal digits (what the regular expression
+// ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$ matches, checked for
+// every instance of a spec without the cost of the regexp engine).
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isDNSLabel reports whether s is 1 to 63 letters, digits or inner dashes (what
+// ^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$ matches).
+func isDNSLabel(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 func patternCheck(summary string, re *regexp.Regexp, what string) check {
 	return check{Summary: summary, Problem: func(s string) string {
 		if re.MatchString(s) {
@@ -47,8 +83,12 @@ func patternCheck(summary string, re *regexp.Regexp, what string) check {
 }
 
 var (
-	guidCheck = patternCheck("Invalid GUID", guidRE,
-		"a GUID; want 8-4-4-4-12 hexadecimal digits, e.g. 5c1f2b7e-3a4d-4e5f-8a9b-0c1d2e3f4a5b")
+	guidCheck = check{Summary: "Invalid GUID", Problem: func(s string) string {
+		if isGUID(s) {
+			return ""
+		}
+		return fmt.Sprintf("%q is not %s.%s", s, "a GUID; want 8-4-4-4-12 hexadecimal digits, e.g. 5c1f2b7e-3a4d-4e5f-8a9b-0c1d2e3f4a5b", spaceHint(s))
+	}}
 	productCheck = patternCheck("Invalid Connect product ID", productRE,
 		"a CloudBlue Connect product ID; want PRD-###-###-###, e.g. PRD-183-233-565")
 	marketplaceCheck = patternCheck("Invalid Connect marketplace ID", marketplaceRE,
@@ -105,7 +145,7 @@ func domainProblem(s string) string {
 		return fmt.Sprintf("%q is longer than 253 characters, too long for a DNS name; %s.", s, want)
 	}
 	for _, label := range strings.Split(s, ".") {
-		if !dnsLabelRE.MatchString(label) {
+		if !isDNSLabel(label) {
 			return fmt.Sprintf("%q is not a valid DNS name: the label %q must be 1 to 63 letters, digits or inner dashes; %s.", s, label, want)
 		}
 	}

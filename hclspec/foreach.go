@@ -26,7 +26,7 @@ func (l *loader) expandForEach(rb *resourceBlock) ([]*eachVal, bool) {
 	}
 	val, diags := expr.Value(l.scope.ctx(nil))
 	l.diags = append(l.diags, diags...)
-	if diags.HasErrors() || !val.IsWhollyKnown() {
+	if diags.HasErrors() || !whollyKnown(val) {
 		return nil, false
 	}
 	if val.IsNull() {
@@ -46,7 +46,7 @@ func (l *loader) expandForEach(rb *resourceBlock) ([]*eachVal, bool) {
 	case ty.IsMapType() || ty.IsObjectType():
 		for it := val.ElementIterator(); it.Next(); {
 			k, v := it.Element()
-			out = append(out, &eachVal{Key: k.AsString(), Value: v})
+			out = append(out, &eachVal{Key: k.AsString(), keyVal: k, Value: v})
 		}
 	case ty.IsSetType():
 		for it := val.ElementIterator(); it.Next(); {
@@ -58,7 +58,7 @@ func (l *loader) expandForEach(rb *resourceBlock) ([]*eachVal, bool) {
 			if err != nil {
 				return bad("Invalid for_each argument", "for_each over a set needs a set of strings, not a set of %s. Use a map instead, e.g. { for r in rows : r.id => r }.", ty.ElementType().FriendlyName())
 			}
-			out = append(out, &eachVal{Key: s.AsString(), Value: s})
+			out = append(out, &eachVal{Key: s.AsString(), keyVal: s, Value: s})
 		}
 	case ty.IsListType() || ty.IsTupleType():
 		return bad("Invalid for_each argument",
@@ -80,4 +80,33 @@ func friendly(ty cty.Type) string {
 		return "list"
 	}
 	return fmt.Sprint(ty.FriendlyName())
+}
+
+// whollyKnown is cty's Value.IsWhollyKnown without its cost on large collections of objects: it
+// visits an object's attributes by name instead of through an element iterator (which sorts the
+// names and allocates for every object, i.e. for every row of a CSV). The answer is the same.
+func whollyKnown(v cty.Value) bool {
+	if v.IsMarked() {
+		v, _ = v.Unmark()
+	}
+	switch {
+	case !v.IsKnown():
+		return false
+	case v.IsNull():
+		return true
+	case v.Type().IsObjectType():
+		for name := range v.Type().AttributeTypes() {
+			if !whollyKnown(v.GetAttr(name)) {
+				return false
+			}
+		}
+		return true
+	case v.CanIterateElements():
+		for it := v.ElementIterator(); it.Next(); {
+			if _, e := it.Element(); !whollyKnown(e) {
+				return false
+			}
+		}
+	}
+	return true
 }

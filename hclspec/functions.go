@@ -139,7 +139,9 @@ func (fr *fileReader) fileFunc() function.Function {
 func (fr *fileReader) csvdecodeFunc() function.Function {
 	const bom = "\ufeff"
 	strip := func(v cty.Value) cty.Value {
-		if !v.IsKnown() || v.IsNull() {
+		// Only a text with a BOM makes a new value: a new string value is normalized again,
+		// which for a CSV of 100 000 rows costs more than decoding it.
+		if !v.IsKnown() || v.IsNull() || v.IsMarked() || !strings.HasPrefix(v.AsString(), bom) {
 			return v
 		}
 		return cty.StringVal(strings.TrimPrefix(v.AsString(), bom))
@@ -161,12 +163,13 @@ func (fr *fileReader) csvdecodeFunc() function.Function {
 			return ty, wrap(args[0], err)
 		},
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			v, err := stdlib.CSVDecodeFunc.Call([]cty.Value{strip(args[0])})
+			text := strip(args[0])
+			v, err := stdlib.CSVDecodeFunc.Call([]cty.Value{text})
 			if err != nil {
 				return cty.NilVal, wrap(args[0], err)
 			}
 			t := csvTable{path: fr.nameOf(args[0])}
-			t.columns, _ = csv.NewReader(strings.NewReader(strip(args[0]).AsString())).Read() // the header, in order
+			t.columns, _ = csv.NewReader(strings.NewReader(text.AsString())).Read() // the header, in order
 			for it := v.ElementIterator(); it.Next(); {
 				_, row := it.Element()
 				t.rows = append(t.rows, row)
@@ -204,7 +207,7 @@ func sortedFileNames(m map[string][]byte) []string {
 // CSV row (csvdecode) which file and row that is, and its columns: a column missing from the CSV is
 // then named with its file, not only the spec line that asked for it.
 func (fr *fileReader) explainCSVRow(diags hcl.Diagnostics, ctx *hcl.EvalContext) {
-	if len(fr.csvs) == 0 || ctx == nil {
+	if len(fr.csvs) == 0 || ctx == nil || len(diags) == 0 {
 		return
 	}
 	each, ok := ctx.Variables["each"]

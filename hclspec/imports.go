@@ -66,7 +66,7 @@ func (l *loader) evalImportID(ib *importBlock, inst *model.Instance) (string, bo
 		return "", false
 	}
 	customer, sub, found := strings.Cut(id, "/")
-	if !found || !guidRE.MatchString(customer) || !guidRE.MatchString(sub) {
+	if !found || !isGUID(customer) || !isGUID(sub) {
 		l.errorf(rangePtr(rng), "Invalid import ID",
 			"%q is not <customer_id>/<subscription_id>; want two GUIDs separated by a slash: the customer's tenant ID and the existing New Commerce subscription ID.", id)
 		return "", false

@@ -17,6 +17,7 @@ type attrReader struct {
 	attrs     hcl.Attributes
 	ctx       *hcl.EvalContext
 	allowEach bool
+	each      *eachVal   // the instance's iteration, for eachAttr; nil without for_each
 	inst      model.Addr // set for instances of blocks with for_each, named in details
 	ranges    map[string]hcl.Range
 	prefix    string // prefix of range keys, e.g. "addon[0]."
@@ -64,7 +65,11 @@ func (r *attrReader) value(name string, ty cty.Type) (cty.Value, hcl.Range, bool
 		r.l.diags = append(r.l.diags, diags...)
 		return cty.NilVal, rng, false
 	}
-	val, diags := a.Expr.Value(r.ctx)
+	val, fast := eachAttr(a.Expr, r.each)
+	var diags hcl.Diagnostics
+	if !fast {
+		val, diags = a.Expr.Value(r.ctx)
+	}
 	r.l.fr.explainCSVRow(diags, r.ctx)
 	r.l.diags = append(r.l.diags, diags...)
 	if diags.HasErrors() || !val.IsWhollyKnown() {

@@ -1,6 +1,8 @@
 package hclspec
 
 import (
+	"maps"
+
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/ferry-dev/ferry/model"
@@ -17,20 +19,45 @@ func (l *loader) evalResource(rb *resourceBlock) []model.Instance {
 		return nil
 	}
 	out := make([]model.Instance, 0, len(iters))
+	// The context (var, local, functions) is built once for the block; each instance adds each.
+	base := l.scope.ctx(nil)
+	// The instances of a block set the same arguments in the same places, so they share one map
+	// of ranges (read-only): each instance fills scratch, which is kept only when it differs.
+	var shared, scratch map[string]hcl.Range
+	if len(l.ranges) == 0 && len(l.blockOf) == 0 {
+		l.ranges = make(map[model.Addr]map[string]hcl.Range, len(iters))
+		l.blockOf = make(map[model.Addr]*resourceBlock, len(iters))
+	}
 	for _, each := range iters {
 		inst := model.Instance{Kind: rb.Kind, DeclRange: rb.DeclRange}
-		r := &attrReader{l: l, attrs: rb.Attrs, ctx: l.scope.ctx(each), allowEach: each != nil, ranges: map[string]hcl.Range{}}
+		if scratch == nil {
+			scratch = map[string]hcl.Range{}
+		}
+		r := &attrReader{l: l, attrs: rb.Attrs, ctx: withEach(base, each), allowEach: each != nil, each: each, ranges: scratch}
 		if each != nil {
 			inst.Addr = model.MakeAddr(rb.Kind, rb.Name, each.Key, true)
 			r.inst = inst.Addr
 		} else {
 			inst.Addr = model.MakeAddr(rb.Kind, rb.Name, "", false)
 		}
-		l.ranges[inst.Addr] = r.ranges
 		if k.providerAttr == "" {
 			inst.Provider = l.defaultProvider(k.name)
 		}
 		k.eval(l, r, rb, &inst)
+		ranges := scratch
+		switch {
+		case shared == nil:
+			shared, scratch = scratch, nil
+		case maps.Equal(shared, scratch):
+			ranges = shared
+			clear(scratch)
+		default:
+			scratch = nil
+		}
+		l.ranges[inst.Addr] = ranges
+		if inst.Subscription != nil {
+			inst.Subscription.Ranges = ranges
+		}
 		l.blockOf[inst.Addr] = rb
 		out = append(out, inst)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ferry-dev/ferry/model"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 )
@@ -18,29 +19,107 @@ type scope struct {
 	locals   map[string]bool // local names
 	vars     map[string]cty.Value
 	localVal map[string]cty.Value
+	// refsOK holds the expressions whose references checkRefs found valid (with or without each):
+	// the expression of a block with for_each is checked once, not once per instance.
+	refsOK map[refsKey]bool
+}
+
+type refsKey struct {
+	expr      hclsyntax.Expression
+	allowEach bool
 }
 
 // eachVal is the iteration of a for_each instance.
 type eachVal struct {
 	Key   string
 	Value cty.Value
+	// keyVal is Key as a string value when the for_each value had it (a string value is
+	// normalized when made, so it is not made again for every instance); NilVal otherwise.
+	keyVal cty.Value
+}
+
+// key returns each.key as a value.
+func (e *eachVal) key() cty.Value {
+	if e.keyVal != cty.NilVal {
+		return e.keyVal
+	}
+	return cty.StringVal(e.Key)
 }
 
 // ctx returns the evaluation context; each is nil outside for_each instances.
 func (s *scope) ctx(each *eachVal) *hcl.EvalContext {
-	vars := map[string]cty.Value{
+	return withEach(&hcl.EvalContext{Variables: map[string]cty.Value{
 		"var":   cty.ObjectVal(s.vars),
 		"local": cty.ObjectVal(s.localVal),
+	}, Functions: s.funcs}, each)
+}
+
+// withEach returns the context of one for_each instance: a child of base (var, local and the
+// functions, built once per block) that holds only each. It returns base when each is nil.
+func withEach(base *hcl.EvalContext, each *eachVal) *hcl.EvalContext {
+	if each == nil {
+		return base
 	}
-	if each != nil {
-		vars["each"] = cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(each.Key), "value": each.Value})
+	c := base.NewChild()
+	c.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": each.key(), "value": each.Value})}
+	return c
+}
+
+// eachAttr evaluates each.key and each.value or each.value.<attr>… (the arguments of a block driven
+// by a CSV) without the HCL evaluator, which is a large part of a big spec's load. ok is false for
+// any other expression, and for a traversal that meets anything but known, non-null, unmarked
+// objects on its way (the evaluator then reports or converts exactly as it does). Where ok is true
+// the value is the one the evaluator returns.
+func eachAttr(expr hcl.Expression, each *eachVal) (cty.Value, bool) {
+	e, isTrav := expr.(*hclsyntax.ScopeTraversalExpr)
+	if each == nil || !isTrav || len(e.Traversal) < 2 || e.Traversal.RootName() != "each" {
+		return cty.NilVal, false
 	}
-	return &hcl.EvalContext{Variables: vars, Functions: s.funcs}
+	attr, isAttr := e.Traversal[1].(hcl.TraverseAttr)
+	switch {
+	case !isAttr:
+		return cty.NilVal, false
+	case attr.Name == "key" && len(e.Traversal) == 2:
+		return each.key(), true
+	case attr.Name != "value":
+		return cty.NilVal, false
+	}
+	v := each.Value
+	for _, step := range e.Traversal[2:] {
+		a, isAttr := step.(hcl.TraverseAttr)
+		if !isAttr || v.IsMarked() || !v.IsKnown() || v.IsNull() || !v.Type().IsObjectType() || !v.Type().HasAttribute(a.Name) {
+			return cty.NilVal, false
+		}
+		v = v.GetAttr(a.Name)
+	}
+	if v.IsMarked() {
+		return cty.NilVal, false
+	}
+	return v, true
 }
 
 // checkRefs reports references that cannot be resolved: undeclared variables or locals, each
 // outside for_each, and references to resources (allowed only in depends_on).
 func (s *scope) checkRefs(expr hcl.Expression, allowEach bool) hcl.Diagnostics {
+	// Native syntax expressions are pointers to their AST nodes, so they can key the cache.
+	key, cacheable := refsKey{allowEach: allowEach}, false
+	if e, ok := expr.(hclsyntax.Expression); ok {
+		key.expr, cacheable = e, true
+		if s.refsOK[key] {
+			return nil
+		}
+	}
+	diags := s.checkRefsOnce(expr, allowEach)
+	if cacheable && !diags.HasErrors() {
+		if s.refsOK == nil {
+			s.refsOK = map[refsKey]bool{}
+		}
+		s.refsOK[key] = true
+	}
+	return diags
+}
+
+func (s *scope) checkRefsOnce(expr hcl.Expression, allowEach bool) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, trav := range expr.Variables() {
 		rng := trav.SourceRange()

@@ -80,6 +80,9 @@ func ParseAddrParts(s string) (AddrParts, error) {
 	if strings.TrimSpace(s) == "" {
 		return AddrParts{}, fmt.Errorf("invalid address %q: empty; want e.g. subscription.m365[\"<key>\"] or cutover.web01", s)
 	}
+	if p, ok := parsePlainAddr(s); ok {
+		return p, nil
+	}
 	trav, diags := hclsyntax.ParseTraversalAbs([]byte(s), "<address>", hcl.InitialPos)
 	if diags.HasErrors() {
 		return AddrParts{}, fmt.Errorf("invalid address %q: %s", s, firstError(diags))
@@ -89,6 +92,53 @@ func ParseAddrParts(s string) (AddrParts, error) {
 		return AddrParts{}, fmt.Errorf("invalid address %q: %w", s, err)
 	}
 	return p, nil
+}
+
+// parsePlainAddr parses the addresses ferry itself writes (MakeAddr of ASCII identifiers and a key
+// without quotes, backslashes, template introducers or non-ASCII characters) without the HCL
+// parser: views and the planner parse every instance's address. ok is false for anything else,
+// which ParseAddrParts then parses in full; both give the same parts for what this accepts.
+func parsePlainAddr(s string) (AddrParts, bool) {
+	kind, rest, ok := strings.Cut(s, ".")
+	if !ok || !plainIdent(kind) || LookupKind(kind) == nil {
+		return AddrParts{}, false
+	}
+	name, key, hasKey := strings.Cut(rest, "[")
+	if !plainIdent(name) {
+		return AddrParts{}, false
+	}
+	p := AddrParts{Kind: kind, Name: name}
+	if !hasKey {
+		return p, true
+	}
+	if len(key) < 3 || key[0] != '"' || key[len(key)-2:] != `"]` {
+		return AddrParts{}, false
+	}
+	key = key[1 : len(key)-2]
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '$' || c == '%' {
+			return AddrParts{}, false
+		}
+	}
+	p.Key, p.HasKey = key, true
+	return p, true
+}
+
+// plainIdent reports whether s is an HCL identifier of ASCII letters, digits, _ and -.
+func plainIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+		case i > 0 && (c >= '0' && c <= '9' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // AddrFromTraversal interprets kind.name or kind.name["key"].

@@ -2,6 +2,9 @@ package model
 
 import (
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 func TestParseAddr(t *testing.T) {
@@ -71,4 +74,26 @@ func TestAddrMatches(t *testing.T) {
 			t.Errorf("AddrMatches(%s, %s) = %v, want %v", tc.target, tc.addr, got, tc.want)
 		}
 	}
+}
+
+// FuzzParsePlainAddr checks that the parser of plain addresses agrees with the HCL parser.
+func FuzzParsePlainAddr(f *testing.F) {
+	for _, s := range []string{`subscription.m365["5c1f2b7e-3a4d"]`, `cutover.web01`, `skip_list.a_b-c`, `subscription.a["x]["]`,
+		`subscription.a[""]`, `subscription._x["a b"]`, `subscription.a["x"]["y"]`, `cutover.1a`, `cutover.a-["k"]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := parsePlainAddr(s)
+		if !ok {
+			return
+		}
+		trav, diags := hclsyntax.ParseTraversalAbs([]byte(s), "<address>", hcl.InitialPos)
+		if diags.HasErrors() {
+			t.Fatalf("parsePlainAddr took %q, which HCL refuses: %v", s, diags)
+		}
+		want, err := AddrFromTraversal(trav)
+		if err != nil || fast != want {
+			t.Fatalf("parsePlainAddr(%q) = %#v; HCL: %#v, %v", s, fast, want, err)
+		}
+	})
 }

@@ -44,7 +44,8 @@ type Subscription struct {
 	Commerce         *CommerceOptions // set only with Via == "commerce"
 	Timeouts         Timeouts
 	// Ranges maps attribute names (e.g. "quantity", "term_duration") to where they were set, so that a
-	// provider's diagnostics can point at the right line.
+	// provider's diagnostics can point at the right line. The instances of one block share the map
+	// when their arguments were set in the same places: it is read-only.
 	Ranges map[string]hcl.Range
 }
 

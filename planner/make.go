@@ -51,6 +51,12 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 	insts := selectTargets(in.Instances, in.Targets)
 
 	var diags hcl.Diagnostics
+	// Each provider's requests are sized up front: a plan of 100 000 instances would otherwise
+	// copy them over and over as the slices grow.
+	perProvider := map[string]int{}
+	for _, inst := range insts {
+		perProvider[inst.Provider]++
+	}
 	byProvider := map[string][]providers.ReadRequest{}
 	var order []string
 	var unavailable []model.Change
@@ -73,6 +79,7 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 		prior, _ := st.Get(string(inst.Addr))
 		if _, seen := byProvider[inst.Provider]; !seen {
 			order = append(order, inst.Provider)
+			byProvider[inst.Provider] = make([]providers.ReadRequest, 0, perProvider[inst.Provider])
 		}
 		byProvider[inst.Provider] = append(byProvider[inst.Provider], providers.ReadRequest{Instance: inst, Prior: prior})
 	}
@@ -102,6 +109,7 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 		CreatedAt:     now().UTC(),
 		RefreshOnly:   in.RefreshOnly,
 		Targets:       in.Targets,
+		Changes:       make([]model.Change, 0, len(insts)),
 	}
 	failedRead := map[model.Addr]bool{}
 	unreadable := map[model.Addr]bool{}
@@ -147,6 +155,9 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 		}
 	}
 
+	if len(p.Changes) == 0 {
+		p.Changes = nil // as before the slice was sized: a plan without changes has none
+	}
 	p.Changes = append(p.Changes, unavailable...)
 	blockDependents(p.Changes, unreadable)
 	if !in.RefreshOnly {

@@ -2,9 +2,11 @@
 # make bench: Go benchmarks of the engine's parts, then end-to-end figures against the sandbox.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "# Go benchmarks (engine parts)"
-go test -run '^$' -bench . -benchmem -benchtime 3x ./state/ ./planner/ ./hclspec/ ./executor/
-echo
+if [ "${1:-}" != "-plan-only" ]; then
+  echo "# Go benchmarks (engine parts)"
+  go test -run '^$' -bench . -benchmem -benchtime 3x ./state/ ./planner/ ./hclspec/ ./executor/
+  echo
+fi
 echo "# End to end against the sandbox (each command a separate process)"
 go build -o bin/gen ./providers/partnercenter/examplegen/gen
 go run ./scripts/bench -ferry bin/ferry -gen bin/gen "$@"

@@ -78,6 +78,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if c.http == nil {
 		c.http = &http.Client{Timeout: 60 * time.Second}
 	}
+	c.http = withIdleConns(c.http)
 	if c.correlationID == "" {
 		c.correlationID = uuid.NewString()
 	}
@@ -267,4 +268,22 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// withIdleConns returns hc with a transport that keeps enough idle connections per host for Read's
+// concurrent requests: the default transport keeps 2, so most of them would open a new connection.
+// A client with its own transport (e.g. oauth2) is returned as it is.
+func withIdleConns(hc *http.Client) *http.Client {
+	if hc.Transport != nil {
+		return hc
+	}
+	def, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return hc
+	}
+	t := def.Clone()
+	t.MaxIdleConnsPerHost = maxIdleConnsPerHost
+	c := *hc
+	c.Transport = t
+	return &c
 }

@@ -116,7 +116,7 @@ func (c *Client) attempt(ctx context.Context, req *request, attempt int) (body [
 		return nil, 0, &retryable{fmt.Errorf("%s: %w", req.op, err)}
 	}
 	defer resp.Body.Close()
-	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	body, readErr := readBody(resp)
 	c.log("partnercenter: %s %s → %d (attempt %d, MS-RequestId %s)", req.method, hr.URL.Path, resp.StatusCode, attempt+1, req.requestID)
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
@@ -138,6 +138,20 @@ func (c *Client) attempt(ctx context.Context, req *request, attempt int) (body [
 	default:
 		return nil, 0, c.apiError(req, resp, body)
 	}
+}
+
+// readBody reads at most maxBodyBytes of the answer, into a buffer of the announced length when
+// there is one (io.ReadAll would grow its buffer from 512 bytes, copying as it goes).
+func readBody(resp *http.Response) ([]byte, error) {
+	r := io.LimitReader(resp.Body, maxBodyBytes)
+	n := resp.ContentLength
+	if n <= 0 || n >= maxBodyBytes {
+		return io.ReadAll(r)
+	}
+	var b bytes.Buffer
+	b.Grow(int(n) + bytes.MinRead)
+	_, err := b.ReadFrom(r)
+	return b.Bytes(), err
 }
 
 func (c *Client) apiError(req *request, resp *http.Response, body []byte) *APIError {

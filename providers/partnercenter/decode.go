@@ -13,9 +13,12 @@ import (
 // fields (Microsoft adds them) and report the operation and the field that failed.
 
 func decodeSubscriptionList(op string, data []byte) (*SubscriptionList, error) {
-	var v SubscriptionList
-	if err := decodeJSON(op, data, &v); err != nil {
-		return nil, err
+	v, ok := fastSubscriptionList(data)
+	if !ok {
+		v = SubscriptionList{}
+		if err := decodeJSON(op, data, &v); err != nil {
+			return nil, err
+		}
 	}
 	for i := range v.Items {
 		if err := checkSubscription(&v.Items[i]); err != nil {
@@ -40,9 +43,12 @@ func decodeSubscription(op string, data []byte) (*Subscription, error) {
 }
 
 func decodeValidationResult(op string, data []byte) (*ValidationResult, error) {
-	var v ValidationResult
-	if err := decodeJSON(op, data, &v); err != nil {
-		return nil, err
+	v, ok := fastValidationResult(data)
+	if !ok {
+		v = ValidationResult{}
+		if err := decodeJSON(op, data, &v); err != nil {
+			return nil, err
+		}
 	}
 	if v.IsEligible && len(v.Errors) > 0 {
 		return nil, &DecodeError{Operation: op, Field: "errors", Err: errors.New("eligible result carries errors")}

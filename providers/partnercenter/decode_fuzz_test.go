@@ -2,6 +2,7 @@ package partnercenter
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -105,5 +106,95 @@ func TestDecodeErrors(t *testing.T) {
 				t.Errorf("err = %#v, want field %q", err, tt.wantField)
 			}
 		})
+	}
+}
+
+// FuzzFastSubscriptionList checks that the one-pass decoder of list answers agrees with
+// encoding/json: whatever it accepts, encoding/json decodes to the same value.
+func FuzzFastSubscriptionList(f *testing.F) {
+	for _, s := range pcDecodeSeeds {
+		f.Add([]byte(s))
+	}
+	for _, s := range fastListSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := fastSubscriptionList(data)
+		if !ok {
+			return
+		}
+		var want SubscriptionList
+		if err := decodeJSON("op", data, &want); err != nil {
+			t.Fatalf("the fast decoder accepted what encoding/json refuses (%v): %q", err, data)
+		}
+		if !reflect.DeepEqual(fast, want) {
+			t.Fatalf("decoded %q\nfast:          %#v\nencoding/json: %#v", data, fast, want)
+		}
+	})
+}
+
+// FuzzFastValidationResult checks fastValidationResult against encoding/json, as
+// FuzzFastSubscriptionList does for lists.
+func FuzzFastValidationResult(f *testing.F) {
+	for _, s := range append(append([]string{}, pcDecodeSeeds...), fastValidationSeeds...) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := fastValidationResult(data)
+		if !ok {
+			return
+		}
+		var want ValidationResult
+		if err := decodeJSON("op", data, &want); err != nil {
+			t.Fatalf("the fast decoder accepted what encoding/json refuses (%v): %q", err, data)
+		}
+		if !reflect.DeepEqual(fast, want) {
+			t.Fatalf("decoded %q\nfast:          %#v\nencoding/json: %#v", data, fast, want)
+		}
+	})
+}
+
+var fastValidationSeeds = []string{
+	`{"currentSubscriptionId":"c26a11fa-1a90-51aa-ae5f-31cfc3223567","isEligible":true,"catalogItemId":"CFQ7TTC0LF8Q:0001:CFQ7TTC0KQDF"}`,
+	`{"currentSubscriptionId":"s","isEligible":false,"errors":[{"code":"SubscriptionIsTrial","description":"trial","extra":{}},{"code":"x"}],"more":[]}`,
+	`{"currentSubscriptionId":"s","isEligible":null,"errors":null,"catalogItemId":null}`,
+	`{"currentSubscriptionId":"s","isEligible":"true"}`,
+	`{"currentSubscriptionId":"s","IsEligible":true}`,
+	`{"currentSubscriptionId":"s","errors":[null]}`,
+}
+
+var fastListSeeds = []string{
+	`{"totalCount":2,"items":[{"id":"c26a11fa-1a90-51aa-ae5f-31cfc3223567","offerId":"796b6b5f-613c-4e24-a17c-eba730d49c02","offerName":"Office 365 E3","friendlyName":"Office 365 E3","quantity":5,"unitType":"Licenses","commitmentEndDate":"2027-03-31T00:00:00Z","status":"active","autoRenewEnabled":true,"isTrial":false,"billingCycle":"monthly","termDuration":"P1M","orderId":"9faec264-0e09-5126-b280-2d0d2e2873cd","productType":{"id":"OnlineServicesNCE","displayName":"OnlineServices"}},{"id":"b","parentSubscriptionId":"a","creationDate":"2026-01-02T03:04:05.5+02:00","effectiveStartDate":null,"migratedFromSubscriptionId":"x","links":{"self":{"uri":"/x"}},"attributes":{"etag":"1","objectType":"Subscription"},"actions":[1,2.5e3,-0.1,true,null,"é"]}]}`,
+	` {"items":[],"links":{"next":{"uri":"/v1/customers/c/subscriptions?seek=2","method":"GET","headers":[{"key":"MS-ContinuationToken","value":"t"}]}}} `,
+	`{"items":null,"links":null,"totalCount":null}`,
+	`{"items":[{"id":"a","ID":"b"}]}`,
+	`{"items":[{"id":"a","quantity":1.0}]}`,
+	`{"items":[{"id":"a","quantity":01}]}`,
+	`{"items":[{"id":"a\u00e9"}]}`,
+	`{"items":[{"id":"a","id":"b"}]}`,
+	`{"items":[{"id":"a","productType":{"id":"x","ID":"y"}}]}`,
+	`{"items":[{"id":"a","commitmentEndDate":"2027-13-01T00:00:00Z"}]}`,
+	`{"items":[null]}`,
+	`{"items":[{"id":"a"}],}`,
+	`{"items":[{"id":"a","isTrial":nul}]}`,
+}
+
+// TestFastSubscriptionListTakesCommonAnswers checks that the one-pass decoder is the one used for
+// the answers the sandbox and Partner Center send (not only a fallback that never applies).
+func TestFastSubscriptionListTakesCommonAnswers(t *testing.T) {
+	for _, s := range fastListSeeds[:3] {
+		if _, ok := fastSubscriptionList([]byte(s)); !ok {
+			t.Errorf("fastSubscriptionList refused %s", s)
+		}
+	}
+	for _, s := range fastListSeeds[3:] {
+		if _, ok := fastSubscriptionList([]byte(s)); ok {
+			t.Errorf("fastSubscriptionList took %s, which encoding/json decodes differently or refuses", s)
+		}
+	}
+	for i, s := range fastValidationSeeds {
+		if _, ok := fastValidationResult([]byte(s)); ok != (i < 3) {
+			t.Errorf("fastValidationResult(%s): ok = %v", s, ok)
+		}
 	}
 }

@@ -40,6 +40,8 @@ const (
 	DefaultMigrationTimeout = 72 * time.Hour
 	// defaultReadParallelism is how many customers Read fetches at once.
 	defaultReadParallelism = 16
+	// maxIdleConnsPerHost is how many idle connections the client keeps to the API (enough for Read).
+	maxIdleConnsPerHost = 64
 )
 
 // Provider is the Partner Center subscription resource: it plans and runs legacy → New Commerce

@@ -153,9 +153,13 @@ func (p *Provider) readCustomer(ctx context.Context, c *customerRead, reqs []pro
 	failed := map[int]bool{}
 	validations := map[int]*ValidationResult{}
 	requests := map[int]*MigrationRequest{}
-	for _, i := range c.main {
+	// The Live built here is the one returned, unless the history is read below (it then changes).
+	firstLives := make([]*Live, len(c.main))
+	historyRead := c.view.historyRead
+	for j, i := range c.main {
 		inst := reqs[i].Instance
 		l := c.view.live(c.id, inst.Subscription.MigrateFrom)
+		firstLives[j] = l
 		if !wouldMigrate(l, inst.Subscription) {
 			continue
 		}
@@ -180,11 +184,14 @@ func (p *Provider) readCustomer(ctx context.Context, c *customerRead, reqs []pro
 			p.logf("partnercenter: customer %s: %v (eligibility errors are reported as they are)", c.id, err)
 		}
 	}
-	for _, i := range c.main {
+	for j, i := range c.main {
 		if failed[i] {
 			continue
 		}
-		l := c.view.live(c.id, reqs[i].Instance.Subscription.MigrateFrom)
+		l := firstLives[j]
+		if c.view.historyRead != historyRead {
+			l = c.view.live(c.id, reqs[i].Instance.Subscription.MigrateFrom)
+		}
 		l.Validation, l.Request = validations[i], requests[i]
 		lives[i] = l
 	}
@@ -196,7 +203,7 @@ func needsHistory(r providers.ReadRequest, v *customerView) bool {
 	if priorUnsettled(r.Prior) {
 		return true
 	}
-	legacy := v.get(r.Instance.Subscription.MigrateFrom)
+	legacy := v.byID[strings.ToLower(r.Instance.Subscription.MigrateFrom)] // read only: no copy
 	if legacy != nil && isActive(legacy.Status) {
 		return false
 	}

@@ -3,7 +3,8 @@
 // processes and prints each one's wall time, peak memory (max RSS) and the API calls it sent, per
 // operation. It runs each size with rate limits off (the engine's own cost) and, with -scaled, with
 // the documented limits scaled by a time factor (ferry must track the limit: throughput close to
-// it and few 429s).
+// it and few 429s). Then it plans 10 000, 50 000 and 100 000 subscriptions (-plan-sizes; -plan-only
+// runs only those, as `make bench-plan` does) and prints each plan's wall time and peak memory.
 //
 // The sandbox runs as its own process (`ferry sandbox`) and the world is written by a separate
 // `gen` process, so that this driver stays small: on Linux a child's peak RSS as reported by wait4
@@ -46,6 +47,8 @@ func main() {
 	realSizes := flag.String("realistic", "1000/200,10000/2000", "sizes of the realistic applies (empty: none)")
 	realMigrations := flag.String("migrations", "30m,2h", "simulated migration durations of the realistic applies")
 	realFactor := flag.Float64("realistic-factor", 300, "time factor of the realistic applies")
+	planSizes := flag.String("plan-sizes", "10000/2000,50000/10000,100000/20000", "sizes of the plan-at-scale runs (empty: none)")
+	planOnly := flag.Bool("plan-only", false, "run only the plan-at-scale runs")
 	flag.Parse()
 	bin, err := filepath.Abs(*ferry)
 	if err != nil {
@@ -54,6 +57,10 @@ func main() {
 	genBin, err := filepath.Abs(*gen)
 	if err != nil {
 		fail(err)
+	}
+	if *planOnly {
+		planAtScale(bin, genBin, parseSizes(*planSizes))
+		return
 	}
 	for _, s := range parseSizes(*sizes) {
 		run(bin, genBin, s, world{limits: "off", migration: "100ms"}, *parallelism)
@@ -68,6 +75,9 @@ func main() {
 				realistic(bin, genBin, s, strings.TrimSpace(m), *realFactor)
 			}
 		}
+	}
+	if ps := parseSizes(*planSizes); len(ps) > 0 {
+		planAtScale(bin, genBin, ps)
 	}
 }
 

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// planAtScale measures `ferry plan` of large specs against the sandbox with rate limits off: for
+// each size, the wall time and ferry's peak memory (the sandbox is a separate process and is not
+// counted), the two figures of the "plan at 100 000" goal (within 5 s and 1 GiB).
+func planAtScale(bin, genBin string, sizes []size) {
+	fmt.Printf("\n## Plan at scale (rate limits off; the plan's output goes to a file)\n\n")
+	fmt.Printf("%-40s %10s %12s %14s  %s\n", "size", "wall", "peak RSS", "per instance", "API calls")
+	for _, s := range sizes {
+		planOnce(bin, genBin, s)
+	}
+}
+
+func planOnce(bin, genBin string, s size) {
+	dir, err := os.MkdirTemp("", "ferry-bench-plan-")
+	if err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(dir)
+	genArgs := []string{"-subs", fmt.Sprint(s.subs), "-customers", fmt.Sprint(s.customers), "-out", dir, "-rate-limits", "off"}
+	if out, err := exec.Command(genBin, genArgs...).CombinedOutput(); err != nil {
+		fail(fmt.Errorf("gen: %v\n%s", err, out))
+	}
+	sandboxURL, stop := startSandbox(bin, filepath.Join(dir, "world.json"))
+	defer stop()
+	logPath := filepath.Join(dir, "output.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		fail(err)
+	}
+	// The machine's load average says how far the wall time can be trusted (2 cores, shared).
+	loadavg := "?"
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		loadavg = strings.Join(strings.Fields(string(b))[:1], "")
+	}
+	before := stats(sandboxURL)
+	cmd := exec.Command(bin, "plan", "--chdir", dir)
+	cmd.Env = append(os.Environ(), "FERRY_SANDBOX="+sandboxURL, "NO_COLOR=1")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	start := time.Now()
+	err = cmd.Run()
+	wall := time.Since(start)
+	logFile.Close()
+	if err != nil {
+		tail, _ := os.ReadFile(logPath)
+		if len(tail) > 2000 {
+			tail = tail[len(tail)-2000:]
+		}
+		fail(fmt.Errorf("plan of %d: %v\n%s", s.subs, err, tail))
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss // KiB on Linux
+	}
+	name := fmt.Sprintf("%d subscriptions / %d customers", s.subs, s.customers)
+	fmt.Printf("%-40s %10s %8.1f MiB %10.1f KiB  %s (load average before: %s)\n", name, wall.Round(time.Millisecond),
+		float64(rss)/1024, float64(rss)/float64(s.subs), diff(before, stats(sandboxURL)), loadavg)
+}
