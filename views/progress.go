@@ -138,7 +138,7 @@ func (p *ApplyProgress) Problems() string {
 }
 
 // RateText is the send rate against the limit, one per provider: "sent in the last minute:
-// partnercenter 18 (limit 100 per 5m, 20/min)".
+// <provider> 18 (limit 100 per 5m, 20/min)".
 func (p *ApplyProgress) RateText() string {
 	if len(p.Rates) == 0 {
 		return "nothing sent yet"
