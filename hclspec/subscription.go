@@ -38,6 +38,10 @@ func (l *loader) evalSubscription(r *attrReader, rb *resourceBlock) *model.Subsc
 	}
 	s.PurchaseFullTerm = r.boolean("purchase_full_term", false)
 	s.Quantity = r.integer("quantity", 1)
+	s.CustomTermEndDate = r.date("custom_term_end_date")
+	if sb := rb.Nested[blockSchedule]; len(sb) > 0 {
+		s.Schedule = evalSchedule(r.nested(sb[0].Attrs, "schedule."), sb[0])
+	}
 
 	for i, nb := range rb.Nested[blockAddon] {
 		s.Addons = append(s.Addons, l.evalAddon(r.nested(nb.Attrs, fmt.Sprintf("addon[%d].", i)), nb, s))
@@ -80,6 +84,7 @@ func (l *loader) evalAddon(r *attrReader, nb *nestedBlock, base *model.Subscript
 		a.BillingCycle = bill
 	}
 	a.PurchaseFullTerm = r.boolean("purchase_full_term", base.PurchaseFullTerm)
+	a.CustomTermEndDate = r.date("custom_term_end_date")
 	if (termOK || billOK) && a.TermDuration != "" && a.BillingCycle != "" {
 		if p := termBillingProblem(a.TermDuration, a.BillingCycle); p != "" {
 			rng := billRng

@@ -40,9 +40,14 @@ type Subscription struct {
 	BillingCycle     string // monthly | annual | triennial
 	PurchaseFullTerm bool   // false: co-term with the legacy end date
 	Quantity         *int   // nil: keep the legacy quantity
-	Addons           []Addon
-	Commerce         *CommerceOptions // set only with Via == "commerce"
-	Timeouts         Timeouts
+	// CustomTermEndDate is the New Commerce term's end date (YYYY-MM-DD) when co-terming with an
+	// existing subscription or a calendar month end; "" for none.
+	CustomTermEndDate string
+	// Schedule, when set, asks for a scheduled migration instead of one started at apply.
+	Schedule *Schedule
+	Addons   []Addon
+	Commerce *CommerceOptions // set only with Via == "commerce"
+	Timeouts Timeouts
 	// Ranges maps attribute names (e.g. "quantity", "term_duration") to where they were set, so that a
 	// provider's diagnostics can point at the right line. The instances of one block share the map
 	// when their arguments were set in the same places: it is read-only.
@@ -55,7 +60,26 @@ type Addon struct {
 	TermDuration     string
 	BillingCycle     string
 	PurchaseFullTerm bool
-	DeclRange        hcl.Range
+	// CustomTermEndDate is the add-on's custom term end date (YYYY-MM-DD); "" for none.
+	CustomTermEndDate string
+	DeclRange         hcl.Range
+}
+
+// Schedule is a scheduled migration: at the legacy subscription's renewal, or on a date.
+type Schedule struct {
+	OnRenewal bool   // migrate at the end of the legacy term
+	Date      string // YYYY-MM-DD; "" with OnRenewal
+}
+
+// String describes when the scheduled migration happens: "on renewal" or "on 2027-03-31".
+func (s *Schedule) String() string {
+	if s == nil {
+		return ""
+	}
+	if s.OnRenewal {
+		return "on renewal"
+	}
+	return "on " + s.Date
 }
 
 // CommerceOptions are the CloudBlue Commerce order settings of a subscription with via = "commerce".

@@ -82,13 +82,14 @@ type MigrationRequest struct {
 
 // AddOnMigration is one add-on migrated together with its base.
 type AddOnMigration struct {
-	CurrentSubscriptionID     string `json:"currentSubscriptionId"`
-	Quantity                  int    `json:"quantity,omitempty"`
-	TermDuration              string `json:"termDuration,omitempty"`
-	BillingCycle              string `json:"billingCycle,omitempty"`
-	PurchaseFullTerm          bool   `json:"purchaseFullTerm"`
-	CatalogItemID             string `json:"catalogItemId,omitempty"`
-	NewCommerceSubscriptionID string `json:"newCommerceSubscriptionId,omitempty"`
+	CurrentSubscriptionID     string     `json:"currentSubscriptionId"`
+	Quantity                  int        `json:"quantity,omitempty"`
+	TermDuration              string     `json:"termDuration,omitempty"`
+	BillingCycle              string     `json:"billingCycle,omitempty"`
+	PurchaseFullTerm          bool       `json:"purchaseFullTerm"`
+	CustomTermEndDate         *time.Time `json:"customTermEndDate,omitempty"`
+	CatalogItemID             string     `json:"catalogItemId,omitempty"`
+	NewCommerceSubscriptionID string     `json:"newCommerceSubscriptionId,omitempty"`
 }
 
 // ValidationError is one reason a subscription is not eligible for migration.

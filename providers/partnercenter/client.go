@@ -24,7 +24,8 @@ const (
 
 // Operations lists every operation name the simulator counts and can inject faults into.
 func Operations() []string {
-	return []string{OpListSubscriptions, OpGetSubscription, OpValidateMigration, OpCreateMigration, OpGetMigration, OpListMigrations}
+	return []string{OpListSubscriptions, OpGetSubscription, OpValidateMigration, OpCreateMigration, OpGetMigration, OpListMigrations,
+		OpCreateSchedule, OpListSchedules, OpCancelSchedule}
 }
 
 // DefaultEndpoint is the root of the Partner Center REST API (without /v1).

@@ -34,6 +34,10 @@ func (p *Provider) Do(ctx context.Context, step model.Step, key string, progress
 	switch step.Name {
 	case StepMigrate:
 		return p.doMigrate(ctx, step, params, key, progress)
+	case StepSchedule:
+		return p.doSchedule(ctx, step, params, key, progress)
+	case StepCancelSchedule:
+		return p.doCancelSchedule(ctx, step, params, key)
 	case StepAwaitMigration:
 		if params.MigrationID == "" {
 			// The create step of this run reported it: poll it directly, no search needed.
@@ -49,12 +53,18 @@ func (p *Provider) Do(ctx context.Context, step model.Step, key string, progress
 // migration id when Partner Center has a migration whose externalReferenceId is the key. Other steps
 // are not mutating and are simply re-run, so found is false for them.
 func (p *Provider) Reconcile(ctx context.Context, step model.Step, key string) (model.Outcome, bool, error) {
-	if step.Name != StepMigrate {
+	if step.Name != StepMigrate && step.Name != StepSchedule && step.Name != StepCancelSchedule {
 		return model.Outcome{}, false, nil
 	}
 	params, err := decodeParams(step)
 	if err != nil {
 		return model.Outcome{}, false, err
+	}
+	switch step.Name {
+	case StepSchedule:
+		return p.reconcileSchedule(ctx, params, key, step.IntentAt)
+	case StepCancelSchedule:
+		return p.reconcileCancel(ctx, params)
 	}
 	return p.reconcileMigrate(ctx, params, key, step.IntentAt)
 }

@@ -35,6 +35,13 @@ type Live struct {
 	ImportCustomerID, ImportSubscriptionID string
 	// ImportTarget is the New Commerce subscription named by ImportID; nil when not found.
 	ImportTarget *Subscription
+	// SchedulesRead is true when the customer's migration schedules were listed.
+	SchedulesRead bool
+	// Schedules are the migration schedules of Legacy, newest first (only when SchedulesRead).
+	Schedules []MigrationSchedule
+	// Coterm are the end dates of the customer's active New Commerce subscriptions, which a custom
+	// term end date may align with.
+	Coterm []time.Time
 }
 
 // LatestMigration returns the newest migration of the legacy subscription, or nil.
@@ -75,6 +82,9 @@ type customerView struct {
 	successorOf  map[string]*Subscription  // legacy id → NCE subscription migrated from it
 	migrationsOf map[string][]Migration    // legacy id → migrations, newest first
 	historyRead  bool
+	// schedulesOf maps legacy id → its schedules, newest first (when schedulesRead).
+	schedulesOf   map[string][]MigrationSchedule
+	schedulesRead bool
 }
 
 func newCustomerView(subs []Subscription) *customerView {
@@ -132,6 +142,7 @@ func (v *customerView) live(customerID, legacyID string) *Live {
 		l.SuccessorAddons = append([]Subscription(nil), v.children[strings.ToLower(s.ID)]...)
 	}
 	l.Migrations = append([]Migration(nil), v.migrationsOf[k]...)
+	v.scheduleInfo(l, k)
 	return l
 }
 

@@ -21,6 +21,10 @@ type StepParams struct {
 	AddonSubscriptionIDs []string `json:"addon_subscription_ids,omitempty"`
 	// Request, on migrate, is the full migration request; Do sets externalReferenceId to the key.
 	Request *MigrationRequest `json:"request,omitempty"`
+	// Schedule, on schedule, is the schedule to create; Do sets externalReferenceId to the key.
+	Schedule *MigrationSchedule `json:"schedule,omitempty"`
+	// ScheduleID, on cancel_schedule, is the schedule to cancel.
+	ScheduleID string `json:"schedule_id,omitempty"`
 }
 
 func encodeParams(p StepParams) []byte {

@@ -3,6 +3,7 @@ package partnercenter
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -36,6 +37,15 @@ const blockedFailedSuspended = "Microsoft completes or reverts a failed migratio
 //     not eligible: ActionBlocked with the reasons (the API's own `code: description` lines);
 //   - otherwise ActionCreate: migrate, then await_migration.
 func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live providers.Live) (model.Change, hcl.Diagnostics) {
+	ch, diags := p.planMigration(desired, prior, live)
+	if l, _ := live.(*Live); !diags.HasErrors() && desired.Subscription != nil {
+		ch = withScheduleCancel(ch, desired, prior, l)
+	}
+	return ch, diags
+}
+
+// planMigration is Plan without the cancel of a schedule that was removed from the spec.
+func (p *Provider) planMigration(desired model.Instance, prior *state.Resource, live providers.Live) (model.Change, hcl.Diagnostics) {
 	ch := model.Change{
 		Addr:      desired.Addr,
 		Kind:      model.KindSubscription,
@@ -68,6 +78,9 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 		ch.Action = model.ActionNoop
 		ch.Summary = fmt.Sprintf("imported New Commerce subscription %s", shortID(prior.RemoteIDs["subscription_id"]))
 		return ch, nil
+	}
+	if sch, ok := planSchedule(ch, desired, prior, l); ok {
+		return sch, nil
 	}
 
 	legacyName := describeLegacy(s.MigrateFrom, l.Legacy)
@@ -191,6 +204,9 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 	if r := addonProblems(s, l); len(r) > 0 {
 		return blocked(ch, fmt.Sprintf("cannot migrate %s", legacyName), append(reasons, r...)...), nil
 	}
+	if r := termEndProblems(s, l, time.Now()); len(r) > 0 {
+		return blocked(ch, fmt.Sprintf("cannot migrate %s", legacyName), append(reasons, r...)...), nil
+	}
 	if l.Validation == nil {
 		return blocked(ch, fmt.Sprintf("cannot migrate %s", legacyName), append(reasons, "the eligibility of the migration was not checked")...), nil
 	}
@@ -205,6 +221,12 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 		return blocked(ch, fmt.Sprintf("cannot migrate %s", legacyName), r...), nil
 	}
 
+	if s.Schedule != nil {
+		if rec := priorStep(prior, StepSchedule); rec != nil {
+			attempt = max(attempt, rec.Attempt+1)
+		}
+		return planScheduleCreate(ch, desired, l, attempt, reasons), nil
+	}
 	req := buildRequest(s, l)
 	ch.Action = model.ActionCreate
 	ch.Summary = createSummary(s, l, &req)
@@ -224,6 +246,7 @@ func buildRequest(s *model.Subscription, l *Live) MigrationRequest {
 		BillingCycle:          s.BillingCycle,
 		PurchaseFullTerm:      s.PurchaseFullTerm,
 	}
+	req.CustomTermEndDate, _ = parseDate(s.CustomTermEndDate)
 	if l.Legacy != nil {
 		req.CurrentSubscriptionID = l.Legacy.ID
 		req.Quantity = l.Legacy.Quantity
@@ -238,6 +261,7 @@ func buildRequest(s *model.Subscription, l *Live) MigrationRequest {
 			BillingCycle:          a.BillingCycle,
 			PurchaseFullTerm:      a.PurchaseFullTerm,
 		}
+		m.CustomTermEndDate, _ = parseDate(a.CustomTermEndDate)
 		if live := l.addon(a.MigrateFrom); live != nil {
 			m.CurrentSubscriptionID = live.ID
 			m.Quantity = live.Quantity

@@ -149,6 +149,18 @@ func (p *Provider) readCustomer(ctx context.Context, c *customerRead, reqs []pro
 		}
 	}
 
+	for _, i := range c.main {
+		if scheduleRelevant(reqs[i]) {
+			ss, err := p.client.ListSchedules(ctx, ScheduleQuery{CustomerTenantID: c.id})
+			if err != nil {
+				c.err = fmt.Errorf("listing migration schedules: %w", err)
+				return c.unreadable(reqs, lives, c.err)
+			}
+			c.view.setSchedules(ss)
+			break
+		}
+	}
+
 	ineligible := false
 	failed := map[int]bool{}
 	validations := map[int]*ValidationResult{}
@@ -217,7 +229,7 @@ func priorUnsettled(prior *state.Resource) bool {
 		return false
 	}
 	switch prior.Status {
-	case state.StatusInProgress, state.StatusFailed, StatusMigrating:
+	case state.StatusInProgress, state.StatusFailed, StatusMigrating, StatusScheduled:
 		return true
 	case StatusMigrated:
 		if incompleteEntry(prior) {
@@ -241,6 +253,9 @@ func wouldMigrate(l *Live, s *model.Subscription) bool {
 	}
 	if m := l.LatestMigration(); m != nil && (m.Status == MigrationProcessing || m.Status == MigrationCompleted) {
 		return false
+	}
+	if s.Schedule != nil && l.pendingSchedule() != nil {
+		return false // scheduled already: nothing is sent now
 	}
 	for _, a := range s.Addons {
 		if l.addon(a.MigrateFrom) == nil {

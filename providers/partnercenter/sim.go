@@ -88,6 +88,7 @@ type Simulator struct {
 	migrationByID map[string]*simMigration
 	inProgress    map[string]*simMigration // lower-case subscription ID (base or add-on) → Processing migration
 	pending       []*simMigration          // Processing migrations, to be finished when due
+	schedules     []*simSchedule           // migration schedules, in creation order
 }
 
 type simCustomer struct {

@@ -34,6 +34,7 @@ func (s *Simulator) Handler() http.Handler {
 	mux.Handle("POST /v1/customers/{c}/migrations/newcommerce", s.route(OpCreateMigration, s.create))
 	mux.Handle("GET /v1/customers/{c}/migrations/newcommerce/{id}", s.route(OpGetMigration, s.getMigration))
 	mux.Handle("GET /v1/migrations/newcommerce", s.route(OpListMigrations, s.listMigrations))
+	s.scheduleRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, ErrorBody{Code: errCodeNotFound, ErrorName: "NotFound",
 			Description: fmt.Sprintf("The requested resource %s %s does not exist.", r.Method, r.URL.Path)})

@@ -43,6 +43,7 @@ func (s *Simulator) start(c *simCustomer, req MigrationRequest, plan *migrationP
 
 // advance finishes every Processing migration whose time has come. Callers hold s.mu.
 func (s *Simulator) advance() {
+	s.advanceSchedules()
 	if len(s.pending) == 0 {
 		return
 	}

@@ -64,14 +64,12 @@ func (s *Simulator) check(c *simCustomer, req MigrationRequest) (plan *migration
 	add := func(code, format string, args ...any) {
 		errs = append(errs, ValidationError{Code: code, Description: fmt.Sprintf(format, args...)})
 	}
-	if base.ParentSubscriptionID != "" {
-		add(CodeAddOnAlone, "Subscription %s is an add-on of subscription %s. Add-ons can only be migrated together with their base subscription.", base.ID, base.ParentSubscriptionID)
-	}
 	var item itemPlan
 	var ip bool
 	item, errs, ip = s.checkItem(base, "", req.Quantity, req.TermDuration, req.BillingCycle, req.PurchaseFullTerm, errs)
 	inProgress = inProgress || ip
 	plan.item = item
+	errs = s.checkCustomTermEnd(c, req.CustomTermEndDate, "", errs)
 
 	seen := map[string]bool{strings.ToLower(base.ID): true}
 	for _, a := range req.AddOnMigrations {
@@ -89,6 +87,7 @@ func (s *Simulator) check(c *simCustomer, req MigrationRequest) (plan *migration
 		prefix := fmt.Sprintf("Add-on %s: ", sub.ID)
 		var ai itemPlan
 		ai, errs, ip = s.checkItem(sub, prefix, a.Quantity, a.TermDuration, a.BillingCycle, a.PurchaseFullTerm, errs)
+		errs = s.checkCustomTermEnd(c, a.CustomTermEndDate, prefix, errs)
 		inProgress = inProgress || ip
 		plan.addOns = append(plan.addOns, addOnPlan{sub: sub, item: ai})
 	}

@@ -39,7 +39,7 @@ func TestSimValidateRules(t *testing.T) {
 		{name: "promotion", req: MigrationRequest{CurrentSubscriptionID: pcTPromo}, wantCodes: []string{CodePromotion}},
 		{name: "no New Commerce equivalent", req: MigrationRequest{CurrentSubscriptionID: pcTNoEquiv}, wantCodes: []string{CodeNoEquivalent}},
 		{name: "already processing", req: MigrationRequest{CurrentSubscriptionID: pcTBusy}, wantCodes: []string{CodeMigrationInProgress}},
-		{name: "add-on alone", req: MigrationRequest{CurrentSubscriptionID: pcTAddOn}, wantCodes: []string{CodeAddOnAlone}},
+		{name: "add-on alone (add-ons may migrate on their own)", req: MigrationRequest{CurrentSubscriptionID: pcTAddOn}, eligible: true},
 		{name: "add-on of another base", req: MigrationRequest{CurrentSubscriptionID: pcTBase, AddOnMigrations: addOn(pcTAddOn2)}, wantCodes: []string{CodeAddOnNotOfBase}},
 		{name: "unknown add-on", req: MigrationRequest{CurrentSubscriptionID: pcTBase, AddOnMigrations: addOn("nope")}, wantCodes: []string{CodeAddOnNotOfBase}},
 		{name: "add-on listed twice", req: MigrationRequest{CurrentSubscriptionID: pcTBase, AddOnMigrations: append(addOn(pcTAddOn), addOn(pcTAddOn)...)}, wantCodes: []string{CodeAddOnNotOfBase}},
@@ -74,7 +74,7 @@ func TestSimValidateRules(t *testing.T) {
 			if res.IsEligible != tt.eligible {
 				t.Fatalf("isEligible = %v, want %v (errors %+v)", res.IsEligible, tt.eligible, res.Errors)
 			}
-			if tt.eligible && res.CatalogItemID != pcNceE3 {
+			if tt.eligible && tt.req.CurrentSubscriptionID != pcTAddOn && res.CatalogItemID != pcNceE3 {
 				t.Errorf("catalogItemId = %q, want %q", res.CatalogItemID, pcNceE3)
 			}
 			var codes []string
