@@ -5,6 +5,8 @@ package partnercenter
 
 import (
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -92,18 +94,86 @@ type AddOnMigration struct {
 	NewCommerceSubscriptionID string     `json:"newCommerceSubscriptionId,omitempty"`
 }
 
-// ValidationError is one reason a subscription is not eligible for migration.
+// ValidationError is one reason a subscription is not eligible for migration: an integer code of
+// NewCommerceEligibilityErrorCode and Microsoft's description.
 type ValidationError struct {
-	Code        string `json:"code"`
+	Code        int    `json:"code"`
 	Description string `json:"description"`
 }
 
-// ValidationResult is the body returned by POST …/migrations/newcommerce/validate.
+// The codes of NewCommerceEligibilityErrorCode (the .NET SDK's enumeration, answered as integers).
+const (
+	EligibilitySubscriptionStatusNotActive                     = 0
+	EligibilitySubscriptionBeingProcessingInOms                = 1
+	EligibilitySubscriptionTooCloseToTermEnd                   = 2
+	EligibilitySubscriptionPromotionsPresent                   = 3
+	EligibilitySubscriptionAddOnsPresent                       = 4
+	EligibilityNewCommerceProductUnavailable                   = 5
+	EligibilityTermDurationBillingCycleCombinationNotSupported = 6
+	EligibilitySubscriptionActiveForLessThanOneMonth           = 7
+	EligibilityTradeStatusNotAllowed                           = 8
+	EligibilityInvalidPartnerIdOnRecord                        = 9
+	EligibilityLastDayOfTermRequiresPurchaseFullTerm           = 10
+	EligibilityInvalidCustomTermEndDate                        = 11
+	EligibilityCustomTermEndDateNotAligned                     = 12
+)
+
+// eligibilityCodeNames are the names of the codes: 0–8 as the SDK and Microsoft's bulk migration
+// tool spell them; 9–12 are documented by meaning only, and their names here are ferry's.
+var eligibilityCodeNames = [...]string{
+	"SubscriptionStatusNotActive",
+	"SubscriptionBeingProcessingInOms",
+	"SubscriptionTooCloseToTermEnd",
+	"SubscriptionPromotionsPresent",
+	"SubscriptionAddOnsPresent",
+	"NewCommerceProductUnavailable",
+	"TermDurationBillingCycleCombinationNotSupported",
+	"SubscriptionActiveForLessThanOneMonth",
+	"TradeStatusNotAllowed",
+	"InvalidPartnerIdOnRecord",
+	"LastDayOfTermRequiresPurchaseFullTerm",
+	"InvalidCustomTermEndDate",
+	"CustomTermEndDateNotAligned",
+}
+
+// EligibilityCodeName names an eligibility error code; a code Microsoft added later is "Code<n>".
+func EligibilityCodeName(code int) string {
+	if code >= 0 && code < len(eligibilityCodeNames) {
+		return eligibilityCodeNames[code]
+	}
+	return "Code" + strconv.Itoa(code)
+}
+
+// String is the reason as the plan shows it: "NewCommerceProductUnavailable (5): <description>".
+func (e ValidationError) String() string {
+	return fmt.Sprintf("%s (%d): %s", EligibilityCodeName(e.Code), e.Code, e.Description)
+}
+
+// ValidationResult is the body returned by POST …/migrations/newcommerce/validate (the SDK's
+// NewCommerceEligibility): the eligibility of the base and, in AddOnMigrations, of each add-on.
 type ValidationResult struct {
-	CurrentSubscriptionID string            `json:"currentSubscriptionId"`
-	IsEligible            bool              `json:"isEligible"`
-	CatalogItemID         string            `json:"catalogItemId,omitempty"`
-	Errors                []ValidationError `json:"errors,omitempty"`
+	CurrentSubscriptionID string             `json:"currentSubscriptionId"`
+	IsEligible            bool               `json:"isEligible"`
+	CatalogItemID         string             `json:"catalogItemId,omitempty"`
+	TermDuration          string             `json:"termDuration,omitempty"`
+	BillingCycle          string             `json:"billingCycle,omitempty"`
+	CustomTermEndDate     *time.Time         `json:"customTermEndDate,omitempty"`
+	Errors                []ValidationError  `json:"errors,omitempty"`
+	AddOnMigrations       []ValidationResult `json:"addOnMigrations,omitempty"`
+}
+
+// Reasons lists every eligibility error of the result, the add-ons' prefixed with their id.
+func (v *ValidationResult) Reasons() []string {
+	var out []string
+	for _, e := range v.Errors {
+		out = append(out, e.String())
+	}
+	for _, a := range v.AddOnMigrations {
+		for _, r := range a.Reasons() {
+			out = append(out, "add-on "+a.CurrentSubscriptionID+": "+r)
+		}
+	}
+	return out
 }
 
 // Migration statuses as the API reports them.
@@ -132,15 +202,9 @@ type Migration struct {
 	CustomTermEndDate         *time.Time       `json:"customTermEndDate,omitempty"`
 	ExternalReferenceID       string           `json:"externalReferenceId,omitempty"`
 	AddOnMigrations           []AddOnMigration `json:"addOnMigrations,omitempty"`
-	ErrorCode                 string           `json:"errorCode,omitempty"`
-	ErrorDescription          string           `json:"errorDescription,omitempty"`
-}
-
-// MigrationList is the body of GET /migrations/newcommerce?… (a search).
-type MigrationList struct {
-	TotalCount int            `json:"totalCount"`
-	Items      []Migration    `json:"items"`
-	Links      *ResourceLinks `json:"links,omitempty"`
+	// ErrorDescription is not in the documented migration model (schedules carry errorCode and
+	// errorDescription); it is read when present.
+	ErrorDescription string `json:"errorDescription,omitempty"`
 }
 
 // MigrationQuery filters GET /migrations/newcommerce; empty fields are left out of the query.
@@ -150,11 +214,15 @@ type MigrationQuery struct {
 	ExternalReferenceID   string
 }
 
-// ErrorBody is Partner Center's error response body.
+// ErrorBody is Partner Center's error response body, {code, description, data[], source}; a 429
+// answers {statusCode, message} instead, which decodeErrorBody maps onto Code and Description.
 type ErrorBody struct {
-	Code        int    `json:"code"`
-	Description string `json:"description"`
-	ErrorName   string `json:"errorName,omitempty"`
+	Code        int               `json:"code"`
+	Description string            `json:"description"`
+	Data        []json.RawMessage `json:"data,omitempty"`
+	Source      string            `json:"source,omitempty"`
+	// CodeText keeps a code answered as a non-numeric string (undocumented; tolerated).
+	CodeText string `json:"-"`
 }
 
 // UnmarshalJSON decodes a subscription leniently: Partner Center returns more fields than ferry

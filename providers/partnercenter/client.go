@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -175,10 +176,12 @@ func (c *Client) ValidateMigration(ctx context.Context, customerID string, req M
 	return decodeValidationResult(OpValidateMigration, body)
 }
 
-// CreateMigration starts a New Commerce migration. requestID is sent as MS-RequestId (the
-// idempotency key; callers also put it in req.ExternalReferenceID). Partner Center does not dedupe,
-// so the request is retried only on 429 (not performed): after a connection error or a 5xx the
-// result is an *UnknownOutcomeError and the caller must reconcile by externalReferenceId.
+// CreateMigration starts a New Commerce migration. requestID is sent as MS-RequestId, documented
+// as the header for the idempotency of requests (ferry sends the step's idempotency key there);
+// req.ExternalReferenceID is the batch identifier of the apply run. ferry does not rely on the
+// server deduplicating, so the request is retried only on 429 (not performed): after a connection
+// error or a 5xx the result is an *UnknownOutcomeError and the caller must reconcile (by the batch
+// id and the current subscription id) before sending it again.
 func (c *Client) CreateMigration(ctx context.Context, customerID string, req MigrationRequest, requestID string) (*Migration, error) {
 	if err := requireIDs(OpCreateMigration, "customerID", customerID, "currentSubscriptionId", req.CurrentSubscriptionID, "requestID", requestID); err != nil {
 		return nil, err
@@ -214,8 +217,12 @@ func (c *Client) GetMigration(ctx context.Context, customerID, migrationID strin
 	return decodeMigration(OpGetMigration, body)
 }
 
-// ListMigrations searches migrations by customer, current subscription and external reference ID,
-// following continuation pages. At least one filter is required.
+// migrationPageSize is the PageSize the migration query asks for: the documented maximum.
+const migrationPageSize = 300
+
+// ListMigrations searches migrations by customer, current subscription and external reference ID
+// (at least one is required), following every page: the answer is a bare JSON array, and the
+// MS-ContinuationToken response header, sent back as a request header, asks for the next one.
 func (c *Client) ListMigrations(ctx context.Context, q MigrationQuery) ([]Migration, error) {
 	v := url.Values{}
 	for _, kv := range [][2]string{
@@ -230,13 +237,10 @@ func (c *Client) ListMigrations(ctx context.Context, q MigrationQuery) ([]Migrat
 	if len(v) == 0 {
 		return nil, fmt.Errorf("%s: at least one of CustomerTenantId, CurrentSubscriptionId, ExternalReferenceId is required", OpListMigrations)
 	}
-	req := &request{op: OpListMigrations, method: http.MethodGet, url: c.endpoint("migrations", "newcommerce") + "?" + v.Encode()}
+	v.Set("PageSize", strconv.Itoa(migrationPageSize))
+	req := &request{op: OpListMigrations, method: http.MethodGet, url: c.endpoint("migrations", "newcommerce") + "?" + v.Encode(), headerPaging: true}
 	return collect(ctx, c, req, func(body []byte) ([]Migration, *ResourceLinks, error) {
-		page, err := decodeMigrationList(OpListMigrations, body)
-		if err != nil {
-			return nil, nil, err
-		}
-		return page.Items, page.Links, nil
+		return decodeMigrationList(OpListMigrations, body)
 	})
 }
 

@@ -13,7 +13,7 @@ type APIError struct {
 	Operation string
 	// StatusCode is the HTTP status.
 	StatusCode int
-	// Code is the error body's errorName, or its numeric code as text.
+	// Code is the error body's numeric code as text ("" when the body has none).
 	Code string
 	// Description is the error body's description (or the status text).
 	Description string

@@ -39,6 +39,11 @@ type request struct {
 	// connection error or a 5xx, once the request may have reached the server, they are not retried.
 	mutating bool
 	limiter  *window
+	// headerPaging: further pages are announced by the MS-ContinuationToken response header and
+	// asked for with the same URL and that header (the migration query), not by a next link.
+	headerPaging bool
+	// respHeader is the header of the last 2xx answer.
+	respHeader http.Header
 }
 
 // do sends req, retrying 429 (honouring Retry-After), 5xx and connection errors with exponential
@@ -126,6 +131,7 @@ func (c *Client) attempt(ctx context.Context, req *request, attempt int) (body [
 			}
 			return nil, 0, &retryable{fmt.Errorf("%s: reading response: %w", req.op, readErr)}
 		}
+		req.respHeader = resp.Header
 		return body, 0, nil
 	case resp.StatusCode == http.StatusTooManyRequests:
 		return nil, parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()), &retryable{c.apiError(req, resp, body)}
@@ -158,9 +164,10 @@ func (c *Client) apiError(req *request, resp *http.Response, body []byte) *APIEr
 	e := &APIError{Operation: req.op, StatusCode: resp.StatusCode, RequestID: req.requestID}
 	if eb, ok := decodeErrorBody(body); ok {
 		e.Description = eb.Description
-		e.Code = eb.ErrorName
-		if e.Code == "" && eb.Code != 0 {
+		if eb.Code != 0 {
 			e.Code = strconv.Itoa(eb.Code)
+		} else {
+			e.Code = eb.CodeText
 		}
 	}
 	if e.Description == "" {
@@ -219,12 +226,18 @@ func (c *Client) pages(ctx context.Context, req *request, page func(body []byte)
 		if err != nil {
 			return err
 		}
-		if links == nil || links.Next == nil {
+		var next *request
+		switch tok := strings.TrimSpace(req.respHeader.Get(continuationHd)); {
+		case req.headerPaging && tok != "":
+			next = &request{op: req.op, method: req.method, url: req.url, limiter: req.limiter, headerPaging: true,
+				headers: map[string]string{continuationHd: tok}}
+			links = &ResourceLinks{Next: &Link{URI: req.url}}
+		case links == nil || links.Next == nil:
 			return nil
-		}
-		next, err := c.nextRequest(req, links.Next)
-		if err != nil {
-			return err
+		default:
+			if next, err = c.nextRequest(req, links.Next); err != nil {
+				return err
+			}
 		}
 		key := next.url + "\x00" + next.headers[continuationHd]
 		if seen[key] {

@@ -77,7 +77,7 @@ func TestClientOperations(t *testing.T) {
 	}
 
 	res, err := c.ValidateMigration(ctx, pcTCustomer, MigrationRequest{CurrentSubscriptionID: pcTTrial})
-	if err != nil || res.IsEligible || len(res.Errors) != 1 || res.Errors[0].Code != CodeTrial {
+	if err != nil || res.IsEligible || len(res.Errors) != 1 || res.Errors[0].Code != EligibilityNewCommerceProductUnavailable {
 		t.Fatalf("ValidateMigration(trial) = %+v, %v", res, err)
 	}
 	res, err = c.ValidateMigration(ctx, pcTCustomer, MigrationRequest{CurrentSubscriptionID: pcTBase})
@@ -87,7 +87,7 @@ func TestClientOperations(t *testing.T) {
 
 	_, err = c.CreateMigration(ctx, pcTCustomer, MigrationRequest{CurrentSubscriptionID: pcTTrial}, "k-trial")
 	var ae *APIError
-	if !errors.As(err, &ae) || ae.StatusCode != 400 || ae.Code != CodeTrial || ae.RequestID != "k-trial" || ae.Operation != OpCreateMigration {
+	if !errors.As(err, &ae) || ae.StatusCode != 400 || ae.Code != "800002" || ae.RequestID != "k-trial" || ae.Operation != OpCreateMigration {
 		t.Fatalf("CreateMigration(trial) = %v", err)
 	}
 	if _, err := c.CreateMigration(ctx, pcTCustomer, MigrationRequest{CurrentSubscriptionID: pcTBusy}, "k-busy"); !IsConflict(err) {

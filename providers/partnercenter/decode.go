@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -53,6 +54,11 @@ func decodeValidationResult(op string, data []byte) (*ValidationResult, error) {
 	if v.IsEligible && len(v.Errors) > 0 {
 		return nil, &DecodeError{Operation: op, Field: "errors", Err: errors.New("eligible result carries errors")}
 	}
+	for i, a := range v.AddOnMigrations {
+		if a.IsEligible && len(a.Errors) > 0 {
+			return nil, &DecodeError{Operation: op, Field: fmt.Sprintf("addOnMigrations.%d.errors", i), Err: errors.New("eligible result carries errors")}
+		}
+	}
 	return &v, nil
 }
 
@@ -67,53 +73,78 @@ func decodeMigration(op string, data []byte) (*Migration, error) {
 	return &v, nil
 }
 
-func decodeMigrationList(op string, data []byte) (*MigrationList, error) {
-	var v MigrationList
-	if err := decodeJSON(op, data, &v); err != nil {
-		return nil, err
+// decodeMigrationList reads an answer of GET /migrations/newcommerce: a bare JSON array, further
+// pages announced by the MS-ContinuationToken response header. An object {items, links} (the shape
+// of Partner Center's other collections) is accepted too, its next link followed.
+func decodeMigrationList(op string, data []byte) ([]Migration, *ResourceLinks, error) {
+	trimmed := bytes.TrimSpace(data)
+	var items []Migration
+	var links *ResourceLinks
+	prefix := ""
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		prefix = "items."
+		var v struct {
+			Items []Migration    `json:"items"`
+			Links *ResourceLinks `json:"links"`
+		}
+		if err := decodeJSON(op, data, &v); err != nil {
+			return nil, nil, err
+		}
+		if err := checkLinks(v.Links); err != nil {
+			return nil, nil, &DecodeError{Operation: op, Field: err.field, Err: err}
+		}
+		items, links = v.Items, v.Links
+	} else if err := decodeJSON(op, data, &items); err != nil {
+		return nil, nil, err
 	}
-	for i := range v.Items {
-		if err := checkMigration(&v.Items[i]); err != nil {
-			return nil, &DecodeError{Operation: op, Field: fmt.Sprintf("items.%d.%s", i, err.field), Err: err}
+	for i := range items {
+		if err := checkMigration(&items[i]); err != nil {
+			return nil, nil, &DecodeError{Operation: op, Field: fmt.Sprintf("%s%d.%s", prefix, i, err.field), Err: err}
 		}
 	}
-	if err := checkLinks(v.Links); err != nil {
-		return nil, &DecodeError{Operation: op, Field: err.field, Err: err}
-	}
-	return &v, nil
+	return items, links, nil
 }
 
-// decodeErrorBody reads Partner Center's error body; ok is false when the body is not one (the
-// caller then falls back to the status text).
+// decodeErrorBody reads Partner Center's error body, {code, description, data, source}, or the
+// {statusCode, message} of a 429; ok is false when the body is neither (the caller then falls back
+// to the status text).
 func decodeErrorBody(data []byte) (body ErrorBody, ok bool) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 || data[0] != '{' {
 		return ErrorBody{}, false
 	}
-	// The code is a number in most answers and a string in some; accept both.
+	// The code is a number as documented; a string is tolerated (and kept when it is one).
 	var raw struct {
-		Code        json.RawMessage `json:"code"`
-		Description string          `json:"description"`
-		ErrorName   string          `json:"errorName"`
-		Message     string          `json:"message"`
+		Code        json.RawMessage   `json:"code"`
+		Description string            `json:"description"`
+		Data        []json.RawMessage `json:"data"`
+		Source      string            `json:"source"`
+		StatusCode  json.RawMessage   `json:"statusCode"`
+		Message     string            `json:"message"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return ErrorBody{}, false
 	}
-	body = ErrorBody{Description: raw.Description, ErrorName: raw.ErrorName}
+	body = ErrorBody{Description: raw.Description, Data: raw.Data, Source: raw.Source}
 	if body.Description == "" {
 		body.Description = raw.Message
 	}
-	var n int
-	if err := json.Unmarshal(raw.Code, &n); err == nil {
-		body.Code = n
-	} else {
+	for _, c := range []json.RawMessage{raw.Code, raw.StatusCode} {
+		var n int
 		var s string
-		if err := json.Unmarshal(raw.Code, &s); err == nil && body.ErrorName == "" {
-			body.ErrorName = s
+		switch {
+		case body.Code != 0 || len(c) == 0:
+		case json.Unmarshal(c, &n) == nil:
+			body.Code = n
+		case json.Unmarshal(c, &s) == nil:
+			if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+				body.Code = n
+			} else {
+				body.CodeText = s
+			}
 		}
 	}
-	if body.Code == 0 && body.Description == "" && body.ErrorName == "" {
+	if body.Code == 0 && body.Description == "" && body.CodeText == "" {
 		return ErrorBody{}, false
 	}
 	return body, true
@@ -167,7 +198,19 @@ func checkMigration(m *Migration) *fieldError {
 	if strings.TrimSpace(m.ID) == "" {
 		return &fieldError{field: "id", msg: "migration has no id"}
 	}
+	m.Status = canonicalStatus(m.Status)
 	return nil
+}
+
+// canonicalStatus spells a known migration status as the constants do, whatever its case
+// ("processing" → "Processing"); a value Microsoft added is kept as it is.
+func canonicalStatus(s string) string {
+	for _, known := range []string{MigrationProcessing, MigrationCompleted, MigrationFailed} {
+		if strings.EqualFold(strings.TrimSpace(s), known) {
+			return known
+		}
+	}
+	return s
 }
 
 func checkLinks(l *ResourceLinks) *fieldError {

@@ -21,6 +21,9 @@ var pcDecodeSeeds = []string{
 	`{"id":"m","status":"Processing","startedTime":"2026-03-01T12:00:00Z","addOnMigrations":[{"currentSubscriptionId":"a"}]}`,
 	`{"items":[{"id":"m"},{"id":""}]}`,
 	`{"code":800002,"description":"not eligible","errorName":"SubscriptionIsTrial"}`,
+	`{"code":600002,"description":"bad","data":[],"source":"PartnerFD"}`,
+	`{"statusCode":429,"message":"Rate limit is exceeded. Try again in 3 seconds."}`,
+	`[{"id":"m","status":"processing","addOnMigrations":[]},{"id":"n"}]`,
 	`{"code":"Forbidden","message":"no"}`,
 	`{"id":"s"} trailing`,
 	`{"id":"s"`,
@@ -57,7 +60,15 @@ func FuzzDecodeSubscriptionList(f *testing.F) { fuzzDecoder(f, decodeSubscriptio
 func FuzzDecodeSubscription(f *testing.F)     { fuzzDecoder(f, decodeSubscription) }
 func FuzzDecodeValidationResult(f *testing.F) { fuzzDecoder(f, decodeValidationResult) }
 func FuzzDecodeMigration(f *testing.F)        { fuzzDecoder(f, decodeMigration) }
-func FuzzDecodeMigrationList(f *testing.F)    { fuzzDecoder(f, decodeMigrationList) }
+func FuzzDecodeMigrationList(f *testing.F) {
+	fuzzDecoder(f, func(op string, b []byte) (*[]Migration, error) {
+		items, _, err := decodeMigrationList(op, b)
+		if err != nil {
+			return nil, err
+		}
+		return &items, nil
+	})
+}
 
 func FuzzDecodeErrorBody(f *testing.F) {
 	for _, s := range pcDecodeSeeds {
@@ -65,10 +76,10 @@ func FuzzDecodeErrorBody(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		body, ok := decodeErrorBody(data)
-		if !ok && body != (ErrorBody{}) {
+		if !ok && !reflect.DeepEqual(body, ErrorBody{}) {
 			t.Fatalf("rejected body returned %+v", body)
 		}
-		if ok && body.Code == 0 && body.Description == "" && body.ErrorName == "" {
+		if ok && body.Code == 0 && body.Description == "" && body.CodeText == "" {
 			t.Fatal("accepted an empty error body")
 		}
 	})
@@ -87,8 +98,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"no id", func(b []byte) error { _, err := decodeSubscription("op", b); return err }, `{"status":"active"}`, "id", true},
 		{"negative quantity", func(b []byte) error { _, err := decodeSubscriptionList("op", b); return err }, `{"items":[{"id":"a"},{"id":"b","quantity":-1}]}`, "items.1.quantity", true},
 		{"bad time", func(b []byte) error { _, err := decodeMigration("op", b); return err }, `{"id":"m","startedTime":"yesterday"}`, "", true},
-		{"eligible with errors", func(b []byte) error { _, err := decodeValidationResult("op", b); return err }, `{"isEligible":true,"errors":[{"code":"x"}]}`, "errors", true},
-		{"empty next link", func(b []byte) error { _, err := decodeMigrationList("op", b); return err }, `{"items":[],"links":{"next":{"uri":""}}}`, "links.next.uri", true},
+		{"eligible with errors", func(b []byte) error { _, err := decodeValidationResult("op", b); return err }, `{"isEligible":true,"errors":[{"code":5}]}`, "errors", true},
+		{"eligible add-on with errors", func(b []byte) error { _, err := decodeValidationResult("op", b); return err }, `{"isEligible":false,"addOnMigrations":[{"isEligible":true,"errors":[{"code":3}]}]}`, "addOnMigrations.0.errors", true},
+		{"empty next link", func(b []byte) error { _, _, err := decodeMigrationList("op", b); return err }, `{"items":[],"links":{"next":{"uri":""}}}`, "links.next.uri", true},
 		{"unknown fields are fine", func(b []byte) error { _, err := decodeMigration("op", b); return err }, `{"id":"m","status":"Reverted","brandNew":[1,2]}`, "", false},
 		{"null list", func(b []byte) error { _, err := decodeSubscriptionList("op", b); return err }, `null`, "", false},
 	}
@@ -156,9 +168,11 @@ func FuzzFastValidationResult(f *testing.F) {
 
 var fastValidationSeeds = []string{
 	`{"currentSubscriptionId":"c26a11fa-1a90-51aa-ae5f-31cfc3223567","isEligible":true,"catalogItemId":"CFQ7TTC0LF8Q:0001:CFQ7TTC0KQDF"}`,
-	`{"currentSubscriptionId":"s","isEligible":false,"errors":[{"code":"SubscriptionIsTrial","description":"trial","extra":{}},{"code":"x"}],"more":[]}`,
-	`{"currentSubscriptionId":"s","isEligible":null,"errors":null,"catalogItemId":null}`,
+	`{"currentSubscriptionId":"s","isEligible":false,"termDuration":"P1Y","billingCycle":"Monthly","customTermEndDate":null,"errors":[{"code":5,"description":"no product","extra":{}},{"code":6}],"addOnMigrations":[],"more":[]}`,
+	`{"currentSubscriptionId":"s","isEligible":null,"errors":null,"catalogItemId":null,"addOnMigrations":null,"customTermEndDate":"2027-01-31T00:00:00Z"}`,
 	`{"currentSubscriptionId":"s","isEligible":"true"}`,
+	`{"currentSubscriptionId":"s","isEligible":false,"addOnMigrations":[{"currentSubscriptionId":"a","isEligible":false,"errors":[{"code":3,"description":"promotion"}]}]}`,
+	`{"currentSubscriptionId":"s","errors":[{"code":"SubscriptionIsTrial"}]}`,
 	`{"currentSubscriptionId":"s","IsEligible":true}`,
 	`{"currentSubscriptionId":"s","errors":[null]}`,
 }

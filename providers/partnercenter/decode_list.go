@@ -471,7 +471,8 @@ func (s *scan) number() bool {
 }
 
 // fastValidationResult decodes a validation answer in one pass, as fastSubscriptionList does a
-// list (Read validates every subscription it would migrate); ok false means: use encoding/json.
+// list (Read validates every subscription it would migrate); ok false means: use encoding/json
+// (which it also does for an answer with add-on eligibilities).
 func fastValidationResult(data []byte) (v ValidationResult, ok bool) {
 	s := &scan{b: data}
 	ok = s.object(validationFields, func(f int) bool {
@@ -486,6 +487,26 @@ func fastValidationResult(data []byte) (v ValidationResult, ok bool) {
 			return ok
 		case 2:
 			return s.str(&v.CatalogItemID)
+		case 3:
+			return s.str(&v.TermDuration)
+		case 4:
+			return s.str(&v.BillingCycle)
+		case 5:
+			t, ok := s.date()
+			if ok {
+				v.CustomTermEndDate = t
+			}
+			return ok
+		case 6: // addOnMigrations: only an empty one is decoded here
+			if s.null() {
+				v.AddOnMigrations = nil
+				return true
+			}
+			if !s.byte('[') || !s.byte(']') {
+				return false
+			}
+			v.AddOnMigrations = []ValidationResult{}
+			return true
 		}
 		if s.null() {
 			v.Errors = nil
@@ -500,7 +521,11 @@ func fastValidationResult(data []byte) (v ValidationResult, ok bool) {
 				var e ValidationError
 				if !s.object(validationErrorFields, func(f int) bool {
 					if f == 0 {
-						return s.str(&e.Code)
+						n, ok := s.integer()
+						if ok && n.set {
+							e.Code = n.v
+						}
+						return ok
 					}
 					return s.str(&e.Description)
 				}) {
@@ -523,6 +548,7 @@ func fastValidationResult(data []byte) (v ValidationResult, ok bool) {
 }
 
 var (
-	validationFields      = []string{"currentSubscriptionId", "isEligible", "catalogItemId", "errors"}
+	validationFields = []string{"currentSubscriptionId", "isEligible", "catalogItemId", "termDuration", "billingCycle",
+		"customTermEndDate", "addOnMigrations", "errors"}
 	validationErrorFields = []string{"code", "description"}
 )

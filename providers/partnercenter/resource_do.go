@@ -297,7 +297,7 @@ func (p *Provider) completedOutcome(ctx context.Context, params StepParams, m *M
 		out.Attributes["quantity"] = strconv.Itoa(m.Quantity)
 	}
 	setNonEmpty(out.Attributes, "term_duration", m.TermDuration)
-	setNonEmpty(out.Attributes, "billing_cycle", m.BillingCycle)
+	setNonEmpty(out.Attributes, "billing_cycle", strings.ToLower(m.BillingCycle)) // "Monthly" in migrations
 	setNonEmpty(out.Attributes, "commitment_end_date", date(m.SubscriptionEndDate))
 	if succ != nil {
 		recordSubscription(out, succ)
@@ -348,7 +348,7 @@ func recordSubscription(out model.Outcome, s *Subscription) {
 	}
 	out.Attributes["quantity"] = strconv.Itoa(s.Quantity)
 	setNonEmpty(out.Attributes, "term_duration", s.TermDuration)
-	setNonEmpty(out.Attributes, "billing_cycle", s.BillingCycle)
+	setNonEmpty(out.Attributes, "billing_cycle", strings.ToLower(s.BillingCycle))
 	setNonEmpty(out.Attributes, "commitment_end_date", date(s.CommitmentEndDate))
 }
 

@@ -212,10 +212,9 @@ func (p *Provider) planMigration(desired model.Instance, prior *state.Resource, 
 	}
 	if !l.Validation.IsEligible {
 		r := append([]string(nil), reasons...)
-		for _, e := range l.Validation.Errors {
-			r = append(r, fmt.Sprintf("%s: %s", e.Code, e.Description))
-		}
-		if len(l.Validation.Errors) == 0 {
+		why := l.Validation.Reasons()
+		r = append(r, why...)
+		if len(why) == 0 {
 			r = append(r, "Partner Center reports the subscription as not eligible for migration, without a reason")
 		}
 		return blocked(ch, fmt.Sprintf("cannot migrate %s", legacyName), r...), nil
@@ -408,14 +407,11 @@ func attemptOf(rec *state.StepRecord, def int) int {
 }
 
 func migrationError(m *Migration) string {
-	code, desc := m.ErrorCode, m.ErrorDescription
-	if code == "" {
-		code = "unknown"
+	// The documented migration carries no error code; a description is shown when one is given.
+	if m.ErrorDescription == "" {
+		return "Partner Center gives no reason"
 	}
-	if desc == "" {
-		desc = "no description"
-	}
-	return code + ": " + desc
+	return m.ErrorDescription
 }
 
 // identityChanged reports a spec whose customer_id or migrate_from differs from what the state

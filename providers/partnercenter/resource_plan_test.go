@@ -98,7 +98,7 @@ func tLive(mod ...func(*Live)) *Live {
 func tMigration(id, status, key string, started string) Migration {
 	ts, _ := time.Parse(time.RFC3339, started)
 	return Migration{ID: id, Status: status, CurrentSubscriptionID: tLegacy, ExternalReferenceID: key, StartedTime: &ts,
-		CatalogItemID: tCatalog, ErrorCode: "MigrationFailed", ErrorDescription: "The migration could not be completed."}
+		CatalogItemID: tCatalog, ErrorDescription: "The migration could not be completed."}
 }
 
 func tPrior(status string, steps map[string]*state.StepRecord) *state.Resource {
@@ -205,12 +205,16 @@ func TestPlan(t *testing.T) {
 			name: "not eligible is blocked with the API's reasons", inst: tInstance(),
 			live: tLive(func(l *Live) {
 				l.Validation = &ValidationResult{IsEligible: false, Errors: []ValidationError{
-					{Code: "SubscriptionIsTrial", Description: "Trial subscriptions cannot be migrated."},
-					{Code: "NoNewCommerceOffer", Description: "The offer has no New Commerce equivalent."},
-				}}
+					{Code: 3, Description: "The subscription has an active promotion."},
+					{Code: 5, Description: "The offer has no New Commerce equivalent."},
+					{Code: 42, Description: "A reason Microsoft added later."},
+				}, AddOnMigrations: []ValidationResult{{CurrentSubscriptionID: tAddon1, Errors: []ValidationError{{Code: 6, Description: "Not with P3Y."}}}}}
 			}),
-			action:  model.ActionBlocked,
-			reasons: []string{"SubscriptionIsTrial: Trial subscriptions cannot be migrated.", "NoNewCommerceOffer: The offer has no New Commerce equivalent."},
+			action: model.ActionBlocked,
+			reasons: []string{"SubscriptionPromotionsPresent (3): The subscription has an active promotion.",
+				"NewCommerceProductUnavailable (5): The offer has no New Commerce equivalent.",
+				"Code42 (42): A reason Microsoft added later.",
+				"add-on " + tAddon1 + ": TermDurationBillingCycleCombinationNotSupported (6): Not with P3Y."},
 		},
 		{
 			// A migrate_from that names nothing is a mistake in the spec: an error, not a blocked change.
@@ -306,7 +310,7 @@ func TestPlan(t *testing.T) {
 				l.Migrations = []Migration{tMigration("m-1", MigrationFailed, "key-1", "2026-01-02T00:00:00Z")}
 			}),
 			action: model.ActionCreate, steps: []string{StepMigrate, StepAwaitMigration}, attempt: 2,
-			reasons: []string{"previous migration m-1 failed: MigrationFailed: The migration could not be completed; the legacy subscription is still active, so ferry starts a new migration (attempt 2)"},
+			reasons: []string{"previous migration m-1 failed: The migration could not be completed; the legacy subscription is still active, so ferry starts a new migration (attempt 2)"},
 		},
 		{
 			name: "failed migration, legacy suspended: blocked", inst: tInstance(),
@@ -317,7 +321,7 @@ func TestPlan(t *testing.T) {
 				l.Migrations = []Migration{tMigration("m-1", MigrationFailed, "key-1", "2026-01-02T00:00:00Z")}
 			}),
 			action: model.ActionBlocked,
-			reasons: []string{"previous migration m-1 failed: MigrationFailed: The migration could not be completed.",
+			reasons: []string{"previous migration m-1 failed: The migration could not be completed.",
 				"legacy subscription is suspended; " + blockedFailedSuspended},
 		},
 		{

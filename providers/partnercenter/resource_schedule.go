@@ -253,7 +253,7 @@ func termEndProblems(s *model.Subscription, l *Live, now time.Time) []string {
 			return
 		}
 		if code, desc := customTermEndProblem(*t, now, l.Coterm); code != 0 {
-			r = append(r, fmt.Sprintf("%s%s (%d): %s", what, eligName(code), code, desc))
+			r = append(r, fmt.Sprintf("%s%s (%d): %s", what, EligibilityCodeName(code), code, desc))
 		}
 	}
 	check("", s.CustomTermEndDate)

@@ -131,7 +131,7 @@ func TestCustomTermEndDate(t *testing.T) {
 	}{
 		{monthEnd.Format(time.DateOnly), ""},
 		{nceEnd.Format(time.DateOnly), ""},
-		{nceEnd.AddDate(0, 0, 1).Format(time.DateOnly), "CustomTermEndDateMustAlign (12)"},
+		{nceEnd.AddDate(0, 0, 1).Format(time.DateOnly), "CustomTermEndDateNotAligned (12)"},
 		{"2020-01-31", "InvalidCustomTermEndDate (11)"},
 	} {
 		inst.Subscription.CustomTermEndDate = tc.date
@@ -148,7 +148,7 @@ func TestCustomTermEndDate(t *testing.T) {
 	}
 	end := nceEnd.AddDate(0, 0, 1)
 	v, err := f.p.client.ValidateMigration(context.Background(), cust, MigrationRequest{CurrentSubscriptionID: legacy, CustomTermEndDate: &end})
-	if err != nil || v.IsEligible || len(v.Errors) == 0 || v.Errors[0].Code != eligName(eligCustomTermEndDateAlign) {
+	if err != nil || v.IsEligible || len(v.Errors) == 0 || v.Errors[0].Code != eligCustomTermEndDateAlign {
 		t.Errorf("simulator: %+v %v", v, err)
 	}
 }

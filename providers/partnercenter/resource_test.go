@@ -414,7 +414,7 @@ func TestFailedMigrationNewAttempt(t *testing.T) {
 	ch := f.planOne(t, inst, nil)
 	ex := rtNewExecutor(nil, ch)
 	err := ex.run(context.Background(), f.p, ch)
-	if err == nil || !strings.Contains(err.Error(), "failed: MigrationFailed:") {
+	if err == nil || !strings.Contains(err.Error(), "failed: The migration to New Commerce failed.") {
 		t.Fatalf("await error: %v", err)
 	}
 	ch2 := f.planOne(t, inst, ex.res)
@@ -492,8 +492,8 @@ func TestIneligibleBlockedOthersUnaffected(t *testing.T) {
 		action model.Action
 		reason string
 	}{
-		"trial": {model.ActionBlocked, CodeTrial + ": "},
-		"nonce": {model.ActionBlocked, CodeNoEquivalent + ": "},
+		"trial": {model.ActionBlocked, "NewCommerceProductUnavailable (5): "},
+		"nonce": {model.ActionBlocked, "NewCommerceProductUnavailable (5): "},
 		"ok":    {model.ActionCreate, ""},
 	}
 	// A migrate_from that names no subscription of the customer: an error at migrate_from, marked

@@ -98,7 +98,7 @@ type simCustomer struct {
 }
 
 type simMigration struct {
-	m        Migration
+	m        simMigrationWire
 	customer *simCustomer
 	outcome  string    // forced outcome (simkit.OutcomeFail…), "" for success
 	due      time.Time // simulated time at which a Processing migration ends
@@ -147,7 +147,7 @@ func NewSimulator(w SimWorld, env *simkit.Env) *Simulator {
 		if m.ID == "" || s.migrationByID[strings.ToLower(m.ID)] != nil {
 			continue
 		}
-		sm := &simMigration{m: m}
+		sm := &simMigration{m: simMigrationOf(m)}
 		if m.CustomerTenantID != "" {
 			sm.customer = s.customerByID[strings.ToLower(m.CustomerTenantID)]
 		}
@@ -157,7 +157,8 @@ func NewSimulator(w SimWorld, env *simkit.Env) *Simulator {
 		if sm.customer != nil && sm.m.CustomerTenantID == "" {
 			sm.m.CustomerTenantID = sm.customer.id
 		}
-		if m.Status == MigrationProcessing {
+		if strings.EqualFold(m.Status, MigrationProcessing) {
+			sm.m.Status = MigrationProcessing
 			start := now
 			if m.StartedTime != nil {
 				start = *m.StartedTime
@@ -209,7 +210,7 @@ func (s *Simulator) World() SimWorld {
 		w.Customers = append(w.Customers, sc)
 	}
 	for _, m := range s.migrations {
-		w.Migrations = append(w.Migrations, m.copy())
+		w.Migrations = append(w.Migrations, m.copy().world())
 	}
 	return w
 }
@@ -230,9 +231,9 @@ func (s *Simulator) addSub(c *simCustomer, sub *Subscription) {
 }
 
 // copy returns the migration with its slices copied, safe to hand out.
-func (m *simMigration) copy() Migration {
+func (m *simMigration) copy() simMigrationWire {
 	out := m.m
-	out.AddOnMigrations = append([]AddOnMigration(nil), m.m.AddOnMigrations...)
+	out.AddOnMigrations = append([]simMigrationWire{}, m.m.AddOnMigrations...)
 	return out
 }
 

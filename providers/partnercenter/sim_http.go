@@ -14,15 +14,16 @@ import (
 	"github.com/ferry-dev/ferry/providers/simkit"
 )
 
-// Numeric error codes of the simulator's error bodies.
+// Numeric error codes of the simulator's error bodies. Microsoft documents the shape of the body,
+// not a list of codes: these values are the simulator's own.
 const (
 	errCodeNotFound     = 600001
 	errCodeBadRequest   = 600002
 	errCodeIneligible   = 800002
 	errCodeConflict     = 800003
-	errCodeThrottled    = 429
 	errCodeServerError  = 500
 	simRequestBodyLimit = 1 << 20
+	simErrorSource      = "PartnerFD"
 )
 
 // Handler serves the Partner Center REST API under /v1.
@@ -36,8 +37,7 @@ func (s *Simulator) Handler() http.Handler {
 	mux.Handle("GET /v1/migrations/newcommerce", s.route(OpListMigrations, s.listMigrations))
 	s.scheduleRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, ErrorBody{Code: errCodeNotFound, ErrorName: "NotFound",
-			Description: fmt.Sprintf("The requested resource %s %s does not exist.", r.Method, r.URL.Path)})
+		writeReply(w, errorReply(http.StatusNotFound, errCodeNotFound, "", "The requested resource %s %s does not exist.", r.Method, r.URL.Path))
 	})
 	return mux
 }
@@ -55,10 +55,20 @@ type simReply struct {
 	status     int
 	body       any
 	retryAfter time.Duration
+	headers    map[string]string
 }
 
+// errorReply is an error answer {code, description, data, source}; name is only a label for the
+// reader of this file (the documented body has no name).
 func errorReply(status, code int, name, format string, args ...any) simReply {
-	return simReply{status: status, body: ErrorBody{Code: code, ErrorName: name, Description: fmt.Sprintf(format, args...)}}
+	_ = name
+	return simReply{status: status, body: simErrorBody{Code: code, Description: fmt.Sprintf(format, args...), Data: []any{}, Source: simErrorSource}}
+}
+
+// throttleReply is the answer of a throttled request: {statusCode, message} with Retry-After.
+func throttleReply(wait time.Duration, format string, args ...any) simReply {
+	return simReply{status: http.StatusTooManyRequests, retryAfter: wait,
+		body: simThrottleBody{StatusCode: http.StatusTooManyRequests, Message: fmt.Sprintf(format, args...)}}
 }
 
 // route wraps an operation with what every request goes through: stats, latency, rate limits,
@@ -85,9 +95,7 @@ func (s *Simulator) route(op string, fn func(*simCall) simReply) http.Handler {
 		if key, limit, ok := s.limitFor(op, r); ok {
 			if allowed, wait := s.env.Allow(key, limit); !allowed {
 				s.env.Stats.Inc(op + ".throttled")
-				writeReply(w, simReply{status: http.StatusTooManyRequests, retryAfter: wait,
-					body: ErrorBody{Code: errCodeThrottled, ErrorName: "TooManyRequests",
-						Description: fmt.Sprintf("Rate limit is exceeded. Try again in %d seconds.", int(wait/time.Second))}})
+				writeReply(w, throttleReply(wait, "Rate limit is exceeded. Try again in %d seconds.", int(wait/time.Second)))
 				return
 			}
 		}
@@ -117,11 +125,11 @@ func faultReply(f simkit.Fault) simReply {
 	}
 	reply := errorReply(status, errCodeServerError, "ServiceError", "%s (injected fault).", http.StatusText(status))
 	if status == http.StatusTooManyRequests {
-		reply.body = ErrorBody{Code: errCodeThrottled, ErrorName: "TooManyRequests", Description: "Rate limit is exceeded (injected fault)."}
-		reply.retryAfter = time.Duration(f.RetryAfter)
-		if reply.retryAfter <= 0 {
-			reply.retryAfter = time.Second
+		wait := time.Duration(f.RetryAfter)
+		if wait <= 0 {
+			wait = time.Second
 		}
+		reply = throttleReply(wait, "Rate limit is exceeded (injected fault).")
 	}
 	return reply
 }
@@ -166,6 +174,9 @@ func matchKeys(r *http.Request, body []byte) []string {
 }
 
 func writeReply(w http.ResponseWriter, r simReply) {
+	for k, v := range r.headers {
+		w.Header().Set(k, v)
+	}
 	if r.retryAfter > 0 {
 		simkit.SetRetryAfter(w, r.retryAfter)
 	}
@@ -200,15 +211,21 @@ func subscriptionNotFound(id string) simReply {
 
 func (s *Simulator) listSubscriptions(call *simCall) simReply {
 	return s.withCustomer(call, func(c *simCustomer) simReply {
-		items := make([]Subscription, len(c.subs))
-		for i, sub := range c.subs {
-			items[i] = *sub
-		}
-		page, links, err := s.page(call, len(items))
+		page, next, err := s.page(call, len(c.subs))
 		if err != nil {
 			return errorReply(http.StatusBadRequest, errCodeBadRequest, "InvalidContinuationToken", "%v", err)
 		}
-		return simReply{status: http.StatusOK, body: SubscriptionList{TotalCount: page.end - page.start, Items: items[page.start:page.end], Links: links}}
+		items := make([]simSubscriptionWire, 0, page.end-page.start)
+		for _, sub := range c.subs[page.start:page.end] {
+			items = append(items, simSubscriptionOf(sub))
+		}
+		list := simSubscriptionList{TotalCount: len(items), Items: items, Attributes: simAttributes{ObjectType: "Collection"}}
+		if next != "" {
+			u := url.URL{Path: call.r.URL.Path, RawQuery: call.r.URL.RawQuery}
+			list.Links = &simResourceLink{Next: &simLink{URI: u.String(), Method: http.MethodGet,
+				Headers: []simKeyValue{{Key: "MS-ContinuationToken", Value: next}}}}
+		}
+		return simReply{status: http.StatusOK, body: list}
 	})
 }
 
@@ -218,13 +235,13 @@ func (s *Simulator) getSubscription(call *simCall) simReply {
 		if sub == nil {
 			return subscriptionNotFound(call.r.PathValue("s"))
 		}
-		return simReply{status: http.StatusOK, body: *sub}
+		return simReply{status: http.StatusOK, body: simSubscriptionOf(sub)}
 	})
 }
 
-func decodeMigrationRequest(body []byte) (MigrationRequest, *simReply) {
-	var req MigrationRequest
-	if err := json.Unmarshal(body, &req); err != nil {
+func decodeMigrationRequest(body []byte) (simMigrationRequest, *simReply) {
+	req, err := decodeSimRequest(body)
+	if err != nil {
 		r := errorReply(http.StatusBadRequest, errCodeBadRequest, "InvalidRequestBody", "The request body is not a valid migration: %v", err)
 		return req, &r
 	}
@@ -254,15 +271,14 @@ func (s *Simulator) validate(call *simCall) simReply {
 		return *errReply
 	}
 	return s.withCustomer(call, func(c *simCustomer) simReply {
-		plan, errs, _ := s.check(c, req)
-		if plan == nil && errs == nil {
+		_, res, _, reqErr := s.check(c, req)
+		switch {
+		case reqErr != nil:
+			return errorReply(http.StatusBadRequest, errCodeBadRequest, "InvalidRequest", "%v", reqErr)
+		case res == nil:
 			return subscriptionNotFound(req.CurrentSubscriptionID)
 		}
-		res := ValidationResult{CurrentSubscriptionID: req.CurrentSubscriptionID, IsEligible: plan != nil, Errors: errs}
-		if plan != nil {
-			res.CatalogItemID = plan.item.catalogItemID
-		}
-		return simReply{status: http.StatusOK, body: res}
+		return simReply{status: http.StatusOK, body: *res}
 	})
 }
 
@@ -272,28 +288,21 @@ func (s *Simulator) create(call *simCall) simReply {
 		return *errReply
 	}
 	return s.withCustomer(call, func(c *simCustomer) simReply {
-		plan, errs, inProgress := s.check(c, req)
+		plan, res, inProgress, reqErr := s.check(c, req)
 		switch {
-		case plan == nil && errs == nil:
+		case reqErr != nil:
+			return errorReply(http.StatusBadRequest, errCodeBadRequest, "InvalidRequest", "%v", reqErr)
+		case res == nil:
 			return subscriptionNotFound(req.CurrentSubscriptionID)
 		case inProgress:
-			return errorReply(http.StatusConflict, errCodeConflict, CodeMigrationInProgress, "%s", joinErrors(errs))
+			return errorReply(http.StatusConflict, errCodeConflict, "MigrationInProgress", "%s", strings.Join(res.reasons(), " "))
 		case plan == nil:
-			name := errs[0].Code
-			return errorReply(http.StatusBadRequest, errCodeIneligible, name, "The subscription is not eligible for migration to New Commerce. %s", joinErrors(errs))
+			return errorReply(http.StatusBadRequest, errCodeIneligible, "NotEligible", "The subscription is not eligible for migration to New Commerce. %s", strings.Join(res.reasons(), " "))
 		}
 		outcome := s.env.Faults.TakeOutcome(OpCreateMigration, call.keys...)
 		m := s.start(c, req, plan, outcome)
 		return simReply{status: http.StatusOK, body: m.copy()}
 	})
-}
-
-func joinErrors(errs []ValidationError) string {
-	parts := make([]string, len(errs))
-	for i, e := range errs {
-		parts[i] = e.Description
-	}
-	return strings.Join(parts, " ")
 }
 
 func (s *Simulator) getMigration(call *simCall) simReply {
@@ -307,13 +316,26 @@ func (s *Simulator) getMigration(call *simCall) simReply {
 	})
 }
 
+// listMigrations answers the migration query: a bare JSON array, at most PageSize (≤ 300) items,
+// and an MS-ContinuationToken response header while more follow. At least one filter is required.
 func (s *Simulator) listMigrations(call *simCall) simReply {
 	q := call.r.URL.Query()
 	customer, current, ref := q.Get("CustomerTenantId"), q.Get("CurrentSubscriptionId"), q.Get("ExternalReferenceId")
+	if customer == "" && current == "" && ref == "" {
+		return errorReply(http.StatusBadRequest, errCodeBadRequest, "InvalidRequest", "At least one of CustomerTenantId, CurrentSubscriptionId or ExternalReferenceId is required.")
+	}
+	size := 0
+	if v := q.Get("PageSize"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxMigrationPageSize {
+			return errorReply(http.StatusBadRequest, errCodeBadRequest, "InvalidRequest", "PageSize must be between 1 and %d.", maxMigrationPageSize)
+		}
+		size = n
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advance()
-	var items []Migration
+	items := []simMigrationWire{}
 	for _, m := range s.migrations {
 		if customer != "" && !strings.EqualFold(m.m.CustomerTenantID, customer) {
 			continue
@@ -321,45 +343,52 @@ func (s *Simulator) listMigrations(call *simCall) simReply {
 		if current != "" && !strings.EqualFold(m.m.CurrentSubscriptionID, current) {
 			continue
 		}
-		if ref != "" && m.m.ExternalReferenceID != ref {
+		if ref != "" && !strings.EqualFold(m.m.ExternalReferenceID, ref) {
 			continue
 		}
 		items = append(items, m.copy())
 	}
-	page, links, err := s.page(call, len(items))
+	page, next, err := s.pageOf(call, len(items), size)
 	if err != nil {
 		return errorReply(http.StatusBadRequest, errCodeBadRequest, "InvalidContinuationToken", "%v", err)
 	}
-	return simReply{status: http.StatusOK, body: MigrationList{TotalCount: page.end - page.start, Items: emptyIfNil(items[page.start:page.end]), Links: links}}
+	reply := simReply{status: http.StatusOK, body: items[page.start:page.end]}
+	if next != "" {
+		reply.headers = map[string]string{"MS-ContinuationToken": next}
+	}
+	return reply
 }
 
-func emptyIfNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
+// maxMigrationPageSize is the documented maximum PageSize of the migration query.
+const maxMigrationPageSize = 300
 
 type pageRange struct{ start, end int }
 
-// page picks the slice of n items the request's continuation token asks for, and the link to the
-// next page (nil on the last one). Tokens are opaque to clients; here they are "seek:<offset>".
-func (s *Simulator) page(call *simCall, n int) (pageRange, *ResourceLinks, error) {
+// page picks the slice of n items the request's continuation token asks for, and the token of the
+// next page ("" on the last one), with the simulator's page size.
+func (s *Simulator) page(call *simCall, n int) (pageRange, string, error) {
+	return s.pageOf(call, n, 0)
+}
+
+// pageOf is page with a page size the request asked for (0: the simulator's, which a behaviour's
+// page size lowers). Tokens are opaque to clients; here they are "seek:<offset>".
+func (s *Simulator) pageOf(call *simCall, n, asked int) (pageRange, string, error) {
 	size := s.env.PageSize(defaultPageSize)
+	if asked > 0 && (asked < size || s.env.PageSize(0) == 0) {
+		size = asked
+	}
 	start := 0
 	if tok := call.r.Header.Get("MS-ContinuationToken"); tok != "" {
 		v, ok := strings.CutPrefix(tok, "seek:")
 		off, err := strconv.Atoi(v)
 		if !ok || err != nil || off < 0 || off > n {
-			return pageRange{}, nil, errors.New("the continuation token is not valid for this query")
+			return pageRange{}, "", errors.New("the continuation token is not valid for this query")
 		}
 		start = off
 	}
 	end := min(start+size, n)
 	if end >= n {
-		return pageRange{start, end}, nil, nil
+		return pageRange{start, end}, "", nil
 	}
-	u := url.URL{Path: call.r.URL.Path, RawQuery: call.r.URL.RawQuery}
-	next := &Link{URI: u.String(), Method: http.MethodGet, Headers: []KeyValuePair{{Key: "MS-ContinuationToken", Value: "seek:" + strconv.Itoa(end)}}}
-	return pageRange{start, end}, &ResourceLinks{Next: next}, nil
+	return pageRange{start, end}, "seek:" + strconv.Itoa(end), nil
 }

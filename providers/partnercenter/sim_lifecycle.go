@@ -8,9 +8,9 @@ import (
 )
 
 // start creates a Processing migration for an eligible plan.
-func (s *Simulator) start(c *simCustomer, req MigrationRequest, plan *migrationPlan, outcome string) *simMigration {
+func (s *Simulator) start(c *simCustomer, req simMigrationRequest, plan *migrationPlan, outcome string) *simMigration {
 	now := s.env.Now()
-	m := Migration{
+	m := simMigrationWire{
 		ID:                    uuid.NewString(),
 		StartedTime:           timePtr(now),
 		CurrentSubscriptionID: plan.base.ID,
@@ -19,21 +19,26 @@ func (s *Simulator) start(c *simCustomer, req MigrationRequest, plan *migrationP
 		CatalogItemID:         plan.item.catalogItemID,
 		Quantity:              plan.item.quantity,
 		TermDuration:          plan.item.termDuration,
-		BillingCycle:          plan.item.billingCycle,
+		BillingCycle:          migrationBillingCycle(plan.item.billingCycle),
 		PurchaseFullTerm:      plan.item.purchaseFullTerm,
 		ExternalReferenceID:   req.ExternalReferenceID,
+		AddOnMigrations:       []simMigrationWire{},
 	}
 	if req.CustomTermEndDate != nil {
 		m.CustomTermEndDate = timePtr(*req.CustomTermEndDate)
 	}
 	for _, a := range plan.addOns {
-		m.AddOnMigrations = append(m.AddOnMigrations, AddOnMigration{
+		m.AddOnMigrations = append(m.AddOnMigrations, simMigrationWire{
 			CurrentSubscriptionID: a.sub.ID,
+			Status:                MigrationProcessing,
+			CustomerTenantID:      c.id,
 			Quantity:              a.item.quantity,
 			TermDuration:          a.item.termDuration,
-			BillingCycle:          a.item.billingCycle,
+			BillingCycle:          migrationBillingCycle(a.item.billingCycle),
 			PurchaseFullTerm:      a.item.purchaseFullTerm,
 			CatalogItemID:         a.item.catalogItemID,
+			ExternalReferenceID:   req.ExternalReferenceID,
+			AddOnMigrations:       []simMigrationWire{},
 		})
 	}
 	sm := &simMigration{m: m, customer: c, outcome: outcome, due: now.Add(s.env.Duration(DurationMigration, DefaultMigrationDuration))}
@@ -75,10 +80,8 @@ func (s *Simulator) finish(m *simMigration, at time.Time) {
 	switch m.outcome {
 	case "fail", "fail_suspended":
 		m.m.Status = MigrationFailed
-		m.m.ErrorCode = "MigrationFailed"
 		m.m.ErrorDescription = "The migration to New Commerce failed. The legacy subscription was not changed; you can try the migration again."
 		if m.outcome == "fail_suspended" {
-			m.m.ErrorCode = "MigrationFailedAfterSuspension"
 			m.m.ErrorDescription = "The migration to New Commerce failed after the legacy subscription was suspended. Microsoft will complete or revert the migration within 72 hours; do not retry it."
 			s.suspend(c, m.subscriptionIDs())
 		}
@@ -94,19 +97,22 @@ func (s *Simulator) finish(m *simMigration, at time.Time) {
 	m.m.NewCommerceSubscriptionID = newBase.ID
 	m.m.NewCommerceOrderID = orderID
 	m.m.SubscriptionEndDate = newBase.CommitmentEndDate
-	addOns := make([]AddOnMigration, len(m.m.AddOnMigrations))
+	addOns := make([]simMigrationWire, len(m.m.AddOnMigrations))
 	for i, a := range m.m.AddOnMigrations {
-		item := itemPlan{catalogItemID: a.CatalogItemID, quantity: a.Quantity, termDuration: a.TermDuration, billingCycle: a.BillingCycle, purchaseFullTerm: a.PurchaseFullTerm}
+		item := itemPlan{catalogItemID: a.CatalogItemID, quantity: a.Quantity, termDuration: a.TermDuration, billingCycle: strings.ToLower(a.BillingCycle), purchaseFullTerm: a.PurchaseFullTerm}
 		n := s.successor(c, c.sub(a.CurrentSubscriptionID), item, nil, newBase.ID, orderID, at)
 		a.NewCommerceSubscriptionID = n.ID
+		a.NewCommerceOrderID = orderID
+		a.Status = MigrationCompleted
+		a.CompletedTime = timePtr(at)
 		addOns[i] = a
 	}
 	m.m.AddOnMigrations = addOns
 	s.suspend(c, m.subscriptionIDs())
 }
 
-func itemOf(m Migration) itemPlan {
-	return itemPlan{catalogItemID: m.CatalogItemID, quantity: m.Quantity, termDuration: m.TermDuration, billingCycle: m.BillingCycle, purchaseFullTerm: m.PurchaseFullTerm}
+func itemOf(m simMigrationWire) itemPlan {
+	return itemPlan{catalogItemID: m.CatalogItemID, quantity: m.Quantity, termDuration: m.TermDuration, billingCycle: strings.ToLower(m.BillingCycle), purchaseFullTerm: m.PurchaseFullTerm}
 }
 
 // successor creates the New Commerce subscription that replaces legacy (which may be nil when the

@@ -3,20 +3,7 @@ package partnercenter
 import (
 	"fmt"
 	"strings"
-)
-
-// Eligibility error codes the simulator answers with (in the style of Partner Center's).
-const (
-	CodeTrial               = "SubscriptionIsTrial"
-	CodeNotActive           = "SubscriptionNotActive"
-	CodePromotion           = "SubscriptionHasActivePromotion"
-	CodeNoEquivalent        = "NoNewCommerceEquivalent"
-	CodeMigrationInProgress = "MigrationInProgress"
-	CodeAddOnAlone          = "AddOnMustMigrateWithBase"
-	CodeAddOnNotOfBase      = "AddOnNotOfBaseSubscription"
-	CodeTermNotAllowed      = "TermDurationNotAllowed"
-	CodeBillingNotAllowed   = "BillingCycleNotAllowed"
-	CodeInvalidQuantity     = "InvalidQuantity"
+	"time"
 )
 
 // allowedBilling lists the billing cycles a New Commerce term allows; ok is false for an unknown term.
@@ -52,24 +39,28 @@ type addOnPlan struct {
 	item itemPlan
 }
 
-// check applies the eligibility rules to req. It returns the plan when eligible, otherwise the
-// errors; inProgress is set when a migration is already Processing for one of the subscriptions.
-// base is nil when the current subscription does not exist.
-func (s *Simulator) check(c *simCustomer, req MigrationRequest) (plan *migrationPlan, errs []ValidationError, inProgress bool) {
+// simRequestError is a request the simulator refuses outright (400), before any eligibility rule.
+type simRequestError struct{ msg string }
+
+func (e *simRequestError) Error() string { return e.msg }
+
+// check applies the documented eligibility rules to req: the answer (the eligibility of the base
+// and of each add-on, with integer NewCommerceEligibilityErrorCode codes), the plan when the whole
+// bundle is eligible, and whether a migration is already Processing for one of its subscriptions.
+// An add-on may be migrated alone; one ineligible add-on makes the bundle ineligible. base is nil (and so is the answer) when the current
+// subscription does not exist; reqErr is set for a request that is not valid at all.
+func (s *Simulator) check(c *simCustomer, req simMigrationRequest) (plan *migrationPlan, res *simEligibility, inProgress bool, reqErr error) {
 	base := c.sub(req.CurrentSubscriptionID)
 	if base == nil {
-		return nil, nil, false
+		return nil, nil, false, nil
 	}
 	plan = &migrationPlan{base: base}
-	add := func(code, format string, args ...any) {
-		errs = append(errs, ValidationError{Code: code, Description: fmt.Sprintf(format, args...)})
+	var baseRes simEligibility
+	plan.item, baseRes, inProgress = s.checkItem(base, req)
+	s.checkCustomTermEnd(c, req.CustomTermEndDate, &baseRes)
+	if q := plan.item.quantity; q < 1 {
+		return nil, nil, false, &simRequestError{fmt.Sprintf("quantity %d is not valid; it must be at least 1.", q)}
 	}
-	var item itemPlan
-	var ip bool
-	item, errs, ip = s.checkItem(base, "", req.Quantity, req.TermDuration, req.BillingCycle, req.PurchaseFullTerm, errs)
-	inProgress = inProgress || ip
-	plan.item = item
-	errs = s.checkCustomTermEnd(c, req.CustomTermEndDate, "", errs)
 
 	seen := map[string]bool{strings.ToLower(base.ID): true}
 	for _, a := range req.AddOnMigrations {
@@ -77,32 +68,35 @@ func (s *Simulator) check(c *simCustomer, req MigrationRequest) (plan *migration
 		sub := c.sub(a.CurrentSubscriptionID)
 		switch {
 		case sub == nil || !strings.EqualFold(sub.ParentSubscriptionID, base.ID):
-			add(CodeAddOnNotOfBase, "Subscription %s is not an add-on of base subscription %s.", a.CurrentSubscriptionID, base.ID)
-			continue
+			return nil, nil, false, &simRequestError{fmt.Sprintf("Subscription %s is not an add-on of subscription %s.", a.CurrentSubscriptionID, base.ID)}
 		case seen[key]:
-			add(CodeAddOnNotOfBase, "Add-on subscription %s is listed more than once.", a.CurrentSubscriptionID)
-			continue
+			return nil, nil, false, &simRequestError{fmt.Sprintf("Add-on subscription %s is listed more than once.", a.CurrentSubscriptionID)}
 		}
 		seen[key] = true
-		prefix := fmt.Sprintf("Add-on %s: ", sub.ID)
-		var ai itemPlan
-		ai, errs, ip = s.checkItem(sub, prefix, a.Quantity, a.TermDuration, a.BillingCycle, a.PurchaseFullTerm, errs)
-		errs = s.checkCustomTermEnd(c, a.CustomTermEndDate, prefix, errs)
+		item, ares, ip := s.checkItem(sub, a)
+		s.checkCustomTermEnd(c, a.CustomTermEndDate, &ares)
+		if item.quantity < 1 {
+			return nil, nil, false, &simRequestError{fmt.Sprintf("quantity %d of add-on %s is not valid; it must be at least 1.", item.quantity, sub.ID)}
+		}
 		inProgress = inProgress || ip
-		plan.addOns = append(plan.addOns, addOnPlan{sub: sub, item: ai})
+		plan.addOns = append(plan.addOns, addOnPlan{sub: sub, item: item})
+		baseRes.AddOnMigrations = append(baseRes.AddOnMigrations, ares)
+		if !ares.IsEligible {
+			baseRes.IsEligible = false
+		}
 	}
-	if len(errs) > 0 {
-		return nil, errs, inProgress
+	// SubscriptionAddOnsPresent (4) is not simulated: a base sent without one of its active add-ons
+	// is accepted here (ferry's plan refuses such a request itself).
+	if !baseRes.IsEligible {
+		return nil, &baseRes, inProgress, nil
 	}
-	return plan, nil, false
+	return plan, &baseRes, false, nil
 }
 
-// checkItem applies the rules every migrated subscription (base or add-on) must meet.
-func (s *Simulator) checkItem(sub *Subscription, prefix string, quantity int, term, billing string, fullTerm bool, errs []ValidationError) (itemPlan, []ValidationError, bool) {
-	add := func(code, format string, args ...any) {
-		errs = append(errs, ValidationError{Code: code, Description: prefix + fmt.Sprintf(format, args...)})
-	}
-	item := itemPlan{quantity: quantity, termDuration: term, billingCycle: strings.ToLower(billing), purchaseFullTerm: fullTerm}
+// checkItem applies the rules every migrated subscription (base or add-on) must meet and answers
+// its eligibility.
+func (s *Simulator) checkItem(sub *Subscription, r simMigrationRequest) (itemPlan, simEligibility, bool) {
+	item := itemPlan{quantity: r.Quantity, termDuration: r.TermDuration, billingCycle: strings.ToLower(r.BillingCycle), purchaseFullTerm: r.PurchaseFullTerm}
 	if item.quantity == 0 {
 		item.quantity = sub.Quantity
 	}
@@ -115,34 +109,42 @@ func (s *Simulator) checkItem(sub *Subscription, prefix string, quantity int, te
 	if item.billingCycle == "" {
 		item.billingCycle = strings.ToLower(sub.BillingCycle)
 	}
-	if sub.IsTrial {
-		add(CodeTrial, "Subscription %s is a trial. Trial subscriptions are not eligible for migration to New Commerce; convert the trial to a paid subscription first.", sub.ID)
+	res := simEligibility{CurrentSubscriptionID: sub.ID, TermDuration: item.termDuration,
+		BillingCycle: migrationBillingCycle(item.billingCycle), CustomTermEndDate: r.CustomTermEndDate,
+		Errors: []simEligibilityError{}, AddOnMigrations: []simEligibility{}}
+	add := func(code int, format string, args ...any) {
+		res.Errors = append(res.Errors, simEligibilityError{Code: code, Description: fmt.Sprintf(format, args...)})
 	}
 	if !strings.EqualFold(sub.Status, "active") {
-		add(CodeNotActive, "Subscription %s is %s. Only active subscriptions can be migrated to New Commerce.", sub.ID, sub.Status)
-	}
-	if sub.PromotionID != "" {
-		add(CodePromotion, "Subscription %s has an active promotion (%s) and cannot be migrated to New Commerce until the promotion ends.", sub.ID, sub.PromotionID)
-	}
-	if id, ok := s.catalog[strings.ToLower(sub.OfferID)]; ok && id != "" {
-		item.catalogItemID = id
-	} else {
-		add(CodeNoEquivalent, "Offer %s (%s) has no New Commerce equivalent available for migration.", sub.OfferID, sub.OfferName)
+		add(EligibilitySubscriptionStatusNotActive, "Subscription %s is %s. Only an active subscription can be migrated.", sub.ID, sub.Status)
 	}
 	inProgress := s.processing(sub.ID) != nil
 	if inProgress {
-		add(CodeMigrationInProgress, "A migration to New Commerce is already in progress for subscription %s.", sub.ID)
+		add(EligibilitySubscriptionBeingProcessingInOms, "Subscription %s is being processed; a migration is already in progress.", sub.ID)
 	}
-	if item.quantity < 1 {
-		add(CodeInvalidQuantity, "Quantity %d is not valid; it must be at least 1.", item.quantity)
+	if sub.PromotionID != "" {
+		add(EligibilitySubscriptionPromotionsPresent, "Subscription %s has the active promotion %s.", sub.ID, sub.PromotionID)
+	}
+	// Trials: not a documented code; the simulator reports them as having no product to migrate to.
+	if sub.IsTrial {
+		add(EligibilityNewCommerceProductUnavailable, "Subscription %s is a trial; there is no New Commerce product to migrate a trial to.", sub.ID)
+	} else if id, ok := s.catalog[strings.ToLower(sub.OfferID)]; ok && id != "" {
+		item.catalogItemID = id
+	} else {
+		add(EligibilityNewCommerceProductUnavailable, "No New Commerce product is available for offer %s (%s).", sub.OfferID, sub.OfferName)
 	}
 	cycles, ok := allowedBilling(item.termDuration)
-	if !ok {
-		add(CodeTermNotAllowed, "Term duration %q is not available for this offer. Allowed values: P1M, P1Y, P3Y.", item.termDuration)
-	} else if !contains(cycles, item.billingCycle) {
-		add(CodeBillingNotAllowed, "Billing cycle %q is not available with term duration %s. Allowed billing cycles: %s.", item.billingCycle, item.termDuration, strings.Join(cycles, ", "))
+	if !ok || !contains(cycles, item.billingCycle) {
+		add(EligibilityTermDurationBillingCycleCombinationNotSupported, "The term duration %s with the billing cycle %s is not supported for this product.", item.termDuration, migrationBillingCycle(item.billingCycle))
 	}
-	return item, errs, inProgress
+	if end := sub.CommitmentEndDate; end != nil && !item.purchaseFullTerm {
+		if left := end.Sub(s.env.Now()); left >= 0 && left < 24*time.Hour {
+			add(EligibilityLastDayOfTermRequiresPurchaseFullTerm, "Subscription %s is in the last 24 hours of its term; it can be migrated only with purchaseFullTerm.", sub.ID)
+		}
+	}
+	res.IsEligible = len(res.Errors) == 0
+	res.CatalogItemID = item.catalogItemID
+	return item, res, inProgress
 }
 
 // processing returns the migration in progress for subscription id (base or add-on), or nil.
@@ -157,4 +159,16 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// reasons lists the descriptions of every error of an eligibility answer, add-ons included.
+func (e *simEligibility) reasons() []string {
+	var out []string
+	for _, x := range e.Errors {
+		out = append(out, x.Description)
+	}
+	for i := range e.AddOnMigrations {
+		out = append(out, e.AddOnMigrations[i].reasons()...)
+	}
+	return out
 }

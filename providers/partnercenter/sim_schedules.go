@@ -29,14 +29,14 @@ func (s *Simulator) scheduleRoutes(mux *http.ServeMux) {
 }
 
 // scheduleRequest is the migration request a schedule stands for.
-func scheduleRequest(sch MigrationSchedule) MigrationRequest {
-	req := MigrationRequest{
+func scheduleRequest(sch MigrationSchedule) simMigrationRequest {
+	req := simMigrationRequest{
 		CurrentSubscriptionID: sch.CurrentSubscriptionID, Quantity: sch.Quantity, TermDuration: sch.TermDuration,
 		BillingCycle: sch.BillingCycle, PurchaseFullTerm: sch.PurchaseFullTerm, CustomTermEndDate: sch.CustomTermEndDate,
 		ExternalReferenceID: sch.ExternalReferenceID,
 	}
 	for _, a := range sch.AddOnMigrationSchedules {
-		req.AddOnMigrations = append(req.AddOnMigrations, AddOnMigration{CurrentSubscriptionID: a.CurrentSubscriptionID,
+		req.AddOnMigrations = append(req.AddOnMigrations, simMigrationRequest{CurrentSubscriptionID: a.CurrentSubscriptionID,
 			Quantity: a.Quantity, TermDuration: a.TermDuration, BillingCycle: a.BillingCycle, PurchaseFullTerm: a.PurchaseFullTerm})
 	}
 	return req
@@ -68,12 +68,16 @@ func (s *Simulator) createSchedule(call *simCall) simReply {
 				return errorReply(http.StatusConflict, errCodeConflict, "ScheduleExists", "Subscription %s already has migration schedule %s.", base.ID, o.s.ID)
 			}
 		}
-		plan, errs, inProgress := s.check(c, scheduleRequest(sch))
+		plan, res, inProgress, reqErr := s.check(c, scheduleRequest(sch))
 		switch {
+		case reqErr != nil:
+			return errorReply(http.StatusBadRequest, errCodeBadRequest, "InvalidRequest", "%v", reqErr)
+		case res == nil:
+			return subscriptionNotFound(sch.CurrentSubscriptionID)
 		case inProgress:
-			return errorReply(http.StatusConflict, errCodeConflict, CodeMigrationInProgress, "%s", joinErrors(errs))
+			return errorReply(http.StatusConflict, errCodeConflict, "MigrationInProgress", "%s", strings.Join(res.reasons(), " "))
 		case plan == nil:
-			return errorReply(http.StatusBadRequest, errCodeIneligible, errs[0].Code, "The subscription is not eligible for migration to New Commerce. %s", joinErrors(errs))
+			return errorReply(http.StatusBadRequest, errCodeIneligible, "NotEligible", "The subscription is not eligible for migration to New Commerce. %s", strings.Join(res.reasons(), " "))
 		}
 		sch.ID = uuid.NewString()
 		sch.Status = ScheduleCadenced
@@ -148,11 +152,19 @@ func (s *Simulator) advanceSchedules() {
 			continue
 		}
 		o.s.LastModifiedTime = timePtr(o.due)
-		plan, errs, _ := s.check(o.customer, scheduleRequest(o.s))
+		plan, res, _, reqErr := s.check(o.customer, scheduleRequest(o.s))
 		if plan == nil {
-			code := 0
+			code, desc := 0, "the subscription cannot be migrated"
+			switch {
+			case reqErr != nil:
+				desc = reqErr.Error()
+			case res != nil && len(res.Errors) > 0:
+				code, desc = res.Errors[0].Code, strings.Join(res.reasons(), " ")
+			case res != nil:
+				desc = strings.Join(res.reasons(), " ")
+			}
 			o.s.Status, o.s.ErrorCode = ScheduleFailed, &code
-			o.s.ErrorDescription = joinErrors(errs)
+			o.s.ErrorDescription = desc
 			continue
 		}
 		m := s.start(o.customer, scheduleRequest(o.s), plan, "")
@@ -161,17 +173,18 @@ func (s *Simulator) advanceSchedules() {
 	}
 }
 
-// checkCustomTermEnd applies the custom term end date rule to one item of a request.
-func (s *Simulator) checkCustomTermEnd(c *simCustomer, end *time.Time, prefix string, errs []ValidationError) []ValidationError {
+// checkCustomTermEnd applies the custom term end date rule to one item of a request: codes 11 (not
+// a valid date) and 12 (not aligned with an active New Commerce subscription or a month end).
+func (s *Simulator) checkCustomTermEnd(c *simCustomer, end *time.Time, res *simEligibility) {
 	if end == nil {
-		return errs
+		return
 	}
 	subs := make([]Subscription, len(c.subs))
 	for i, sub := range c.subs {
 		subs[i] = *sub
 	}
 	if code, desc := customTermEndProblem(*end, s.env.Now(), cotermDates(subs)); code != 0 {
-		errs = append(errs, ValidationError{Code: eligName(code), Description: prefix + desc})
+		res.Errors = append(res.Errors, simEligibilityError{Code: code, Description: desc})
+		res.IsEligible = false
 	}
-	return errs
 }

@@ -27,27 +27,28 @@ func TestSimValidateRules(t *testing.T) {
 		req       MigrationRequest
 		status    int
 		eligible  bool
-		wantCodes []string
+		catalog   string
+		wantCodes []int
 	}{
 		{name: "eligible base", req: MigrationRequest{CurrentSubscriptionID: pcTBase, TermDuration: "P1Y", BillingCycle: "monthly"}, eligible: true},
 		{name: "eligible with defaults from the legacy subscription", req: MigrationRequest{CurrentSubscriptionID: pcTBase}, eligible: true},
 		{name: "eligible base with add-on", req: MigrationRequest{CurrentSubscriptionID: pcTBase, TermDuration: "P1Y", BillingCycle: "annual", AddOnMigrations: addOn(pcTAddOn)}, eligible: true},
 		{name: "eligible triennial", req: MigrationRequest{CurrentSubscriptionID: pcTBase, TermDuration: "P3Y", BillingCycle: "triennial"}, eligible: true},
 		{name: "case-insensitive IDs", customer: strings.ToUpper(pcTCustomer), req: MigrationRequest{CurrentSubscriptionID: strings.ToUpper(pcTBase)}, eligible: true},
-		{name: "trial", req: MigrationRequest{CurrentSubscriptionID: pcTTrial}, wantCodes: []string{CodeTrial}},
-		{name: "not active", req: MigrationRequest{CurrentSubscriptionID: pcTSuspended}, wantCodes: []string{CodeNotActive}},
-		{name: "promotion", req: MigrationRequest{CurrentSubscriptionID: pcTPromo}, wantCodes: []string{CodePromotion}},
-		{name: "no New Commerce equivalent", req: MigrationRequest{CurrentSubscriptionID: pcTNoEquiv}, wantCodes: []string{CodeNoEquivalent}},
-		{name: "already processing", req: MigrationRequest{CurrentSubscriptionID: pcTBusy}, wantCodes: []string{CodeMigrationInProgress}},
-		{name: "add-on alone (add-ons may migrate on their own)", req: MigrationRequest{CurrentSubscriptionID: pcTAddOn}, eligible: true},
-		{name: "add-on of another base", req: MigrationRequest{CurrentSubscriptionID: pcTBase, AddOnMigrations: addOn(pcTAddOn2)}, wantCodes: []string{CodeAddOnNotOfBase}},
-		{name: "unknown add-on", req: MigrationRequest{CurrentSubscriptionID: pcTBase, AddOnMigrations: addOn("nope")}, wantCodes: []string{CodeAddOnNotOfBase}},
-		{name: "add-on listed twice", req: MigrationRequest{CurrentSubscriptionID: pcTBase, AddOnMigrations: append(addOn(pcTAddOn), addOn(pcTAddOn)...)}, wantCodes: []string{CodeAddOnNotOfBase}},
-		{name: "triennial billing without P3Y", req: MigrationRequest{CurrentSubscriptionID: pcTBase, TermDuration: "P1Y", BillingCycle: "triennial"}, wantCodes: []string{CodeBillingNotAllowed}},
-		{name: "annual billing on a monthly term", req: MigrationRequest{CurrentSubscriptionID: pcTBase, TermDuration: "P1M", BillingCycle: "annual"}, wantCodes: []string{CodeBillingNotAllowed}},
-		{name: "unknown term", req: MigrationRequest{CurrentSubscriptionID: pcTBase, TermDuration: "P2Y", BillingCycle: "monthly"}, wantCodes: []string{CodeTermNotAllowed}},
-		{name: "negative quantity", req: MigrationRequest{CurrentSubscriptionID: pcTBase, Quantity: -3}, wantCodes: []string{CodeInvalidQuantity}},
-		{name: "add-on errors are reported too", req: MigrationRequest{CurrentSubscriptionID: pcTBase, AddOnMigrations: []AddOnMigration{{CurrentSubscriptionID: pcTAddOn, TermDuration: "P1M", BillingCycle: "triennial"}}}, wantCodes: []string{CodeBillingNotAllowed}},
+		{name: "trial", req: MigrationRequest{CurrentSubscriptionID: pcTTrial}, wantCodes: []int{EligibilityNewCommerceProductUnavailable}},
+		{name: "not active", req: MigrationRequest{CurrentSubscriptionID: pcTSuspended}, wantCodes: []int{EligibilitySubscriptionStatusNotActive}},
+		{name: "promotion", req: MigrationRequest{CurrentSubscriptionID: pcTPromo}, wantCodes: []int{EligibilitySubscriptionPromotionsPresent}},
+		{name: "no New Commerce equivalent", req: MigrationRequest{CurrentSubscriptionID: pcTNoEquiv}, wantCodes: []int{EligibilityNewCommerceProductUnavailable}},
+		{name: "already processing", req: MigrationRequest{CurrentSubscriptionID: pcTBusy}, wantCodes: []int{EligibilitySubscriptionBeingProcessingInOms}},
+		{name: "add-on alone", req: MigrationRequest{CurrentSubscriptionID: pcTAddOn}, eligible: true, catalog: pcNceAddOn},
+		{name: "add-on of another base", req: MigrationRequest{CurrentSubscriptionID: pcTBase, AddOnMigrations: addOn(pcTAddOn2)}, status: http.StatusBadRequest},
+		{name: "unknown add-on", req: MigrationRequest{CurrentSubscriptionID: pcTBase, AddOnMigrations: addOn("nope")}, status: http.StatusBadRequest},
+		{name: "add-on listed twice", req: MigrationRequest{CurrentSubscriptionID: pcTBase, AddOnMigrations: append(addOn(pcTAddOn), addOn(pcTAddOn)...)}, status: http.StatusBadRequest},
+		{name: "triennial billing without P3Y", req: MigrationRequest{CurrentSubscriptionID: pcTBase, TermDuration: "P1Y", BillingCycle: "triennial"}, wantCodes: []int{EligibilityTermDurationBillingCycleCombinationNotSupported}},
+		{name: "annual billing on a monthly term", req: MigrationRequest{CurrentSubscriptionID: pcTBase, TermDuration: "P1M", BillingCycle: "annual"}, wantCodes: []int{EligibilityTermDurationBillingCycleCombinationNotSupported}},
+		{name: "unknown term", req: MigrationRequest{CurrentSubscriptionID: pcTBase, TermDuration: "P2Y", BillingCycle: "monthly"}, wantCodes: []int{EligibilityTermDurationBillingCycleCombinationNotSupported}},
+		{name: "negative quantity", req: MigrationRequest{CurrentSubscriptionID: pcTBase, Quantity: -3}, status: http.StatusBadRequest},
+		{name: "add-on errors are reported too", req: MigrationRequest{CurrentSubscriptionID: pcTBase, AddOnMigrations: []AddOnMigration{{CurrentSubscriptionID: pcTAddOn, TermDuration: "P1M", BillingCycle: "triennial"}}}, wantCodes: []int{EligibilityTermDurationBillingCycleCombinationNotSupported}},
 		{name: "subscription of another customer", req: MigrationRequest{CurrentSubscriptionID: pcTOtherCust}, status: http.StatusNotFound},
 		{name: "unknown customer", customer: "99999999-9999-9999-9999-999999999999", req: MigrationRequest{CurrentSubscriptionID: pcTBase}, status: http.StatusNotFound},
 		{name: "missing subscription id", req: MigrationRequest{}, status: http.StatusBadRequest},
@@ -74,11 +75,19 @@ func TestSimValidateRules(t *testing.T) {
 			if res.IsEligible != tt.eligible {
 				t.Fatalf("isEligible = %v, want %v (errors %+v)", res.IsEligible, tt.eligible, res.Errors)
 			}
-			if tt.eligible && tt.req.CurrentSubscriptionID != pcTAddOn && res.CatalogItemID != pcNceE3 {
-				t.Errorf("catalogItemId = %q, want %q", res.CatalogItemID, pcNceE3)
+			wantCatalog := tt.catalog
+			if wantCatalog == "" {
+				wantCatalog = pcNceE3
 			}
-			var codes []string
-			for _, e := range res.Errors {
+			if tt.eligible && res.CatalogItemID != wantCatalog {
+				t.Errorf("catalogItemId = %q, want %q", res.CatalogItemID, wantCatalog)
+			}
+			var codes []int
+			errs := res.Errors
+			for _, a := range res.AddOnMigrations {
+				errs = append(errs, a.Errors...)
+			}
+			for _, e := range errs {
 				codes = append(codes, e.Code)
 				if len(e.Description) < 20 {
 					t.Errorf("description %q is not a sentence", e.Description)
@@ -102,20 +111,20 @@ func TestSimCreateRules(t *testing.T) {
 		name     string
 		req      MigrationRequest
 		status   int
-		wantName string
+		wantCode int
 	}{
-		{name: "ineligible is 400 with the reason", req: MigrationRequest{CurrentSubscriptionID: pcTTrial}, status: http.StatusBadRequest, wantName: CodeTrial},
-		{name: "processing is 409", req: MigrationRequest{CurrentSubscriptionID: pcTBusy}, status: http.StatusConflict, wantName: CodeMigrationInProgress},
-		{name: "unknown subscription is 404", req: MigrationRequest{CurrentSubscriptionID: "nope"}, status: http.StatusNotFound, wantName: "SubscriptionNotFound"},
-		{name: "bad body is 400", req: MigrationRequest{}, status: http.StatusBadRequest, wantName: "InvalidRequestBody"},
+		{name: "ineligible is 400 with the reason", req: MigrationRequest{CurrentSubscriptionID: pcTTrial}, status: http.StatusBadRequest, wantCode: errCodeIneligible},
+		{name: "processing is 409", req: MigrationRequest{CurrentSubscriptionID: pcTBusy}, status: http.StatusConflict, wantCode: errCodeConflict},
+		{name: "unknown subscription is 404", req: MigrationRequest{CurrentSubscriptionID: "nope"}, status: http.StatusNotFound, wantCode: errCodeNotFound},
+		{name: "bad body is 400", req: MigrationRequest{}, status: http.StatusBadRequest, wantCode: errCodeBadRequest},
 	}
 	ts := pcNewTestSim(t, pcTestWorld(), simkit.Behaviour{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var body ErrorBody
 			resp := ts.call(t, http.MethodPost, pcCreatePath(pcTCustomer), tt.req, &body)
-			if resp.StatusCode != tt.status || body.ErrorName != tt.wantName || body.Description == "" || body.Code == 0 {
-				t.Fatalf("got %d %+v, want %d %s", resp.StatusCode, body, tt.status, tt.wantName)
+			if resp.StatusCode != tt.status || body.Code != tt.wantCode || body.Description == "" || body.Source != "PartnerFD" {
+				t.Fatalf("got %d %+v, want %d %d", resp.StatusCode, body, tt.status, tt.wantCode)
 			}
 		})
 	}
@@ -218,12 +227,11 @@ func TestSimExistingMigrationCompletes(t *testing.T) {
 
 func TestSimFailOutcomes(t *testing.T) {
 	tests := []struct {
-		outcome     string
-		wantLegacy  string
-		wantErrCode string
+		outcome    string
+		wantLegacy string
 	}{
-		{outcome: simkit.OutcomeFail, wantLegacy: "active", wantErrCode: "MigrationFailed"},
-		{outcome: simkit.OutcomeFailSuspended, wantLegacy: "suspended", wantErrCode: "MigrationFailedAfterSuspension"},
+		{outcome: simkit.OutcomeFail, wantLegacy: "active"},
+		{outcome: simkit.OutcomeFailSuspended, wantLegacy: "suspended"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.outcome, func(t *testing.T) {
@@ -244,7 +252,7 @@ func TestSimFailOutcomes(t *testing.T) {
 					t.Errorf("unmatched migration = %s", mm.Status)
 				}
 			}
-			if got.Status != MigrationFailed || got.ErrorCode != tt.wantErrCode || got.ErrorDescription == "" || got.NewCommerceSubscriptionID != "" {
+			if got.Status != MigrationFailed || got.ErrorDescription == "" || got.NewCommerceSubscriptionID != "" {
 				t.Fatalf("migration = %+v", got)
 			}
 			if s := pcFindSub(w, pcTBase).Status; s != tt.wantLegacy {
@@ -253,7 +261,7 @@ func TestSimFailOutcomes(t *testing.T) {
 			// The real API does not dedupe: the same externalReferenceId starts another migration
 			// whenever the subscription is still eligible.
 			resp := ts.call(t, http.MethodPost, pcCreatePath(pcTCustomer), MigrationRequest{CurrentSubscriptionID: pcTBase, ExternalReferenceID: "k"}, nil)
-			var list MigrationList
+			var list []Migration
 			ts.call(t, http.MethodGet, "/v1/migrations/newcommerce?ExternalReferenceId=k", nil, &list)
 			wantN := 2
 			if tt.outcome == simkit.OutcomeFailSuspended {
@@ -262,8 +270,8 @@ func TestSimFailOutcomes(t *testing.T) {
 					t.Errorf("retry after fail_suspended: %d, want 400", resp.StatusCode)
 				}
 			}
-			if len(list.Items) != wantN {
-				t.Errorf("migrations with the key = %d, want %d", len(list.Items), wantN)
+			if len(list) != wantN {
+				t.Errorf("migrations with the key = %d, want %d", len(list), wantN)
 			}
 		})
 	}
@@ -411,7 +419,7 @@ func TestSimPagingAndErrors(t *testing.T) {
 		{"/v1/nothing/here", "NotFound"},
 	} {
 		body = ErrorBody{}
-		if resp := ts.call(t, http.MethodGet, tc.path, nil, &body); resp.StatusCode != 404 || body.ErrorName != tc.name {
+		if resp := ts.call(t, http.MethodGet, tc.path, nil, &body); resp.StatusCode != 404 || body.Code != errCodeNotFound || body.Source != "PartnerFD" {
 			t.Errorf("%s: %d %+v, want 404 %s", tc.path, resp.StatusCode, body, tc.name)
 		}
 	}

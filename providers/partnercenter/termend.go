@@ -5,22 +5,11 @@ import (
 	"time"
 )
 
-// Eligibility codes of a custom term end date, as Microsoft numbers them (NewCommerceEligibilityErrorCode).
+// Eligibility codes of a custom term end date (NewCommerceEligibilityErrorCode).
 const (
-	eligInvalidCustomTermEndDate = 11
-	eligCustomTermEndDateAlign   = 12
+	eligInvalidCustomTermEndDate = EligibilityInvalidCustomTermEndDate
+	eligCustomTermEndDateAlign   = EligibilityCustomTermEndDateNotAligned
 )
-
-// eligName is the name ferry shows with a custom-term-end-date code.
-func eligName(code int) string {
-	switch code {
-	case eligInvalidCustomTermEndDate:
-		return "InvalidCustomTermEndDate"
-	case eligCustomTermEndDateAlign:
-		return "CustomTermEndDateMustAlign"
-	}
-	return fmt.Sprintf("Code%d", code)
-}
 
 // customTermEndProblem applies Microsoft's rule for a custom term end date: not in the past, and
 // either the end date of one of the customer's active New Commerce subscriptions (coterm) or the
