@@ -145,7 +145,12 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 		select {
 		case <-done:
 		case <-ctx.Done():
-			ev.Notice("\nInterrupt received: starting nothing new; waiting for calls already sent to finish and be journaled. Interrupt again to stop at once.")
+			const msg = "Interrupt received: starting nothing new; waiting for calls already sent to finish and be journaled. Interrupt again to stop at once."
+			if g.JSON {
+				_ = views.WriteDiagnosticsJSON(s.err, []views.Diagnostic{views.WarningDiagnostic("Interrupt received", msg)})
+				return
+			}
+			ev.Notice("\n" + msg)
 		}
 	}()
 

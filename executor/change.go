@@ -199,9 +199,6 @@ func (r *runner) runStep(prov providers.Provider, c model.Change, step model.Ste
 		ctx, cancel = context.WithTimeout(ctx, step.Timeout)
 		defer cancel()
 	}
-	if step.Mutating {
-		r.prog.sent(c.Provider)
-	}
 	out, err := prov.Do(ctx, step, key, func(e model.Event) {
 		if len(e.RemoteIDs) > 0 {
 			r.journalProgress(c.Addr, step.Name, e.RemoteIDs)
@@ -213,13 +210,17 @@ func (r *runner) runStep(prov providers.Provider, c model.Change, step model.Ste
 		// (finding nothing) before it sends it.
 		return out, errInterrupted
 	}
+	if step.Mutating {
+		// Counted once the call is over (a call waiting for its rate limit is not sent yet).
+		r.prog.sent(c.Provider)
+	}
 	if err != nil && (r.stop.Err() != nil && !step.Mutating || r.hard.Err() != nil) {
 		// Cancelled: not a failure. A mutating step keeps its intent and is reconciled on resume.
 		return out, errInterrupted
 	}
 	if err != nil && errors.Is(err, context.DeadlineExceeded) && step.Timeout > 0 {
-		err = fmt.Errorf("%s: timed out after %s (the remote work may still finish; run apply again to keep waiting): %w",
-			step.Name, step.Timeout, err)
+		err = fmt.Errorf("%s: timed out after %s (the remote work may still finish; run apply again to keep waiting)",
+			step.Name, step.Timeout)
 	}
 	if err != nil && step.Mutating && errors.Is(err, model.ErrOutcomeUnknown) {
 		// Leave the intent without an outcome: the next apply reconciles it by this key.

@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -150,8 +149,8 @@ func (wt *watcher) due() (due, others []*pendingWait, next time.Time) {
 	for pw := range wt.waits {
 		if !pw.deadline.IsZero() && !now.Before(pw.deadline) {
 			delete(wt.waits, pw)
-			pw.done <- waitResult{err: fmt.Errorf("%w after %s: the remote work goes on, and a re-run of apply keeps waiting for it: %w",
-				errStillWaiting, pw.wait.Step.Timeout, context.DeadlineExceeded)}
+			pw.done <- waitResult{err: fmt.Errorf("%w after %s (its step timeout): the remote work goes on, and a re-run of apply keeps waiting for it",
+				errStillWaiting, pw.wait.Step.Timeout)}
 			continue
 		}
 		at := pw.next

@@ -132,6 +132,9 @@ func (v *ApplyView) Event(e executor.Event) {
 	if !e.Type.Ends() && e.Type != executor.EventReconciled && e.Type != executor.EventWarning {
 		return
 	}
+	if e.Type == executor.EventStopped {
+		return // an interrupt stops many changes at once: the summary counts them
+	}
 	t := eventText{EventLine: line, IDs: ids(e.IDs)}
 	if e.Elapsed > 0 {
 		t.Elapsed = roundDur(e.Elapsed)

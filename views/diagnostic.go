@@ -61,6 +61,11 @@ func ErrorDiagnostic(summary, detail string) Diagnostic {
 	return Diagnostic{Header: header(TypeDiagnostic), Severity: "error", Summary: summary, Detail: detail}
 }
 
+// WarningDiagnostic is a warning of the command itself, with no source range.
+func WarningDiagnostic(summary, detail string) Diagnostic {
+	return Diagnostic{Header: header(TypeDiagnostic), Severity: "warning", Summary: summary, Detail: detail}
+}
+
 // NewDiagnostics converts HCL diagnostics; files (by file name, as hclparse.Parser.Files returns
 // them; may be nil) supply the source snippets.
 func NewDiagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) []Diagnostic {
