@@ -54,6 +54,10 @@ type SendRate struct {
 	LastMinute int
 	// Limit is Requests per Per (zero Requests: the provider declares none).
 	Limit Limit
+	// AtLimit is true when the last Limit.Per holds Limit.Requests sends: the next send waits for
+	// NextIn, when the oldest of them leaves the window.
+	AtLimit bool
+	NextIn  time.Duration
 }
 
 // Limit is a number of requests allowed per period.
@@ -115,6 +119,12 @@ type waitStart struct {
 type times struct{ t []time.Time }
 
 func (q *times) add(t time.Time) { q.t = append(q.t, t) }
+
+// count returns how many moments are at or after from, without dropping any.
+func (q *times) count(from time.Time) int {
+	i := sort.Search(len(q.t), func(i int) bool { return !q.t[i].Before(from) })
+	return len(q.t) - i
+}
 
 // since drops the moments before from and returns how many remain.
 func (q *times) since(from time.Time) int {
@@ -219,20 +229,44 @@ func (p *progress) snapshot() Snapshot {
 		}
 	}
 	sort.Strings(names)
+	unsent := s.Queued + s.Sending // changes whose sends are still to come (at most one each)
+	var limitETA time.Duration
 	for _, name := range names {
 		r := SendRate{Provider: name, Limit: p.limits[name]}
+		keep := max(time.Minute, r.Limit.Per)
 		if q := p.sends[name]; q != nil {
-			r.LastMinute = q.since(now.Add(-time.Minute))
+			n := q.since(now.Add(-keep))
+			r.LastMinute = n
+			if r.Limit.Per > time.Minute {
+				r.LastMinute = q.count(now.Add(-time.Minute))
+			}
+			if l := r.Limit; l.Requests > 0 {
+				inWindow := q.count(now.Add(-l.Per))
+				if inWindow >= l.Requests {
+					r.AtLimit = true
+					r.NextIn = max(q.t[len(q.t)-inWindow].Add(l.Per).Sub(now), 0)
+				}
+			}
+		}
+		if l := r.Limit; l.Requests > 0 && unsent > 0 {
+			// At the limit, the unsent changes need this many more windows.
+			windows := (unsent + l.Requests - 1) / l.Requests
+			est := time.Duration(windows-1)*l.Per + r.NextIn
+			limitETA = max(limitETA, est)
 		}
 		s.Rates = append(s.Rates, r)
 	}
 
-	// ETA: what remains at the rate changes ended over the last etaWindow (or since the start).
+	// ETA: what remains at the rate changes ended over the last etaWindow (or since the start), but
+	// never less than the send limit allows for the changes not sent yet.
 	window := min(etaWindow, s.Elapsed)
 	if recent := p.ended.since(now.Add(-etaWindow)); recent > 0 && window > 0 {
 		remaining := s.Total - s.Ended()
 		s.ETA = time.Duration(float64(remaining) * float64(window) / float64(recent))
 		s.ETAKnown = true
+	}
+	if s.ETAKnown && limitETA > s.ETA {
+		s.ETA = limitETA
 	}
 
 	// The oldest waits: one pass, keeping the MaxOldestWaits oldest.

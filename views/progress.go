@@ -59,6 +59,11 @@ type ProgressRate struct {
 	LimitPerMinute *float64 `json:"limit_per_minute,omitempty"`
 	// Limit is the limit as the provider states it, e.g. "100 per 5m" (absent: none).
 	Limit string `json:"limit,omitempty"`
+	// AtLimit is true when the limit's window is full: sends wait NextSendSeconds for the next slot.
+	AtLimit         bool     `json:"at_limit,omitempty"`
+	NextSendSeconds *float64 `json:"next_send_seconds,omitempty"`
+
+	nextIn time.Duration
 }
 
 // ProgressWait is one outstanding wait and how long it has waited.
@@ -87,6 +92,10 @@ func NewApplyProgress(s executor.Snapshot, blocked int) *ApplyProgress {
 			m = math.Round(m*100) / 100
 			pr.LimitPerMinute = &m
 			pr.Limit = fmt.Sprintf("%d per %s", r.Limit.Requests, shortDur(r.Limit.Per))
+		}
+		if r.AtLimit {
+			n := secs(r.NextIn)
+			pr.AtLimit, pr.NextSendSeconds, pr.nextIn = true, &n, r.NextIn
 		}
 		p.Rates = append(p.Rates, pr)
 	}
@@ -148,6 +157,9 @@ func (p *ApplyProgress) RateText() string {
 		parts[i] = fmt.Sprintf("%s %d", r.Provider, r.SentLastMinute)
 		if r.LimitPerMinute != nil {
 			parts[i] += fmt.Sprintf(" (limit %s, %s/min)", r.Limit, num(*r.LimitPerMinute))
+		}
+		if r.AtLimit {
+			parts[i] += fmt.Sprintf(", at the limit: next send in %s", shortDur(r.nextIn))
 		}
 	}
 	return "sent in the last minute: " + strings.Join(parts, ", ")
