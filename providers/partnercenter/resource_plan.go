@@ -96,11 +96,11 @@ func (p *Provider) planMigration(desired model.Instance, prior *state.Resource, 
 		migrated = false
 	}
 
-	// An interrupted migrate whose migration Partner Center shows under its key: keep the step at
-	// the same attempt so the executor reconciles it by key (recording the migration id, sending
+	// An interrupted migrate whose migration Partner Center shows under its batch id (or, for an
+	// older intent, its key): keep the step at the same attempt so the executor reconciles it (recording the migration id, sending
 	// nothing), then wait.
 	if rec != nil && rec.Status == state.StepIntent {
-		if m := l.migrationByKey(rec.Key, rec.StartedAt); m != nil && m.Status != MigrationFailed {
+		if m := l.migrationOfIntent(rec); m != nil && m.Status != MigrationFailed {
 			params := awaitParams(s, l)
 			params.MigrationID = m.ID
 			req := buildRequest(s, l)
@@ -177,7 +177,7 @@ func (p *Provider) planMigration(desired model.Instance, prior *state.Resource, 
 
 	// An interrupted migrate whose migration Partner Center does not show: send it again under the
 	// same key, after the executor has reconciled by that key.
-	if rec != nil && rec.Status == state.StepIntent && l.migrationByKey(rec.Key, rec.StartedAt) == nil {
+	if rec != nil && rec.Status == state.StepIntent && l.migrationOfIntent(rec) == nil {
 		req := buildRequest(s, l)
 		ch.Action = model.ActionResume
 		ch.Summary = fmt.Sprintf("resume the interrupted migration of %s (reconcile by key, then await)", legacyName)

@@ -579,13 +579,26 @@ func TestKeyMatchesOnlyMigrationsOfThisIntent(t *testing.T) {
 		{ID: "old", ExternalReferenceID: "k", StartedTime: &old, Status: MigrationFailed},
 		{ID: "other", ExternalReferenceID: "k2", StartedTime: &skewed},
 	}}
-	if m := l.migrationByKey("k", intent); m != nil {
+	keyed := func(key string, at time.Time) *state.StepRecord {
+		return &state.StepRecord{Key: key, Status: state.StepIntent, StartedAt: at}
+	}
+	if m := l.migrationOfIntent(keyed("k", intent)); m != nil {
 		t.Errorf("a migration started two days before the intent was taken for it: %s", m.ID)
 	}
-	if m := l.migrationByKey("k", time.Time{}); m == nil || m.ID != "old" {
+	if m := l.migrationOfIntent(keyed("k", time.Time{})); m == nil || m.ID != "old" {
 		t.Errorf("with no intent time, any migration with the key counts: %v", m)
 	}
-	if m := l.migrationByKey("k2", intent); m == nil || m.ID != "other" {
+	// An intent that journaled its batch id is matched by it, not by its key.
+	batched := keyed("k2", intent)
+	batched.RemoteIDs = map[string]string{RemoteBatchID: "batch-7"}
+	if m := l.migrationOfIntent(batched); m != nil {
+		t.Errorf("an intent with a batch id was matched by its key: %s", m.ID)
+	}
+	l.Migrations = append(l.Migrations, Migration{ID: "batched", ExternalReferenceID: "batch-7", StartedTime: &skewed})
+	if m := l.migrationOfIntent(batched); m == nil || m.ID != "batched" {
+		t.Errorf("the migration under the intent's batch id was not found: %v", m)
+	}
+	if m := l.migrationOfIntent(keyed("k2", intent)); m == nil || m.ID != "other" {
 		t.Errorf("clock skew of 2 minutes rejected the migration: %v", m)
 	}
 }
