@@ -218,25 +218,9 @@ func (p *Provider) doAwait(ctx context.Context, step model.Step, params StepPara
 		timeout = DefaultMigrationTimeout
 	}
 	start := time.Now()
-	var m *Migration
-	var err error
-	if params.MigrationID != "" {
-		m, err = p.client.GetMigration(ctx, params.CustomerID, params.MigrationID)
-		if IsNotFound(err) {
-			p.logf("partnercenter: migration %s not found; looking for the newest migration of %s", params.MigrationID, params.LegacySubscriptionID)
-			m, err = p.newestMigration(ctx, params)
-		} else if err != nil {
-			err = fmt.Errorf("reading migration %s: %w", params.MigrationID, err)
-		}
-	} else {
-		m, err = p.newestMigration(ctx, params)
-	}
-	if err != nil {
-		return model.Outcome{}, err
-	}
-	if m == nil {
-		// No migration record (e.g. migrated long ago or outside ferry): record the successor if any.
-		return p.outcomeWithoutMigration(ctx, params)
+	m, out, done, err := p.readAwaited(ctx, params)
+	if done || err != nil {
+		return out, err
 	}
 	ids := map[string]string{"migration_id": m.ID}
 	interval, limit := p.pollIntervals()
@@ -279,6 +263,41 @@ func (p *Provider) doAwait(ctx context.Context, step model.Step, params StepPara
 		}
 		m = next
 	}
+}
+
+// readAwaited reads, once, the migration a wait follows — the one named in params (the newest of
+// the legacy subscription when Partner Center does not know it), else the newest — as both
+// await_migration (doAwait) and the watcher (awaitOnce) start. done is true when there is nothing
+// left to wait for: the migration Completed (out records it), Failed (out names it, err says why),
+// or there is no migration (out records the successor, or err says none was found). Otherwise m is
+// the migration, still under way; err alone is a failed read.
+func (p *Provider) readAwaited(ctx context.Context, params StepParams) (m *Migration, out model.Outcome, done bool, err error) {
+	if params.MigrationID != "" {
+		m, err = p.client.GetMigration(ctx, params.CustomerID, params.MigrationID)
+		if IsNotFound(err) {
+			p.logf("partnercenter: migration %s not found; looking for the newest migration of %s", params.MigrationID, params.LegacySubscriptionID)
+			m, err = p.newestMigration(ctx, params)
+		} else if err != nil {
+			err = fmt.Errorf("reading migration %s: %w", params.MigrationID, err)
+		}
+	} else {
+		m, err = p.newestMigration(ctx, params)
+	}
+	if err != nil {
+		return nil, model.Outcome{}, false, err
+	}
+	if m == nil {
+		// No migration record (e.g. migrated long ago or outside ferry): record the successor if any.
+		out, err = p.outcomeWithoutMigration(ctx, params)
+		return nil, out, true, err
+	}
+	switch m.Status {
+	case MigrationCompleted:
+		return m, p.completedOutcome(ctx, params, m), true, nil
+	case MigrationFailed:
+		return m, model.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}}, true, fmt.Errorf("migration %s failed: %s", m.ID, migrationError(m))
+	}
+	return m, model.Outcome{}, false, nil
 }
 
 // newestMigration returns the newest migration of the legacy subscription, or nil when there is none.

@@ -772,3 +772,71 @@ func TestOldIntentWithOnlyTheKeyReconciles(t *testing.T) {
 		t.Errorf("CreateMigration calls %d, want 1 (the old ferry's)", got)
 	}
 }
+
+// The watcher's one read (awaitOnce) and await_migration (doAwait) start with the same read
+// (readAwaited): for a migration that Completed, Failed, is not known by the id named, or is still
+// Processing, they agree.
+func TestAwaitOnceAndDoAwaitAgree(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		outcome string // the forced outcome of the migration
+		named   string // the migration id the step names: "" none, "bogus" one Partner Center does not know
+		running bool   // still Processing when read
+	}{
+		{name: "completed", named: "real"},
+		{name: "failed", outcome: "fail", named: "real"},
+		{name: "named migration unknown: the newest", named: "bogus"},
+		{name: "none named: the newest"},
+		{name: "processing", named: "real", running: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cust, legacy := rtID("c", 1), rtID("5", 1)
+			d := 40 * time.Millisecond
+			if tc.running {
+				d = time.Hour
+			}
+			var faults []simkit.Fault
+			if tc.outcome != "" {
+				faults = []simkit.Fault{{Operation: "partnercenter.CreateMigration", Outcome: tc.outcome, Count: 1}}
+			}
+			f := rtNewFixture(t, rtOneSubWorld(cust, legacy), simkit.Behaviour{Faults: faults,
+				Durations: map[string]simkit.Duration{DurationMigration: simkit.Duration(d)}})
+			inst := rtInstance("x", cust, legacy)
+			ch := f.planOne(t, inst, nil)
+			created, err := f.p.Do(context.Background(), ch.Steps[0], rtStepKey(ch.Steps[0]), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.running {
+				time.Sleep(60 * time.Millisecond)
+			}
+			params := mustParams(t, ch.Steps[1])
+			switch tc.named {
+			case "real":
+				params.MigrationID = created.RemoteIDs["migration_id"]
+			case "bogus":
+				params.MigrationID = "0b0b0000-0000-4000-8000-000000000000"
+			}
+			once, onceErr := f.p.awaitOnce(context.Background(), ch.Steps[1], params)
+			if tc.running {
+				if onceErr != errStillProcessing {
+					t.Fatalf("awaitOnce of a processing migration: %+v %v", once, onceErr)
+				}
+				return
+			}
+			step := ch.Steps[1]
+			step.Params = encodeParams(params)
+			full, fullErr := f.p.Do(context.Background(), step, "", nil)
+			if fmt.Sprint(onceErr) != fmt.Sprint(fullErr) || !maps.Equal(once.RemoteIDs, full.RemoteIDs) ||
+				!maps.Equal(once.Attributes, full.Attributes) || once.Status != full.Status {
+				t.Errorf("awaitOnce %+v %v\ndoAwait   %+v %v", once, onceErr, full, fullErr)
+			}
+			if once.RemoteIDs["migration_id"] != created.RemoteIDs["migration_id"] {
+				t.Errorf("outcome names migration %q, want %q", once.RemoteIDs["migration_id"], created.RemoteIDs["migration_id"])
+			}
+			if (tc.outcome == "fail") != (onceErr != nil) {
+				t.Errorf("error %v for outcome %q", onceErr, tc.outcome)
+			}
+		})
+	}
+}
