@@ -840,3 +840,62 @@ func TestAwaitOnceAndDoAwaitAgree(t *testing.T) {
 		})
 	}
 }
+
+// Microsoft resolves a migration that failed after suspension: the simulator completes it or
+// reverts it (the world chooses) after partnercenter.resolve, and plan follows: the completed one
+// is recorded as ferry's own, the reverted one is migrated again with a new attempt.
+func TestFailedSuspendedIsResolved(t *testing.T) {
+	for _, resolution := range []string{"", ResolveRevert} {
+		t.Run("resolution "+resolution, func(t *testing.T) {
+			cust, legacy := rtID("c", 1), rtID("5", 1)
+			w := rtOneSubWorld(cust, legacy)
+			w.ResolveFailedSuspended = resolution
+			if err := w.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			f := rtNewFixture(t, w, simkit.Behaviour{
+				Faults: []simkit.Fault{{Operation: "partnercenter.CreateMigration", Outcome: simkit.OutcomeFailSuspended, Count: 1}},
+				Durations: map[string]simkit.Duration{DurationMigration: simkit.Duration(20 * time.Millisecond),
+					DurationResolve: simkit.Duration(150 * time.Millisecond)}})
+			inst := rtInstance("x", cust, legacy)
+			ch := f.planOne(t, inst, nil)
+			ex := rtNewExecutor(nil, ch)
+			if err := ex.run(context.Background(), f.p, ch); err == nil {
+				t.Fatal("await succeeded")
+			}
+			if ch := f.planOne(t, inst, ex.res); ch.Action != model.ActionBlocked {
+				t.Fatalf("before it is resolved: plan %s %q", ch.Action, ch.Reasons)
+			}
+			time.Sleep(200 * time.Millisecond)
+			ch2 := f.planOne(t, inst, ex.res)
+			switch resolution {
+			case ResolveRevert:
+				if ch2.Action != model.ActionCreate || ch2.Steps[0].Attempt != 2 {
+					t.Fatalf("after the revert: plan %s %v %q, want a new attempt", ch2.Action, stepNames(ch2), ch2.Reasons)
+				}
+				if l := f.sim.World().Customers[0].Subscriptions[0]; l.Status != "active" {
+					t.Errorf("legacy %s after the revert", l.Status)
+				}
+			default:
+				if ch2.Action != model.ActionResume || strings.Join(stepNames(ch2), ",") != StepAwaitMigration ||
+					strings.Contains(ch2.Summary, "not started by ferry") {
+					t.Fatalf("after completion: plan %s %v %q %q", ch2.Action, stepNames(ch2), ch2.Summary, ch2.Reasons)
+				}
+				ex2 := rtNewExecutor(ex.res, ch2)
+				if err := ex2.run(context.Background(), f.p, ch2); err != nil || ex2.res.Status != StatusMigrated {
+					t.Fatalf("recording the completed migration: %v %s", err, ex2.res.Status)
+				}
+			}
+			if got := f.stat("CreateMigration"); got != 1 {
+				t.Errorf("CreateMigration calls %d, want 1", got)
+			}
+		})
+	}
+}
+
+func TestWorldRejectsUnknownResolution(t *testing.T) {
+	w := SimWorld{ResolveFailedSuspended: "retry"}
+	if err := w.Validate(); err == nil || !strings.Contains(err.Error(), "resolve_failed_suspended") {
+		t.Errorf("Validate: %v", err)
+	}
+}
