@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ferry-dev/ferry/providers/simkit"
 )
 
@@ -67,6 +69,12 @@ func (w SimWorld) Validate() error {
 		key := strings.ToLower(c.ID)
 		if key == "" {
 			return fmt.Errorf("partnercenter.customers[%d]: id is required", i)
+		}
+		if _, err := uuid.Parse(c.ID); err != nil {
+			return fmt.Errorf("partnercenter.customers[%d].id: %q is not a GUID (a customer tenant ID)", i, c.ID)
+		}
+		if c.Domain != "" && !strings.HasSuffix(strings.ToLower(c.Domain), ".onmicrosoft.com") {
+			return fmt.Errorf("partnercenter.customers[%d].domain: %q does not end in .onmicrosoft.com", i, c.Domain)
 		}
 		if customers[key] {
 			return fmt.Errorf("partnercenter.customers[%d]: duplicate customer id %q", i, c.ID)
