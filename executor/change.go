@@ -172,6 +172,10 @@ func (r *runner) runStep(prov providers.Provider, c model.Change, step model.Ste
 				key = prior.Key
 			}
 			step.IntentAt = prior.StartedAt
+			// The remote IDs the interrupted step journaled with its intent or as progress (e.g. the
+			// batch id a Partner Center create sends as externalReferenceId) are what it is found
+			// by; Do, when nothing is found, sends again with them.
+			step.Earlier = merge(step.Earlier, prior.RemoteIDs)
 			out, found, err := prov.Reconcile(r.hard, step, key)
 			if err != nil {
 				if r.hard.Err() != nil {
@@ -184,8 +188,16 @@ func (r *runner) runStep(prov providers.Provider, c model.Change, step model.Ste
 					Message: "an earlier apply already sent this step; found it by its idempotency key"})
 				return out, r.outcome(c, step, key, out, nil)
 			}
-		} else if err := r.j.Intent(addr, c.Kind, c.Provider, step.Name, step.Attempt, key); err != nil {
-			return model.Outcome{}, fmt.Errorf("%s: journal intent: %w", step.Name, err)
+		} else {
+			// IDs the step sends besides its key are journaled with its intent, before it is sent.
+			var ids map[string]string
+			if p, ok := prov.(providers.IntentIDer); ok {
+				ids = p.IntentIDs(step)
+			}
+			if err := r.j.IntentWithIDs(addr, c.Kind, c.Provider, step.Name, step.Attempt, key, ids); err != nil {
+				return model.Outcome{}, fmt.Errorf("%s: journal intent: %w", step.Name, err)
+			}
+			step.Earlier = merge(step.Earlier, ids)
 		}
 	}
 	ctx := r.stop

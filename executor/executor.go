@@ -25,7 +25,8 @@ import (
 // when it returns.
 type Journal interface {
 	Get(addr string) (*state.Resource, bool)
-	Intent(addr, kind, provider, step string, attempt int, key string) error
+	// IntentWithIDs journals a step's intent with the remote IDs it will send besides its key.
+	IntentWithIDs(addr, kind, provider, step string, attempt int, key string, remoteIDs map[string]string) error
 	Progress(addr, step string, remoteIDs map[string]string) error
 	Outcome(addr, step string, o state.StepOutcome) error
 	Put(r *state.Resource) error

@@ -30,11 +30,13 @@ type fakeProvider struct {
 	maxActive  int32
 	gate       chan struct{}                    // when set, Do of "migrate" waits on it
 	earlier    map[model.Addr]map[string]string // Step.Earlier seen by "await", by address
+	reconEarly map[string]map[string]string     // Step.Earlier seen by Reconcile, by key
+	doEarly    map[string]map[string]string     // Step.Earlier seen by Do, by key
 }
 
 func newFake() *fakeProvider {
 	return &fakeProvider{done: map[string]int{}, reconciled: map[string]bool{}, remote: map[string]bool{},
-		earlier: map[model.Addr]map[string]string{}}
+		earlier: map[model.Addr]map[string]string{}, reconEarly: map[string]map[string]string{}, doEarly: map[string]map[string]string{}}
 }
 
 func (f *fakeProvider) Read(context.Context, []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
@@ -56,6 +58,7 @@ func (f *fakeProvider) Do(ctx context.Context, step model.Step, key string, prog
 	f.mu.Lock()
 	f.done[key]++
 	f.remote[key] = true
+	f.doEarly[key] = step.Earlier
 	if step.Name == "await" {
 		f.earlier[step.Addr] = step.Earlier
 	}
@@ -84,6 +87,7 @@ func (f *fakeProvider) Reconcile(ctx context.Context, step model.Step, key strin
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reconciled[key] = true
+	f.reconEarly[key] = step.Earlier
 	if f.remote[key] {
 		return model.Outcome{RemoteIDs: map[string]string{"migration_id": "m-" + key[:8]}}, true, nil
 	}
@@ -427,5 +431,68 @@ func TestChangeWithoutStepsIsStillPut(t *testing.T) {
 	}
 	if r, ok := st.Get("imp"); !ok || r.Status != state.StatusImported || r.RemoteIDs["customer_id"] != "c1" {
 		t.Errorf("imported entry: %+v", r)
+	}
+}
+
+// Reconcile (and Do, when it finds nothing) sees the remote IDs the interrupted step journaled
+// before it was sent: the Partner Center create journals its batch id so, and is found by it.
+func TestReconcileSeesTheInterruptedStepsRemoteIDs(t *testing.T) {
+	f, st := newFake(), openStore(t)
+	key := IdempotencyKey(st.Lineage(), "a", "migrate", 1)
+	if err := st.Intent("a", "subscription", "fake", "migrate", 1, key); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Progress("a", "migrate", map[string]string{"batch_id": "b-1"}); err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, f, st, Options{}, change("a", "migrate", "await"))
+	if !res.OK() {
+		t.Fatalf("result = %+v", res)
+	}
+	if got := f.reconEarly[key]["batch_id"]; got != "b-1" {
+		t.Errorf("Reconcile saw Earlier %v, want batch_id b-1", f.reconEarly[key])
+	}
+	if got := f.doEarly[key]["batch_id"]; got != "b-1" {
+		t.Errorf("Do after an empty reconcile saw Earlier %v, want batch_id b-1", f.doEarly[key])
+	}
+}
+
+// intentIDsFake is a fakeProvider whose migrate step sends an ID of its own besides the key.
+type intentIDsFake struct{ *fakeProvider }
+
+func (f intentIDsFake) IntentIDs(step model.Step) map[string]string {
+	if step.Name != "migrate" {
+		return nil
+	}
+	return map[string]string{"batch_id": "b-" + string(step.Addr)}
+}
+
+// The IDs a provider gives a step's intent are journaled with it (before Do) and passed to Do.
+func TestIntentIDsAreJournaledWithTheIntentAndPassedToDo(t *testing.T) {
+	f, st := newFake(), openStore(t)
+	var sawIntent bool
+	f.gate = make(chan struct{})
+	go func() {
+		// While migrate's Do waits, its intent is on disk with the batch id.
+		for i := 0; i < 500; i++ {
+			if r, ok := st.Get("a"); ok && r.Steps["migrate"] != nil && r.Steps["migrate"].RemoteIDs["batch_id"] == "b-a" {
+				sawIntent = r.Steps["migrate"].Status == state.StepIntent
+				break
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		close(f.gate)
+	}()
+	res := Run(context.Background(), context.Background(), []model.Change{change("a", "migrate", "await")},
+		map[string]providers.Provider{"fake": intentIDsFake{f}}, st, Options{Lineage: st.Lineage()})
+	if !res.OK() {
+		t.Fatalf("result = %+v", res)
+	}
+	if !sawIntent {
+		t.Error("the intent was not journaled with the batch id before the step was sent")
+	}
+	key := IdempotencyKey(st.Lineage(), "a", "migrate", 1)
+	if got := f.doEarly[key]["batch_id"]; got != "b-a" {
+		t.Errorf("Do saw Earlier %v, want batch_id b-a", f.doEarly[key])
 	}
 }

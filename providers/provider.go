@@ -55,6 +55,15 @@ type Watcher interface {
 	WatchPace() (first, max time.Duration)
 }
 
+// IntentIDer is implemented by providers whose mutating steps send an identifier of their own
+// besides the idempotency key (Partner Center: the apply's batch id as externalReferenceId).
+type IntentIDer interface {
+	// IntentIDs returns the remote IDs a mutating step is about to send besides its idempotency key
+	// (nil for none). The executor journals them with the step's intent, before Do, and passes them
+	// in Step.Earlier to Do and, after a crash, to Reconcile (which finds the step by them).
+	IntentIDs(step model.Step) map[string]string
+}
+
 // Pacer is implemented by providers that pace their mutating calls to a documented rate limit.
 // Before an apply sends anything, app hands it the times at which earlier runs sent each mutating
 // step (from the journal's intents), so that a re-apply right after an interrupted one paces from

@@ -110,7 +110,7 @@ func applyIntent(res map[string]*Resource, r *record) {
 	if rs.Steps == nil {
 		rs.Steps = make(map[string]*StepRecord)
 	}
-	rs.Steps[r.Step] = &StepRecord{Key: r.Key, Attempt: r.Attempt, Status: StepIntent, StartedAt: r.Time}
+	rs.Steps[r.Step] = &StepRecord{Key: r.Key, Attempt: r.Attempt, Status: StepIntent, StartedAt: r.Time, RemoteIDs: cloneMap(r.RemoteIDs)}
 }
 
 func applyProgress(res map[string]*Resource, r *record) {

@@ -35,7 +35,14 @@ type StepOutcome struct {
 // StepIntent, and the resource is created (StatusInProgress) if absent. It returns once the record
 // is durable; only then may the mutating remote call be made.
 func (s *Store) Intent(addr, kind, provider, step string, attempt int, key string) error {
-	return s.append(&record{Op: opIntent, Addr: addr, Kind: kind, Provider: provider, Step: step, Attempt: attempt, Key: key})
+	return s.IntentWithIDs(addr, kind, provider, step, attempt, key, nil)
+}
+
+// IntentWithIDs is Intent with remote IDs the step will send besides its key (e.g. the batch id of a
+// Partner Center create), recorded in the step's record by the same durable record, so that an
+// interrupted step can be looked up by them.
+func (s *Store) IntentWithIDs(addr, kind, provider, step string, attempt int, key string, remoteIDs map[string]string) error {
+	return s.append(&record{Op: opIntent, Addr: addr, Kind: kind, Provider: provider, Step: step, Attempt: attempt, Key: key, RemoteIDs: remoteIDs})
 }
 
 // Progress journals remote IDs a running step reported, merging them into the step and the

@@ -45,6 +45,20 @@ func TestOps(t *testing.T) {
 			Steps: map[string]*StepRecord{"migrate": {Key: "key-1", Attempt: 1, Status: StepIntent, StartedAt: ts,
 				RemoteIDs: map[string]string{"migration_id": "m1", "order_id": "o1"}}}}},
 	}, {
+		name: "intent with IDs records them in its step only, and a new intent replaces them",
+		ops: []func(*Store) error{
+			func(s *Store) error {
+				return s.IntentWithIDs(a, "subscription", "partnercenter", "migrate", 1, "key-1", map[string]string{"batch_id": "b1"})
+			},
+			func(s *Store) error { return s.Intent(a, "", "", "migrate", 2, "key-2") },
+			func(s *Store) error {
+				return s.IntentWithIDs(a, "", "", "migrate", 3, "key-3", map[string]string{"batch_id": "b3"})
+			},
+		},
+		want: map[string]*Resource{a: {Addr: a, Kind: "subscription", Provider: "partnercenter", Status: StatusInProgress,
+			Steps: map[string]*StepRecord{"migrate": {Key: "key-3", Attempt: 3, Status: StepIntent, StartedAt: ts,
+				RemoteIDs: map[string]string{"batch_id": "b3"}}}}},
+	}, {
 		name: "progress on an absent resource creates it, step running",
 		ops: []func(*Store) error{
 			func(s *Store) error { return s.Progress(b, "await", map[string]string{"job_id": "mgnjob-1"}) },

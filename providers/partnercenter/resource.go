@@ -5,6 +5,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
 )
 
@@ -13,7 +16,8 @@ const ProviderName = "partnercenter"
 
 // Step names of a subscription change.
 const (
-	// StepMigrate starts the New Commerce migration (mutating; keyed by externalReferenceId).
+	// StepMigrate starts the New Commerce migration (mutating; MS-RequestId is its idempotency key,
+	// externalReferenceId the apply run's batch id, journaled as RemoteBatchID before it is sent).
 	StepMigrate = "migrate"
 	// StepAwaitMigration waits for the migration to complete and records its result (not mutating).
 	StepAwaitMigration = "await_migration"
@@ -54,6 +58,13 @@ type Provider struct {
 	paramsMu    sync.Mutex
 	paramsCache map[string]StepParams
 
+	// batch is the externalReferenceId of this run's creates (see nextBatch).
+	batchMu   sync.Mutex
+	batchID   string
+	batchUsed int
+	// NewBatchID makes a batch id; nil uses a random GUID. Tests inject it.
+	NewBatchID func() string
+
 	// PollInterval is the first wait between two polls of a migration; it doubles after each poll
 	// up to MaxPollInterval. Zero means DefaultPollInterval.
 	PollInterval time.Duration
@@ -68,7 +79,10 @@ type Provider struct {
 	Log func(format string, args ...any)
 }
 
-var _ providers.Provider = (*Provider)(nil)
+var (
+	_ providers.Provider   = (*Provider)(nil)
+	_ providers.IntentIDer = (*Provider)(nil)
+)
 
 // NewProvider returns a provider that talks to Partner Center through client, polling at the
 // defaults for Microsoft (see DefaultPollInterval).
@@ -139,4 +153,37 @@ func (p *Provider) sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// RemoteBatchID is the remote ID under which the migrate step's intent journals the
+// externalReferenceId it sends (the batch id), so that an interrupted create is reconciled by it.
+const RemoteBatchID = "batch_id"
+
+// BatchSize is how many creates share one batch id, as in Microsoft's bulk migration tool.
+const BatchSize = 200
+
+// nextBatch returns the batch id for one more create of this run: one GUID per apply run, renewed
+// every BatchSize creates.
+func (p *Provider) nextBatch() string {
+	p.batchMu.Lock()
+	defer p.batchMu.Unlock()
+	if p.batchID == "" || p.batchUsed >= BatchSize {
+		if p.NewBatchID != nil {
+			p.batchID = p.NewBatchID()
+		} else {
+			p.batchID = uuid.NewString()
+		}
+		p.batchUsed = 0
+	}
+	p.batchUsed++
+	return p.batchID
+}
+
+// IntentIDs gives a migrate step about to be sent the batch id it sends as externalReferenceId; the
+// executor journals it with the step's intent and passes it back in Step.Earlier.
+func (p *Provider) IntentIDs(step model.Step) map[string]string {
+	if step.Name != StepMigrate {
+		return nil
+	}
+	return map[string]string{RemoteBatchID: p.nextBatch()}
 }

@@ -13,11 +13,14 @@ import (
 
 // Do runs one step under its idempotency key.
 //
-// migrate sends CreateMigration once, with the key as externalReferenceId and MS-RequestId, and
-// reports the migration id through progress at once. When the client cannot tell whether the
-// request was performed (*UnknownOutcomeError) it is looked up by the key and returned when found;
-// only when Partner Center shows no trace of it after two looks is it sent again under the same key
-// (at most maxUnknownSends times in all).
+// migrate sends CreateMigration once, with the key as MS-RequestId and as externalReferenceId the
+// batch id the executor journaled with the intent (Step.Earlier[RemoteBatchID], see IntentIDs; an
+// executor that did not ask for one gets one reported through progress before the send), and
+// reports the migration id through progress at once. When the client
+// cannot tell whether the request was performed (*UnknownOutcomeError) it is looked up by the batch
+// id and the legacy subscription and returned when found; only when Partner Center shows no trace
+// of it after two looks is it sent again under the same key and batch (at most maxUnknownSends
+// times in all).
 //
 // await_migration polls the migration (the one named in the step, else the newest of the legacy
 // subscription) with a doubling interval until it is Completed (the outcome records the New
@@ -49,9 +52,11 @@ func (p *Provider) Do(ctx context.Context, step model.Step, key string, progress
 	}
 }
 
-// Reconcile finds, by key, the migration an interrupted migrate step created: found is true with the
-// migration id when Partner Center has a migration whose externalReferenceId is the key. Other steps
-// are not mutating and are simply re-run, so found is false for them.
+// Reconcile finds the migration an interrupted migrate step created: found is true with the
+// migration id when Partner Center has a migration of the legacy subscription under the batch id the
+// step journaled (step.Earlier[RemoteBatchID], set by the executor from the intent's record) or,
+// for an intent journaled by a ferry that sent the key as externalReferenceId, under the key.
+// Other steps are not mutating and are simply re-run, so found is false for them.
 func (p *Provider) Reconcile(ctx context.Context, step model.Step, key string) (model.Outcome, bool, error) {
 	if step.Name != StepMigrate && step.Name != StepSchedule && step.Name != StepCancelSchedule {
 		return model.Outcome{}, false, nil
@@ -66,7 +71,16 @@ func (p *Provider) Reconcile(ctx context.Context, step model.Step, key string) (
 	case StepCancelSchedule:
 		return p.reconcileCancel(ctx, params)
 	}
-	return p.reconcileMigrate(ctx, params, key, step.IntentAt)
+	return p.reconcileMigrate(ctx, params, sentRef(step, key), step.IntentAt)
+}
+
+// sentRef is the externalReferenceId an interrupted migrate step sent: the batch id it journaled, or
+// the key for an intent of a ferry that sent the key there (no batch id journaled).
+func sentRef(step model.Step, key string) string {
+	if b := step.Earlier[RemoteBatchID]; b != "" {
+		return b
+	}
+	return key
 }
 
 // keySkew is how much earlier than its intent a migration may have started (clocks differ) and still
@@ -79,17 +93,20 @@ func fromThisIntent(m *Migration, intentAt time.Time) bool {
 	return intentAt.IsZero() || m.StartedTime == nil || !m.StartedTime.Before(intentAt.Add(-keySkew))
 }
 
-func (p *Provider) reconcileMigrate(ctx context.Context, params StepParams, key string, intentAt time.Time) (model.Outcome, bool, error) {
-	if key == "" {
-		return model.Outcome{}, false, errors.New("partnercenter: reconcile needs the idempotency key")
+// reconcileMigrate looks for the migration of the step's legacy subscription sent with
+// externalReferenceId ref (the batch id, or the key of an older ferry) no earlier than intentAt
+// allows, through the query by ExternalReferenceId and CurrentSubscriptionId (every page).
+func (p *Provider) reconcileMigrate(ctx context.Context, params StepParams, ref string, intentAt time.Time) (model.Outcome, bool, error) {
+	if ref == "" {
+		return model.Outcome{}, false, errors.New("partnercenter: reconcile needs the batch id or the idempotency key")
 	}
-	ms, err := p.client.ListMigrations(ctx, MigrationQuery{CustomerTenantID: params.CustomerID, ExternalReferenceID: key})
+	ms, err := p.client.ListMigrations(ctx, MigrationQuery{CurrentSubscriptionID: params.LegacySubscriptionID, ExternalReferenceID: ref})
 	if err != nil {
-		return model.Outcome{}, false, fmt.Errorf("looking up the migration of %s by externalReferenceId %s: %w", params.LegacySubscriptionID, key, err)
+		return model.Outcome{}, false, fmt.Errorf("looking up the migration of %s by externalReferenceId %s: %w", params.LegacySubscriptionID, ref, err)
 	}
 	var found []Migration
 	for _, m := range ms {
-		if m.ExternalReferenceID == key && fromThisIntent(&m, intentAt) {
+		if m.ExternalReferenceID == ref && strings.EqualFold(m.CurrentSubscriptionID, params.LegacySubscriptionID) && fromThisIntent(&m, intentAt) {
 			found = append(found, m)
 		}
 	}
@@ -98,7 +115,7 @@ func (p *Provider) reconcileMigrate(ctx context.Context, params StepParams, key 
 	}
 	sortNewestFirst(found)
 	if len(found) > 1 {
-		p.logf("partnercenter: %d migrations carry externalReferenceId %s; using the newest, %s", len(found), key, found[0].ID)
+		p.logf("partnercenter: %d migrations of %s carry externalReferenceId %s; using the newest, %s", len(found), params.LegacySubscriptionID, ref, found[0].ID)
 	}
 	return model.Outcome{
 		RemoteIDs: map[string]string{"migration_id": found[0].ID},
@@ -113,9 +130,27 @@ func (p *Provider) doMigrate(ctx context.Context, step model.Step, params StepPa
 	if key == "" {
 		return model.Outcome{}, fmt.Errorf("partnercenter: step %s of %s needs an idempotency key", step.Name, step.Addr)
 	}
+	// The batch id is journaled with the intent, before the create is sent, so an interrupted create
+	// is reconciled by it; a step resumed after an intent that found nothing sends again with the
+	// batch id journaled then.
+	batch := step.Earlier[RemoteBatchID]
+	journaled := batch != ""
+	if !journaled {
+		// Not journaled with the intent (an intent of an older ferry, or another executor): journal
+		// it through progress before sending.
+		batch = p.nextBatch()
+		progress(model.Event{Addr: step.Addr, Step: step.Name, Message: "sending with externalReferenceId " + batch + " (the batch of this apply)",
+			RemoteIDs: map[string]string{RemoteBatchID: batch}})
+	}
+	resumed := !step.IntentAt.IsZero() // the executor sets it only when it resumes an intent
 	req := *params.Request
-	req.ExternalReferenceID = key
-	sentAt := time.Now() // a migration found by key must not predate this send (see fromThisIntent)
+	req.ExternalReferenceID = batch
+	// A migration found by batch id must not predate this send, or the intent of a resumed step
+	// (see fromThisIntent).
+	sentAt := time.Now()
+	if !step.IntentAt.IsZero() {
+		sentAt = step.IntentAt
+	}
 	for send := 1; ; send++ {
 		m, err := p.client.CreateMigration(ctx, params.CustomerID, req, key)
 		if err == nil {
@@ -127,10 +162,20 @@ func (p *Provider) doMigrate(ctx context.Context, step model.Step, params StepPa
 			return model.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}, Status: StatusMigrating}, nil
 		}
 		if IsConflict(err) {
-			// A migration is already Processing: ours (its answer lost earlier) or another one.
-			if out, found, rerr := p.reconcileMigrate(ctx, params, key, sentAt); rerr == nil && found {
-				progress(model.Event{Addr: step.Addr, Step: step.Name, Message: "migration already created under this key", RemoteIDs: out.RemoteIDs})
-				return out, nil
+			// A migration is already Processing: ours (the answer to an earlier send of this step
+			// was lost, so only after one) or another one.
+			if send == 1 && !resumed {
+				return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: a migration is already in progress for it; re-run plan to wait for that one: %w", params.LegacySubscriptionID, err)
+			}
+			refs := []string{batch}
+			if resumed && !journaled {
+				refs = append(refs, key) // an older ferry's intent sent its key as externalReferenceId
+			}
+			for _, ref := range refs {
+				if out, found, rerr := p.reconcileMigrate(ctx, params, ref, sentAt); rerr == nil && found {
+					progress(model.Event{Addr: step.Addr, Step: step.Name, Message: "migration already created (found by its externalReferenceId " + ref + ")", RemoteIDs: out.RemoteIDs})
+					return out, nil
+				}
 			}
 			return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: a migration is already in progress for it; re-run plan to wait for that one: %w", params.LegacySubscriptionID, err)
 		}
@@ -138,10 +183,10 @@ func (p *Provider) doMigrate(ctx context.Context, step model.Step, params StepPa
 		if !errors.As(err, &unknown) {
 			return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w", params.LegacySubscriptionID, err)
 		}
-		// The request may or may not have been performed. Look for it by key — twice, a poll
+		// The request may or may not have been performed. Look for it by batch id — twice, a poll
 		// interval apart, so a migration still being written is seen — and send again under the
-		// same key only when Partner Center has no trace of it.
-		p.logf("partnercenter: creating the migration of %s: outcome unknown (%v); reconciling by key", params.LegacySubscriptionID, err)
+		// same key and batch only when Partner Center has no trace of it.
+		p.logf("partnercenter: creating the migration of %s: outcome unknown (%v); reconciling by batch id %s", params.LegacySubscriptionID, err, batch)
 		for look := 0; look < 2; look++ {
 			if look > 0 {
 				first, _ := p.pollIntervals()
@@ -149,21 +194,21 @@ func (p *Provider) doMigrate(ctx context.Context, step model.Step, params StepPa
 					return model.Outcome{}, fmt.Errorf("%w: %w", model.ErrOutcomeUnknown, serr)
 				}
 			}
-			out, found, rerr := p.reconcileMigrate(ctx, params, key, sentAt)
+			out, found, rerr := p.reconcileMigrate(ctx, params, batch, sentAt)
 			if rerr != nil {
 				return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w (%v), and %w", params.LegacySubscriptionID, model.ErrOutcomeUnknown, err, rerr)
 			}
 			if found {
-				progress(model.Event{Addr: step.Addr, Step: step.Name, Message: "migration created (found by key after a lost response)", RemoteIDs: out.RemoteIDs})
+				progress(model.Event{Addr: step.Addr, Step: step.Name, Message: "migration created (found by its batch id after a lost response)", RemoteIDs: out.RemoteIDs})
 				return out, nil
 			}
 		}
 		if send >= maxUnknownSends {
 
-			return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w: sent %d times, no answer was read, and Partner Center shows no migration under its key (last error: %v)",
+			return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w: sent %d times, no answer was read, and Partner Center shows no migration of it under its batch id (last error: %v)",
 				params.LegacySubscriptionID, model.ErrOutcomeUnknown, send, unknown.Err)
 		}
-		progress(model.Event{Addr: step.Addr, Step: step.Name, Message: "no trace of the lost request under its key; sending it again"})
+		progress(model.Event{Addr: step.Addr, Step: step.Name, Message: "no trace of the lost request under its batch id; sending it again"})
 	}
 }
 
@@ -173,25 +218,9 @@ func (p *Provider) doAwait(ctx context.Context, step model.Step, params StepPara
 		timeout = DefaultMigrationTimeout
 	}
 	start := time.Now()
-	var m *Migration
-	var err error
-	if params.MigrationID != "" {
-		m, err = p.client.GetMigration(ctx, params.CustomerID, params.MigrationID)
-		if IsNotFound(err) {
-			p.logf("partnercenter: migration %s not found; looking for the newest migration of %s", params.MigrationID, params.LegacySubscriptionID)
-			m, err = p.newestMigration(ctx, params)
-		} else if err != nil {
-			err = fmt.Errorf("reading migration %s: %w", params.MigrationID, err)
-		}
-	} else {
-		m, err = p.newestMigration(ctx, params)
-	}
-	if err != nil {
-		return model.Outcome{}, err
-	}
-	if m == nil {
-		// No migration record (e.g. migrated long ago or outside ferry): record the successor if any.
-		return p.outcomeWithoutMigration(ctx, params)
+	m, out, done, err := p.readAwaited(ctx, params)
+	if done || err != nil {
+		return out, err
 	}
 	ids := map[string]string{"migration_id": m.ID}
 	interval, limit := p.pollIntervals()
@@ -234,6 +263,41 @@ func (p *Provider) doAwait(ctx context.Context, step model.Step, params StepPara
 		}
 		m = next
 	}
+}
+
+// readAwaited reads, once, the migration a wait follows — the one named in params (the newest of
+// the legacy subscription when Partner Center does not know it), else the newest — as both
+// await_migration (doAwait) and the watcher (awaitOnce) start. done is true when there is nothing
+// left to wait for: the migration Completed (out records it), Failed (out names it, err says why),
+// or there is no migration (out records the successor, or err says none was found). Otherwise m is
+// the migration, still under way; err alone is a failed read.
+func (p *Provider) readAwaited(ctx context.Context, params StepParams) (m *Migration, out model.Outcome, done bool, err error) {
+	if params.MigrationID != "" {
+		m, err = p.client.GetMigration(ctx, params.CustomerID, params.MigrationID)
+		if IsNotFound(err) {
+			p.logf("partnercenter: migration %s not found; looking for the newest migration of %s", params.MigrationID, params.LegacySubscriptionID)
+			m, err = p.newestMigration(ctx, params)
+		} else if err != nil {
+			err = fmt.Errorf("reading migration %s: %w", params.MigrationID, err)
+		}
+	} else {
+		m, err = p.newestMigration(ctx, params)
+	}
+	if err != nil {
+		return nil, model.Outcome{}, false, err
+	}
+	if m == nil {
+		// No migration record (e.g. migrated long ago or outside ferry): record the successor if any.
+		out, err = p.outcomeWithoutMigration(ctx, params)
+		return nil, out, true, err
+	}
+	switch m.Status {
+	case MigrationCompleted:
+		return m, p.completedOutcome(ctx, params, m), true, nil
+	case MigrationFailed:
+		return m, model.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}}, true, fmt.Errorf("migration %s failed: %s", m.ID, migrationError(m))
+	}
+	return m, model.Outcome{}, false, nil
 }
 
 // newestMigration returns the newest migration of the legacy subscription, or nil when there is none.

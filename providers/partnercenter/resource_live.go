@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ferry-dev/ferry/state"
 )
 
 // Live is what Read found in Partner Center for one subscription instance; Plan reads it. Every
@@ -52,13 +54,22 @@ func (l *Live) LatestMigration() *Migration {
 	return &l.Migrations[0]
 }
 
-// migrationByKey returns the migration created under the idempotency key, or nil.
-func (l *Live) migrationByKey(key string, intentAt time.Time) *Migration {
-	if l == nil || key == "" {
+// migrationOfIntent returns the migration of the legacy subscription that the interrupted migrate
+// step rec sent: the one carrying the batch id rec journaled (RemoteBatchID) as externalReferenceId
+// or, when rec has none (an intent of a ferry that sent the key there), the key. Nil when none.
+func (l *Live) migrationOfIntent(rec *state.StepRecord) *Migration {
+	if l == nil || rec == nil {
+		return nil
+	}
+	ref := rec.RemoteIDs[RemoteBatchID]
+	if ref == "" {
+		ref = rec.Key
+	}
+	if ref == "" {
 		return nil
 	}
 	for i := range l.Migrations {
-		if l.Migrations[i].ExternalReferenceID == key && fromThisIntent(&l.Migrations[i], intentAt) {
+		if l.Migrations[i].ExternalReferenceID == ref && fromThisIntent(&l.Migrations[i], rec.StartedAt) {
 			return &l.Migrations[i]
 		}
 	}

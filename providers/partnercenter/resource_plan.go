@@ -96,11 +96,11 @@ func (p *Provider) planMigration(desired model.Instance, prior *state.Resource, 
 		migrated = false
 	}
 
-	// An interrupted migrate whose migration Partner Center shows under its key: keep the step at
-	// the same attempt so the executor reconciles it by key (recording the migration id, sending
+	// An interrupted migrate whose migration Partner Center shows under its batch id (or, for an
+	// older intent, its key): keep the step at the same attempt so the executor reconciles it (recording the migration id, sending
 	// nothing), then wait.
 	if rec != nil && rec.Status == state.StepIntent {
-		if m := l.migrationByKey(rec.Key, rec.StartedAt); m != nil && m.Status != MigrationFailed {
+		if m := l.migrationOfIntent(rec); m != nil && m.Status != MigrationFailed {
 			params := awaitParams(s, l)
 			params.MigrationID = m.ID
 			req := buildRequest(s, l)
@@ -132,7 +132,17 @@ func (p *Provider) planMigration(desired model.Instance, prior *state.Resource, 
 			ch.Summary += fmt.Sprintf(" → %s", shortID(l.Successor.ID))
 			ch.Details = successorDetails(l.Successor)
 		}
-		ch.Reasons = []string{"the legacy subscription is already migrated but the state does not record it (an interrupted apply, or a migration outside ferry); nothing is sent, the result is recorded"}
+		ch.Reasons = []string{"the legacy subscription is already migrated but the state does not record it (an interrupted apply); nothing is sent, the result is recorded"}
+		if origin := notStartedByFerry(latest, l.Successor, rec, l.Legacy); origin != "" {
+			if origin == originTermEnd {
+				origin = "migrated by Microsoft at term end"
+			}
+			ch.Summary = fmt.Sprintf("record the completed migration of %s (%s)", legacyName, origin)
+			if l.Successor != nil {
+				ch.Summary += fmt.Sprintf(" → %s", shortID(l.Successor.ID))
+			}
+			ch.Reasons = append([]string{origin + "; nothing is sent, its result is recorded"}, differsFromSpec(s, latest, l.Successor)...)
+		}
 		if partial {
 			ch.Reasons = []string{partialReason + "; Partner Center shows the migration of " + s.MigrateFrom + ", so its result is recorded again; nothing is sent"}
 		}
@@ -154,6 +164,13 @@ func (p *Provider) planMigration(desired model.Instance, prior *state.Resource, 
 		ch.Action = model.ActionResume
 		ch.Summary = fmt.Sprintf("await migration %s of %s (Processing)", shortID(latest.ID), legacyName)
 		ch.Details = migrationDetails(latest)
+		if origin := notStartedByFerry(latest, nil, rec, l.Legacy); origin != "" {
+			if origin == originTermEnd {
+				origin = "being migrated by Microsoft at term end"
+			}
+			ch.Summary = fmt.Sprintf("await migration %s of %s (Processing; %s)", shortID(latest.ID), legacyName, origin)
+			ch.Reasons = append([]string{origin + "; nothing is sent, ferry waits for it and records its result"}, differsFromSpec(s, latest, nil)...)
+		}
 		ch.Steps = []model.Step{awaitStep(desired, params, attemptOf(rec, 1))}
 		ch.State = migratedState(desired)
 		return ch, nil
@@ -177,7 +194,7 @@ func (p *Provider) planMigration(desired model.Instance, prior *state.Resource, 
 
 	// An interrupted migrate whose migration Partner Center does not show: send it again under the
 	// same key, after the executor has reconciled by that key.
-	if rec != nil && rec.Status == state.StepIntent && l.migrationByKey(rec.Key, rec.StartedAt) == nil {
+	if rec != nil && rec.Status == state.StepIntent && l.migrationOfIntent(rec) == nil {
 		req := buildRequest(s, l)
 		ch.Action = model.ActionResume
 		ch.Summary = fmt.Sprintf("resume the interrupted migration of %s (reconcile by key, then await)", legacyName)
@@ -480,4 +497,78 @@ func legacyNotFound(desired model.Instance) *hcl.Diagnostic {
 		Subject: rangePtr(subject),
 		Extra:   providers.Unreadable{Addrs: []model.Addr{desired.Addr}},
 	}
+}
+
+// Origins of a migration ferry did not start (see notStartedByFerry).
+const (
+	originTermEnd  = "term end"
+	originNotFerry = "a migration not started by ferry"
+)
+
+// termEndWindow is how close to the legacy subscription's term end a migration ferry did not start
+// must begin to be taken for Microsoft's own migration at term end.
+const termEndWindow = 72 * time.Hour
+
+// notStartedByFerry describes the origin of a migration of the legacy subscription (m, or only its
+// successor when Partner Center shows no migration record) that ferry did not start — originTermEnd
+// or originNotFerry — or "" when it is
+// ferry's — its id, batch id or key is the one the state's migrate step records — or when there is
+// nothing to tell. Since January 2024 Microsoft migrates legacy subscriptions itself at term end: a
+// migration (or successor) starting no earlier than 72 h before the legacy term's end is that one.
+func notStartedByFerry(m *Migration, succ *Subscription, rec *state.StepRecord, legacy *Subscription) string {
+	if rec != nil {
+		if m == nil {
+			return "" // the state records a migrate step: an apply interrupted after it
+		}
+		if m.ID == rec.RemoteIDs["migration_id"] || m.ExternalReferenceID != "" &&
+			(m.ExternalReferenceID == rec.RemoteIDs[RemoteBatchID] || m.ExternalReferenceID == rec.Key) {
+			return ""
+		}
+	}
+	if m == nil && succ == nil {
+		return ""
+	}
+	var began *time.Time
+	if m != nil {
+		began = m.StartedTime
+	} else {
+		began = succ.CreationDate
+		if began == nil {
+			began = succ.EffectiveStartDate
+		}
+	}
+	if legacy != nil && legacy.CommitmentEndDate != nil && began != nil && !began.Before(legacy.CommitmentEndDate.Add(-termEndWindow)) {
+		return originTermEnd
+	}
+	return originNotFerry
+}
+
+// differsFromSpec warns, for a migration ferry did not start, where its quantity, term or billing
+// cycle (the migration's, else the successor's) differs from the spec: ferry records it as it is.
+func differsFromSpec(s *model.Subscription, m *Migration, succ *Subscription) []string {
+	var qty int
+	var term, cycle, what string
+	switch {
+	case m != nil && (m.Quantity > 0 || m.TermDuration != "" || m.BillingCycle != ""):
+		qty, term, cycle, what = m.Quantity, m.TermDuration, m.BillingCycle, "migration "+m.ID
+	case succ != nil:
+		qty, term, cycle, what = succ.Quantity, succ.TermDuration, succ.BillingCycle, "New Commerce subscription "+succ.ID
+	default:
+		return nil
+	}
+	var diffs []string
+	if s.Quantity != nil && qty > 0 && *s.Quantity != qty {
+		diffs = append(diffs, fmt.Sprintf("quantity %d (the spec says %d)", qty, *s.Quantity))
+	}
+	if term != "" && s.TermDuration != "" && !strings.EqualFold(s.TermDuration, term) {
+		diffs = append(diffs, fmt.Sprintf("term_duration %s (the spec says %s)", term, s.TermDuration))
+	}
+	if cycle != "" && s.BillingCycle != "" && !strings.EqualFold(s.BillingCycle, cycle) {
+		diffs = append(diffs, fmt.Sprintf("billing_cycle %s (the spec says %s)", strings.ToLower(cycle), s.BillingCycle))
+	}
+	if len(diffs) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("warning: %s has %s; ferry records it as it is and does not change it: align the spec, or change it in Partner Center",
+		what, strings.Join(diffs, ", "))}
 }

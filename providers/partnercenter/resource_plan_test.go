@@ -579,13 +579,26 @@ func TestKeyMatchesOnlyMigrationsOfThisIntent(t *testing.T) {
 		{ID: "old", ExternalReferenceID: "k", StartedTime: &old, Status: MigrationFailed},
 		{ID: "other", ExternalReferenceID: "k2", StartedTime: &skewed},
 	}}
-	if m := l.migrationByKey("k", intent); m != nil {
+	keyed := func(key string, at time.Time) *state.StepRecord {
+		return &state.StepRecord{Key: key, Status: state.StepIntent, StartedAt: at}
+	}
+	if m := l.migrationOfIntent(keyed("k", intent)); m != nil {
 		t.Errorf("a migration started two days before the intent was taken for it: %s", m.ID)
 	}
-	if m := l.migrationByKey("k", time.Time{}); m == nil || m.ID != "old" {
+	if m := l.migrationOfIntent(keyed("k", time.Time{})); m == nil || m.ID != "old" {
 		t.Errorf("with no intent time, any migration with the key counts: %v", m)
 	}
-	if m := l.migrationByKey("k2", intent); m == nil || m.ID != "other" {
+	// An intent that journaled its batch id is matched by it, not by its key.
+	batched := keyed("k2", intent)
+	batched.RemoteIDs = map[string]string{RemoteBatchID: "batch-7"}
+	if m := l.migrationOfIntent(batched); m != nil {
+		t.Errorf("an intent with a batch id was matched by its key: %s", m.ID)
+	}
+	l.Migrations = append(l.Migrations, Migration{ID: "batched", ExternalReferenceID: "batch-7", StartedTime: &skewed})
+	if m := l.migrationOfIntent(batched); m == nil || m.ID != "batched" {
+		t.Errorf("the migration under the intent's batch id was not found: %v", m)
+	}
+	if m := l.migrationOfIntent(keyed("k2", intent)); m == nil || m.ID != "other" {
 		t.Errorf("clock skew of 2 minutes rejected the migration: %v", m)
 	}
 }
@@ -666,5 +679,82 @@ func TestPlanLegacyNotFoundIsASpecError(t *testing.T) {
 	}
 	if u, ok := d.Extra.(providers.Unreadable); !ok || len(u.Addrs) != 1 || u.Addrs[0] != inst.Addr {
 		t.Errorf("Extra = %#v, want providers.Unreadable{%s}", d.Extra, inst.Addr)
+	}
+}
+
+// A migration ferry did not start — Microsoft's own at term end, or another one — is recorded
+// without sending anything, the plan says whose it is, and warns where it differs from the spec.
+func TestMigrationNotStartedByFerry(t *testing.T) {
+	qty := 30
+	withQty := func(inst *model.Instance) { inst.Subscription.Quantity = &qty }
+	migrated := func(m Migration) func(*Live) {
+		return func(l *Live) {
+			l.Legacy.Status = "suspended"
+			l.Validation = nil
+			m.Quantity, m.TermDuration, m.BillingCycle = 25, "P1Y", "Annual"
+			l.Migrations = []Migration{m}
+		}
+	}
+	for _, tc := range []struct {
+		name      string
+		prior     *state.Resource
+		live      *Live
+		summary   string // substring of the summary
+		reason    string // substring of the first reason
+		warning   bool
+		notOrigin bool // the plan must not claim someone else started it
+	}{{
+		name:    "completed at term end",
+		live:    tLive(migrated(tMigration("m-ms", MigrationCompleted, "", "2027-03-31T02:00:00Z"))),
+		summary: "(migrated by Microsoft at term end)",
+		reason:  "migrated by Microsoft at term end; nothing is sent",
+		warning: true,
+	}, {
+		name:    "completed mid-term, not by ferry",
+		live:    tLive(migrated(tMigration("m-x", MigrationCompleted, "other-batch", "2026-06-01T09:00:00Z"))),
+		summary: "(a migration not started by ferry)",
+		reason:  "a migration not started by ferry; nothing is sent",
+		warning: true,
+	}, {
+		name: "processing at term end",
+		live: tLive(migrated(tMigration("m-ms", MigrationProcessing, "", "2027-03-30T23:00:00Z")), func(l *Live) {
+			l.Legacy.Status = "active"
+		}),
+		summary: "Processing; being migrated by Microsoft at term end",
+		reason:  "being migrated by Microsoft at term end; nothing is sent",
+		warning: true,
+	}, {
+		name: "ferry's own, found by the batch id of its intent",
+		prior: tPrior(state.StatusInProgress, map[string]*state.StepRecord{StepMigrate: {Key: "k1", Attempt: 1, Status: state.StepDone,
+			RemoteIDs: map[string]string{RemoteBatchID: "b-1"}}}),
+		live:      tLive(migrated(tMigration("m-f", MigrationCompleted, "b-1", "2026-06-01T09:00:00Z"))),
+		notOrigin: true,
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ch, diags := (&Provider{}).Plan(tInstance(withQty), tc.prior, tc.live)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			if ch.Action != model.ActionResume || strings.Join(stepNames(ch), ",") != StepAwaitMigration {
+				t.Fatalf("plan %s %v, want resume with only await_migration (nothing sent)", ch.Action, stepNames(ch))
+			}
+			text := ch.Summary + "\n" + strings.Join(ch.Reasons, "\n")
+			if tc.notOrigin {
+				if strings.Contains(text, "not started by ferry") || strings.Contains(text, "Microsoft at term end") {
+					t.Errorf("ferry's own migration described as someone else's: %s", text)
+				}
+				return
+			}
+			if !strings.Contains(ch.Summary, tc.summary) || len(ch.Reasons) == 0 || !strings.Contains(ch.Reasons[0], tc.reason) {
+				t.Errorf("summary %q reasons %q; want %q and %q", ch.Summary, ch.Reasons, tc.summary, tc.reason)
+			}
+			if got := strings.Contains(text, "warning: migration m-") && strings.Contains(text, "quantity 25 (the spec says 30)") &&
+				strings.Contains(text, "billing_cycle annual (the spec says monthly)"); got != tc.warning {
+				t.Errorf("warning about quantity and billing cycle: %v, want %v: %s", got, tc.warning, text)
+			}
+			if strings.Contains(text, "term_duration") {
+				t.Errorf("term_duration matches the spec but is warned about: %s", text)
+			}
+		})
 	}
 }

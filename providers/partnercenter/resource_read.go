@@ -215,12 +215,14 @@ func needsHistory(r providers.ReadRequest, v *customerView) bool {
 	if priorUnsettled(r.Prior) {
 		return true
 	}
-	legacy := v.byID[strings.ToLower(r.Instance.Subscription.MigrateFrom)] // read only: no copy
-	if legacy != nil && isActive(legacy.Status) {
-		return false
+	k := strings.ToLower(r.Instance.Subscription.MigrateFrom)
+	if _, migrated := v.successorOf[k]; migrated {
+		// Migrated, and the state does not record it: the migration record says who started it
+		// (ferry, or Microsoft at term end) and what it migrated, compared with the spec.
+		return r.Prior == nil || r.Prior.Status != StatusMigrated
 	}
-	_, hasSuccessor := v.successorOf[strings.ToLower(r.Instance.Subscription.MigrateFrom)]
-	return !hasSuccessor
+	legacy := v.byID[k] // read only: no copy
+	return legacy == nil || !isActive(legacy.Status)
 }
 
 // priorUnsettled reports whether the state shows work in flight or failed for the instance.

@@ -247,18 +247,18 @@ func scheduledState(desired model.Instance, sch *MigrationSchedule) *state.Resou
 // termEndProblems checks the custom term end dates of the spec against Microsoft's rule.
 func termEndProblems(s *model.Subscription, l *Live, now time.Time) []string {
 	var r []string
-	check := func(what, date string) {
+	check := func(what, date, term string) {
 		t, err := parseDate(date)
 		if err != nil || t == nil {
 			return
 		}
-		if code, desc := customTermEndProblem(*t, now, l.Coterm); code != 0 {
+		if code, desc := customTermEndProblem(*t, now, term, l.Coterm); code != 0 {
 			r = append(r, fmt.Sprintf("%s%s (%d): %s", what, EligibilityCodeName(code), code, desc))
 		}
 	}
-	check("", s.CustomTermEndDate)
+	check("", s.CustomTermEndDate, s.TermDuration)
 	for _, a := range s.Addons {
-		check("add-on "+a.MigrateFrom+": ", a.CustomTermEndDate)
+		check("add-on "+a.MigrateFrom+": ", a.CustomTermEndDate, a.TermDuration)
 	}
 	if s.Schedule != nil && s.Schedule.Date != "" {
 		if t, err := parseDate(s.Schedule.Date); err == nil && !dateOnly(*t).After(dateOnly(now)) {

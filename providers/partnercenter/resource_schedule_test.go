@@ -175,3 +175,27 @@ func TestAddonMigratedAlone(t *testing.T) {
 		t.Errorf("next plan: %s %q", ch.Action, ch.Summary)
 	}
 }
+
+// A P1M term cannot be co-termed more than a month out: plan blocks it with Microsoft's code 11
+// and the simulator refuses it the same way; a P1Y term may be co-termed that far.
+func TestCustomTermEndBeyondTheTerm(t *testing.T) {
+	cust, legacy := rtID("c", 5), rtID("5", 5)
+	f := rtNewFixture(t, rtOneSubWorld(cust, legacy), simkit.Behaviour{})
+	next := time.Now().UTC().AddDate(0, 3, 0)
+	monthEnd := time.Date(next.Year(), next.Month()+1, 0, 0, 0, 0, 0, time.UTC) // 3–4 months out
+	inst := rtInstance("x", cust, legacy)
+	inst.Subscription.CustomTermEndDate = monthEnd.Format(time.DateOnly)
+	inst.Subscription.TermDuration = "P1M"
+	ch := f.planOne(t, inst, nil)
+	if reasons := strings.Join(ch.Reasons, "\n"); ch.Action != model.ActionBlocked || !strings.Contains(reasons, "InvalidCustomTermEndDate (11)") || !strings.Contains(reasons, "P1M") {
+		t.Errorf("P1M co-termed %s: %s %q", monthEnd.Format(time.DateOnly), ch.Action, reasons)
+	}
+	v, err := f.p.client.ValidateMigration(context.Background(), cust, MigrationRequest{CurrentSubscriptionID: legacy, TermDuration: "P1M", BillingCycle: "Monthly", CustomTermEndDate: &monthEnd})
+	if err != nil || v.IsEligible || len(v.Errors) == 0 || v.Errors[0].Code != eligInvalidCustomTermEndDate {
+		t.Errorf("simulator, P1M: %+v %v", v, err)
+	}
+	inst.Subscription.TermDuration = "P1Y"
+	if ch := f.planOne(t, inst, nil); ch.Action != model.ActionCreate {
+		t.Errorf("P1Y co-termed %s: %s %q", monthEnd.Format(time.DateOnly), ch.Action, ch.Reasons)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/ferry-dev/ferry/model"
@@ -149,13 +150,20 @@ func rtNewExecutor(prior *state.Resource, ch model.Change) *rtExecutor {
 	return &rtExecutor{res: r}
 }
 
-// run executes the change's steps in order and returns the first error.
+// run executes the change's steps in order and returns the first error. Like the executor, it
+// journals the remote IDs a step reports through progress into its record, and passes a resumed
+// intent's journaled remote IDs (its batch id) to Reconcile and Do in Step.Earlier.
 func (e *rtExecutor) run(ctx context.Context, p *Provider, ch model.Change) error {
 	for _, s := range ch.Steps {
 		key := rtStepKey(s)
 		rec := &state.StepRecord{Key: key, Attempt: s.Attempt, Status: state.StepIntent}
 		if s.Mutating {
+			resumed := false
 			if old := e.res.Steps[s.Name]; old != nil && old.Status == state.StepIntent && old.Key == key {
+				resumed = true
+				s.Earlier = maps.Clone(old.RemoteIDs)
+				s.IntentAt = old.StartedAt
+				rec = old
 				out, found, err := p.Reconcile(ctx, s, key)
 				if err != nil {
 					return err
@@ -165,12 +173,20 @@ func (e *rtExecutor) run(ctx context.Context, p *Provider, ch model.Change) erro
 					continue
 				}
 			}
+			if !resumed {
+				rec.RemoteIDs = p.IntentIDs(s) // journaled with the intent
+				s.Earlier = merged(s.Earlier, rec.RemoteIDs)
+			}
 			e.res.Steps[s.Name] = rec
 		}
 		out, err := p.Do(ctx, s, key, func(ev model.Event) {
 			e.mu.Lock()
 			defer e.mu.Unlock()
 			e.events = append(e.events, ev)
+			if len(ev.RemoteIDs) > 0 {
+				rec.RemoteIDs = merged(rec.RemoteIDs, ev.RemoteIDs)
+				maps.Copy(e.res.RemoteIDs, ev.RemoteIDs)
+			}
 		})
 		if err != nil {
 			rec.Status, rec.Error = state.StepFailed, err.Error()
@@ -192,8 +208,16 @@ func (e *rtExecutor) run(ctx context.Context, p *Provider, ch model.Change) erro
 	return nil
 }
 
+func merged(dst, src map[string]string) map[string]string {
+	if dst == nil {
+		dst = map[string]string{}
+	}
+	maps.Copy(dst, src)
+	return dst
+}
+
 func (e *rtExecutor) done(name string, rec *state.StepRecord, out model.Outcome) {
-	rec.Status, rec.RemoteIDs = state.StepDone, out.RemoteIDs
+	rec.Status, rec.RemoteIDs = state.StepDone, merged(rec.RemoteIDs, out.RemoteIDs)
 	e.res.Steps[name] = rec
 	maps.Copy(e.res.RemoteIDs, out.RemoteIDs)
 	maps.Copy(e.res.Attributes, out.Attributes)
@@ -264,6 +288,11 @@ func TestCreateAwaitNoopWithAddons(t *testing.T) {
 	if len(ex.events) == 0 || ex.events[0].RemoteIDs["migration_id"] != r.RemoteIDs["migration_id"] {
 		t.Errorf("first event must carry the migration id: %+v", ex.events)
 	}
+	// The create carried the batch id journaled with its intent as externalReferenceId.
+	batch := r.Steps[StepMigrate].RemoteIDs[RemoteBatchID]
+	if ms := f.sim.World().Migrations; batch == "" || len(ms) != 1 || ms[0].ExternalReferenceID != batch {
+		t.Errorf("the migration's externalReferenceId is not the batch id %q journaled with the intent: %+v", batch, ms)
+	}
 	// The world agrees: legacy and add-ons suspended, successors with the right parents.
 	subs := map[string]Subscription{}
 	for _, s := range f.sim.World().Customers[0].Subscriptions {
@@ -313,18 +342,41 @@ func TestResumeAfterIntent(t *testing.T) {
 	ch := f.planOne(t, inst, nil)
 	migrate := ch.Steps[0]
 	key := rtStepKey(migrate)
-	// The migration is sent, then ferry dies before the outcome is journaled.
-	if _, err := f.p.Do(context.Background(), migrate, key, nil); err != nil {
+	// The intent is journaled with the batch id, the migration is sent, then ferry dies before
+	// the outcome is journaled.
+	journaled := f.p.IntentIDs(migrate)
+	batch := journaled[RemoteBatchID]
+	if batch == "" {
+		t.Fatal("the create has no batch id to journal with its intent")
+	}
+	sent := migrate
+	sent.Earlier = journaled
+	if _, err := f.p.Do(context.Background(), sent, key, func(ev model.Event) {
+		if ev.RemoteIDs[RemoteBatchID] != "" {
+			t.Errorf("the batch id journaled with the intent was reported again: %+v", ev)
+		}
+	}); err != nil {
 		t.Fatal(err)
 	}
+	ms := f.sim.World().Migrations
+	if len(ms) != 1 || ms[0].ExternalReferenceID != batch {
+		t.Fatalf("migrations %+v, want one with externalReferenceId %s", ms, batch)
+	}
 	prior := &state.Resource{Addr: string(inst.Addr), Kind: inst.Kind, Provider: ProviderName, Status: state.StatusInProgress,
-		Steps: map[string]*state.StepRecord{StepMigrate: {Key: key, Attempt: migrate.Attempt, Status: state.StepIntent}}}
-	out, found, err := f.p.Reconcile(context.Background(), migrate, key)
-	if err != nil || !found || out.RemoteIDs["migration_id"] == "" {
+		Steps: map[string]*state.StepRecord{StepMigrate: {Key: key, Attempt: migrate.Attempt, Status: state.StepIntent, RemoteIDs: journaled}}}
+	resumed := migrate
+	resumed.Earlier = journaled
+	out, found, err := f.p.Reconcile(context.Background(), resumed, key)
+	if err != nil || !found || out.RemoteIDs["migration_id"] != ms[0].ID {
 		t.Fatalf("Reconcile: %+v %v %v", out, found, err)
 	}
-	if _, found, _ := f.p.Reconcile(context.Background(), migrate, key+"-other"); found {
-		t.Error("Reconcile found a migration under a key never sent")
+	if _, found, _ := f.p.Reconcile(context.Background(), migrate, key); found {
+		t.Error("Reconcile without the batch id found a migration by the key, which was not sent as externalReferenceId")
+	}
+	other := migrate
+	other.Earlier = map[string]string{RemoteBatchID: "4b7c0000-0000-4000-8000-000000000000"}
+	if _, found, _ := f.p.Reconcile(context.Background(), other, key); found {
+		t.Error("Reconcile found a migration under a batch id never sent")
 	}
 	if _, found, _ := f.p.Reconcile(context.Background(), ch.Steps[1], key); found {
 		t.Error("Reconcile of a non-mutating step must report not found")
@@ -606,13 +658,21 @@ func TestCreateConflictFindsOwnMigration(t *testing.T) {
 	f := rtNewFixture(t, rtOneSubWorld(cust, legacy), simkit.Behaviour{Durations: map[string]simkit.Duration{DurationMigration: simkit.Duration(time.Hour)}})
 	ch := f.planOne(t, rtInstance("x", cust, legacy), nil)
 	key := rtStepKey(ch.Steps[0])
-	first, err := f.p.Do(context.Background(), ch.Steps[0], key, nil)
+	journaled := map[string]string{}
+	// Without a batch id journaled with the intent, the step reports the one it sends first.
+	first, err := f.p.Do(context.Background(), ch.Steps[0], key, func(ev model.Event) { maps.Copy(journaled, ev.RemoteIDs) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Sent again under the same key (which the executor never does): Partner Center answers 409 and
-	// the step reports the migration it already created instead of failing.
-	again, err := f.p.Do(context.Background(), ch.Steps[0], key, nil)
+	if journaled[RemoteBatchID] == "" {
+		t.Fatal("no batch id reported before the send")
+	}
+	// Resumed after its intent with the journaled batch id (the executor does so when its Reconcile
+	// did not see the migration yet): Partner Center answers 409 and the step reports the migration
+	// it already created instead of failing.
+	resumed := ch.Steps[0]
+	resumed.Earlier, resumed.IntentAt = journaled, time.Now()
+	again, err := f.p.Do(context.Background(), resumed, key, nil)
 	if err != nil || again.RemoteIDs["migration_id"] != first.RemoteIDs["migration_id"] {
 		t.Fatalf("second Do: %+v %v", again, err)
 	}
@@ -661,5 +721,181 @@ func TestUnknownOutcomeSaidOnce(t *testing.T) {
 	}
 	if got := f.stat("CreateMigration"); got != maxUnknownSends {
 		t.Errorf("CreateMigration calls %d, want %d", got, maxUnknownSends)
+	}
+}
+
+// One batch id per run, renewed every BatchSize creates, as Microsoft's bulk tool does.
+func TestBatchIDRenewedEvery200Creates(t *testing.T) {
+	p := NewProvider(nil)
+	first := p.nextBatch()
+	if _, err := uuid.Parse(first); err != nil {
+		t.Fatalf("batch id %q is not a GUID: %v", first, err)
+	}
+	for i := 2; i <= BatchSize; i++ {
+		if b := p.nextBatch(); b != first {
+			t.Fatalf("create %d got batch %s, want %s", i, b, first)
+		}
+	}
+	if b := p.nextBatch(); b == first {
+		t.Fatalf("create %d still in batch %s", BatchSize+1, first)
+	}
+}
+
+// An intent journaled by a ferry that sent the key as externalReferenceId (no batch id in its
+// record) is still reconciled, by the key, both in Reconcile and in plan.
+func TestOldIntentWithOnlyTheKeyReconciles(t *testing.T) {
+	cust, legacy := rtID("c", 1), rtID("5", 1)
+	f := rtNewFixture(t, rtOneSubWorld(cust, legacy), simkit.Behaviour{Durations: map[string]simkit.Duration{DurationMigration: simkit.Duration(time.Hour)}})
+	inst := rtInstance("x", cust, legacy)
+	ch := f.planOne(t, inst, nil)
+	key := rtStepKey(ch.Steps[0])
+	req := *mustParams(t, ch.Steps[0]).Request
+	req.ExternalReferenceID = key
+	m, err := f.p.client.CreateMigration(context.Background(), cust, req, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prior := &state.Resource{Addr: string(inst.Addr), Kind: inst.Kind, Provider: ProviderName, Status: state.StatusInProgress,
+		Steps: map[string]*state.StepRecord{StepMigrate: {Key: key, Attempt: 1, Status: state.StepIntent, StartedAt: time.Now()}}}
+	ch2 := f.planOne(t, inst, prior)
+	if ch2.Action != model.ActionResume || !strings.Contains(ch2.Summary, shortID(m.ID)) {
+		t.Fatalf("plan: %s %q", ch2.Action, ch2.Summary)
+	}
+	ex := rtNewExecutor(prior, ch2)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_ = ex.run(ctx, f.p, ch2) // the wait outlives ctx; the migrate step is what is checked
+	if got := ex.res.Steps[StepMigrate]; got.Status != state.StepDone || got.RemoteIDs["migration_id"] != m.ID {
+		t.Errorf("migrate step %+v, want done with migration %s", got, m.ID)
+	}
+	if got := f.stat("CreateMigration"); got != 1 {
+		t.Errorf("CreateMigration calls %d, want 1 (the old ferry's)", got)
+	}
+}
+
+// The watcher's one read (awaitOnce) and await_migration (doAwait) start with the same read
+// (readAwaited): for a migration that Completed, Failed, is not known by the id named, or is still
+// Processing, they agree.
+func TestAwaitOnceAndDoAwaitAgree(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		outcome string // the forced outcome of the migration
+		named   string // the migration id the step names: "" none, "bogus" one Partner Center does not know
+		running bool   // still Processing when read
+	}{
+		{name: "completed", named: "real"},
+		{name: "failed", outcome: "fail", named: "real"},
+		{name: "named migration unknown: the newest", named: "bogus"},
+		{name: "none named: the newest"},
+		{name: "processing", named: "real", running: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cust, legacy := rtID("c", 1), rtID("5", 1)
+			d := 40 * time.Millisecond
+			if tc.running {
+				d = time.Hour
+			}
+			var faults []simkit.Fault
+			if tc.outcome != "" {
+				faults = []simkit.Fault{{Operation: "partnercenter.CreateMigration", Outcome: tc.outcome, Count: 1}}
+			}
+			f := rtNewFixture(t, rtOneSubWorld(cust, legacy), simkit.Behaviour{Faults: faults,
+				Durations: map[string]simkit.Duration{DurationMigration: simkit.Duration(d)}})
+			inst := rtInstance("x", cust, legacy)
+			ch := f.planOne(t, inst, nil)
+			created, err := f.p.Do(context.Background(), ch.Steps[0], rtStepKey(ch.Steps[0]), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.running {
+				time.Sleep(60 * time.Millisecond)
+			}
+			params := mustParams(t, ch.Steps[1])
+			switch tc.named {
+			case "real":
+				params.MigrationID = created.RemoteIDs["migration_id"]
+			case "bogus":
+				params.MigrationID = "0b0b0000-0000-4000-8000-000000000000"
+			}
+			once, onceErr := f.p.awaitOnce(context.Background(), ch.Steps[1], params)
+			if tc.running {
+				if onceErr != errStillProcessing {
+					t.Fatalf("awaitOnce of a processing migration: %+v %v", once, onceErr)
+				}
+				return
+			}
+			step := ch.Steps[1]
+			step.Params = encodeParams(params)
+			full, fullErr := f.p.Do(context.Background(), step, "", nil)
+			if fmt.Sprint(onceErr) != fmt.Sprint(fullErr) || !maps.Equal(once.RemoteIDs, full.RemoteIDs) ||
+				!maps.Equal(once.Attributes, full.Attributes) || once.Status != full.Status {
+				t.Errorf("awaitOnce %+v %v\ndoAwait   %+v %v", once, onceErr, full, fullErr)
+			}
+			if once.RemoteIDs["migration_id"] != created.RemoteIDs["migration_id"] {
+				t.Errorf("outcome names migration %q, want %q", once.RemoteIDs["migration_id"], created.RemoteIDs["migration_id"])
+			}
+			if (tc.outcome == "fail") != (onceErr != nil) {
+				t.Errorf("error %v for outcome %q", onceErr, tc.outcome)
+			}
+		})
+	}
+}
+
+// Microsoft resolves a migration that failed after suspension: the simulator completes it or
+// reverts it (the world chooses) after partnercenter.resolve, and plan follows: the completed one
+// is recorded as ferry's own, the reverted one is migrated again with a new attempt.
+func TestFailedSuspendedIsResolved(t *testing.T) {
+	for _, resolution := range []string{"", ResolveRevert} {
+		t.Run("resolution "+resolution, func(t *testing.T) {
+			cust, legacy := rtID("c", 1), rtID("5", 1)
+			w := rtOneSubWorld(cust, legacy)
+			w.ResolveFailedSuspended = resolution
+			if err := w.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			f := rtNewFixture(t, w, simkit.Behaviour{
+				Faults: []simkit.Fault{{Operation: "partnercenter.CreateMigration", Outcome: simkit.OutcomeFailSuspended, Count: 1}},
+				Durations: map[string]simkit.Duration{DurationMigration: simkit.Duration(20 * time.Millisecond),
+					DurationResolve: simkit.Duration(150 * time.Millisecond)}})
+			inst := rtInstance("x", cust, legacy)
+			ch := f.planOne(t, inst, nil)
+			ex := rtNewExecutor(nil, ch)
+			if err := ex.run(context.Background(), f.p, ch); err == nil {
+				t.Fatal("await succeeded")
+			}
+			if ch := f.planOne(t, inst, ex.res); ch.Action != model.ActionBlocked {
+				t.Fatalf("before it is resolved: plan %s %q", ch.Action, ch.Reasons)
+			}
+			time.Sleep(200 * time.Millisecond)
+			ch2 := f.planOne(t, inst, ex.res)
+			switch resolution {
+			case ResolveRevert:
+				if ch2.Action != model.ActionCreate || ch2.Steps[0].Attempt != 2 {
+					t.Fatalf("after the revert: plan %s %v %q, want a new attempt", ch2.Action, stepNames(ch2), ch2.Reasons)
+				}
+				if l := f.sim.World().Customers[0].Subscriptions[0]; l.Status != "active" {
+					t.Errorf("legacy %s after the revert", l.Status)
+				}
+			default:
+				if ch2.Action != model.ActionResume || strings.Join(stepNames(ch2), ",") != StepAwaitMigration ||
+					strings.Contains(ch2.Summary, "not started by ferry") {
+					t.Fatalf("after completion: plan %s %v %q %q", ch2.Action, stepNames(ch2), ch2.Summary, ch2.Reasons)
+				}
+				ex2 := rtNewExecutor(ex.res, ch2)
+				if err := ex2.run(context.Background(), f.p, ch2); err != nil || ex2.res.Status != StatusMigrated {
+					t.Fatalf("recording the completed migration: %v %s", err, ex2.res.Status)
+				}
+			}
+			if got := f.stat("CreateMigration"); got != 1 {
+				t.Errorf("CreateMigration calls %d, want 1", got)
+			}
+		})
+	}
+}
+
+func TestWorldRejectsUnknownResolution(t *testing.T) {
+	w := SimWorld{ResolveFailedSuspended: "retry"}
+	if err := w.Validate(); err == nil || !strings.Contains(err.Error(), "resolve_failed_suspended") {
+		t.Errorf("Validate: %v", err)
 	}
 }

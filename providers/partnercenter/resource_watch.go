@@ -182,27 +182,9 @@ var errStillProcessing = fmt.Errorf("still processing")
 // awaitOnce reads one wait's migration the way doAwait does, once: the named migration (or the newest
 // of the legacy subscription); the outcome when it has ended, errStillProcessing when not.
 func (p *Provider) awaitOnce(ctx context.Context, step model.Step, params StepParams) (model.Outcome, error) {
-	var m *Migration
-	var err error
-	if params.MigrationID != "" {
-		m, err = p.client.GetMigration(ctx, params.CustomerID, params.MigrationID)
-		if IsNotFound(err) {
-			m, err = p.newestMigration(ctx, params)
-		}
-	} else {
-		m, err = p.newestMigration(ctx, params)
-	}
-	if err != nil {
-		return model.Outcome{}, err
-	}
-	if m == nil {
-		return p.outcomeWithoutMigration(ctx, params)
-	}
-	switch m.Status {
-	case MigrationCompleted:
-		return p.completedOutcome(ctx, params, m), nil
-	case MigrationFailed:
-		return model.Outcome{RemoteIDs: map[string]string{"migration_id": m.ID}}, fmt.Errorf("migration %s failed: %s", m.ID, migrationError(m))
+	_, out, done, err := p.readAwaited(ctx, params)
+	if done || err != nil {
+		return out, err
 	}
 	return model.Outcome{}, errStillProcessing
 }

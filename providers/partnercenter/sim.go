@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ferry-dev/ferry/providers/simkit"
 )
 
@@ -15,6 +17,20 @@ const DurationMigration = "partnercenter.migration"
 
 // DefaultMigrationDuration is how long a simulated migration takes when the behaviour says nothing.
 const DefaultMigrationDuration = 2 * time.Second
+
+// DurationResolve is the behaviour.durations key of how long after a migration failed with its
+// legacy subscription suspended Microsoft resolves it (completes or reverts it, see
+// SimWorld.ResolveFailedSuspended); Microsoft does so within 72 hours.
+const DurationResolve = "partnercenter.resolve"
+
+// DefaultResolveDuration is when a failed-after-suspension migration is resolved by default.
+const DefaultResolveDuration = 72 * time.Hour
+
+// How Microsoft resolves a migration that failed after suspension (SimWorld.ResolveFailedSuspended).
+const (
+	ResolveComplete = "complete" // the migration becomes Completed, with its New Commerce subscriptions
+	ResolveRevert   = "revert"   // the legacy subscriptions become active again; the migration stays Failed
+)
 
 // defaultPageSize is how many items a simulated list answers with before it continues on a next page.
 const defaultPageSize = 200
@@ -27,6 +43,10 @@ type SimWorld struct {
 	Catalog map[string]string `json:"catalog"`
 	// Migrations are existing migrations (e.g. one already Processing).
 	Migrations []Migration `json:"migrations,omitempty"`
+	// ResolveFailedSuspended is how Microsoft resolves a migration that failed after its legacy
+	// subscription was suspended, DurationResolve after it failed: ResolveComplete (default) or
+	// ResolveRevert.
+	ResolveFailedSuspended string `json:"resolve_failed_suspended,omitempty"`
 }
 
 // SimCustomer is one customer tenant of a SimWorld.
@@ -38,12 +58,23 @@ type SimCustomer struct {
 
 // Validate reports duplicate or empty IDs and migrations about unknown subscriptions.
 func (w SimWorld) Validate() error {
+	switch strings.ToLower(w.ResolveFailedSuspended) {
+	case "", ResolveComplete, ResolveRevert:
+	default:
+		return fmt.Errorf("partnercenter.resolve_failed_suspended: %q is neither %q nor %q", w.ResolveFailedSuspended, ResolveComplete, ResolveRevert)
+	}
 	customers := map[string]bool{}
 	subs := map[string]bool{}
 	for i, c := range w.Customers {
 		key := strings.ToLower(c.ID)
 		if key == "" {
 			return fmt.Errorf("partnercenter.customers[%d]: id is required", i)
+		}
+		if _, err := uuid.Parse(c.ID); err != nil {
+			return fmt.Errorf("partnercenter.customers[%d].id: %q is not a GUID (a customer tenant ID)", i, c.ID)
+		}
+		if c.Domain != "" && !strings.HasSuffix(strings.ToLower(c.Domain), ".onmicrosoft.com") {
+			return fmt.Errorf("partnercenter.customers[%d].domain: %q does not end in .onmicrosoft.com", i, c.Domain)
 		}
 		if customers[key] {
 			return fmt.Errorf("partnercenter.customers[%d]: duplicate customer id %q", i, c.ID)
@@ -88,6 +119,8 @@ type Simulator struct {
 	migrationByID map[string]*simMigration
 	inProgress    map[string]*simMigration // lower-case subscription ID (base or add-on) → Processing migration
 	pending       []*simMigration          // Processing migrations, to be finished when due
+	resolving     []*simMigration          // failed after suspension, to be resolved when due
+	resolution    string                   // ResolveComplete or ResolveRevert
 	schedules     []*simSchedule           // migration schedules, in creation order
 }
 
@@ -101,7 +134,7 @@ type simMigration struct {
 	m        simMigrationWire
 	customer *simCustomer
 	outcome  string    // forced outcome (simkit.OutcomeFail…), "" for success
-	due      time.Time // simulated time at which a Processing migration ends
+	due      time.Time // simulated time at which a Processing migration ends, or a failed one is resolved
 }
 
 // NewSimulator returns a simulator of w; env supplies clock, behaviour, stats and faults (nil: a
@@ -118,6 +151,10 @@ func NewSimulator(w SimWorld, env *simkit.Env) *Simulator {
 		migrationByID: map[string]*simMigration{},
 		subOwner:      map[string]*simCustomer{},
 		inProgress:    map[string]*simMigration{},
+		resolution:    strings.ToLower(w.ResolveFailedSuspended),
+	}
+	if s.resolution == "" {
+		s.resolution = ResolveComplete
 	}
 	if s.catalogOrig == nil {
 		s.catalogOrig = map[string]string{}
@@ -202,6 +239,9 @@ func (s *Simulator) World() SimWorld {
 	defer s.mu.Unlock()
 	s.advance()
 	w := SimWorld{Customers: make([]SimCustomer, 0, len(s.customers)), Catalog: maps.Clone(s.catalogOrig)}
+	if s.resolution != ResolveComplete {
+		w.ResolveFailedSuspended = s.resolution
+	}
 	for _, c := range s.customers {
 		sc := SimCustomer{ID: c.id, Domain: c.domain, Subscriptions: make([]Subscription, 0, len(c.subs))}
 		for _, sub := range c.subs {

@@ -49,6 +49,7 @@ func (s *Simulator) start(c *simCustomer, req simMigrationRequest, plan *migrati
 // advance finishes every Processing migration whose time has come. Callers hold s.mu.
 func (s *Simulator) advance() {
 	s.advanceSchedules()
+	s.advanceResolutions()
 	if len(s.pending) == 0 {
 		return
 	}
@@ -84,10 +85,59 @@ func (s *Simulator) finish(m *simMigration, at time.Time) {
 		if m.outcome == "fail_suspended" {
 			m.m.ErrorDescription = "The migration to New Commerce failed after the legacy subscription was suspended. Microsoft will complete or revert the migration within 72 hours; do not retry it."
 			s.suspend(c, m.subscriptionIDs())
+			m.due = at.Add(s.env.Duration(DurationResolve, DefaultResolveDuration))
+			s.resolving = append(s.resolving, m)
 		}
 		return
 	}
+	s.complete(m, at)
+}
+
+// advanceResolutions resolves, as Microsoft does within 72 hours, every migration that failed after
+// suspension and whose time has come: completed, or reverted (the legacy subscriptions active
+// again, the migration still Failed), as the world says. Callers hold s.mu.
+func (s *Simulator) advanceResolutions() {
+	if len(s.resolving) == 0 {
+		return
+	}
+	now := s.env.Now()
+	kept := s.resolving[:0]
+	for _, m := range s.resolving {
+		if now.Before(m.due) {
+			kept = append(kept, m)
+			continue
+		}
+		if s.resolution == ResolveRevert {
+			m.m.ErrorDescription = "The migration to New Commerce failed; Microsoft reverted it and the legacy subscription is active again."
+			s.reactivate(m.customer, m.subscriptionIDs())
+			continue
+		}
+		m.m.ErrorDescription = ""
+		s.complete(m, m.due)
+	}
+	clear(s.resolving[len(kept):])
+	s.resolving = kept
+}
+
+// reactivate makes the legacy subscriptions ids active again (a reverted migration).
+func (s *Simulator) reactivate(c *simCustomer, ids []string) {
+	if c == nil {
+		return
+	}
+	for _, id := range ids {
+		if sub := c.sub(id); sub != nil {
+			sub.Status = "active"
+			sub.AutoRenewEnabled = true
+		}
+	}
+}
+
+// complete ends migration m at time at as Completed: a New Commerce subscription for the base and
+// each add-on, the legacy ones suspended.
+func (s *Simulator) complete(m *simMigration, at time.Time) {
+	c := m.customer
 	m.m.Status = MigrationCompleted
+	m.m.CompletedTime = timePtr(at)
 	if c == nil {
 		return
 	}

@@ -57,7 +57,7 @@ func (s *Simulator) check(c *simCustomer, req simMigrationRequest) (plan *migrat
 	plan = &migrationPlan{base: base}
 	var baseRes simEligibility
 	plan.item, baseRes, inProgress = s.checkItem(base, req)
-	s.checkCustomTermEnd(c, req.CustomTermEndDate, &baseRes)
+	s.checkCustomTermEnd(c, req.CustomTermEndDate, plan.item.termDuration, &baseRes)
 	if q := plan.item.quantity; q < 1 {
 		return nil, nil, false, &simRequestError{fmt.Sprintf("quantity %d is not valid; it must be at least 1.", q)}
 	}
@@ -74,7 +74,7 @@ func (s *Simulator) check(c *simCustomer, req simMigrationRequest) (plan *migrat
 		}
 		seen[key] = true
 		item, ares, ip := s.checkItem(sub, a)
-		s.checkCustomTermEnd(c, a.CustomTermEndDate, &ares)
+		s.checkCustomTermEnd(c, a.CustomTermEndDate, item.termDuration, &ares)
 		if item.quantity < 1 {
 			return nil, nil, false, &simRequestError{fmt.Sprintf("quantity %d of add-on %s is not valid; it must be at least 1.", item.quantity, sub.ID)}
 		}

@@ -173,9 +173,10 @@ func (s *Simulator) advanceSchedules() {
 	}
 }
 
-// checkCustomTermEnd applies the custom term end date rule to one item of a request: codes 11 (not
-// a valid date) and 12 (not aligned with an active New Commerce subscription or a month end).
-func (s *Simulator) checkCustomTermEnd(c *simCustomer, end *time.Time, res *simEligibility) {
+// checkCustomTermEnd applies the custom term end date rule to one item of a request (of the term
+// term): codes 11 (in the past, or beyond the new term) and 12 (not aligned with an active New
+// Commerce subscription or a month end).
+func (s *Simulator) checkCustomTermEnd(c *simCustomer, end *time.Time, term string, res *simEligibility) {
 	if end == nil {
 		return
 	}
@@ -183,7 +184,7 @@ func (s *Simulator) checkCustomTermEnd(c *simCustomer, end *time.Time, res *simE
 	for i, sub := range c.subs {
 		subs[i] = *sub
 	}
-	if code, desc := customTermEndProblem(*end, s.env.Now(), cotermDates(subs)); code != 0 {
+	if code, desc := customTermEndProblem(*end, s.env.Now(), term, cotermDates(subs)); code != 0 {
 		res.Errors = append(res.Errors, simEligibilityError{Code: code, Description: desc})
 		res.IsEligible = false
 	}

@@ -2,6 +2,7 @@ package partnercenter
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -11,13 +12,20 @@ const (
 	eligCustomTermEndDateAlign   = EligibilityCustomTermEndDateNotAligned
 )
 
-// customTermEndProblem applies Microsoft's rule for a custom term end date: not in the past, and
-// either the end date of one of the customer's active New Commerce subscriptions (coterm) or the
-// last day of a calendar month. code is 0 when end is acceptable.
-func customTermEndProblem(end, today time.Time, coterm []time.Time) (code int, desc string) {
+// customTermEndProblem applies Microsoft's rule for a custom term end date: not in the past, within
+// the new term (term, e.g. P1M, starting today: a P1M term cannot be co-termed more than a month
+// out; empty: not checked), and either the end date of one of the customer's active New Commerce
+// subscriptions (coterm) or the last day of a calendar month. code is 0 when end is acceptable.
+func customTermEndProblem(end, today time.Time, term string, coterm []time.Time) (code int, desc string) {
 	d := dateOnly(end)
 	if d.Before(dateOnly(today)) {
 		return eligInvalidCustomTermEndDate, fmt.Sprintf("The custom term end date %s is in the past.", d.Format(time.DateOnly))
+	}
+	if term != "" {
+		if last := addTerm(dateOnly(today), strings.ToUpper(term)); d.After(last) {
+			return eligInvalidCustomTermEndDate, fmt.Sprintf("The custom term end date %s is beyond the end of a %s term starting today (%s).",
+				d.Format(time.DateOnly), term, last.Format(time.DateOnly))
+		}
 	}
 	if d.AddDate(0, 0, 1).Day() == 1 {
 		return 0, ""

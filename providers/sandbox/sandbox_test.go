@@ -53,8 +53,10 @@ func TestLoadWorldErrors(t *testing.T) {
 		{name: "bad duration", in: "{\"behaviour\": {\n  \"latency\": \"soon\"}}", want: `world.json:2:14: duration "soon"`},
 		{name: "bad rate limits", in: `{"behaviour": {"rate_limits": "sometimes"}}`, want: "behaviour.rate_limits"},
 		{name: "bad fault", in: `{"behaviour": {"faults": [{"operation": "partnercenter.CreateMigration", "outcome": "boom"}]}}`, want: "behaviour.faults[0]"},
-		{name: "duplicate subscription", in: `{"partnercenter": {"customers": [{"id": "c", "subscriptions": [{"id": "s"}, {"id": "S"}]}]}}`, want: "duplicate subscription id"},
-		{name: "duplicate customer", in: `{"partnercenter": {"customers": [{"id": "c"}, {"id": "C"}]}}`, want: "duplicate customer id"},
+		{name: "duplicate subscription", in: `{"partnercenter": {"customers": [{"id": "0c1c0000-0000-4000-8000-000000000001", "subscriptions": [{"id": "s"}, {"id": "S"}]}]}}`, want: "duplicate subscription id"},
+		{name: "duplicate customer", in: `{"partnercenter": {"customers": [{"id": "0c1c0000-0000-4000-8000-000000000001"}, {"id": "0C1C0000-0000-4000-8000-000000000001"}]}}`, want: "duplicate customer id"},
+		{name: "customer id not a GUID", in: `{"partnercenter": {"customers": [{"id": "contoso"}]}}`, want: "partnercenter.customers[0].id"},
+		{name: "domain not onmicrosoft.com", in: `{"partnercenter": {"customers": [{"id": "0c1c0000-0000-4000-8000-000000000001", "domain": "contoso.com"}]}}`, want: "partnercenter.customers[0].domain"},
 		{name: "migration of nothing", in: `{"partnercenter": {"customers": [], "migrations": [{"id": "m", "currentSubscriptionId": "x"}]}}`, want: "partnercenter.migrations[0]"},
 		{name: "empty", in: "", want: "is empty"},
 		{name: "truncated", in: `{"behaviour": {`, want: "world.json:1:16: invalid JSON"},
@@ -350,7 +352,7 @@ func TestDocExampleLoads(t *testing.T) {
 // A world may hold subscriptions pasted from real Partner Center answers: API fields ferry does not
 // read are ignored, while a typo in the world's own structure is still an error.
 func TestWorldAcceptsRealAPIObjects(t *testing.T) {
-	in := `{"partnercenter": {"customers": [{"id": "c", "domain": "c.onmicrosoft.com", "subscriptions": [
+	in := `{"partnercenter": {"customers": [{"id": "0c1c0000-0000-4000-8000-000000000001", "domain": "c.onmicrosoft.com", "subscriptions": [
   {"id": "s", "offerId": "o", "quantity": 3, "status": "active", "billingCycle": "monthly",
    "links": {"offer": {"uri": "/offers/o", "method": "GET", "headers": []}},
    "attributes": {"etag": "x", "objectType": "Subscription"}, "actions": ["Cancel"], "hasPurchasableAddons": true}
