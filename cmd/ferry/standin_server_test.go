@@ -536,12 +536,17 @@ func (s *standin) queryMigrations(w http.ResponseWriter, r *http.Request) {
 }
 
 // queryEvents is "Get new commerce migration events": a bare array of NewCommerceMigrationEvent,
-// filtered by migration_id / current_subscription_id when given (the REST reference also lists the
-// route without them).
+// filtered by migration_id / current_subscription_id. The conceptual page says at least one of the
+// two IDs is required (the REST reference lists the route without them too): the stand-in takes the
+// stricter reading and refuses a read without either.
 func (s *standin) queryEvents(w http.ResponseWriter, r *http.Request, customer string) {
 	q := r.URL.Query()
 	mid := firstNonEmpty(q.Get("migration_id"), q.Get("MigrationId"))
 	cur := firstNonEmpty(q.Get("current_subscription_id"), q.Get("CurrentSubscriptionId"))
+	if mid == "" && cur == "" {
+		s.fail(w, http.StatusBadRequest, 900005, "At least one of MigrationId or CurrentSubscriptionId is required.")
+		return
+	}
 	out := []any{}
 	evs := append([]stEvent(nil), s.events...)
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].CreatedTime.Before(evs[j].CreatedTime) })

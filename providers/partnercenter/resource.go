@@ -54,6 +54,11 @@ type Provider struct {
 	paramsMu    sync.Mutex
 	paramsCache map[string]StepParams
 
+	// eventsOff holds the customers (lower-case) whose migration events read was refused: it is
+	// not asked again in this run (events only make progress messages).
+	eventsMu  sync.Mutex
+	eventsOff map[string]bool
+
 	// PollInterval is the first wait between two polls of a migration; it doubles after each poll
 	// up to MaxPollInterval. Zero means DefaultPollInterval.
 	PollInterval time.Duration
