@@ -41,7 +41,8 @@ type pendingWait struct {
 	interval time.Duration
 	deadline time.Time // zero: none
 	failures int
-	seen     bool // a status was read at least once
+	seen     bool   // a status was read at least once
+	shown    string // the last progress message emitted
 	done     chan waitResult
 }
 
@@ -216,9 +217,12 @@ func (wt *watcher) read(due, others []*pendingWait) {
 			pw.done <- waitResult{out: st.Outcome, err: st.Err}
 			continue
 		}
-		if ok && st.Message != "" && !pw.seen {
-			// Only identifiers not known before the wait are news (the migration's own ID is not).
+		if ok && st.Message != "" && (!pw.seen || st.Message != pw.shown) {
+			// A message is shown when it is the first or says something new (e.g. a migration
+			// event); only identifiers not known before the wait are news (the migration's own ID
+			// is not).
 			wt.r.emit(Event{Type: EventProgress, Addr: pw.wait.Addr, Step: pw.wait.Step.Name, Message: st.Message, IDs: newIDs(st.RemoteIDs, pw.wait.Step.Earlier)})
+			pw.shown = st.Message
 		}
 		pw.seen = pw.seen || ok
 		pw.next = now.Add(pw.interval)

@@ -26,7 +26,7 @@ const (
 // Operations lists every operation name the simulator counts and can inject faults into.
 func Operations() []string {
 	return []string{OpListSubscriptions, OpGetSubscription, OpValidateMigration, OpCreateMigration, OpGetMigration, OpListMigrations,
-		OpCreateSchedule, OpListSchedules, OpCancelSchedule}
+		OpCreateSchedule, OpListSchedules, OpCancelSchedule, OpListMigrationEvents}
 }
 
 // DefaultEndpoint is the root of the Partner Center REST API (without /v1).

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/google/uuid"
+	"golang.org/x/oauth2"
 )
 
 const (
@@ -118,6 +119,10 @@ func (c *Client) attempt(ctx context.Context, req *request, attempt int) (body [
 		if ctx.Err() != nil {
 			return nil, 0, fmt.Errorf("%s: %w", req.op, ctx.Err())
 		}
+		if terr := tokenRefused(err); terr != nil {
+			// Azure AD refused the credentials: no attempt can cure that, and nothing was sent.
+			return nil, 0, fmt.Errorf("%s: %w", req.op, terr)
+		}
 		return nil, 0, &retryable{fmt.Errorf("%s: %w", req.op, err)}
 	}
 	defer resp.Body.Close()
@@ -144,6 +149,50 @@ func (c *Client) attempt(ctx context.Context, req *request, attempt int) (body [
 	default:
 		return nil, 0, c.apiError(req, resp, body)
 	}
+}
+
+// TokenError is Azure AD's refusal of the client-credentials token request (a 4xx answer of the
+// token endpoint other than 429): a wrong secret, an unknown application or tenant, a bad scope.
+type TokenError struct {
+	// StatusCode is the token endpoint's HTTP status.
+	StatusCode int
+	// Code is the OAuth error ("invalid_client"), Description Azure AD's error_description
+	// ("AADSTS7000215: Invalid client secret provided. …").
+	Code, Description string
+}
+
+// Error says that Azure AD refused the credentials, with its code and description.
+func (e *TokenError) Error() string {
+	msg := fmt.Sprintf("Azure AD refused the token request (HTTP %d", e.StatusCode)
+	if e.Code != "" {
+		msg += " " + e.Code
+	}
+	msg += ")"
+	if e.Description != "" {
+		msg += ": " + e.Description
+	}
+	return msg + "; check " + EnvClientID + ", " + EnvClientSecret + ", tenant_id and authority"
+}
+
+// tokenRefused returns a *TokenError when err is the token endpoint's definitive refusal, nil
+// otherwise (no token error, or one worth retrying: 429, 5xx, a connection error).
+func tokenRefused(err error) *TokenError {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.Response == nil {
+		return nil
+	}
+	st := re.Response.StatusCode
+	if st < 400 || st >= 500 || st == http.StatusTooManyRequests {
+		return nil
+	}
+	desc := re.ErrorDescription
+	if desc == "" && re.ErrorCode == "" {
+		desc = strings.TrimSpace(string(re.Body))
+		if len(desc) > 300 {
+			desc = desc[:300] + "…"
+		}
+	}
+	return &TokenError{StatusCode: st, Code: re.ErrorCode, Description: desc}
 }
 
 // readBody reads at most maxBodyBytes of the answer, into a buffer of the announced length when

@@ -65,6 +65,11 @@ type Provider struct {
 	// NewBatchID makes a batch id; nil uses a random GUID. Tests inject it.
 	NewBatchID func() string
 
+	// eventsOff holds the customers (lower-case) whose migration events read was refused: it is
+	// not asked again in this run (events only make progress messages).
+	eventsMu  sync.Mutex
+	eventsOff map[string]bool
+
 	// PollInterval is the first wait between two polls of a migration; it doubles after each poll
 	// up to MaxPollInterval. Zero means DefaultPollInterval.
 	PollInterval time.Duration

@@ -3,6 +3,7 @@ package partnercenter
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -22,7 +23,9 @@ func (p *Provider) WatchPace() (first, max time.Duration) { return p.pollInterva
 // one GET per migration. A completed migration's outcome records its New Commerce subscription (one
 // get of it); a failed one is an error with Microsoft's reason; a wait whose migration is not in the
 // answer falls back to the single-migration path of Do (a search by the legacy subscription, or the
-// successor found without a migration record). Customers are read ReadParallelism at a time.
+// successor found without a migration record). While a customer's migration is still processing,
+// one read of the customer's migration events turns its latest event into the wait's progress
+// message ("New Commerce subscription created", …). Customers are read ReadParallelism at a time.
 func (p *Provider) Status(ctx context.Context, waits []model.Wait) (map[model.Addr]model.WaitStatus, error) {
 	type pending struct {
 		wait   model.Wait
@@ -87,6 +90,9 @@ func (p *Provider) Status(ctx context.Context, waits []model.Wait) (map[model.Ad
 					newest[k] = m
 				}
 			}
+			local := map[model.Addr]model.WaitStatus{}
+			processing := map[string]bool{}         // lower-case IDs of the group's migrations still in flight
+			processingOf := map[model.Addr]string{} // wait → its migration in flight
 			for _, pw := range group {
 				if !pw.wait.Due && !hasMigration(pw.params, byID, newest) {
 					continue // not due, and its migration is not in this answer: read it when due
@@ -98,10 +104,26 @@ func (p *Provider) Status(ctx context.Context, waits []model.Wait) (map[model.Ad
 					m = newest[strings.ToLower(pw.params.LegacySubscriptionID)]
 				}
 				st := p.waitStatus(ctx, pw.wait, pw.params, m)
-				mu.Lock()
-				out[pw.wait.Addr] = st
-				mu.Unlock()
+				if !st.Done && m != nil && strings.EqualFold(m.Status, MigrationProcessing) {
+					processing[strings.ToLower(m.ID)] = true
+					processingOf[pw.wait.Addr] = strings.ToLower(m.ID)
+				}
+				local[pw.wait.Addr] = st
 			}
+			// Progress from the migration events: one read per customer, only while one of its
+			// migrations is still processing.
+			if msgs := p.eventProgress(ctx, customer, processing); len(msgs) > 0 {
+				for addr, id := range processingOf {
+					if msg := msgs[id]; msg != "" {
+						st := local[addr]
+						st.Message = msg
+						local[addr] = st
+					}
+				}
+			}
+			mu.Lock()
+			maps.Copy(out, local)
+			mu.Unlock()
 		}()
 	}
 	wg.Wait()

@@ -36,6 +36,7 @@ func (s *Simulator) Handler() http.Handler {
 	mux.Handle("GET /v1/customers/{c}/migrations/newcommerce/{id}", s.route(OpGetMigration, s.getMigration))
 	mux.Handle("GET /v1/migrations/newcommerce", s.route(OpListMigrations, s.listMigrations))
 	s.scheduleRoutes(mux)
+	s.eventRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, errorReply(http.StatusNotFound, errCodeNotFound, "", "The requested resource %s %s does not exist.", r.Method, r.URL.Path))
 	})
