@@ -47,6 +47,14 @@ type SimWorld struct {
 	// subscription was suspended, DurationResolve after it failed: ResolveComplete (default) or
 	// ResolveRevert.
 	ResolveFailedSuspended string `json:"resolve_failed_suspended,omitempty"`
+	// FirstMonthRule applies Microsoft's production rule that a subscription active for less than a
+	// month (by its creationDate) cannot be migrated (code 7, SubscriptionActiveForLessThanOneMonth).
+	// Off by default, as in Microsoft's sandbox tenants.
+	FirstMonthRule bool `json:"first_month_rule,omitempty"`
+	// SeatLimits caps, per New Commerce catalogItemId, the licenses a customer may hold across all its
+	// active subscriptions of it (Microsoft's 300-seat limit of business offers): a migration that
+	// would exceed it is refused as a bad request.
+	SeatLimits map[string]int `json:"seat_limits,omitempty"`
 }
 
 // SimCustomer is one customer tenant of a SimWorld.
@@ -121,6 +129,8 @@ type Simulator struct {
 	pending       []*simMigration          // Processing migrations, to be finished when due
 	resolving     []*simMigration          // failed after suspension, to be resolved when due
 	resolution    string                   // ResolveComplete or ResolveRevert
+	firstMonth    bool                     // SimWorld.FirstMonthRule
+	seatLimits    map[string]int           // SimWorld.SeatLimits, by lower-case catalogItemId
 	schedules     []*simSchedule           // migration schedules, in creation order
 }
 
@@ -152,6 +162,11 @@ func NewSimulator(w SimWorld, env *simkit.Env) *Simulator {
 		subOwner:      map[string]*simCustomer{},
 		inProgress:    map[string]*simMigration{},
 		resolution:    strings.ToLower(w.ResolveFailedSuspended),
+		firstMonth:    w.FirstMonthRule,
+		seatLimits:    map[string]int{},
+	}
+	for id, n := range w.SeatLimits {
+		s.seatLimits[strings.ToLower(id)] = n
 	}
 	if s.resolution == "" {
 		s.resolution = ResolveComplete
@@ -239,6 +254,10 @@ func (s *Simulator) World() SimWorld {
 	defer s.mu.Unlock()
 	s.advance()
 	w := SimWorld{Customers: make([]SimCustomer, 0, len(s.customers)), Catalog: maps.Clone(s.catalogOrig)}
+	w.FirstMonthRule = s.firstMonth
+	if len(s.seatLimits) > 0 {
+		w.SeatLimits = maps.Clone(s.seatLimits)
+	}
 	if s.resolution != ResolveComplete {
 		w.ResolveFailedSuspended = s.resolution
 	}

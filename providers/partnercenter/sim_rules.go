@@ -62,6 +62,9 @@ func (s *Simulator) check(c *simCustomer, req simMigrationRequest) (plan *migrat
 		return nil, nil, false, &simRequestError{fmt.Sprintf("quantity %d is not valid; it must be at least 1.", q)}
 	}
 
+	if err := s.checkSeats(c, plan.item); err != nil {
+		return nil, nil, false, err
+	}
 	seen := map[string]bool{strings.ToLower(base.ID): true}
 	for _, a := range req.AddOnMigrations {
 		key := strings.ToLower(a.CurrentSubscriptionID)
@@ -122,6 +125,10 @@ func (s *Simulator) checkItem(sub *Subscription, r simMigrationRequest) (itemPla
 	if inProgress {
 		add(EligibilitySubscriptionBeingProcessingInOms, "Subscription %s is being processed; a migration is already in progress.", sub.ID)
 	}
+	if s.firstMonth && sub.CreationDate != nil && s.env.Now().Before(sub.CreationDate.AddDate(0, 1, 0)) {
+		add(EligibilitySubscriptionActiveForLessThanOneMonth, "Subscription %s was created on %s; a subscription can be migrated once it has been active for a month.",
+			sub.ID, sub.CreationDate.Format(time.DateOnly))
+	}
 	if sub.PromotionID != "" {
 		add(EligibilitySubscriptionPromotionsPresent, "Subscription %s has the active promotion %s.", sub.ID, sub.PromotionID)
 	}
@@ -171,4 +178,24 @@ func (e *simEligibility) reasons() []string {
 		out = append(out, e.AddOnMigrations[i].reasons()...)
 	}
 	return out
+}
+
+// checkSeats refuses a migration that would take a customer past the seat limit of its New Commerce
+// product (SimWorld.SeatLimits), counting the licenses of its active subscriptions of that product.
+func (s *Simulator) checkSeats(c *simCustomer, item itemPlan) error {
+	limit, ok := s.seatLimits[strings.ToLower(item.catalogItemID)]
+	if !ok || item.catalogItemID == "" {
+		return nil
+	}
+	held := 0
+	for _, sub := range c.subs {
+		if strings.EqualFold(sub.OfferID, item.catalogItemID) && strings.EqualFold(sub.Status, "active") {
+			held += sub.Quantity
+		}
+	}
+	if held+item.quantity > limit {
+		return &simRequestError{fmt.Sprintf("The customer would hold %d licenses of %s (%d already, %d requested); at most %d are allowed across its subscriptions of this product.",
+			held+item.quantity, item.catalogItemID, held, item.quantity, limit)}
+	}
+	return nil
 }

@@ -461,3 +461,36 @@ func TestSimConcurrentCreates(t *testing.T) {
 		t.Fatalf("create stats = %d, want 80", got)
 	}
 }
+
+// TestSimFirstMonthAndSeatLimit: with first_month_rule the simulator refuses a subscription created
+// less than a month ago (code 7), as Microsoft does in production; seat_limits refuses a migration
+// that would take the customer past the product's seat limit (a bad request).
+func TestSimFirstMonthAndSeatLimit(t *testing.T) {
+	w := pcTestWorld()
+	w.FirstMonthRule = true
+	w.SeatLimits = map[string]int{pcNceE3: 30}
+	ts := pcNewTestSim(t, w, simkit.Behaviour{})
+	now := ts.env.Now()
+	ts.sim.mu.Lock()
+	recent := now.Add(-24 * time.Hour)
+	ts.sim.ownerOf(pcTBase).sub(pcTBase).CreationDate = &recent
+	ts.sim.mu.Unlock()
+	var res ValidationResult
+	if resp := ts.call(t, http.MethodPost, pcValidatePath(pcTCustomer), MigrationRequest{CurrentSubscriptionID: pcTBase}, &res); resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if res.IsEligible || len(res.Errors) != 1 || res.Errors[0].Code != EligibilitySubscriptionActiveForLessThanOneMonth {
+		t.Fatalf("a subscription created yesterday: %+v", res)
+	}
+
+	old := now.AddDate(0, -2, 0)
+	ts.sim.mu.Lock()
+	ts.sim.ownerOf(pcTBase).sub(pcTBase).CreationDate = &old
+	ts.sim.mu.Unlock()
+	if resp := ts.call(t, http.MethodPost, pcValidatePath(pcTCustomer), MigrationRequest{CurrentSubscriptionID: pcTBase, Quantity: 31}, &res); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("31 seats of a product limited to 30: status %d, want 400", resp.StatusCode)
+	}
+	if resp := ts.call(t, http.MethodPost, pcValidatePath(pcTCustomer), MigrationRequest{CurrentSubscriptionID: pcTBase, Quantity: 30}, &res); resp.StatusCode != http.StatusOK || !res.IsEligible {
+		t.Fatalf("30 seats: status %d, %+v", resp.StatusCode, res)
+	}
+}
