@@ -8,6 +8,7 @@ import (
 
 	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/providers/connect"
 	"github.com/ferry-dev/ferry/providers/partnercenter"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -22,8 +23,7 @@ func Default() providers.Table {
 			Operations: partnercenter.Operations(), Durations: partnercenter.Durations()},
 		{Name: "commerce", Title: "CloudBlue Commerce orders", Serves: []string{model.KindSubscription},
 			Settings: []providers.Setting{{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the APS REST root"}}},
-		{Name: "connect", Title: "CloudBlue Connect", Serves: []string{model.KindSkipList},
-			Settings: []providers.Setting{{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the public API v1 root"}}},
+		{Name: connect.Name, Title: "CloudBlue Connect", Serves: []string{model.KindSkipList}, Settings: connect.SettingsSchema(), SecretEnv: []string{connect.EnvAPIKey}, Open: connect.OpenProvider, Simulator: connect.NewSandboxSimulator, Operations: connect.Operations()},
 		{Name: "mgn", Title: "AWS Application Migration Service", Serves: []string{model.KindCutover},
 			Settings: []providers.Setting{
 				{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the SDK's BaseEndpoint"},

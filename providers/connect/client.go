@@ -1,0 +1,306 @@
+package connect
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ferry-dev/ferry/model"
+)
+
+// DefaultEndpoint is the root of the Connect public API v1.
+const DefaultEndpoint = "https://api.connect.cloudblue.com/public/v1"
+
+// EnvAPIKey holds the Connect API key, "SU-…:…" (a leading "ApiKey " is accepted).
+const EnvAPIKey = "FERRY_CONNECT_API_KEY"
+
+// pageLimit is the limit ferry asks for; the server may cut it, and the next offset is taken from
+// Content-Range, never from this number.
+const pageLimit = 100
+
+// maxBody bounds every answer ferry reads.
+const maxBody = 8 << 20
+
+// Ref is a reference to another Connect object by id ({"id": "MP-…"}).
+type Ref struct {
+	ID string `json:"id"`
+}
+
+// ParamRef is the parameter of a configuration row: id is the parameter's name (e.g.
+// processor_skip_list), scope e.g. "marketplace".
+type ParamRef struct {
+	ID    string `json:"id"`
+	Scope string `json:"scope,omitempty"`
+}
+
+// Configuration is one row of GET /products/{p}/configurations.
+type Configuration struct {
+	Parameter   ParamRef `json:"parameter"`
+	Marketplace *Ref     `json:"marketplace,omitempty"`
+	Item        *Ref     `json:"item,omitempty"`
+	Value       *string  `json:"value,omitempty"` // nil: unset
+}
+
+// SetConfiguration is the body of POST /products/{p}/configurations; a nil Value clears it.
+type SetConfiguration struct {
+	Parameter   Ref     `json:"parameter"`
+	Marketplace Ref     `json:"marketplace"`
+	Value       *string `json:"value,omitempty"`
+}
+
+// APIError is a Connect error answer ({error_code, errors[]}) or a non-JSON failure.
+type APIError struct {
+	Method, Path string
+	Status       int
+	Code         string
+	Errors       []string
+	Body         string // a short, single-line excerpt of a non-JSON body
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Connect %s %s: HTTP %d", e.Method, e.Path, e.Status)
+	if e.Code != "" {
+		fmt.Fprintf(&b, " %s", e.Code)
+	}
+	if len(e.Errors) > 0 {
+		fmt.Fprintf(&b, ": %s", strings.Join(e.Errors, "; "))
+	} else if e.Body != "" {
+		fmt.Fprintf(&b, " (not a Connect error answer: %q)", e.Body)
+	}
+	return b.String()
+}
+
+// Client speaks the Connect public API v1.
+type Client struct {
+	base   string
+	apiKey string // without the "ApiKey " prefix; "" in the sandbox when unset
+	hc     *http.Client
+	// Retries is how many times a read is retried after a 5xx, a 429 or a network error.
+	Retries int
+	// Backoff is the first wait between two tries of a read (doubled each time; a Retry-After of a
+	// 429 is honoured up to MaxWait).
+	Backoff, MaxWait time.Duration
+}
+
+// NewClient returns a client of the API rooted at base, authenticating with apiKey ("SU-…:…", with
+// or without a leading "ApiKey ").
+func NewClient(base, apiKey string, hc *http.Client) *Client {
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	return &Client{base: strings.TrimRight(base, "/"), apiKey: NormalizeKey(apiKey), hc: hc,
+		Retries: 4, Backoff: 500 * time.Millisecond, MaxWait: 30 * time.Second}
+}
+
+// NormalizeKey drops a leading "ApiKey " (any case) and surrounding blanks.
+func NormalizeKey(k string) string {
+	k = strings.TrimSpace(k)
+	if len(k) >= 7 && strings.EqualFold(k[:7], "ApiKey ") {
+		k = strings.TrimSpace(k[7:])
+	}
+	return k
+}
+
+// ListConfigurations reads every configuration row of product p, page by page.
+func (c *Client) ListConfigurations(ctx context.Context, product string) ([]Configuration, error) {
+	path := "/products/" + url.PathEscape(product) + "/configurations"
+	var all []Configuration
+	offset := 0
+	for pages := 0; ; pages++ {
+		if pages > 10000 {
+			return nil, fmt.Errorf("Connect GET %s: more than 10000 pages; giving up", path)
+		}
+		q := url.Values{"limit": {strconv.Itoa(pageLimit)}, "offset": {strconv.Itoa(offset)}}
+		var rows []Configuration
+		hdr, err := c.get(ctx, path+"?"+q.Encode(), &rows)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, rows...)
+		cr, ok := parseContentRange(hdr.Get("Content-Range"))
+		switch {
+		case ok:
+			// The next offset comes from the range the server says it sent: it may have cut the limit.
+			if len(rows) == 0 || (cr.total >= 0 && cr.last+1 >= cr.total) || cr.last+1 <= offset {
+				return all, nil
+			}
+			offset = cr.last + 1
+		default:
+			// No Content-Range: a short page is the last one.
+			if len(rows) < pageLimit {
+				return all, nil
+			}
+			offset += len(rows)
+		}
+	}
+}
+
+// SetConfiguration posts one configuration value. Any 2xx answer is success. A network error or
+// a 5xx answer leaves the outcome unknown (wrapped model.ErrOutcomeUnknown); it is never retried.
+func (c *Client) SetConfiguration(ctx context.Context, product string, body SetConfiguration) error {
+	path := "/products/" + url.PathEscape(product) + "/configurations"
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := c.newRequest(ctx, http.MethodPost, path, raw)
+	if err != nil {
+		return err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: Connect POST %s: %v", model.ErrOutcomeUnknown, path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if resp.StatusCode/100 == 2 {
+		return nil
+	}
+	apiErr := decodeError(http.MethodPost, path, resp.StatusCode, data)
+	if resp.StatusCode >= 500 {
+		return fmt.Errorf("%w: %v", model.ErrOutcomeUnknown, apiErr)
+	}
+	return apiErr
+}
+
+func (c *Client) newRequest(ctx context.Context, method, pathQuery string, body []byte) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+pathQuery, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.apiKey != "" {
+		req.Header.Set("Authorization", "ApiKey "+c.apiKey)
+	}
+	return req, nil
+}
+
+// get reads one JSON answer, retrying 5xx, 429 and network errors.
+func (c *Client) get(ctx context.Context, pathQuery string, into any) (http.Header, error) {
+	path := pathQuery
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	wait := c.Backoff
+	for attempt := 0; ; attempt++ {
+		req, err := c.newRequest(ctx, http.MethodGet, pathQuery, nil)
+		if err != nil {
+			return nil, err
+		}
+		var retryAfter time.Duration
+		resp, err := c.hc.Do(req)
+		if err == nil {
+			data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+			resp.Body.Close()
+			switch {
+			case rerr != nil:
+				err = fmt.Errorf("Connect GET %s: reading the answer: %w", path, rerr)
+			case resp.StatusCode/100 == 2:
+				if jerr := json.Unmarshal(data, into); jerr != nil {
+					return nil, fmt.Errorf("Connect GET %s: decoding the answer: %w", path, jerr)
+				}
+				return resp.Header, nil
+			case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
+				err = decodeError(http.MethodGet, path, resp.StatusCode, data)
+				if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s > 0 {
+					retryAfter = time.Duration(s) * time.Second
+				}
+			default:
+				return nil, decodeError(http.MethodGet, path, resp.StatusCode, data)
+			}
+		} else {
+			err = fmt.Errorf("Connect GET %s: %w", path, err)
+		}
+		if attempt >= c.Retries || ctx.Err() != nil {
+			return nil, err
+		}
+		d := max(wait, retryAfter)
+		if c.MaxWait > 0 {
+			d = min(d, c.MaxWait)
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+		wait *= 2
+	}
+}
+
+func decodeError(method, path string, status int, data []byte) *APIError {
+	e := &APIError{Method: method, Path: path, Status: status}
+	var body struct {
+		Code   string   `json:"error_code"`
+		Errors []string `json:"errors"`
+	}
+	if json.Unmarshal(data, &body) == nil && (body.Code != "" || len(body.Errors) > 0) {
+		e.Code, e.Errors = body.Code, body.Errors
+		return e
+	}
+	e.Body = excerpt(data)
+	return e
+}
+
+var tags = regexp.MustCompile(`<[^>]*>`)
+
+// excerpt turns a non-JSON body (often an HTML error page) into one short line of its text.
+func excerpt(data []byte) string {
+	s := tags.ReplaceAllString(string(data), " ")
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 160 {
+		s = string(r[:160]) + "…"
+	}
+	return s
+}
+
+type contentRange struct{ first, last, total int }
+
+// parseContentRange reads "items a-b/total" (total may be "*": -1).
+func parseContentRange(h string) (contentRange, bool) {
+	h = strings.TrimSpace(h)
+	rest, ok := strings.CutPrefix(h, "items ")
+	if !ok {
+		return contentRange{}, false
+	}
+	span, tot, ok := strings.Cut(strings.TrimSpace(rest), "/")
+	if !ok {
+		return contentRange{}, false
+	}
+	a, b, ok := strings.Cut(span, "-")
+	if !ok {
+		return contentRange{}, false
+	}
+	first, err1 := strconv.Atoi(a)
+	last, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil || last < first {
+		return contentRange{}, false
+	}
+	total := -1
+	if tot != "*" {
+		n, err := strconv.Atoi(tot)
+		if err != nil {
+			return contentRange{}, false
+		}
+		total = n
+	}
+	return contentRange{first, last, total}, true
+}

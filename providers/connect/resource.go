@@ -1,0 +1,341 @@
+// Package connect is ferry's CloudBlue Connect provider: a client of the Connect public API v1, the
+// skip_list resource (the processor skip list, a marketplace-scoped product configuration
+// parameter holding comma-separated Connect IDs), and a simulator of the part of the API it uses.
+// docs/providers.md describes every request and field.
+package connect
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/ferry-dev/ferry/model"
+	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/state"
+)
+
+// Name is the provider's name in specs and sandbox URLs.
+const Name = "connect"
+
+// Operations the simulator counts in /_sandbox/stats and faults may name.
+const (
+	OpListConfigurations = "connect.ListConfigurations"
+	OpSetConfiguration   = "connect.SetConfiguration"
+)
+
+// Operations lists the simulator's operations.
+func Operations() []string { return []string{OpListConfigurations, OpSetConfiguration} }
+
+// SettingsSchema declares the arguments of a provider "connect" block.
+func SettingsSchema() []providers.Setting {
+	return []providers.Setting{
+		{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the public API v1 root; default " + DefaultEndpoint},
+	}
+}
+
+// State attributes of a skip_list.
+const (
+	// AttrAdded is the comma-separated list of the entries ferry added (and may therefore remove).
+	AttrAdded = "added"
+	// AttrValue is the value ferry last wrote or read back.
+	AttrValue = "value"
+)
+
+// stepWrite is the one mutating step of a skip_list change.
+const stepWrite = "write"
+
+// Provider manages Connect skip lists.
+type Provider struct {
+	c *Client
+}
+
+// NewProvider returns a provider speaking through c.
+func NewProvider(c *Client) *Provider { return &Provider{c: c} }
+
+// Open builds the provider for an evaluated provider block: against the sandbox when env.Sandbox
+// is set (no key needed), else against endpoint with the key of FERRY_CONNECT_API_KEY.
+func Open(_ context.Context, cfg providers.Config, env providers.Env) (*Provider, error) {
+	getenv := env.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	base := cfg.String("endpoint", DefaultEndpoint)
+	key := NormalizeKey(getenv(EnvAPIKey))
+	if env.Sandbox != nil {
+		base = env.Sandbox.Base(Name)
+	} else if key == "" {
+		return nil, fmt.Errorf("%s is not set: give the Connect API key (SU-…:…) of a token with access to the products' configurations", EnvAPIKey)
+	}
+	c := NewClient(base, key, env.HTTPClient)
+	if env.Sandbox != nil {
+		c.Backoff, c.MaxWait = 20*time.Millisecond, time.Second
+	}
+	return NewProvider(c), nil
+}
+
+// Live is what Read found of one skip list.
+type Live struct {
+	// Found is true when the product has a configuration row of the parameter for the marketplace
+	// (without an item).
+	Found bool
+	// Value is the row's value ("" when unset).
+	Value string
+}
+
+// Read lists the configurations of each product once (every page) and matches the rows in ferry:
+// parameter.id, marketplace.id and no item.
+func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
+	byProduct := map[string][]providers.ReadRequest{}
+	var order []string
+	for _, r := range reqs {
+		sl := r.Instance.SkipList
+		if sl == nil {
+			continue
+		}
+		if _, ok := byProduct[sl.Product]; !ok {
+			order = append(order, sl.Product)
+		}
+		byProduct[sl.Product] = append(byProduct[sl.Product], r)
+	}
+	out := make(map[model.Addr]providers.Live, len(reqs))
+	var diags hcl.Diagnostics
+	for _, product := range order {
+		rows, err := p.c.ListConfigurations(ctx, product)
+		if err != nil {
+			var addrs []model.Addr
+			for _, r := range byProduct[product] {
+				addrs = append(addrs, r.Instance.Addr)
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError,
+				Summary: "Cannot read the configurations of Connect product " + product,
+				Detail:  err.Error(), Extra: providers.Unreadable{Addrs: addrs}})
+			continue
+		}
+		for _, r := range byProduct[product] {
+			out[r.Instance.Addr] = match(rows, r.Instance.SkipList)
+		}
+	}
+	return out, diags
+}
+
+func match(rows []Configuration, sl *model.SkipList) *Live {
+	for _, row := range rows {
+		if row.Parameter.ID != sl.Parameter || row.Marketplace == nil || row.Marketplace.ID != sl.Marketplace || row.Item != nil {
+			continue
+		}
+		l := &Live{Found: true}
+		if row.Value != nil {
+			l.Value = *row.Value
+		}
+		return l
+	}
+	return &Live{}
+}
+
+// writeParams is the payload of the write step.
+type writeParams struct {
+	Product     string   `json:"product"`
+	Marketplace string   `json:"marketplace"`
+	Parameter   string   `json:"parameter"`
+	Add         []string `json:"add,omitempty"`
+	Remove      []string `json:"remove,omitempty"`
+	// Added is what state records as ferry's entries once the step succeeded.
+	Added []string `json:"added"`
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Plan appends each desired entry missing from the value and removes each entry ferry added that
+// the spec no longer lists; every other entry is left alone.
+func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live providers.Live) (model.Change, hcl.Diagnostics) {
+	sl := desired.SkipList
+	l, _ := live.(*Live)
+	if l == nil {
+		l = &Live{}
+	}
+	var priorAdded []string
+	if prior != nil {
+		priorAdded = splitList(prior.Attributes[AttrAdded])
+	}
+	var add, remove, added []string
+	for _, e := range priorAdded {
+		switch {
+		case !slices.Contains(sl.Entries, e):
+			if Has(l.Value, e) {
+				remove = append(remove, e)
+			}
+		case Has(l.Value, e):
+			added = append(added, e)
+		}
+	}
+	for _, e := range sl.Entries {
+		if !Has(l.Value, e) {
+			add = append(add, e)
+			if !slices.Contains(added, e) {
+				added = append(added, e)
+			}
+		}
+	}
+	var foreign []string
+	for _, e := range Entries(l.Value) {
+		if !slices.Contains(added, e) && !slices.Contains(remove, e) && !slices.Contains(foreign, e) {
+			foreign = append(foreign, e)
+		}
+	}
+	where := fmt.Sprintf("%s of %s in %s", sl.Parameter, sl.Product, sl.Marketplace)
+	st := &state.Resource{Addr: string(desired.Addr), Kind: desired.Kind, Provider: Name, Status: state.StatusDone,
+		RemoteIDs:  map[string]string{"product_id": sl.Product, "marketplace_id": sl.Marketplace, "parameter_id": sl.Parameter},
+		Attributes: map[string]string{AttrAdded: strings.Join(added, ","), AttrValue: Append(l.Value, add...)}}
+	for _, e := range remove {
+		st.Attributes[AttrValue] = Remove(st.Attributes[AttrValue], e)
+	}
+	var details []model.Detail
+	for _, e := range add {
+		details = append(details, model.Detail{Name: "+ " + e, New: "append"})
+	}
+	for _, e := range remove {
+		details = append(details, model.Detail{Name: "- " + e, New: "remove (ferry added it)"})
+	}
+	if len(foreign) > 0 {
+		details = append(details, model.Detail{Name: "left alone", New: strings.Join(foreign, ", ") + " (not added by ferry)"})
+	}
+	if len(add) == 0 && len(remove) == 0 {
+		if prior == nil {
+			return model.Change{Action: model.ActionImport, Summary: "record " + where + ": every entry is already there", Details: details, State: st}, nil
+		}
+		return model.Change{Action: model.ActionNoop, Summary: where + " holds every entry"}, nil
+	}
+	params, _ := json.Marshal(writeParams{Product: sl.Product, Marketplace: sl.Marketplace, Parameter: sl.Parameter,
+		Add: add, Remove: remove, Added: added})
+	action := model.ActionUpdate
+	if prior == nil {
+		action = model.ActionCreate
+	}
+	var parts []string
+	if len(add) > 0 {
+		parts = append(parts, fmt.Sprintf("append %d", len(add)))
+	}
+	if len(remove) > 0 {
+		parts = append(parts, fmt.Sprintf("remove %d", len(remove)))
+	}
+	summary := fmt.Sprintf("%s %s to %s", strings.Join(parts, ", "), plural(len(add)+len(remove), "entry", "entries"), where)
+	if !l.Found {
+		summary += " (no value set yet)"
+	}
+	return model.Change{Action: action, Summary: summary, Details: details, State: st,
+		Steps: []model.Step{{Addr: desired.Addr, Provider: Name, Name: stepWrite, Mutating: true, Attempt: 1,
+			Description: "writing " + where, Params: params}}}, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// current reads the value of one skip list now.
+func (p *Provider) current(ctx context.Context, wp writeParams) (string, error) {
+	rows, err := p.c.ListConfigurations(ctx, wp.Product)
+	if err != nil {
+		return "", err
+	}
+	return match(rows, &model.SkipList{Product: wp.Product, Marketplace: wp.Marketplace, Parameter: wp.Parameter}).Value, nil
+}
+
+// done reports whether value holds what the step wanted.
+func (wp writeParams) done(value string) bool {
+	for _, e := range wp.Add {
+		if !Has(value, e) {
+			return false
+		}
+	}
+	for _, e := range wp.Remove {
+		if Has(value, e) {
+			return false
+		}
+	}
+	return true
+}
+
+func (wp writeParams) outcome(value string) model.Outcome {
+	return model.Outcome{Status: state.StatusDone,
+		RemoteIDs:  map[string]string{"product_id": wp.Product, "marketplace_id": wp.Marketplace, "parameter_id": wp.Parameter},
+		Attributes: map[string]string{AttrAdded: strings.Join(wp.Added, ","), AttrValue: value}}
+}
+
+// Do re-reads the value right before writing and merges into it (an entry someone else added since
+// the plan is kept), posts the result, and verifies it by reading it back.
+func (p *Provider) Do(ctx context.Context, step model.Step, key string, progress func(model.Event)) (model.Outcome, error) {
+	var wp writeParams
+	if err := json.Unmarshal(step.Params, &wp); err != nil {
+		return model.Outcome{}, fmt.Errorf("step params: %w", err)
+	}
+	value, err := p.current(ctx, wp)
+	if err != nil {
+		return model.Outcome{}, err
+	}
+	next := Append(value, wp.Add...)
+	for _, e := range wp.Remove {
+		next = Remove(next, e)
+	}
+	if next != value {
+		body := SetConfiguration{Parameter: Ref{ID: wp.Parameter}, Marketplace: Ref{ID: wp.Marketplace}, Value: &next}
+		if next == "" {
+			body.Value = nil // a POST without value clears it
+		}
+		if err := p.c.SetConfiguration(ctx, wp.Product, body); err != nil {
+			return model.Outcome{}, err
+		}
+	}
+	back, err := p.current(ctx, wp)
+	if err != nil {
+		return model.Outcome{}, fmt.Errorf("%w: reading the value back: %v", model.ErrOutcomeUnknown, err)
+	}
+	if !wp.done(back) {
+		return model.Outcome{}, fmt.Errorf("%w: Connect accepted the new value of %s but reading it back gives %q", model.ErrOutcomeUnknown, wp.Parameter, back)
+	}
+	return wp.outcome(back), nil
+}
+
+// Reconcile re-reads the value: the write is idempotent by content, so it is found when the value
+// already holds what the step wanted.
+func (p *Provider) Reconcile(ctx context.Context, step model.Step, key string) (model.Outcome, bool, error) {
+	var wp writeParams
+	if err := json.Unmarshal(step.Params, &wp); err != nil {
+		return model.Outcome{}, false, fmt.Errorf("step params: %w", err)
+	}
+	value, err := p.current(ctx, wp)
+	if err != nil {
+		return model.Outcome{}, false, err
+	}
+	if !wp.done(value) {
+		return model.Outcome{}, false, nil
+	}
+	return wp.outcome(value), true, nil
+}
+
+var _ providers.Provider = (*Provider)(nil)
+
+// OpenProvider is Open as the provider table's Open.
+func OpenProvider(ctx context.Context, cfg providers.Config, env providers.Env) (providers.Provider, error) {
+	p, err := Open(ctx, cfg, env)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}

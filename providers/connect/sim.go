@@ -1,0 +1,291 @@
+package connect
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ferry-dev/ferry/providers/simkit"
+)
+
+// The simulator keeps its own types, apart from the client's, so that a mistake in one is not
+// mirrored in the other.
+
+// SimWorld is the "connect" section of a sandbox world: products by ID.
+type SimWorld struct {
+	Products map[string]*SimProduct `json:"products"`
+}
+
+// SimProduct is one product: its configuration rows.
+type SimProduct struct {
+	Configurations []SimConfiguration `json:"configurations"`
+}
+
+// SimConfiguration is one configuration row as Connect lists it.
+type SimConfiguration struct {
+	Parameter   SimParameter `json:"parameter"`
+	Marketplace *SimRef      `json:"marketplace,omitempty"`
+	Item        *SimRef      `json:"item,omitempty"`
+	Value       *string      `json:"value,omitempty"`
+}
+
+// SimParameter is a row's parameter: id is its name (e.g. processor_skip_list).
+type SimParameter struct {
+	ID    string `json:"id"`
+	Scope string `json:"scope,omitempty"`
+}
+
+// SimRef is a reference by id.
+type SimRef struct {
+	ID string `json:"id"`
+}
+
+// simMaxLimit is the largest page the simulator serves: a larger limit is cut silently.
+const simMaxLimit = 100
+
+// Simulator serves the configurations of Connect products from memory.
+type Simulator struct {
+	env      *simkit.Env
+	mu       sync.Mutex
+	products map[string]*SimProduct
+}
+
+// NewSandboxSimulator builds the simulator of a world section (empty: no products).
+func NewSandboxSimulator(section json.RawMessage, env *simkit.Env) (simkit.Simulator, error) {
+	return NewSimulator(section, env)
+}
+
+// NewSimulator builds the simulator of a world section. Unknown fields of the section's structure
+// (products, configurations) are errors; fields of the rows ferry does not read are ignored.
+func NewSimulator(section json.RawMessage, env *simkit.Env) (*Simulator, error) {
+	var raw struct {
+		Products map[string]json.RawMessage `json:"products"`
+	}
+	if len(bytes.TrimSpace(section)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(section))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("connect: %w", err)
+		}
+	}
+	s := &Simulator{env: env, products: map[string]*SimProduct{}}
+	for id, body := range raw.Products {
+		var p struct {
+			Configurations []json.RawMessage `json:"configurations"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&p); err != nil {
+			return nil, fmt.Errorf("connect.products[%q]: %w", id, err)
+		}
+		prod := &SimProduct{}
+		for i, rb := range p.Configurations {
+			var c SimConfiguration
+			if err := json.Unmarshal(rb, &c); err != nil {
+				return nil, fmt.Errorf("connect.products[%q].configurations[%d]: %w", id, i, err)
+			}
+			if c.Parameter.ID == "" {
+				return nil, fmt.Errorf("connect.products[%q].configurations[%d]: parameter.id is required", id, i)
+			}
+			prod.Configurations = append(prod.Configurations, c)
+		}
+		s.products[id] = prod
+	}
+	return s, nil
+}
+
+// Snapshot returns the products as a world section.
+func (s *Simulator) Snapshot() any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := SimWorld{Products: map[string]*SimProduct{}}
+	for id, p := range s.products {
+		out.Products[id] = &SimProduct{Configurations: slices.Clone(p.Configurations)}
+	}
+	return out
+}
+
+type simError struct {
+	Code   string   `json:"error_code"`
+	Errors []string `json:"errors"`
+}
+
+// Handler serves GET and POST /products/{p}/configurations.
+func (s *Simulator) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /products/{product}/configurations", func(w http.ResponseWriter, r *http.Request) {
+		s.serve(w, r, OpListConfigurations, s.list)
+	})
+	mux.HandleFunc("POST /products/{product}/configurations", func(w http.ResponseWriter, r *http.Request) {
+		s.serve(w, r, OpSetConfiguration, s.set)
+	})
+	return mux
+}
+
+type simReply struct {
+	status int
+	header http.Header
+	body   any
+}
+
+func errReply(status int, code, format string, args ...any) simReply {
+	return simReply{status: status, body: simError{Code: code, Errors: []string{fmt.Sprintf(format, args...)}}}
+}
+
+// serve counts the operation, applies the faults (a lost response performs the operation first)
+// and writes the reply.
+func (s *Simulator) serve(w http.ResponseWriter, r *http.Request, op string, fn func(*http.Request) simReply) {
+	s.env.Stats.Inc(op)
+	s.env.Delay(r.Context())
+	product := r.PathValue("product")
+	fault, faulty := s.env.Faults.Take(op, product)
+	if faulty && !fault.LostResponse {
+		writeFault(w, fault)
+		return
+	}
+	reply := fn(r)
+	if faulty {
+		if fault.Status == 0 && simkit.DropConnection(w) {
+			return
+		}
+		writeFault(w, fault)
+		return
+	}
+	for k, v := range reply.header {
+		w.Header()[k] = v
+	}
+	writeJSON(w, reply.status, reply.body)
+}
+
+func writeFault(w http.ResponseWriter, f simkit.Fault) {
+	status := f.Status
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if status == http.StatusTooManyRequests {
+		ra := time.Duration(f.RetryAfter)
+		if ra <= 0 {
+			ra = time.Second
+		}
+		simkit.SetRetryAfter(w, ra)
+	}
+	if status >= 500 {
+		// Connect's gateway answers server errors with an HTML page.
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "<html><body><h1>%d %s</h1> (injected fault)</body></html>", status, http.StatusText(status))
+		return
+	}
+	writeJSON(w, status, simError{Code: "GEN_" + strconv.Itoa(status), Errors: []string{http.StatusText(status) + " (injected fault)."}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func atoiDefault(s string, def int) (int, bool) {
+	if s == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 0
+}
+
+// list answers one page: limit (default and maximum 100, or the world's page_size) and offset, with
+// Content-Range: items a-b/total.
+func (s *Simulator) list(r *http.Request) simReply {
+	q := r.URL.Query()
+	maxLimit := s.env.PageSize(simMaxLimit)
+	limit, ok1 := atoiDefault(q.Get("limit"), maxLimit)
+	offset, ok2 := atoiDefault(q.Get("offset"), 0)
+	if !ok1 || !ok2 {
+		return errReply(http.StatusBadRequest, "GEN_001", "limit and offset must be whole numbers.")
+	}
+	limit = min(limit, maxLimit)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.products[r.PathValue("product")]
+	if !ok {
+		return errReply(http.StatusNotFound, "PRD_001", "Product %s not found.", r.PathValue("product"))
+	}
+	total := len(p.Configurations)
+	page := []SimConfiguration{}
+	if offset < total && limit > 0 {
+		page = slices.Clone(p.Configurations[offset:min(total, offset+limit)])
+	}
+	h := http.Header{}
+	if len(page) > 0 {
+		h.Set("Content-Range", fmt.Sprintf("items %d-%d/%d", offset, offset+len(page)-1, total))
+	} else {
+		h.Set("Content-Range", fmt.Sprintf("items 0-0/%d", total))
+	}
+	return simReply{status: http.StatusOK, header: h, body: page}
+}
+
+// set sets (or, without value, clears) the value of a parameter for a marketplace. The parameter
+// must be one of the product's (some row names it); a marketplace without a row gets one.
+func (s *Simulator) set(r *http.Request) simReply {
+	var body struct {
+		Parameter   *SimRef `json:"parameter"`
+		Marketplace *SimRef `json:"marketplace"`
+		Item        *SimRef `json:"item"`
+		Value       *string `json:"value"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20)).Decode(&body); err != nil {
+		return errReply(http.StatusBadRequest, "GEN_001", "The body is not valid JSON: %v.", err)
+	}
+	if body.Parameter == nil || body.Parameter.ID == "" {
+		return errReply(http.StatusBadRequest, "VAL_001", "parameter.id is required.")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.products[r.PathValue("product")]
+	if !ok {
+		return errReply(http.StatusNotFound, "PRD_001", "Product %s not found.", r.PathValue("product"))
+	}
+	scope := ""
+	for i := range p.Configurations {
+		c := &p.Configurations[i]
+		if c.Parameter.ID != body.Parameter.ID {
+			continue
+		}
+		scope = c.Parameter.Scope
+		if sameRef(c.Marketplace, body.Marketplace) && sameRef(c.Item, body.Item) {
+			c.Value = body.Value
+			return simReply{status: http.StatusOK, body: *c}
+		}
+	}
+	if scope == "" {
+		return errReply(http.StatusBadRequest, "VAL_001", "Parameter %s is not a configuration parameter of product %s.", body.Parameter.ID, r.PathValue("product"))
+	}
+	c := SimConfiguration{Parameter: SimParameter{ID: body.Parameter.ID, Scope: scope}, Marketplace: body.Marketplace, Item: body.Item, Value: body.Value}
+	p.Configurations = append(p.Configurations, c)
+	return simReply{status: http.StatusCreated, body: c}
+}
+
+func sameRef(a, b *SimRef) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.ID == b.ID
+}
+
+// Products returns the product IDs in order (for tests).
+func (s *Simulator) Products() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.products))
+	for id := range s.products {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
