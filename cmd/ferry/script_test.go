@@ -40,14 +40,16 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"sandbox":    cmdSandbox,
-			"stats":      cmdStats,
-			"faults":     cmdFaults,
-			"migrations": cmdMigrations,
-			"holdlock":   cmdHoldLock,
-			"exitcode":   cmdExitCode,
-			"examplegen": cmdExamplegen,
-			"lines":      cmdLines,
+			"sandbox":     cmdSandbox,
+			"stats":       cmdStats,
+			"faults":      cmdFaults,
+			"migrations":  cmdMigrations,
+			"holdlock":    cmdHoldLock,
+			"exitcode":    cmdExitCode,
+			"examplegen":  cmdExamplegen,
+			"lines":       cmdLines,
+			"skiplist":    cmdSkipList,
+			"skiplistset": cmdSkipListSet,
 		},
 	})
 }

@@ -237,8 +237,22 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 		summary += " (no value set yet)"
 	}
 	return model.Change{Action: action, Summary: summary, Details: details, State: st,
-		Steps: []model.Step{{Addr: desired.Addr, Provider: Name, Name: stepWrite, Mutating: true, Attempt: 1,
+		Steps: []model.Step{{Addr: desired.Addr, Provider: Name, Name: stepWrite, Mutating: true, Attempt: nextAttempt(prior),
 			Description: "writing " + where, Params: params}}}, nil
+}
+
+// nextAttempt numbers the write step: every write is a step of its own (a new idempotency key),
+// except that an interrupted one (intent without outcome) keeps its attempt, so that the executor
+// reconciles it first.
+func nextAttempt(prior *state.Resource) int {
+	if prior == nil || prior.Steps[stepWrite] == nil {
+		return 1
+	}
+	rec := prior.Steps[stepWrite]
+	if rec.Status == state.StepIntent {
+		return max(rec.Attempt, 1)
+	}
+	return rec.Attempt + 1
 }
 
 func plural(n int, one, many string) string {
