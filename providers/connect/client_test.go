@@ -1,0 +1,189 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ferry-dev/ferry/model"
+)
+
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func testClient(url string) *Client {
+	c := NewClient(url, "ApiKey SU-123-456:secret", nil)
+	c.Backoff, c.MaxWait = time.Millisecond, 5*time.Millisecond
+	return c
+}
+
+// The server cuts limit=100 to two rows: the next offset comes from Content-Range, and the key is
+// sent once prefixed with "ApiKey ".
+func TestListConfigurationsPagesByContentRange(t *testing.T) {
+	var mu sync.Mutex
+	var queries []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		queries = append(queries, r.URL.RawQuery)
+		mu.Unlock()
+		if got := r.Header.Get("Authorization"); got != "ApiKey SU-123-456:secret" {
+			t.Errorf("Authorization = %q", got)
+		}
+		if r.URL.Path != "/public/v1/products/PRD-183-233-565/configurations" {
+			t.Errorf("path = %s", r.URL.Path)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Query().Get("offset") {
+		case "0":
+			w.Header().Set("Content-Range", "items 0-1/3")
+			w.Write(fixture(t, "configurations_page1.json"))
+		case "2":
+			w.Header().Set("Content-Range", "items 2-2/3")
+			w.Write(fixture(t, "configurations_page2.json"))
+		default:
+			t.Errorf("unexpected offset %q", r.URL.Query().Get("offset"))
+			w.Write([]byte("[]"))
+		}
+	}))
+	defer srv.Close()
+	rows, err := testClient(srv.URL+"/public/v1/").ListConfigurations(context.Background(), "PRD-183-233-565")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || len(queries) != 2 {
+		t.Fatalf("rows = %d, queries = %q", len(rows), queries)
+	}
+	if !strings.Contains(queries[0], "limit=100") {
+		t.Errorf("first query = %q", queries[0])
+	}
+	if rows[0].Value == nil || *rows[0].Value != "AS-0000-0000-0001, AS-0000-0000-0002" || rows[1].Value != nil || rows[2].Item == nil {
+		t.Errorf("rows = %+v", rows)
+	}
+	l := match(rows, &model.SkipList{Product: "PRD-183-233-565", Marketplace: "MP-65669", Parameter: "processor_skip_list"})
+	if !l.Found || l.Value != "AS-0000-0000-0001, AS-0000-0000-0002" {
+		t.Errorf("match = %+v (the item-level row must not match)", l)
+	}
+	if l := match(rows, &model.SkipList{Marketplace: "MP-11111", Parameter: "processor_skip_list"}); !l.Found || l.Value != "" {
+		t.Errorf("unset row = %+v", l)
+	}
+}
+
+func TestNormalizeKey(t *testing.T) {
+	for in, want := range map[string]string{"SU-1:x": "SU-1:x", "ApiKey SU-1:x": "SU-1:x", " apikey SU-1:x ": "SU-1:x"} {
+		if got := NormalizeKey(in); got != want {
+			t.Errorf("NormalizeKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Reads retry 5xx (an HTML body) and 429; the error after the last try is clear.
+func TestReadRetriesAndErrors(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		i := n
+		mu.Unlock()
+		switch {
+		case i == 1:
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write(fixture(t, "error_validation.json"))
+		case i <= 3 || strings.Contains(r.URL.Path, "PRD-BAD"):
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadGateway)
+			w.Write(fixture(t, "error_gateway.html"))
+		default:
+			w.Header().Set("Content-Range", "items 0-0/0")
+			w.Write([]byte("[]"))
+		}
+	}))
+	defer srv.Close()
+	c := testClient(srv.URL)
+	rows, err := c.ListConfigurations(context.Background(), "PRD-1")
+	if err != nil || len(rows) != 0 || n != 4 {
+		t.Fatalf("rows = %v, err = %v after %d requests", rows, err, n)
+	}
+	_, err = c.ListConfigurations(context.Background(), "PRD-BAD")
+	if err == nil || !strings.Contains(err.Error(), "HTTP 502") || !strings.Contains(err.Error(), "502 Bad Gateway nginx") || strings.Contains(err.Error(), "<") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// A 4xx answer to a read is not retried and names Connect's error code and messages.
+func TestReadErrorNotRetried(t *testing.T) {
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n++
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write(fixture(t, "error_validation.json"))
+	}))
+	defer srv.Close()
+	_, err := testClient(srv.URL).ListConfigurations(context.Background(), "PRD-1")
+	want := "Connect GET /products/PRD-1/configurations: HTTP 400 VAL_001: value: This field may not be blank.; marketplace: Invalid marketplace."
+	if err == nil || err.Error() != want || n != 1 {
+		t.Errorf("err = %v after %d requests, want %q", err, n, want)
+	}
+}
+
+// Writes are sent once: any 2xx is success, a 5xx leaves the outcome unknown, a 4xx is final.
+func TestSetConfiguration(t *testing.T) {
+	for _, tc := range []struct {
+		status  int
+		unknown bool
+		ok      bool
+	}{{200, false, true}, {201, false, true}, {204, false, true}, {500, true, false}, {400, false, false}} {
+		n := 0
+		var body string
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n++
+			b, _ := io.ReadAll(r.Body)
+			body = string(b)
+			if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("%s %s", r.Method, r.Header.Get("Content-Type"))
+			}
+			w.WriteHeader(tc.status)
+			if tc.status >= 400 {
+				w.Write(fixture(t, "error_validation.json"))
+			}
+		}))
+		v := "AS-1,AS-2"
+		err := testClient(srv.URL).SetConfiguration(context.Background(), "PRD-1",
+			SetConfiguration{Parameter: Ref{ID: "processor_skip_list"}, Marketplace: Ref{ID: "MP-1"}, Value: &v})
+		srv.Close()
+		if n != 1 || (err == nil) != tc.ok || errors.Is(err, model.ErrOutcomeUnknown) != tc.unknown {
+			t.Errorf("HTTP %d: %d requests, err = %v", tc.status, n, err)
+		}
+		if want := `{"parameter":{"id":"processor_skip_list"},"marketplace":{"id":"MP-1"},"value":"AS-1,AS-2"}`; body != want {
+			t.Errorf("body = %s, want %s", body, want)
+		}
+	}
+}
+
+func TestParseContentRange(t *testing.T) {
+	if cr, ok := parseContentRange("items 0-99/250"); !ok || cr.last != 99 || cr.total != 250 {
+		t.Errorf("got %+v %v", cr, ok)
+	}
+	if cr, ok := parseContentRange("items 100-199/*"); !ok || cr.total != -1 {
+		t.Errorf("got %+v %v", cr, ok)
+	}
+	for _, bad := range []string{"", "bytes 0-1/2", "items 5-1/9", "items a-b/c"} {
+		if _, ok := parseContentRange(bad); ok {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
