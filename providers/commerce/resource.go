@@ -90,6 +90,9 @@ type Provider struct {
 	client      *Client
 	first, max  time.Duration
 	readWorkers int
+	// timeScale divides order timeouts: the sandbox's time factor (1 outside the sandbox), so that a
+	// timeout means the same simulated time as the order durations it bounds.
+	timeScale float64
 }
 
 // Open builds the provider: against the sandbox when env.Sandbox is set, else against endpoint with
@@ -100,17 +103,18 @@ func Open(_ context.Context, cfg providers.Config, env providers.Env) (*Provider
 	if env.Getenv != nil {
 		token = env.Getenv(EnvToken)
 	}
-	p := &Provider{first: 15 * time.Second, max: 60 * time.Second, readWorkers: 4}
+	p := &Provider{first: 15 * time.Second, max: 60 * time.Second, readWorkers: 4, timeScale: 1}
 	if env.Sandbox != nil {
 		base = env.Sandbox.Base(Name)
 		if token == "" {
 			token = "sandbox"
 		}
 		d := env.Sandbox.Behaviour.DurationOf(DurationOrder, simDefaultOrder)
-		if f := env.Sandbox.Pace().Factor; f > 1 {
+		if f := env.Sandbox.Behaviour.Factor(); f > 1 {
 			d = time.Duration(float64(d) / f)
+			p.timeScale = f
 		}
-		p.first, p.max = clamp(d/4, 20*time.Millisecond, 5*time.Second), clamp(d/2, 50*time.Millisecond, 30*time.Second)
+		p.first, p.max = clamp(d/10, 10*time.Millisecond, 5*time.Second), clamp(d/4, 20*time.Millisecond, 30*time.Second)
 	}
 	if base == "" {
 		return nil, errors.New(`provider "commerce": endpoint is required (the APS REST root of your CloudBlue Commerce, e.g. https://commerce.example.com)`)

@@ -76,7 +76,7 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 	if timeout == 0 {
 		timeout = DefaultOrderTimeout
 	}
-	b := builder{desired: desired, params: base, timeout: timeout}
+	b := builder{desired: desired, params: base, timeout: scaled(timeout, p.timeScale)}
 
 	if c.Mode == ModeSwitchPlan {
 		return p.planOrder(ch, b, prior, l, StepChange, l.Change, ChangeOrder(c.SourceSubscriptionID, migrationOrder(s)), nil), nil
@@ -200,4 +200,12 @@ func priorStep(prior *state.Resource, name string) *state.StepRecord {
 		return nil
 	}
 	return prior.Steps[name]
+}
+
+// scaled divides d by the sandbox's time factor.
+func scaled(d time.Duration, factor float64) time.Duration {
+	if factor > 1 {
+		return time.Duration(float64(d) / factor)
+	}
+	return d
 }
