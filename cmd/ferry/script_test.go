@@ -48,6 +48,7 @@ func TestScripts(t *testing.T) {
 			"exitcode":   cmdExitCode,
 			"examplegen": cmdExamplegen,
 			"lines":      cmdLines,
+			"orders":     cmdCommerceOrders,
 		},
 	})
 }
