@@ -245,6 +245,9 @@ func (s *Simulator) Handler() http.Handler {
 		}
 		writeJSON(w, http.StatusCreated, CreatedOrder{OrderID: o.OrderID})
 	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		apsError(w, http.StatusNotFound, r.Method+" "+r.URL.Path+" is not served by the Commerce simulator")
+	})
 	return mux
 }
 
