@@ -104,10 +104,14 @@ type AddonMigrate struct {
 
 // Subscription is a Commerce subscription of an account, as the subscription list answers it.
 type Subscription struct {
-	ID         string      `json:"id"`
-	PlanID     string      `json:"planId"`
-	Status     string      `json:"status"`
-	Parameters []Parameter `json:"parameters,omitempty"`
+	ID        string `json:"id"`
+	AccountID string `json:"accountId,omitempty"`
+	PlanID    string `json:"planId"`
+	Status    string `json:"status"`
+	// VendorSubscriptionID is the Microsoft subscription the Commerce subscription is synced with
+	// (inferred name).
+	VendorSubscriptionID string      `json:"vendorSubscriptionId,omitempty"`
+	Parameters           []Parameter `json:"parameters,omitempty"`
 }
 
 // Subscription statuses ferry reads.

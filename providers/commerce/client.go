@@ -98,6 +98,29 @@ func (c *Client) ListSubscriptions(ctx context.Context, accountID string) ([]Sub
 	return out, nil
 }
 
+// SubscriptionsLinkedTo reads the subscriptions of every account synced with one of the Microsoft
+// subscriptions vendorIDs (RQL in(vendorSubscriptionId,(…)), at most linkBatch IDs a request).
+func (c *Client) SubscriptionsLinkedTo(ctx context.Context, vendorIDs []string) ([]Subscription, error) {
+	var all []Subscription
+	for start := 0; start < len(vendorIDs); start += linkBatch {
+		chunk := vendorIDs[start:min(start+linkBatch, len(vendorIDs))]
+		quoted := make([]string, len(chunk))
+		for i, id := range chunk {
+			quoted[i] = url.QueryEscape(id)
+		}
+		var out []Subscription
+		q := "in(vendorSubscriptionId,(" + strings.Join(quoted, ",") + "))"
+		if err := c.call(ctx, http.MethodGet, pathSubscriptions+"?"+q, nil, &out, c.readTries); err != nil {
+			return nil, err
+		}
+		all = append(all, out...)
+	}
+	return all, nil
+}
+
+// linkBatch bounds the IDs of one in() query.
+const linkBatch = 100
+
 func rqlEq(field, value string) string {
 	return "eq(" + field + "," + url.QueryEscape(value) + ")"
 }

@@ -267,3 +267,24 @@ func TestOrderPastItsTimeoutStaysInProgressAndIsPickedUp(t *testing.T) {
 		t.Errorf("orders after resuming: %d sales (%v), %d cancellations", len(sales), sales, len(cancels))
 	}
 }
+
+func TestDoublyLinkedLegacySubscriptionIsAPlanErrorAndNothingIsOrdered(t *testing.T) {
+	const legacy = "11111111-0000-0000-0000-000000000001"
+	w := `{"commerce": {"accounts": [
+    {"id": "1000048", "subscriptions": [{"id": "1000122", "planId": "legacy-e3", "status": "ACTIVE", "vendorSubscriptionId": "` + legacy + `"}]},
+    {"id": "1000050", "subscriptions": [{"id": "1000777", "planId": "legacy-e3", "status": "ACTIVE", "vendorSubscriptionId": "` + legacy + `"}]}],
+  "orders": []},
+ "behaviour": {"rate_limits": "off", "durations": {"commerce.order": "100ms"}}}`
+	r := newRig(t, w, subscription("a", legacy, "1000122", "new_subscription", ""))
+	code, out := r.plan()
+	if code != app.ExitError || !strings.Contains(out, "Migration validation requirements not met") ||
+		!strings.Contains(out, "subscription 1000122 of account 1000048") || !strings.Contains(out, "subscription 1000777 of account 1000050") {
+		t.Fatalf("plan = %d, want an error naming both Commerce subscriptions", code)
+	}
+	if code, _ := r.apply(); code == app.ExitOK {
+		t.Errorf("apply of a doubly-linked subscription succeeded")
+	}
+	if got := r.srv.Env().Stats.Get(commerce.OpCreateOrder); got != 0 {
+		t.Errorf("%d orders placed for a doubly-linked subscription", got)
+	}
+}

@@ -141,6 +141,9 @@ type Live struct {
 	// Sales is the newest SALES order migrating the legacy subscription; Change the newest CHANGE
 	// order of the source subscription; Cancel the newest CANCELLATION of it.
 	Sales, Change, Cancel *Order
+	// Linked are the Commerce subscriptions, in any account, synced with the legacy Microsoft
+	// subscription.
+	Linked []Subscription
 	// ReadErr is set when the account could not be read.
 	ReadErr error
 }
@@ -182,6 +185,28 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 		}()
 	}
 	wg.Wait()
+	// One query (per 100 IDs) for the Commerce subscriptions synced with the legacy ones, in any
+	// account: a legacy subscription linked in two accounts cannot be migrated.
+	var vendorIDs []string
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		if c := commerceOf(r.Instance); c != nil && !seen[strings.ToLower(r.Instance.Subscription.MigrateFrom)] {
+			seen[strings.ToLower(r.Instance.Subscription.MigrateFrom)] = true
+			vendorIDs = append(vendorIDs, r.Instance.Subscription.MigrateFrom)
+		}
+	}
+	linked := map[string][]Subscription{}
+	var linkErr error
+	if len(vendorIDs) > 0 {
+		subs, err := p.client.SubscriptionsLinkedTo(ctx, vendorIDs)
+		if err != nil {
+			linkErr = fmt.Errorf("reading the Commerce subscriptions linked to the legacy ones: %w", err)
+		}
+		for _, s := range subs {
+			k := strings.ToLower(s.VendorSubscriptionID)
+			linked[k] = append(linked[k], s)
+		}
+	}
 	out := make(map[model.Addr]providers.Live, len(reqs))
 	for _, r := range reqs {
 		c := commerceOf(r.Instance)
@@ -193,7 +218,13 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 			out[r.Instance.Addr] = &Live{ReadErr: d.err}
 			continue
 		}
-		out[r.Instance.Addr] = liveOf(r.Instance.Subscription, d)
+		if linkErr != nil {
+			out[r.Instance.Addr] = &Live{ReadErr: linkErr}
+			continue
+		}
+		l := liveOf(r.Instance.Subscription, d)
+		l.Linked = linked[strings.ToLower(r.Instance.Subscription.MigrateFrom)]
+		out[r.Instance.Addr] = l
 	}
 	return out, nil
 }

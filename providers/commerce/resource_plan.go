@@ -62,6 +62,9 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 	if l.ReadErr != nil {
 		return blocked(ch, "could not be read from CloudBlue Commerce", l.ReadErr.Error()+"; plan again once Commerce answers"), nil
 	}
+	if d := doublyLinked(desired, l); d != nil {
+		return ch, hcl.Diagnostics{d}
+	}
 	ch.Details = []model.Detail{
 		{Name: "account_id", New: c.AccountID},
 		{Name: "source_subscription_id", New: c.SourceSubscriptionID},
@@ -208,4 +211,30 @@ func scaled(d time.Duration, factor float64) time.Duration {
 		return time.Duration(float64(d) / factor)
 	}
 	return d
+}
+
+// doublyLinked is the plan error of a legacy Microsoft subscription synced with Commerce
+// subscriptions of two different accounts: CloudBlue aborts such a migration ("Migration validation
+// requirements not met") because it cannot tell which one to migrate, so ferry orders nothing for it.
+func doublyLinked(desired model.Instance, l *Live) *hcl.Diagnostic {
+	var names []string
+	accounts := map[string]bool{}
+	for _, s := range l.Linked {
+		if strings.EqualFold(s.Status, SubscriptionTerminated) {
+			continue
+		}
+		accounts[s.AccountID] = true
+		names = append(names, fmt.Sprintf("subscription %s of account %s", s.ID, s.AccountID))
+	}
+	if len(accounts) < 2 {
+		return nil
+	}
+	rng := desired.DeclRange
+	if r, ok := desired.Subscription.Ranges["migrate_from"]; ok {
+		rng = r
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Migration validation requirements not met",
+		Detail: fmt.Sprintf("%s: legacy Microsoft subscription %s is linked to Commerce %s. CloudBlue cannot tell which one to migrate and aborts such a migration; no order is placed. Unlink one of them in Commerce, then plan again.",
+			desired.Addr, desired.Subscription.MigrateFrom, strings.Join(names, " and ")),
+		Subject: &rng}
 }

@@ -200,10 +200,24 @@ func (s *Simulator) Handler() http.Handler {
 		apsError(w, http.StatusNotFound, "order "+r.PathValue("id")+" not found")
 	}))
 	mux.HandleFunc("GET "+pathSubscriptions, s.guard(OpListSubscriptions, func(w http.ResponseWriter, r *http.Request) {
-		a := s.account(rqlEqValue(r.URL.RawQuery, "accountId"))
 		out := []Subscription{}
-		if a != nil {
-			out = append(out, a.Subscriptions...)
+		if ids := rqlInValues(r.URL.RawQuery, "vendorSubscriptionId"); ids != nil {
+			for _, a := range s.accounts {
+				for _, sub := range a.Subscriptions {
+					if sub.VendorSubscriptionID != "" && ids[strings.ToLower(sub.VendorSubscriptionID)] {
+						sub.AccountID = a.ID
+						out = append(out, sub)
+					}
+				}
+			}
+			writeJSON(w, http.StatusOK, out)
+			return
+		}
+		if a := s.account(rqlEqValue(r.URL.RawQuery, "accountId")); a != nil {
+			for _, sub := range a.Subscriptions {
+				sub.AccountID = a.ID
+				out = append(out, sub)
+			}
 		}
 		writeJSON(w, http.StatusOK, out)
 	}))
@@ -325,6 +339,29 @@ func rqlEqValue(raw, field string) string {
 		}
 	}
 	return ""
+}
+
+// rqlInValues reads in(field,(a,b,…)) from an RQL query as a set of lower-case values (nil: absent).
+func rqlInValues(raw, field string) map[string]bool {
+	q, err := url.QueryUnescape(raw)
+	if err != nil {
+		q = raw
+	}
+	prefix := "in(" + field + ",("
+	i := strings.Index(q, prefix)
+	if i < 0 {
+		return nil
+	}
+	rest := q[i+len(prefix):]
+	end := strings.Index(rest, "))")
+	if end < 0 {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, v := range strings.Split(rest[:end], ",") {
+		out[strings.ToLower(v)] = true
+	}
+	return out
 }
 
 func apsError(w http.ResponseWriter, status int, msg string) {
