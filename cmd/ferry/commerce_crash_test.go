@@ -19,7 +19,7 @@ import (
 
 // commerceCrashSpec migrates 8 legacy subscriptions (each with an add-on) in new_subscription mode
 // and 2 in switch_plan mode, all through Commerce orders of one account.
-func commerceCrashSpec(dir string) (spec, world string) {
+func commerceCrashSpec() (spec, world string) {
 	var b, subs strings.Builder
 	b.WriteString("provider \"commerce\" {\n  endpoint = \"https://commerce.example.com\"\n}\n")
 	for i := 1; i <= 10; i++ {
@@ -66,7 +66,7 @@ func TestCommerceKill9AtManyMoments(t *testing.T) {
 		records := k * 3
 		t.Run(fmt.Sprintf("after_%d_records", records), func(t *testing.T) {
 			dir := t.TempDir()
-			spec, world := commerceCrashSpec(dir)
+			spec, world := commerceCrashSpec()
 			if err := os.WriteFile(filepath.Join(dir, "main.ferry.hcl"), []byte(spec), 0o644); err != nil {
 				t.Fatal(err)
 			}

@@ -27,6 +27,8 @@ type Client struct {
 	// readTries bounds the tries of a read on 5xx, 429 and dropped connections.
 	readTries int
 	retryWait time.Duration
+	// inFlight bounds the order-management calls in flight at once (nil: no bound).
+	inFlight chan struct{}
 }
 
 // NewClient returns a client of the APS root base, sending token as APS-Token.
@@ -152,6 +154,14 @@ func (c *Client) call(ctx context.Context, method, path string, body []byte, int
 }
 
 func (c *Client) once(ctx context.Context, method, path string, body []byte, into any) error {
+	if c.inFlight != nil {
+		select {
+		case c.inFlight <- struct{}{}:
+			defer func() { <-c.inFlight }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)

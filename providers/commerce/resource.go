@@ -48,7 +48,24 @@ func Durations() []string { return []string{DurationOrder} }
 
 // SettingsSchema is the provider block: endpoint, the APS REST root.
 func SettingsSchema() []providers.Setting {
-	return []providers.Setting{{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the APS REST root (required)"}}
+	return []providers.Setting{
+		{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the APS REST root (required)"},
+		{Name: "om_workload", Type: cty.Number, Check: checkWorkload, Doc: "order-management calls in flight at once (1–64, default 4)"},
+	}
+}
+
+// DefaultOMWorkload is how many order-management calls ferry has in flight at once by default.
+const DefaultOMWorkload = 4
+
+func checkWorkload(v cty.Value) string {
+	f := v.AsBigFloat()
+	if !f.IsInt() {
+		return fmt.Sprintf("%s is not a whole number; want 1 to 64 order-management calls in flight (default 4).", f.Text('g', -1))
+	}
+	if n, _ := f.Int64(); n < 1 || n > 64 {
+		return fmt.Sprintf("%d is out of range; want 1 to 64 order-management calls in flight (default 4).", n)
+	}
+	return ""
 }
 
 // Order timeouts (DESIGN §5).
@@ -127,6 +144,7 @@ func Open(_ context.Context, cfg providers.Config, env providers.Env) (*Provider
 		hc = env.HTTPClient
 	}
 	p.client = NewClient(base, token, hc)
+	p.client.inFlight = make(chan struct{}, cfg.Int("om_workload", DefaultOMWorkload))
 	return p, nil
 }
 
