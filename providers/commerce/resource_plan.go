@@ -133,7 +133,11 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 	}
 	ch = action(ch, model.ActionCreate, what)
 	if have != nil && have.Failed() {
-		ch.Reasons = append(ch.Reasons, fmt.Sprintf("the previous %s order %s failed: %s", strings.ToLower(have.Type), have.OrderID, have.Details))
+		why := have.Details
+		if why == "" {
+			why = "Commerce gave no details"
+		}
+		ch.Reasons = append(ch.Reasons, fmt.Sprintf("the previous %s order %s failed: %s", strings.ToLower(have.Type), have.OrderID, why))
 	}
 	ch.Steps = append(ch.Steps, b.place(step, body, attempt), b.await(step, "", final))
 	return then(ch)
