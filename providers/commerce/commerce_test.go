@@ -288,3 +288,30 @@ func TestDoublyLinkedLegacySubscriptionIsAPlanErrorAndNothingIsOrdered(t *testin
 		t.Errorf("%d orders placed for a doubly-linked subscription", got)
 	}
 }
+
+func TestFailedOrderIsRetriedUnderANewTransactionID(t *testing.T) {
+	r := newRig(t, world(`, "durations": {"commerce.order": "100ms"}`),
+		subscription("a", "11111111-0000-0000-0000-000000000001", "1000122", "new_subscription", ""))
+	r.srv.Env().Faults.Set([]simkit.Fault{{Operation: commerce.OpCreateOrder, Outcome: "fail", Count: 1}})
+	if code, _ := r.apply(); code == app.ExitOK {
+		t.Fatalf("apply with a failing order = OK")
+	}
+	failed := r.ordersOf(commerce.OrderSales)
+	if len(failed) != 1 || !failed[0].Failed() {
+		t.Fatalf("sales orders = %+v", failed)
+	}
+	code, out := r.plan()
+	if code != app.ExitChanges || !strings.Contains(out, "the previous sales order "+failed[0].OrderID+" failed") {
+		t.Fatalf("plan after the failure = %d", code)
+	}
+	if code, _ := r.apply(); code != app.ExitOK {
+		t.Fatalf("second apply = %d", code)
+	}
+	sales := r.ordersOf(commerce.OrderSales)
+	if len(sales) != 2 || !sales[1].Completed() || sales[1].Param(commerce.ParamTransactionID) == failed[0].Param(commerce.ParamTransactionID) {
+		t.Errorf("sales orders after the retry = %+v", sales)
+	}
+	if n := len(r.ordersOf(commerce.OrderCancellation)); n != 1 {
+		t.Errorf("%d cancellations, want 1", n)
+	}
+}
