@@ -134,10 +134,10 @@ func Open(_ context.Context, cfg providers.Config, env providers.Env) (*Provider
 		p.first, p.max = clamp(d/10, 10*time.Millisecond, 5*time.Second), clamp(d/4, 20*time.Millisecond, 30*time.Second)
 	}
 	if base == "" {
-		return nil, errors.New(`provider "commerce": endpoint is required (the APS REST root of your CloudBlue Commerce, e.g. https://commerce.example.com)`)
+		return nil, errors.New(`endpoint is required in provider "commerce" { endpoint = … }: the APS REST root of your CloudBlue Commerce, e.g. https://commerce.example.com`)
 	}
 	if token == "" {
-		return nil, fmt.Errorf(`provider "commerce": %s is not set; it holds the APS token sent as the APS-Token header`, EnvToken)
+		return nil, fmt.Errorf("%s is not set; it holds the APS token sent as the APS-Token header", EnvToken)
 	}
 	var hc *http.Client
 	if env.HTTPClient != nil {
