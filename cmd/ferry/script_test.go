@@ -50,6 +50,7 @@ func TestScripts(t *testing.T) {
 			"lines":       cmdLines,
 			"skiplist":    cmdSkipList,
 			"skiplistset": cmdSkipListSet,
+			"orders":      cmdCommerceOrders,
 		},
 	})
 }

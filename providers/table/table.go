@@ -8,6 +8,7 @@ import (
 
 	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/providers/commerce"
 	"github.com/ferry-dev/ferry/providers/connect"
 	"github.com/ferry-dev/ferry/providers/partnercenter"
 	"github.com/zclconf/go-cty/cty"
@@ -21,8 +22,7 @@ func Default() providers.Table {
 			Settings: partnercenter.SettingsSchema(), SecretEnv: []string{partnercenter.EnvClientSecret},
 			CheckImportID: partnercenter.CheckImportID, Open: openPartnerCenter, Simulator: partnercenter.NewSandboxSimulator,
 			Operations: partnercenter.Operations(), Durations: partnercenter.Durations()},
-		{Name: "commerce", Title: "CloudBlue Commerce orders", Serves: []string{model.KindSubscription},
-			Settings: []providers.Setting{{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the APS REST root"}}},
+		{Name: commerce.Name, Title: "CloudBlue Commerce orders", Serves: []string{model.KindSubscription}, Settings: commerce.SettingsSchema(), SecretEnv: []string{commerce.EnvToken}, Open: openCommerce, Simulator: commerce.NewSandboxSimulator, Operations: commerce.Operations(), Durations: commerce.Durations()},
 		{Name: connect.Name, Title: "CloudBlue Connect", Serves: []string{model.KindSkipList}, Settings: connect.SettingsSchema(), SecretEnv: []string{connect.EnvAPIKey}, Open: connect.OpenProvider, Simulator: connect.NewSandboxSimulator, Operations: connect.Operations()},
 		{Name: "mgn", Title: "AWS Application Migration Service", Serves: []string{model.KindCutover},
 			Settings: []providers.Setting{
@@ -34,6 +34,14 @@ func Default() providers.Table {
 
 func openPartnerCenter(ctx context.Context, cfg providers.Config, env providers.Env) (providers.Provider, error) {
 	p, err := partnercenter.Open(ctx, cfg, env)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func openCommerce(ctx context.Context, cfg providers.Config, env providers.Env) (providers.Provider, error) {
+	p, err := commerce.Open(ctx, cfg, env)
 	if err != nil {
 		return nil, err
 	}

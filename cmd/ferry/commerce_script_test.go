@@ -1,0 +1,63 @@
+package main
+
+import (
+	"strconv"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ferry-dev/ferry/providers/commerce"
+)
+
+// orders SALES CANCELLATIONS CHANGES: the Commerce simulator holds exactly that many orders
+// of each type; no legacy subscription has two sales orders and no source subscription two
+// cancellations; every completed sales order's transaction_id is carried by the subscription it
+// created and one per add-on of its transaction_info_object (a base and its add-ons share it).
+func cmdCommerceOrders(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: orders SALES CANCELLATIONS CHANGES")
+	}
+	var world struct {
+		Commerce commerce.SimWorld `json:"commerce"`
+	}
+	sandboxGet(ts, "/_sandbox/world", &world)
+	count := map[string]int{}
+	perLegacy, perSource := map[string]int{}, map[string]int{}
+	carried := map[string]int{}
+	for _, a := range world.Commerce.Accounts {
+		for _, s := range a.Subscriptions {
+			for _, p := range s.Parameters {
+				if p.Key == commerce.ParamTransactionID {
+					carried[p.Value]++
+				}
+			}
+		}
+	}
+	for _, o := range world.Commerce.Orders {
+		count[o.Type]++
+		switch o.Type {
+		case commerce.OrderSales:
+			tx := o.Transaction()
+			if tx == nil {
+				ts.Fatalf("sales order %s has no transaction_info_object", o.OrderID)
+			}
+			if perLegacy[tx.SubscriptionID]++; perLegacy[tx.SubscriptionID] > 1 {
+				ts.Fatalf("legacy subscription %s has %d sales orders", tx.SubscriptionID, perLegacy[tx.SubscriptionID])
+			}
+			id := o.Param(commerce.ParamTransactionID)
+			if o.Completed() && carried[id] != 1+len(tx.Addons) {
+				ts.Fatalf("transaction_id %s of order %s is carried by %d subscriptions, want %d (the base and its add-ons)", id, o.OrderID, carried[id], 1+len(tx.Addons))
+			}
+		case commerce.OrderCancellation:
+			if perSource[o.SubscriptionID()]++; perSource[o.SubscriptionID()] > 1 {
+				ts.Fatalf("subscription %s has %d cancellation orders", o.SubscriptionID(), perSource[o.SubscriptionID()])
+			}
+		}
+	}
+	for i, typ := range []string{commerce.OrderSales, commerce.OrderCancellation, commerce.OrderChange} {
+		want, err := strconv.Atoi(args[i])
+		ts.Check(err)
+		if count[typ] != want {
+			ts.Fatalf("%d %s orders, want %d", count[typ], typ, want)
+		}
+	}
+}

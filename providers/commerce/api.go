@@ -1,0 +1,213 @@
+package commerce
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// This file is the one place that knows the shape of an APS order-manager order with the Connect
+// ordering parameters. CloudBlue documents the order-manager resource (type, accountId,
+// products[{planId, period, resources[{resourceId, amount}]}]) and, separately, the ordering
+// parameters a Microsoft NCE migration order carries (transaction_info_object, microsoft_domain,
+// transaction_id, migration_type); how the two meet in one request body is not publicly documented.
+// ferry's choice, inferred and documented in docs/providers.md, is a parameters[] list on each
+// product, each parameter {key, value} or {key, structured_value}, exactly as the Connect ordering
+// parameters are written in CloudBlue's migration guide. Correct it here and nowhere else.
+
+// Order types of the order manager.
+const (
+	OrderSales        = "SALES"
+	OrderChange       = "CHANGE"
+	OrderCancellation = "CANCELLATION"
+)
+
+// Order statuses as ferry reads them (compared case-insensitively; unknown ones mean "under way").
+const (
+	StatusCompleted = "COMPLETED"
+	StatusFailed    = "FAILED"
+)
+
+// Transaction types of transaction_info_object.
+const (
+	TransactionNCEMigration      = "NCEmigration"
+	TransactionNCEMigrationAddon = "NCEmigrationAddon"
+)
+
+// Ordering parameter keys.
+const (
+	ParamTransactionInfo = "transaction_info_object"
+	ParamMicrosoftDomain = "microsoft_domain"
+	ParamTransactionID   = "transaction_id"
+	ParamMigrationType   = "migration_type"
+)
+
+// Order is an order-manager order: the request body of POST …/orders (without orderId and status)
+// and the answer of GET …/orders/{orderId}.
+type Order struct {
+	OrderID   string         `json:"orderId,omitempty"`
+	Type      string         `json:"type"`
+	AccountID string         `json:"accountId"`
+	Status    string         `json:"status,omitempty"`
+	Products  []OrderProduct `json:"products"`
+	// CreationTime is when the order was placed (RFC 3339), as the order manager reports it.
+	CreationTime string `json:"creationTime,omitempty"`
+	// Details explains a failed order.
+	Details string `json:"details,omitempty"`
+}
+
+// OrderProduct is one line of an order. A SALES line names planId and period; a CHANGE line names the
+// subscription and its new planId; a CANCELLATION line names the subscription.
+type OrderProduct struct {
+	PlanID         string          `json:"planId,omitempty"`
+	Period         *Period         `json:"period,omitempty"`
+	SubscriptionID string          `json:"subscriptionId,omitempty"`
+	Resources      []OrderResource `json:"resources,omitempty"`
+	Parameters     []Parameter     `json:"parameters,omitempty"`
+}
+
+// Period is a plan period.
+type Period struct {
+	Unit     string `json:"unit"`
+	Duration int    `json:"duration"`
+}
+
+// OrderResource is a resource amount of an order line.
+type OrderResource struct {
+	ResourceID string `json:"resourceId"`
+	Amount     int    `json:"amount"`
+}
+
+// Parameter is one ordering parameter: a plain value, or a structured one.
+type Parameter struct {
+	Key             string          `json:"key"`
+	Value           string          `json:"value,omitempty"`
+	StructuredValue json.RawMessage `json:"structured_value,omitempty"`
+}
+
+// TransactionInfo is transaction_info_object.
+type TransactionInfo struct {
+	TransactionType  string         `json:"transaction_type"`
+	MSCustomerID     string         `json:"ms_customer_id,omitempty"`
+	CSPOrderID       string         `json:"csp_order_id,omitempty"`
+	SubscriptionID   string         `json:"subscription_id,omitempty"`
+	PurchaseFullTerm *bool          `json:"purchaseFullTerm,omitempty"`
+	Addons           []AddonMigrate `json:"addons,omitempty"`
+}
+
+// AddonMigrate is one entry of transaction_info_object.addons.
+type AddonMigrate struct {
+	SubscriptionID   string `json:"subscription_id"`
+	TermDuration     string `json:"termDuration"`
+	BillingCycle     string `json:"billingCycle"`
+	PurchaseFullTerm bool   `json:"purchaseFullTerm"`
+}
+
+// Subscription is a Commerce subscription of an account, as the subscription list answers it.
+type Subscription struct {
+	ID        string `json:"id"`
+	AccountID string `json:"accountId,omitempty"`
+	PlanID    string `json:"planId"`
+	Status    string `json:"status"`
+	// VendorSubscriptionID is the Microsoft subscription the Commerce subscription is synced with
+	// (inferred name).
+	VendorSubscriptionID string      `json:"vendorSubscriptionId,omitempty"`
+	Parameters           []Parameter `json:"parameters,omitempty"`
+}
+
+// Subscription statuses ferry reads.
+const (
+	SubscriptionActive     = "ACTIVE"
+	SubscriptionTerminated = "TERMINATED"
+)
+
+// CreatedOrder is the answer of POST …/orders.
+type CreatedOrder struct {
+	OrderID string `json:"orderId"`
+}
+
+// Param returns the plain value of parameter key of the order's lines ("" when absent).
+func (o *Order) Param(key string) string {
+	for _, p := range o.Products {
+		for _, q := range p.Parameters {
+			if q.Key == key && q.Value != "" {
+				return q.Value
+			}
+		}
+	}
+	return ""
+}
+
+// Transaction returns the order's transaction_info_object, or nil.
+func (o *Order) Transaction() *TransactionInfo {
+	for _, p := range o.Products {
+		for _, q := range p.Parameters {
+			if q.Key == ParamTransactionInfo && len(q.StructuredValue) > 0 {
+				var t TransactionInfo
+				if json.Unmarshal(q.StructuredValue, &t) == nil {
+					return &t
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// SubscriptionID returns the subscription the order's first line names ("" for none).
+func (o *Order) SubscriptionID() string {
+	for _, p := range o.Products {
+		if p.SubscriptionID != "" {
+			return p.SubscriptionID
+		}
+	}
+	return ""
+}
+
+// Completed and Failed read the status case-insensitively.
+func (o *Order) Completed() bool { return strings.EqualFold(o.Status, StatusCompleted) }
+
+// Failed reports whether the order failed.
+func (o *Order) Failed() bool { return strings.EqualFold(o.Status, StatusFailed) }
+
+// MigrationOrder is what a SALES migration order says.
+type MigrationOrder struct {
+	AccountID        string
+	PlanID           string
+	MSCustomerID     string
+	LegacyID         string // Microsoft legacy subscription ID
+	CSPOrderID       string
+	PurchaseFullTerm bool
+	Addons           []AddonMigrate
+	MicrosoftDomain  string
+	TransactionID    string
+	MigrationType    string
+}
+
+// SalesOrder builds the SALES order of a migration (the inferred shape: see the top of this file).
+func SalesOrder(m MigrationOrder) Order {
+	full := m.PurchaseFullTerm
+	info, _ := json.Marshal(TransactionInfo{TransactionType: TransactionNCEMigration, MSCustomerID: m.MSCustomerID,
+		CSPOrderID: m.CSPOrderID, SubscriptionID: m.LegacyID, PurchaseFullTerm: &full, Addons: m.Addons})
+	params := []Parameter{
+		{Key: ParamTransactionInfo, StructuredValue: info},
+		{Key: ParamMicrosoftDomain, Value: m.MicrosoftDomain},
+		{Key: ParamTransactionID, Value: m.TransactionID},
+	}
+	if m.MigrationType != "" {
+		params = append(params, Parameter{Key: ParamMigrationType, Value: m.MigrationType})
+	}
+	return Order{Type: OrderSales, AccountID: m.AccountID, Products: []OrderProduct{{PlanID: m.PlanID, Parameters: params}}}
+}
+
+// ChangeOrder builds the CHANGE order switching a subscription to planID, with the same ordering
+// parameters as a sales migration order.
+func ChangeOrder(subscriptionID string, m MigrationOrder) Order {
+	o := SalesOrder(m)
+	o.Type = OrderChange
+	o.Products[0].SubscriptionID = subscriptionID
+	return o
+}
+
+// CancellationOrder builds the CANCELLATION order of a subscription.
+func CancellationOrder(accountID, subscriptionID string) Order {
+	return Order{Type: OrderCancellation, AccountID: accountID, Products: []OrderProduct{{SubscriptionID: subscriptionID}}}
+}

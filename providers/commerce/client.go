@@ -1,0 +1,220 @@
+package commerce
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Paths of the APS REST API under the endpoint.
+const (
+	pathOrders        = "/aps/2/services/order-manager/orders"
+	pathSubscriptions = "/aps/2/services/subscription-manager/subscriptions"
+)
+
+// Client is a client of the CloudBlue Commerce APS REST API.
+type Client struct {
+	base  string
+	token string
+	hc    *http.Client
+	// readTries bounds the tries of a read on 5xx, 429 and dropped connections.
+	readTries int
+	retryWait time.Duration
+	// inFlight bounds the order-management calls in flight at once (nil: no bound).
+	inFlight chan struct{}
+}
+
+// NewClient returns a client of the APS root base, sending token as APS-Token.
+func NewClient(base, token string, hc *http.Client) *Client {
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	return &Client{base: strings.TrimRight(base, "/"), token: token, hc: hc, readTries: 4, retryWait: 200 * time.Millisecond}
+}
+
+// APIError is an answer other than 2xx.
+type APIError struct {
+	Method, Path string
+	Status       int
+	Message      string
+}
+
+func (e *APIError) Error() string {
+	if e.Message != "" {
+		return fmt.Sprintf("%s %s: HTTP %d: %s", e.Method, e.Path, e.Status, e.Message)
+	}
+	return fmt.Sprintf("%s %s: HTTP %d", e.Method, e.Path, e.Status)
+}
+
+// Temporary reports whether a retry may succeed (5xx, 429).
+func (e *APIError) Temporary() bool { return e.Status >= 500 || e.Status == http.StatusTooManyRequests }
+
+// CreateOrder places an order and returns its ID. It is sent once: an error that is not a refusal
+// (4xx) leaves the outcome unknown, and the caller reconciles.
+func (c *Client) CreateOrder(ctx context.Context, o Order) (string, error) {
+	body, err := json.Marshal(o)
+	if err != nil {
+		return "", err
+	}
+	var out CreatedOrder
+	if err := c.call(ctx, http.MethodPost, pathOrders, body, &out, 1); err != nil {
+		return "", err
+	}
+	if out.OrderID == "" {
+		return "", errors.New("POST " + pathOrders + ": the answer names no orderId")
+	}
+	return out.OrderID, nil
+}
+
+// GetOrder reads one order.
+func (c *Client) GetOrder(ctx context.Context, id string) (*Order, error) {
+	var o Order
+	if err := c.call(ctx, http.MethodGet, pathOrders+"/"+url.PathEscape(id), nil, &o, c.readTries); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// ListOrders reads every order of an account (RQL eq(accountId,…)).
+func (c *Client) ListOrders(ctx context.Context, accountID string) ([]Order, error) {
+	var out []Order
+	if err := c.call(ctx, http.MethodGet, pathOrders+"?"+rqlEq("accountId", accountID), nil, &out, c.readTries); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ListSubscriptions reads every subscription of an account.
+func (c *Client) ListSubscriptions(ctx context.Context, accountID string) ([]Subscription, error) {
+	var out []Subscription
+	if err := c.call(ctx, http.MethodGet, pathSubscriptions+"?"+rqlEq("accountId", accountID), nil, &out, c.readTries); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SubscriptionsLinkedTo reads the subscriptions of every account synced with one of the Microsoft
+// subscriptions vendorIDs (RQL in(vendorSubscriptionId,(…)), at most linkBatch IDs a request).
+func (c *Client) SubscriptionsLinkedTo(ctx context.Context, vendorIDs []string) ([]Subscription, error) {
+	var all []Subscription
+	for start := 0; start < len(vendorIDs); start += linkBatch {
+		chunk := vendorIDs[start:min(start+linkBatch, len(vendorIDs))]
+		quoted := make([]string, len(chunk))
+		for i, id := range chunk {
+			quoted[i] = url.QueryEscape(id)
+		}
+		var out []Subscription
+		q := "in(vendorSubscriptionId,(" + strings.Join(quoted, ",") + "))"
+		if err := c.call(ctx, http.MethodGet, pathSubscriptions+"?"+q, nil, &out, c.readTries); err != nil {
+			return nil, err
+		}
+		all = append(all, out...)
+	}
+	return all, nil
+}
+
+// linkBatch bounds the IDs of one in() query.
+const linkBatch = 100
+
+func rqlEq(field, value string) string {
+	return "eq(" + field + "," + url.QueryEscape(value) + ")"
+}
+
+func (c *Client) call(ctx context.Context, method, path string, body []byte, into any, tries int) error {
+	var last error
+	for try := 0; try < tries; try++ {
+		if try > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(c.retryWait << (try - 1)):
+			}
+		}
+		err := c.once(ctx, method, path, body, into)
+		if err == nil {
+			return nil
+		}
+		last = err
+		var ae *APIError
+		if errors.As(err, &ae) && !ae.Temporary() {
+			return err
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+	}
+	return last
+}
+
+func (c *Client) once(ctx context.Context, method, path string, body []byte, into any) error {
+	if c.inFlight != nil {
+		select {
+		case c.inFlight <- struct{}{}:
+			defer func() { <-c.inFlight }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("APS-Token", c.token)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	shown := strings.SplitN(path, "?", 2)[0]
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, shown, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return fmt.Errorf("%s %s: reading the answer: %w", method, shown, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		return &APIError{Method: method, Path: shown, Status: resp.StatusCode, Message: errorMessage(data)}
+	}
+	if into == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, into); err != nil {
+		return fmt.Errorf("%s %s: decoding the answer: %w", method, shown, err)
+	}
+	return nil
+}
+
+// errorMessage reads an APS error body {code, type, message}; anything else (an HTML page) is cut.
+func errorMessage(data []byte) string {
+	var e struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(data, &e) == nil && e.Message != "" {
+		if e.Type != "" {
+			return e.Type + ": " + e.Message
+		}
+		return e.Message
+	}
+	s := strings.TrimSpace(string(data))
+	if strings.HasPrefix(s, "<") || s == "" {
+		return ""
+	}
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}

@@ -1,0 +1,283 @@
+// Package commerce is ferry's CloudBlue Commerce provider: subscriptions with via = "commerce" are
+// migrated to New Commerce through APS order-manager orders that carry the Connect ordering
+// parameters, which Connect then fulfils with Microsoft. It holds a client of the APS REST API
+// (client.go, with the order body in api.go), the resource logic (Read, Plan, Do, Reconcile, the
+// batched Status of the watcher) and a simulator of the API (sim.go).
+package commerce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/ferry-dev/ferry/model"
+	"github.com/ferry-dev/ferry/providers"
+)
+
+// Name is the provider's name in specs (via = "commerce") and sandbox URLs.
+const Name = "commerce"
+
+// EnvToken holds the APS token sent as the APS-Token header.
+const EnvToken = "FERRY_COMMERCE_APS_TOKEN"
+
+// Operations the simulator counts in /_sandbox/stats.
+const (
+	OpCreateOrder       = "commerce.CreateOrder"
+	OpGetOrder          = "commerce.GetOrder"
+	OpListOrders        = "commerce.ListOrders"
+	OpListSubscriptions = "commerce.ListSubscriptions"
+)
+
+// DurationOrder is the simulated time an order takes to complete.
+const DurationOrder = "commerce.order"
+
+// Operations returns the simulator's operation names.
+func Operations() []string {
+	return []string{OpCreateOrder, OpGetOrder, OpListOrders, OpListSubscriptions}
+}
+
+// Durations returns the duration kinds of the simulator.
+func Durations() []string { return []string{DurationOrder} }
+
+// SettingsSchema is the provider block: endpoint, the APS REST root.
+func SettingsSchema() []providers.Setting {
+	return []providers.Setting{
+		{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the APS REST root (required)"},
+		{Name: "om_workload", Type: cty.Number, Check: checkWorkload, Doc: "order-management calls in flight at once (1–64, default 4)"},
+	}
+}
+
+// DefaultOMWorkload is how many order-management calls ferry has in flight at once by default.
+const DefaultOMWorkload = 4
+
+func checkWorkload(v cty.Value) string {
+	f := v.AsBigFloat()
+	if !f.IsInt() {
+		return fmt.Sprintf("%s is not a whole number; want 1 to 64 order-management calls in flight (default 4).", f.Text('g', -1))
+	}
+	if n, _ := f.Int64(); n < 1 || n > 64 {
+		return fmt.Sprintf("%d is out of range; want 1 to 64 order-management calls in flight (default 4).", n)
+	}
+	return ""
+}
+
+// Order timeouts (DESIGN §5).
+const (
+	DefaultOrderTimeout = 10 * time.Minute
+	MinOrderTimeout     = time.Minute
+	MaxOrderTimeout     = 24 * time.Hour
+)
+
+// Step names.
+const (
+	StepOrder       = "order"
+	StepAwaitOrder  = "await_order"
+	StepCancel      = "cancel"
+	StepAwaitCancel = "await_cancel"
+	StepChange      = "change"
+	StepAwaitChange = "await_change"
+)
+
+// Modes of the commerce block.
+const (
+	ModeNewSubscription = "new_subscription"
+	ModeSwitchPlan      = "switch_plan"
+)
+
+// idName is the remote ID under which a step's order is recorded.
+func idName(step string) string {
+	switch strings.TrimPrefix(step, "await_") {
+	case StepCancel:
+		return "cancel_order_id"
+	case StepChange:
+		return "change_order_id"
+	}
+	return "order_id"
+}
+
+// Provider migrates subscriptions through Commerce orders.
+type Provider struct {
+	client      *Client
+	first, max  time.Duration
+	readWorkers int
+	// timeScale divides order timeouts: the sandbox's time factor (1 outside the sandbox), so that a
+	// timeout means the same simulated time as the order durations it bounds.
+	timeScale float64
+}
+
+// Open builds the provider: against the sandbox when env.Sandbox is set, else against endpoint with
+// the token of FERRY_COMMERCE_APS_TOKEN.
+func Open(_ context.Context, cfg providers.Config, env providers.Env) (*Provider, error) {
+	base := cfg.String("endpoint", "")
+	token := ""
+	if env.Getenv != nil {
+		token = env.Getenv(EnvToken)
+	}
+	p := &Provider{first: 15 * time.Second, max: 60 * time.Second, readWorkers: 4, timeScale: 1}
+	if env.Sandbox != nil {
+		base = env.Sandbox.Base(Name)
+		if token == "" {
+			token = "sandbox"
+		}
+		d := env.Sandbox.Behaviour.DurationOf(DurationOrder, simDefaultOrder)
+		if f := env.Sandbox.Behaviour.Factor(); f > 1 {
+			d = time.Duration(float64(d) / f)
+			p.timeScale = f
+		}
+		p.first, p.max = clamp(d/10, 10*time.Millisecond, 5*time.Second), clamp(d/4, 20*time.Millisecond, 30*time.Second)
+	}
+	if base == "" {
+		return nil, errors.New(`endpoint is required in provider "commerce" { endpoint = … }: the APS REST root of your CloudBlue Commerce, e.g. https://commerce.example.com`)
+	}
+	if token == "" {
+		return nil, fmt.Errorf("%s is not set; it holds the APS token sent as the APS-Token header", EnvToken)
+	}
+	var hc *http.Client
+	if env.HTTPClient != nil {
+		hc = env.HTTPClient
+	}
+	p.client = NewClient(base, token, hc)
+	p.client.inFlight = make(chan struct{}, cfg.Int("om_workload", DefaultOMWorkload))
+	return p, nil
+}
+
+func clamp(d, lo, hi time.Duration) time.Duration {
+	return max(lo, min(d, hi))
+}
+
+// Live is what Read found for one instance.
+type Live struct {
+	// Source is the source Commerce subscription (nil: not in the account).
+	Source *Subscription
+	// Sales is the newest SALES order migrating the legacy subscription; Change the newest CHANGE
+	// order of the source subscription; Cancel the newest CANCELLATION of it.
+	Sales, Change, Cancel *Order
+	// Linked are the Commerce subscriptions, in any account, synced with the legacy Microsoft
+	// subscription.
+	Linked []Subscription
+	// ReadErr is set when the account could not be read.
+	ReadErr error
+}
+
+type accountData struct {
+	subs   []Subscription
+	orders []Order
+	err    error
+}
+
+// Read lists the subscriptions and the orders of each account once, however many instances it has.
+func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
+	accounts := map[string]*accountData{}
+	for _, r := range reqs {
+		if c := commerceOf(r.Instance); c != nil {
+			accounts[c.AccountID] = nil
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, p.readWorkers)
+	for id := range accounts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			d := &accountData{}
+			d.subs, d.err = p.client.ListSubscriptions(ctx, id)
+			if d.err == nil {
+				d.orders, d.err = p.client.ListOrders(ctx, id)
+			}
+			if d.err != nil {
+				d.err = fmt.Errorf("reading account %s: %w", id, d.err)
+			}
+			mu.Lock()
+			accounts[id] = d
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	// One query (per 100 IDs) for the Commerce subscriptions synced with the legacy ones, in any
+	// account: a legacy subscription linked in two accounts cannot be migrated.
+	var vendorIDs []string
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		if c := commerceOf(r.Instance); c != nil && !seen[strings.ToLower(r.Instance.Subscription.MigrateFrom)] {
+			seen[strings.ToLower(r.Instance.Subscription.MigrateFrom)] = true
+			vendorIDs = append(vendorIDs, r.Instance.Subscription.MigrateFrom)
+		}
+	}
+	linked := map[string][]Subscription{}
+	var linkErr error
+	if len(vendorIDs) > 0 {
+		subs, err := p.client.SubscriptionsLinkedTo(ctx, vendorIDs)
+		if err != nil {
+			linkErr = fmt.Errorf("reading the Commerce subscriptions linked to the legacy ones: %w", err)
+		}
+		for _, s := range subs {
+			k := strings.ToLower(s.VendorSubscriptionID)
+			linked[k] = append(linked[k], s)
+		}
+	}
+	out := make(map[model.Addr]providers.Live, len(reqs))
+	for _, r := range reqs {
+		c := commerceOf(r.Instance)
+		if c == nil {
+			continue
+		}
+		d := accounts[c.AccountID]
+		if d.err != nil {
+			out[r.Instance.Addr] = &Live{ReadErr: d.err}
+			continue
+		}
+		if linkErr != nil {
+			out[r.Instance.Addr] = &Live{ReadErr: linkErr}
+			continue
+		}
+		l := liveOf(r.Instance.Subscription, d)
+		l.Linked = linked[strings.ToLower(r.Instance.Subscription.MigrateFrom)]
+		out[r.Instance.Addr] = l
+	}
+	return out, nil
+}
+
+func commerceOf(in model.Instance) *model.CommerceOptions {
+	if in.Subscription == nil {
+		return nil
+	}
+	return in.Subscription.Commerce
+}
+
+func liveOf(s *model.Subscription, d *accountData) *Live {
+	c := s.Commerce
+	l := &Live{}
+	for i := range d.subs {
+		if d.subs[i].ID == c.SourceSubscriptionID {
+			l.Source = &d.subs[i]
+		}
+	}
+	for i := range d.orders {
+		o := &d.orders[i]
+		switch strings.ToUpper(o.Type) {
+		case OrderSales:
+			if t := o.Transaction(); t != nil && strings.EqualFold(t.SubscriptionID, s.MigrateFrom) {
+				l.Sales = o
+			}
+		case OrderChange:
+			if o.SubscriptionID() == c.SourceSubscriptionID {
+				l.Change = o
+			}
+		case OrderCancellation:
+			if o.SubscriptionID() == c.SourceSubscriptionID {
+				l.Cancel = o
+			}
+		}
+	}
+	return l
+}

@@ -1,0 +1,377 @@
+package commerce
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ferry-dev/ferry/providers/simkit"
+)
+
+// simDefaultOrder is how long a simulated order takes when the world does not say (commerce.order).
+const simDefaultOrder = 2 * time.Second
+
+// SimWorld is the "commerce" section of a sandbox world.
+type SimWorld struct {
+	Accounts []SimAccount `json:"accounts"`
+	// Plans are the plans orders may name (empty: any plan).
+	Plans map[string]SimPlan `json:"plans,omitempty"`
+	// Orders are the orders placed so far.
+	Orders []Order `json:"orders"`
+}
+
+// SimAccount is a Commerce account with its subscriptions.
+type SimAccount struct {
+	ID            string         `json:"id"`
+	Subscriptions []Subscription `json:"subscriptions"`
+}
+
+// SimPlan is a service plan.
+type SimPlan struct {
+	Name string `json:"name,omitempty"`
+}
+
+type simOrder struct {
+	Order
+	placed  time.Time
+	outcome string // "fail" from a fault
+}
+
+// Simulator serves the APS order manager and subscription list from memory. Orders complete
+// commerce.order after they are placed: a completed SALES order creates the subscription of its
+// plan (and one per add-on of its transaction_info_object), a CHANGE switches the subscription's
+// plan, a CANCELLATION terminates it.
+type Simulator struct {
+	env      *simkit.Env
+	mu       sync.Mutex
+	accounts []SimAccount
+	plans    map[string]SimPlan
+	orders   []*simOrder
+	nextID   int
+}
+
+// NewSandboxSimulator builds the simulator of a world section (empty: an empty world).
+func NewSandboxSimulator(section json.RawMessage, env *simkit.Env) (simkit.Simulator, error) {
+	var w SimWorld
+	if len(bytes.TrimSpace(section)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(section))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&w); err != nil {
+			return nil, fmt.Errorf("commerce: %w", err)
+		}
+	}
+	for i, a := range w.Accounts {
+		if a.ID == "" {
+			return nil, fmt.Errorf("commerce.accounts[%d]: id is required", i)
+		}
+	}
+	s := &Simulator{env: env, accounts: w.Accounts, plans: w.Plans, nextID: 1}
+	for _, o := range w.Orders {
+		s.orders = append(s.orders, &simOrder{Order: o, placed: env.Now()})
+		s.nextID++
+	}
+	return s, nil
+}
+
+// Snapshot returns the current world section.
+func (s *Simulator) Snapshot() any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.progress()
+	w := SimWorld{Plans: s.plans, Orders: []Order{}}
+	for _, a := range s.accounts {
+		a.Subscriptions = append([]Subscription(nil), a.Subscriptions...)
+		w.Accounts = append(w.Accounts, a)
+	}
+	for _, o := range s.orders {
+		w.Orders = append(w.Orders, o.Order)
+	}
+	return w
+}
+
+// progress completes the orders whose time has come (s.mu held).
+func (s *Simulator) progress() {
+	now := s.env.Now()
+	d := s.env.Duration(DurationOrder, simDefaultOrder)
+	for _, o := range s.orders {
+		if o.Completed() || o.Failed() || now.Before(o.placed.Add(d)) {
+			continue
+		}
+		if o.outcome != "" {
+			o.Status, o.Details = StatusFailed, "the order failed (injected fault)"
+			continue
+		}
+		if err := s.fulfil(o); err != "" {
+			o.Status, o.Details = StatusFailed, err
+			continue
+		}
+		o.Status = StatusCompleted
+	}
+}
+
+func (s *Simulator) account(id string) *SimAccount {
+	for i := range s.accounts {
+		if s.accounts[i].ID == id {
+			return &s.accounts[i]
+		}
+	}
+	return nil
+}
+
+func (a *SimAccount) subscription(id string) *Subscription {
+	for i := range a.Subscriptions {
+		if a.Subscriptions[i].ID == id {
+			return &a.Subscriptions[i]
+		}
+	}
+	return nil
+}
+
+// fulfil applies a completed order; a non-empty answer is why it fails.
+func (s *Simulator) fulfil(o *simOrder) string {
+	a := s.account(o.AccountID)
+	if a == nil {
+		return "account " + o.AccountID + " does not exist"
+	}
+	line := &o.Products[0]
+	switch o.Type {
+	case OrderSales:
+		tx := o.Param(ParamTransactionID)
+		params := []Parameter{{Key: ParamTransactionID, Value: tx}}
+		sub := Subscription{ID: s.newID("sub"), PlanID: line.PlanID, Status: SubscriptionActive, Parameters: params}
+		a.Subscriptions = append(a.Subscriptions, sub)
+		line.SubscriptionID = sub.ID
+		if t := o.Transaction(); t != nil {
+			for range t.Addons {
+				a.Subscriptions = append(a.Subscriptions, Subscription{ID: s.newID("sub"), PlanID: line.PlanID + "-addon", Status: SubscriptionActive,
+					Parameters: []Parameter{{Key: ParamTransactionID, Value: tx}}})
+			}
+		}
+	case OrderChange:
+		sub := a.subscription(line.SubscriptionID)
+		if sub == nil || sub.Status != SubscriptionActive {
+			return "subscription " + line.SubscriptionID + " is not active"
+		}
+		sub.PlanID = line.PlanID
+	case OrderCancellation:
+		sub := a.subscription(line.SubscriptionID)
+		if sub == nil {
+			return "subscription " + line.SubscriptionID + " does not exist"
+		}
+		sub.Status = SubscriptionTerminated
+	}
+	return ""
+}
+
+func (s *Simulator) newID(kind string) string {
+	s.nextID++
+	if kind == "sub" {
+		return strconv.Itoa(2000000 + s.nextID)
+	}
+	return strconv.Itoa(5000000 + s.nextID)
+}
+
+// Handler serves the order manager and the subscription list under /aps/2/services.
+func (s *Simulator) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+pathOrders, s.guard(OpListOrders, func(w http.ResponseWriter, r *http.Request) {
+		account := rqlEqValue(r.URL.RawQuery, "accountId")
+		out := []Order{}
+		for _, o := range s.orders {
+			if account == "" || o.AccountID == account {
+				out = append(out, o.Order)
+			}
+		}
+		writeJSON(w, http.StatusOK, out)
+	}))
+	mux.HandleFunc("GET "+pathOrders+"/{id}", s.guard(OpGetOrder, func(w http.ResponseWriter, r *http.Request) {
+		for _, o := range s.orders {
+			if o.OrderID == r.PathValue("id") {
+				writeJSON(w, http.StatusOK, o.Order)
+				return
+			}
+		}
+		apsError(w, http.StatusNotFound, "order "+r.PathValue("id")+" not found")
+	}))
+	mux.HandleFunc("GET "+pathSubscriptions, s.guard(OpListSubscriptions, func(w http.ResponseWriter, r *http.Request) {
+		out := []Subscription{}
+		if ids := rqlInValues(r.URL.RawQuery, "vendorSubscriptionId"); ids != nil {
+			for _, a := range s.accounts {
+				for _, sub := range a.Subscriptions {
+					if sub.VendorSubscriptionID != "" && ids[strings.ToLower(sub.VendorSubscriptionID)] {
+						sub.AccountID = a.ID
+						out = append(out, sub)
+					}
+				}
+			}
+			writeJSON(w, http.StatusOK, out)
+			return
+		}
+		if a := s.account(rqlEqValue(r.URL.RawQuery, "accountId")); a != nil {
+			for _, sub := range a.Subscriptions {
+				sub.AccountID = a.ID
+				out = append(out, sub)
+			}
+		}
+		writeJSON(w, http.StatusOK, out)
+	}))
+	mux.HandleFunc("POST "+pathOrders, func(w http.ResponseWriter, r *http.Request) {
+		s.env.Stats.Inc(OpCreateOrder)
+		s.env.Delay(r.Context())
+		var o Order
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&o); err != nil {
+			apsError(w, http.StatusBadRequest, "the order could not be read: "+err.Error())
+			return
+		}
+		keys := []string{o.AccountID, o.SubscriptionID()}
+		if t := o.Transaction(); t != nil {
+			keys = append(keys, t.SubscriptionID)
+		}
+		fault, faulty := s.env.Faults.Take(OpCreateOrder, keys...)
+		if faulty && !fault.LostResponse {
+			s.fault(w, fault)
+			return
+		}
+		s.mu.Lock()
+		s.progress()
+		msg := s.check(&o)
+		if msg != "" {
+			s.mu.Unlock()
+			apsError(w, http.StatusBadRequest, msg)
+			return
+		}
+		o.OrderID, o.Status = s.newID("order"), "PROCESSING"
+		o.CreationTime = s.env.Now().UTC().Format(time.RFC3339)
+		s.orders = append(s.orders, &simOrder{Order: o, placed: s.env.Now(), outcome: s.env.Faults.TakeOutcome(OpCreateOrder, keys...)})
+		s.mu.Unlock()
+		if faulty {
+			if fault.Status == 0 && simkit.DropConnection(w) {
+				return
+			}
+			s.fault(w, fault)
+			return
+		}
+		writeJSON(w, http.StatusCreated, CreatedOrder{OrderID: o.OrderID})
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		apsError(w, http.StatusNotFound, r.Method+" "+r.URL.Path+" is not served by the Commerce simulator")
+	})
+	return mux
+}
+
+// check validates a new order (s.mu held).
+func (s *Simulator) check(o *Order) string {
+	switch o.Type {
+	case OrderSales, OrderChange, OrderCancellation:
+	default:
+		return fmt.Sprintf("type %q is not SALES, CHANGE or CANCELLATION", o.Type)
+	}
+	a := s.account(o.AccountID)
+	if a == nil {
+		return "account " + o.AccountID + " does not exist"
+	}
+	if len(o.Products) == 0 {
+		return "products is empty"
+	}
+	line := o.Products[0]
+	if o.Type != OrderCancellation {
+		if line.PlanID == "" {
+			return "products[0].planId is required"
+		}
+		if _, ok := s.plans[line.PlanID]; len(s.plans) > 0 && !ok {
+			return "plan " + line.PlanID + " does not exist"
+		}
+	}
+	if o.Type != OrderSales {
+		sub := a.subscription(line.SubscriptionID)
+		if sub == nil {
+			return "subscription " + line.SubscriptionID + " does not exist in account " + a.ID
+		}
+		if sub.Status != SubscriptionActive {
+			return "subscription " + sub.ID + " is " + sub.Status
+		}
+	}
+	return ""
+}
+
+// guard counts a read, applies faults and latency, and completes due orders before answering.
+func (s *Simulator) guard(op string, fn http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.env.Stats.Inc(op)
+		s.env.Delay(r.Context())
+		if f, ok := s.env.Faults.Take(op, rqlEqValue(r.URL.RawQuery, "accountId"), r.PathValue("id")); ok {
+			s.fault(w, f)
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.progress()
+		fn(w, r)
+	}
+}
+
+func (s *Simulator) fault(w http.ResponseWriter, f simkit.Fault) {
+	status := f.Status
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if status == http.StatusTooManyRequests {
+		simkit.SetRetryAfter(w, max(time.Duration(f.RetryAfter), time.Second))
+	}
+	apsError(w, status, http.StatusText(status)+" (injected fault)")
+}
+
+// rqlEqValue reads eq(field,value) from an RQL query.
+func rqlEqValue(raw, field string) string {
+	q := raw
+	if u, err := unescape(raw); err == nil {
+		q = u
+	}
+	for _, term := range strings.Split(q, "&") {
+		if strings.HasPrefix(term, "eq("+field+",") && strings.HasSuffix(term, ")") {
+			return strings.TrimSuffix(strings.TrimPrefix(term, "eq("+field+","), ")")
+		}
+	}
+	return ""
+}
+
+// rqlInValues reads in(field,(a,b,…)) from an RQL query as a set of lower-case values (nil: absent).
+func rqlInValues(raw, field string) map[string]bool {
+	q, err := url.QueryUnescape(raw)
+	if err != nil {
+		q = raw
+	}
+	prefix := "in(" + field + ",("
+	i := strings.Index(q, prefix)
+	if i < 0 {
+		return nil
+	}
+	rest := q[i+len(prefix):]
+	end := strings.Index(rest, "))")
+	if end < 0 {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, v := range strings.Split(rest[:end], ",") {
+		out[strings.ToLower(v)] = true
+	}
+	return out
+}
+
+func apsError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]any{"code": status, "type": "APSException", "message": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func unescape(s string) (string, error) { return url.QueryUnescape(s) }
