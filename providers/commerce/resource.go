@@ -175,15 +175,20 @@ type accountData struct {
 // Read lists the subscriptions and the orders of each account once, however many instances it has.
 func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
 	accounts := map[string]*accountData{}
+	var ids []string
 	for _, r := range reqs {
 		if c := commerceOf(r.Instance); c != nil {
+			if _, ok := accounts[c.AccountID]; !ok {
+				ids = append(ids, c.AccountID)
+			}
 			accounts[c.AccountID] = nil
 		}
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, p.readWorkers)
-	for id := range accounts {
+	// The goroutines write accounts while this loop runs: it ranges over ids, never over the map.
+	for _, id := range ids {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
