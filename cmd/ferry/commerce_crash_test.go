@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -82,36 +79,7 @@ func TestCommerceKill9AtManyMoments(t *testing.T) {
 			t.Cleanup(hs.Close)
 			env := append(os.Environ(), "FERRY_SANDBOX="+hs.URL, "NO_COLOR=1")
 
-			var out bytes.Buffer
-			cmd := exec.Command("ferry", "apply", "--auto-approve", "--chdir", dir)
-			cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			journal := filepath.Join(dir, "ferry.state.json.journal")
-			killed := false
-			deadline := time.After(60 * time.Second)
-		watch:
-			for {
-				select {
-				case <-exited:
-					break watch
-				case <-deadline:
-					t.Fatalf("apply neither finished nor reached %d journal records:\n%s", records, out.String())
-				case <-time.After(time.Millisecond):
-					if countLines(journal) >= records {
-						_ = cmd.Process.Signal(syscall.SIGKILL)
-						<-exited
-						killed = true
-						break watch
-					}
-				}
-			}
-			if !killed {
-				t.Fatalf("apply finished before reaching %d journal records; this moment was not tested:\n%s", records, out.String())
-			}
+			applyKilledAt(t, env, dir, records, 60*time.Second)
 
 			runFerry(t, env, 0, "apply", "--auto-approve", "--chdir", dir)
 			if planOut := runFerry(t, env, 0, "plan", "--detailed-exitcode", "--chdir", dir); !strings.Contains(planOut, "No changes") {

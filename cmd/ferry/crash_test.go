@@ -35,37 +35,8 @@ func TestKill9AtManyMoments(t *testing.T) {
 			hs, env := exampleInSandbox(t, dir)
 
 			// First apply: killed once the journal holds `records` lines.
-			var out bytes.Buffer
-			cmd := exec.Command("ferry", "apply", "--auto-approve", "--chdir", dir)
-			cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			journal := filepath.Join(dir, "ferry.state.json.journal")
-			killed := false
-			deadline := time.After(60 * time.Second)
-		watch:
-			for {
-				select {
-				case <-exited:
-					break watch
-				case <-deadline:
-					t.Fatalf("apply neither finished nor reached %d journal records:\n%s", records, out.String())
-				case <-time.After(2 * time.Millisecond):
-					if countLines(journal) >= records {
-						_ = cmd.Process.Signal(syscall.SIGKILL)
-						<-exited
-						killed = true
-						break watch
-					}
-				}
-			}
-			if !killed {
-				t.Fatalf("apply finished before reaching %d journal records; this moment was not tested:\n%s", records, out.String())
-			}
-			t.Logf("killed after %d journal records", countLines(journal))
+			applyKilledAt(t, env, dir, records, 60*time.Second)
+			t.Logf("killed after %d journal records", countLines(filepath.Join(dir, "ferry.state.json.journal")))
 
 			// Resume.
 			runFerry(t, env, 0, "apply", "--auto-approve", "--chdir", dir)
@@ -296,5 +267,38 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// applyKilledAt runs `ferry apply --auto-approve` in dir and kills it with SIGKILL once its journal
+// holds at least records lines. The test fails when the apply ends first (that moment was not
+// tested) or does not get there within timeout.
+func applyKilledAt(t *testing.T, env []string, dir string, records int, timeout time.Duration) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := exec.Command("ferry", "apply", "--auto-approve", "--chdir", dir)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	journal := filepath.Join(dir, "ferry.state.json.journal")
+	deadline := time.After(timeout)
+	for {
+		select {
+		case <-exited:
+			t.Fatalf("apply finished before reaching %d journal records; this moment was not tested:\n%s", records, out.String())
+		case <-deadline:
+			_ = cmd.Process.Kill()
+			<-exited
+			t.Fatalf("apply neither finished nor reached %d journal records:\n%s", records, out.String())
+		case <-time.After(time.Millisecond):
+			if countLines(journal) >= records {
+				_ = cmd.Process.Signal(syscall.SIGKILL)
+				<-exited
+				return
+			}
+		}
 	}
 }

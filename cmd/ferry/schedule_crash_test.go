@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -83,38 +80,9 @@ func TestScheduleSurvivesKill9(t *testing.T) {
 			defer hs.Close()
 			env := append(os.Environ(), "FERRY_SANDBOX="+hs.URL, "NO_COLOR=1")
 
-			var out bytes.Buffer
-			cmd := exec.Command("ferry", "apply", "--auto-approve", "--chdir", dir)
-			cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			journal := filepath.Join(dir, "ferry.state.json.journal")
-			killed := false
-			deadline := time.After(30 * time.Second)
-		watch:
-			for {
-				select {
-				case <-exited:
-					break watch
-				case <-deadline:
-					t.Fatalf("apply neither finished nor reached %d journal records:\n%s", records, out.String())
-				case <-time.After(time.Millisecond):
-					if countLines(journal) >= records {
-						_ = cmd.Process.Signal(syscall.SIGKILL)
-						<-exited
-						killed = true
-						break watch
-					}
-				}
-			}
-			if !killed {
-				t.Fatalf("apply finished before reaching %d journal records; this moment was not tested:\n%s", records, out.String())
-			}
+			applyKilledAt(t, env, dir, records, 30*time.Second)
 			created := time.Now()
-			t.Logf("killed after %d journal records", countLines(journal))
+			t.Logf("killed after %d journal records", countLines(filepath.Join(dir, "ferry.state.json.journal")))
 
 			runFerry(t, env, 0, "apply", "--auto-approve", "--chdir", dir)
 			var stats map[string]int
