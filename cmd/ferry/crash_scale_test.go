@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net/http/httptest"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
@@ -12,8 +10,6 @@ import (
 	"time"
 
 	"github.com/ferry-dev/ferry/providers/partnercenter/examplegen"
-	"github.com/ferry-dev/ferry/providers/sandbox"
-	"github.com/ferry-dev/ferry/providers/table"
 )
 
 // TestKill9WhileWaitsOutstanding applies 1 000 subscriptions over 200 customers with 30-minute
@@ -30,17 +26,7 @@ func TestKill9WhileWaitsOutstanding(t *testing.T) {
 	if err := examplegen.Write(dir, examplegen.Options{Subs: 1000, Customers: 200, Migration: "30m", Limits: "scaled", Factor: 300}); err != nil {
 		t.Fatal(err)
 	}
-	w, err := sandbox.LoadWorld(filepath.Join(dir, "world.json"), table.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sandbox.New(w, table.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	defer hs.Close()
-	env := append(os.Environ(), "FERRY_SANDBOX="+hs.URL, "NO_COLOR=1")
+	srv, hs, env := serveWorld(t, filepath.Join(dir, "world.json"))
 	journal := filepath.Join(dir, "ferry.state.json.journal")
 
 	kills := 0

@@ -302,3 +302,20 @@ func applyKilledAt(t *testing.T, env []string, dir string, records int, timeout 
 		}
 	}
 }
+
+// serveWorld serves a world file in an in-process sandbox (closed when the test ends) and returns it
+// with the environment that points ferry at it.
+func serveWorld(t *testing.T, path string) (*sandbox.Server, *httptest.Server, []string) {
+	t.Helper()
+	w, err := sandbox.LoadWorld(path, table.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sandbox.New(w, table.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	return srv, hs, append(os.Environ(), "FERRY_SANDBOX="+hs.URL, "NO_COLOR=1")
+}

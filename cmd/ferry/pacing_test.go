@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,8 +9,6 @@ import (
 	"time"
 
 	"github.com/ferry-dev/ferry/providers/partnercenter/examplegen"
-	"github.com/ferry-dev/ferry/providers/sandbox"
-	"github.com/ferry-dev/ferry/providers/table"
 )
 
 // TestInterruptWhilePacing: with the documented create limit (100 per partner per 5 minutes, in real
@@ -26,17 +23,7 @@ func TestInterruptWhilePacing(t *testing.T) {
 	if err := examplegen.Write(dir, examplegen.Options{Subs: 130, Customers: 10, Migration: "1s", Limits: "documented"}); err != nil {
 		t.Fatal(err)
 	}
-	w, err := sandbox.LoadWorld(filepath.Join(dir, "world.json"), table.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sandbox.New(w, table.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	defer hs.Close()
-	env := append(os.Environ(), "FERRY_SANDBOX="+hs.URL, "NO_COLOR=1")
+	srv, _, env := serveWorld(t, filepath.Join(dir, "world.json"))
 	creates := func() int64 { return srv.Env().Stats.Get("partnercenter.CreateMigration") }
 
 	var out bytes.Buffer
@@ -59,6 +46,7 @@ func TestInterruptWhilePacing(t *testing.T) {
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
+	var err error
 	select {
 	case err = <-exited:
 	case <-time.After(60 * time.Second):

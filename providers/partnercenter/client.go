@@ -224,18 +224,9 @@ const migrationPageSize = 300
 // (at least one is required), following every page: the answer is a bare JSON array, and the
 // MS-ContinuationToken response header, sent back as a request header, asks for the next one.
 func (c *Client) ListMigrations(ctx context.Context, q MigrationQuery) ([]Migration, error) {
-	v := url.Values{}
-	for _, kv := range [][2]string{
-		{"CustomerTenantId", q.CustomerTenantID},
-		{"CurrentSubscriptionId", q.CurrentSubscriptionID},
-		{"ExternalReferenceId", q.ExternalReferenceID},
-	} {
-		if kv[1] != "" {
-			v.Set(kv[0], kv[1])
-		}
-	}
-	if len(v) == 0 {
-		return nil, fmt.Errorf("%s: at least one of CustomerTenantId, CurrentSubscriptionId, ExternalReferenceId is required", OpListMigrations)
+	v, err := queryFilters(OpListMigrations, q.CustomerTenantID, q.CurrentSubscriptionID, q.ExternalReferenceID)
+	if err != nil {
+		return nil, err
 	}
 	v.Set("PageSize", strconv.Itoa(migrationPageSize))
 	req := &request{op: OpListMigrations, method: http.MethodGet, url: c.endpoint("migrations", "newcommerce") + "?" + v.Encode(), headerPaging: true}
@@ -291,4 +282,19 @@ func withIdleConns(hc *http.Client) *http.Client {
 	c := *hc
 	c.Transport = t
 	return &c
+}
+
+// queryFilters builds the documented filters of the migration and schedule queries: at least one of
+// CustomerTenantId, CurrentSubscriptionId and ExternalReferenceId is required.
+func queryFilters(op, customer, current, externalRef string) (url.Values, error) {
+	v := url.Values{}
+	for _, kv := range [][2]string{{"CustomerTenantId", customer}, {"CurrentSubscriptionId", current}, {"ExternalReferenceId", externalRef}} {
+		if kv[1] != "" {
+			v.Set(kv[0], kv[1])
+		}
+	}
+	if len(v) == 0 {
+		return nil, fmt.Errorf("%s: at least one of CustomerTenantId, CurrentSubscriptionId, ExternalReferenceId is required", op)
+	}
+	return v, nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -122,18 +121,9 @@ func (c *Client) CancelSchedule(ctx context.Context, customerID, scheduleID, req
 // ListSchedules searches schedules by customer, current subscription and external reference ID
 // (at least one), following MS-ContinuationToken pages when the answer has them.
 func (c *Client) ListSchedules(ctx context.Context, q ScheduleQuery) ([]MigrationSchedule, error) {
-	v := url.Values{}
-	for _, kv := range [][2]string{
-		{"CustomerTenantId", q.CustomerTenantID},
-		{"CurrentSubscriptionId", q.CurrentSubscriptionID},
-		{"ExternalReferenceId", q.ExternalReferenceID},
-	} {
-		if kv[1] != "" {
-			v.Set(kv[0], kv[1])
-		}
-	}
-	if len(v) == 0 {
-		return nil, fmt.Errorf("%s: at least one of CustomerTenantId, CurrentSubscriptionId, ExternalReferenceId is required", OpListSchedules)
+	v, err := queryFilters(OpListSchedules, q.CustomerTenantID, q.CurrentSubscriptionID, q.ExternalReferenceID)
+	if err != nil {
+		return nil, err
 	}
 	req := &request{op: OpListSchedules, method: http.MethodGet, url: c.endpoint("migrations", "newcommerce", "schedules") + "?" + v.Encode()}
 	return collect(ctx, c, req, func(body []byte) ([]MigrationSchedule, *ResourceLinks, error) {
