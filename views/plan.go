@@ -1,7 +1,9 @@
 package views
 
 import (
+	"bufio"
 	"fmt"
+	"github.com/fatih/color"
 	"io"
 	"sort"
 	"strings"
@@ -288,16 +290,8 @@ func (r *PlanReport) Closing() string {
 var planTemplate = parse("plan", `{{define "plan"}}
 {{- if or .HasChanges .Summary.Blocked .Unreadable}}ferry will perform the following actions:
 
-{{end}}
-{{- range .Changes}}{{if .Listed}}{{$a := .Action}}  {{paint $a (symbol $a)}} {{bold (esc .Address)}} {{paint $a (esc .ActionWord)}}
-{{- with .Summary}}
-      {{esc .}}{{end}}
-{{- range .Attributes}}
-      {{esc .Name}}: {{if .Changed}}{{esc .Before}} → {{end}}{{esc .After}}{{end}}
-{{- range .Reasons}}
-      {{paint $a "reason:"}} {{esc .}}{{end}}
-
 {{end}}{{end}}
+{{define "plan_tail"}}
 {{- range .Unreadable}}  {{red "!"}} {{bold (esc .)}} {{red "not read"}}
       its live state could not be read (see the error): not planned
 
@@ -305,10 +299,66 @@ var planTemplate = parse("plan", `{{define "plan"}}
 {{- if .HasChanges}}{{bold .Summary.Line}}{{else}}{{.Closing}}{{end}}
 {{end}}`)
 
+// planChangesText renders the listed changes of a text plan: per change its line, summary, attributes
+// and reasons. It is Go rather than template text because a plan of 100 000 changes spent seconds in
+// text/template's reflection; views_test's golden files pin its output.
+func (s style) planChangesText(b *bufio.Writer, cs []PlanChange) {
+	paint := s.funcs()["paint"].(func(model.Action, any) string)
+	bold := s.paint(color.Bold)
+	for i := range cs {
+		c := &cs[i]
+		if !c.Listed() {
+			continue
+		}
+		a := c.Action
+		b.WriteString("  ")
+		b.WriteString(paint(a, Symbol(a)))
+		b.WriteByte(' ')
+		b.WriteString(bold(Escape(c.Address)))
+		b.WriteByte(' ')
+		b.WriteString(paint(a, Escape(c.ActionWord)))
+		if c.Summary != "" {
+			b.WriteString("\n      ")
+			b.WriteString(Escape(c.Summary))
+		}
+		for _, at := range c.Attributes {
+			b.WriteString("\n      ")
+			b.WriteString(Escape(at.Name))
+			b.WriteString(": ")
+			if at.Changed() {
+				b.WriteString(Escape(at.Before))
+				b.WriteString(" → ")
+			}
+			b.WriteString(Escape(at.After))
+		}
+		for _, r := range c.Reasons {
+			b.WriteString("\n      ")
+			b.WriteString(paint(a, "reason:"))
+			b.WriteByte(' ')
+			b.WriteString(Escape(r))
+		}
+		b.WriteString("\n\n")
+	}
+}
+
 // WritePlan writes the plan for people: each change with its summary, attributes and reasons, then
 // the summary line, or why nothing would change.
 func WritePlan(w io.Writer, r *PlanReport, opt TextOptions) error {
-	return render(w, planTemplate, "plan", style{on: opt.Color}, r)
+	s := style{on: opt.Color}
+	t, err := planTemplate.Clone()
+	if err != nil {
+		return err
+	}
+	t.Funcs(s.funcs())
+	b := bufio.NewWriterSize(w, 256<<10)
+	if err := t.ExecuteTemplate(b, "plan", r); err != nil {
+		return err
+	}
+	s.planChangesText(b, r.Changes)
+	if err := t.ExecuteTemplate(b, "plan_tail", r); err != nil {
+		return err
+	}
+	return b.Flush()
 }
 
 // WritePlanJSON writes the plan as one JSON document of type "plan".
