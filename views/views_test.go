@@ -102,6 +102,11 @@ func TestPlanGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "plan.txt.golden", text.String())
+	var colored bytes.Buffer
+	if err := WritePlan(&colored, r, TextOptions{Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "plan_color.txt.golden", colored.String())
 	if err := WritePlanMarkdown(&md, r); err != nil {
 		t.Fatal(err)
 	}
