@@ -83,6 +83,10 @@ type Env struct {
 	HTTPClient *http.Client
 	// Log receives debug lines (never secrets); nil discards them.
 	Log func(format string, args ...any)
+	// Blocks holds the spec's evaluated provider blocks by name, so that a line of the provider
+	// table can open a reader of another system a provider checks against (the commerce provider
+	// reads Partner Center for an adoption). A provider reads its own block from its Config.
+	Blocks map[string]Config
 }
 
 // Unreadable is the Extra of an error diagnostic of Read about instances whose live objects could not

@@ -39,6 +39,10 @@ const (
 	ParamMicrosoftDomain = "microsoft_domain"
 	ParamTransactionID   = "transaction_id"
 	ParamMigrationType   = "migration_type"
+	// ParamMigrationInfo marks an order as the import (adoption) of an existing Microsoft
+	// subscription: the processor fills the fulfilment parameters from it and checks the offer,
+	// quantity, billing cycle and term against Microsoft before it approves the order.
+	ParamMigrationInfo = "migration_info_object"
 )
 
 // Order is an order-manager order: the request body of POST …/orders (without orderId and status)
@@ -94,6 +98,13 @@ type TransactionInfo struct {
 	Addons           []AddonMigrate `json:"addons,omitempty"`
 }
 
+// MigrationInfo is migration_info_object: the Microsoft subscription an adoption order imports.
+type MigrationInfo struct {
+	MSCustomerID   string `json:"ms_customer_id"`
+	SubscriptionID string `json:"subscription_id"`
+	CSPOrderID     string `json:"csp_order_id"`
+}
+
 // AddonMigrate is one entry of transaction_info_object.addons.
 type AddonMigrate struct {
 	SubscriptionID   string `json:"subscription_id"`
@@ -145,6 +156,21 @@ func (o *Order) Transaction() *TransactionInfo {
 				var t TransactionInfo
 				if json.Unmarshal(q.StructuredValue, &t) == nil {
 					return &t
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Migration returns the order's migration_info_object (an adoption), or nil.
+func (o *Order) Migration() *MigrationInfo {
+	for _, p := range o.Products {
+		for _, q := range p.Parameters {
+			if q.Key == ParamMigrationInfo && len(q.StructuredValue) > 0 {
+				var m MigrationInfo
+				if json.Unmarshal(q.StructuredValue, &m) == nil && m.SubscriptionID != "" {
+					return &m
 				}
 			}
 		}
@@ -210,4 +236,28 @@ func ChangeOrder(subscriptionID string, m MigrationOrder) Order {
 // CancellationOrder builds the CANCELLATION order of a subscription.
 func CancellationOrder(accountID, subscriptionID string) Order {
 	return Order{Type: OrderCancellation, AccountID: accountID, Products: []OrderProduct{{SubscriptionID: subscriptionID}}}
+}
+
+// AdoptionOrder is what the SALES order adopting an existing Microsoft subscription says.
+type AdoptionOrder struct {
+	AccountID       string
+	PlanID          string
+	MSCustomerID    string
+	SubscriptionID  string // the Microsoft (New Commerce) subscription adopted
+	CSPOrderID      string // its Partner Center orderId
+	MicrosoftDomain string
+	TransactionID   string
+}
+
+// AdoptionSalesOrder builds the SALES order that imports an existing Microsoft subscription into
+// Commerce: the plan's line with migration_info_object, microsoft_domain and transaction_id (ferry's
+// idempotency key, as for migration orders). The same inferred shape as SalesOrder.
+func AdoptionSalesOrder(a AdoptionOrder) Order {
+	info, _ := json.Marshal(MigrationInfo{MSCustomerID: a.MSCustomerID, SubscriptionID: a.SubscriptionID, CSPOrderID: a.CSPOrderID})
+	params := []Parameter{
+		{Key: ParamMigrationInfo, StructuredValue: info},
+		{Key: ParamMicrosoftDomain, Value: a.MicrosoftDomain},
+		{Key: ParamTransactionID, Value: a.TransactionID},
+	}
+	return Order{Type: OrderSales, AccountID: a.AccountID, Products: []OrderProduct{{PlanID: a.PlanID, Parameters: params}}}
 }

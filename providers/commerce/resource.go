@@ -19,6 +19,7 @@ import (
 
 	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/state"
 )
 
 // Name is the provider's name in specs (via = "commerce") and sandbox URLs.
@@ -107,6 +108,9 @@ type Provider struct {
 	client      *Client
 	first, max  time.Duration
 	readWorkers int
+	// Microsoft reads the Microsoft side of an adoption (an import block on a via = "commerce"
+	// subscription). Open leaves it unavailable; the provider table sets it to a Partner Center reader.
+	Microsoft Microsoft
 	// timeScale divides order timeouts: the sandbox's time factor (1 outside the sandbox), so that a
 	// timeout means the same simulated time as the order durations it bounds.
 	timeScale float64
@@ -120,7 +124,8 @@ func Open(_ context.Context, cfg providers.Config, env providers.Env) (*Provider
 	if env.Getenv != nil {
 		token = env.Getenv(EnvToken)
 	}
-	p := &Provider{first: 15 * time.Second, max: 60 * time.Second, readWorkers: 4, timeScale: 1}
+	p := &Provider{first: 15 * time.Second, max: 60 * time.Second, readWorkers: 4, timeScale: 1,
+		Microsoft: Unavailable(errors.New("no Partner Center reader is configured"))}
 	if env.Sandbox != nil {
 		base = env.Sandbox.Base(Name)
 		if token == "" {
@@ -164,6 +169,14 @@ type Live struct {
 	Linked []Subscription
 	// ReadErr is set when the account could not be read.
 	ReadErr error
+
+	// Adoption (an import block): Adopt is the Microsoft subscription named by the import ID (nil:
+	// Microsoft has none), AdoptErr why it could not be read, AdoptSales the newest SALES order whose
+	// migration_info_object names it, and Adopted the Commerce subscriptions already synced with it.
+	Adopt      *MicrosoftSubscription
+	AdoptErr   error
+	AdoptSales *Order
+	Adopted    []Subscription
 }
 
 type accountData struct {
@@ -217,7 +230,12 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 			seen[strings.ToLower(r.Instance.Subscription.MigrateFrom)] = true
 			vendorIDs = append(vendorIDs, r.Instance.Subscription.MigrateFrom)
 		}
+		if _, adopted, ok := adoptionOf(r.Instance); ok && !seen[strings.ToLower(adopted)] {
+			seen[strings.ToLower(adopted)] = true
+			vendorIDs = append(vendorIDs, adopted)
+		}
 	}
+	adoptions := p.readAdoptions(ctx, reqs)
 	linked := map[string][]Subscription{}
 	var linkErr error
 	if len(vendorIDs) > 0 {
@@ -247,6 +265,12 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 		}
 		l := liveOf(r.Instance.Subscription, d)
 		l.Linked = linked[strings.ToLower(r.Instance.Subscription.MigrateFrom)]
+		if _, adopted, ok := adoptionOf(r.Instance); ok {
+			a := adoptions[r.Instance.Addr]
+			l.Adopt, l.AdoptErr = a.sub, a.err
+			l.Adopted = linked[strings.ToLower(adopted)]
+			l.AdoptSales = adoptionOrder(d.orders, adopted)
+		}
 		out[r.Instance.Addr] = l
 	}
 	return out, nil
@@ -285,4 +309,67 @@ func liveOf(s *model.Subscription, d *accountData) *Live {
 		}
 	}
 	return l
+}
+
+// adoptionOf returns the Microsoft customer and subscription an import block adopts into Commerce
+// (ok false when the instance has no import ID of that form).
+func adoptionOf(in model.Instance) (customerID, subscriptionID string, ok bool) {
+	if in.ImportID == "" || commerceOf(in) == nil {
+		return "", "", false
+	}
+	c, sub, found := strings.Cut(in.ImportID, "/")
+	if !found || c == "" || sub == "" {
+		return "", "", false
+	}
+	return c, sub, true
+}
+
+type adoptionRead struct {
+	sub *MicrosoftSubscription
+	err error
+}
+
+// readAdoptions reads from Microsoft the subscription of each adoption (one GET each, at most
+// readWorkers at once): adoptions are few, so there is no list to batch them into.
+func (p *Provider) readAdoptions(ctx context.Context, reqs []providers.ReadRequest) map[model.Addr]adoptionRead {
+	out := map[model.Addr]adoptionRead{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, p.readWorkers)
+	for _, r := range reqs {
+		customer, sub, ok := adoptionOf(r.Instance)
+		if !ok || (r.Prior != nil && r.Prior.Status == state.StatusDone) {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			ms, err := p.Microsoft.Subscription(ctx, customer, sub)
+			if err != nil {
+				err = fmt.Errorf("reading Microsoft subscription %s of customer %s: %w", sub, customer, err)
+			}
+			mu.Lock()
+			out[r.Instance.Addr] = adoptionRead{sub: ms, err: err}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// adoptionOrder is the newest SALES order whose migration_info_object imports subscriptionID.
+func adoptionOrder(orders []Order, subscriptionID string) *Order {
+	var found *Order
+	for i := range orders {
+		o := &orders[i]
+		if !strings.EqualFold(o.Type, OrderSales) {
+			continue
+		}
+		if m := o.Migration(); m != nil && strings.EqualFold(m.SubscriptionID, subscriptionID) {
+			found = o
+		}
+	}
+	return found
 }

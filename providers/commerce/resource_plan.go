@@ -80,6 +80,10 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 		timeout = DefaultOrderTimeout
 	}
 	b := builder{desired: desired, params: base, timeout: scaled(timeout, p.timeScale)}
+	if _, adopted, ok := adoptionOf(desired); ok {
+		b.adopt = true
+		return p.planAdoption(ch, b, prior, l, adopted)
+	}
 
 	if c.Mode == ModeSwitchPlan {
 		return p.planOrder(ch, b, prior, l, StepChange, l.Change, ChangeOrder(c.SourceSubscriptionID, migrationOrder(s)), nil), nil
@@ -123,7 +127,7 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 	if have != nil && have.Failed() && rec != nil {
 		attempt = rec.Attempt + 1
 	}
-	if len(ch.Steps) == 0 {
+	if len(ch.Steps) == 0 && !b.adopt {
 		if l.Source == nil {
 			return blocked(ch, fmt.Sprintf("source subscription %s not found in Commerce account %s", b.params.SourceSubscriptionID, b.params.AccountID))
 		}
@@ -160,6 +164,9 @@ func describe(step string, in model.Instance) string {
 	case StepCancel:
 		return fmt.Sprintf("cancel Commerce subscription %s", c.SourceSubscriptionID)
 	}
+	if _, adopted, ok := adoptionOf(in); ok {
+		return fmt.Sprintf("adopt Microsoft subscription %s into Commerce account %s on plan %s", adopted, c.AccountID, c.PlanID)
+	}
 	return fmt.Sprintf("order plan %s in Commerce account %s for legacy %s, then cancel subscription %s", c.PlanID, c.AccountID, s.MigrateFrom, c.SourceSubscriptionID)
 }
 
@@ -167,6 +174,8 @@ type builder struct {
 	desired model.Instance
 	params  StepParams
 	timeout time.Duration
+	// adopt marks an adoption: its sales order does not need an active source subscription.
+	adopt bool
 }
 
 func (b builder) place(step string, body Order, attempt int) model.Step {

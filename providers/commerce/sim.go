@@ -3,6 +3,7 @@ package commerce
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -133,30 +134,69 @@ func (a *SimAccount) subscription(id string) *Subscription {
 	return nil
 }
 
-// fulfil applies a completed order; a non-empty answer is why it fails.
+// fulfil applies a completed order; a non-empty answer is why it fails. Through the sandbox's link
+// (simkit.Link) it is fulfilled as Connect's processor would: a migration order migrates the legacy
+// subscription with Microsoft and becomes a Connect purchase (or change) request and asset with the
+// same transaction_id; an adoption order is checked against the Microsoft subscription; a
+// cancellation terminates the Connect asset. A world without those systems is left alone.
 func (s *Simulator) fulfil(o *simOrder) string {
 	a := s.account(o.AccountID)
 	if a == nil {
 		return "account " + o.AccountID + " does not exist"
 	}
 	line := &o.Products[0]
+	tx := o.Param(ParamTransactionID)
+	domain := o.Param(ParamMicrosoftDomain)
 	switch o.Type {
 	case OrderSales:
-		tx := o.Param(ParamTransactionID)
 		params := []Parameter{{Key: ParamTransactionID, Value: tx}}
 		sub := Subscription{ID: s.newID("sub"), PlanID: line.PlanID, Status: SubscriptionActive, Parameters: params}
-		a.Subscriptions = append(a.Subscriptions, sub)
-		line.SubscriptionID = sub.ID
-		if t := o.Transaction(); t != nil {
-			for range t.Addons {
-				a.Subscriptions = append(a.Subscriptions, Subscription{ID: s.newID("sub"), PlanID: line.PlanID + "-addon", Status: SubscriptionActive,
-					Parameters: []Parameter{{Key: ParamTransactionID, Value: tx}}})
+		var addons []Subscription
+		if m := o.Migration(); m != nil {
+			if why := s.checkAdoption(m); why != "" {
+				return why
+			}
+			sub.VendorSubscriptionID = m.SubscriptionID
+			s.connectFulfil(simkit.LinkFulfilment{Type: "purchase", TransactionID: tx, CustomerID: m.MSCustomerID, MicrosoftDomain: domain, SubscriptionID: m.SubscriptionID})
+		} else if t := o.Transaction(); t != nil {
+			migrated, linked, why := s.migrate(t)
+			if why != "" {
+				return why
+			}
+			for _, ad := range t.Addons {
+				as := Subscription{ID: s.newID("sub"), PlanID: line.PlanID + "-addon", Status: SubscriptionActive,
+					Parameters: []Parameter{{Key: ParamTransactionID, Value: tx}}}
+				if linked {
+					as.VendorSubscriptionID = migrated.AddOns[strings.ToLower(ad.SubscriptionID)]
+				}
+				addons = append(addons, as)
+			}
+			if linked {
+				sub.VendorSubscriptionID = migrated.SubscriptionID
+				for _, id := range append([]string{migrated.SubscriptionID}, mapsValues(migrated.AddOns, t.Addons)...) {
+					s.connectFulfil(simkit.LinkFulfilment{Type: "purchase", TransactionID: tx, CustomerID: t.MSCustomerID, MicrosoftDomain: domain, SubscriptionID: id})
+				}
 			}
 		}
+		a.Subscriptions = append(a.Subscriptions, sub)
+		a.Subscriptions = append(a.Subscriptions, addons...)
+		line.SubscriptionID = sub.ID
 	case OrderChange:
 		sub := a.subscription(line.SubscriptionID)
 		if sub == nil || sub.Status != SubscriptionActive {
 			return "subscription " + line.SubscriptionID + " is not active"
+		}
+		if t := o.Transaction(); t != nil {
+			migrated, linked, why := s.migrate(t)
+			if why != "" {
+				return why
+			}
+			if linked {
+				old := sub.VendorSubscriptionID
+				sub.VendorSubscriptionID = migrated.SubscriptionID
+				s.connectFulfil(simkit.LinkFulfilment{Type: "change", TransactionID: tx, CustomerID: t.MSCustomerID, MicrosoftDomain: domain,
+					SubscriptionID: migrated.SubscriptionID, Replaces: old})
+			}
 		}
 		sub.PlanID = line.PlanID
 	case OrderCancellation:
@@ -165,8 +205,76 @@ func (s *Simulator) fulfil(o *simOrder) string {
 			return "subscription " + line.SubscriptionID + " does not exist"
 		}
 		sub.Status = SubscriptionTerminated
+		if c := s.env.Link.Connect(); c != nil && sub.VendorSubscriptionID != "" {
+			_ = c.Terminate(sub.VendorSubscriptionID, tx)
+		}
 	}
 	return ""
+}
+
+// migrate asks Microsoft, through the link, for the migration a transaction_info_object describes.
+// linked is false when the sandbox has no Microsoft side for the customer (the order completes
+// unlinked); a non-empty why fails the order with Microsoft's reason.
+func (s *Simulator) migrate(t *TransactionInfo) (migrated simkit.LinkMigrated, linked bool, why string) {
+	ms := s.env.Link.Microsoft()
+	if ms == nil {
+		return migrated, false, ""
+	}
+	req := simkit.LinkMigration{CustomerID: t.MSCustomerID, SubscriptionID: t.SubscriptionID}
+	if t.PurchaseFullTerm != nil {
+		req.PurchaseFullTerm = *t.PurchaseFullTerm
+	}
+	for _, a := range t.Addons {
+		req.AddOns = append(req.AddOns, simkit.LinkAddOn{SubscriptionID: a.SubscriptionID, TermDuration: a.TermDuration,
+			BillingCycle: a.BillingCycle, PurchaseFullTerm: a.PurchaseFullTerm})
+	}
+	migrated, err := ms.Migrate(req)
+	if errors.Is(err, simkit.ErrNotInWorld) {
+		return migrated, false, ""
+	}
+	if err != nil {
+		return migrated, false, "Microsoft refused the migration: " + err.Error()
+	}
+	return migrated, true, ""
+}
+
+// checkAdoption is the processor's check of an import order against the Microsoft subscription:
+// it exists, is active, and was placed by the order csp_order_id names.
+func (s *Simulator) checkAdoption(m *MigrationInfo) string {
+	ms := s.env.Link.Microsoft()
+	if ms == nil {
+		return ""
+	}
+	sub, err := ms.Subscription(m.MSCustomerID, m.SubscriptionID)
+	switch {
+	case errors.Is(err, simkit.ErrNotInWorld):
+		return ""
+	case err != nil:
+		return "Migration validation requirements not met: " + err.Error()
+	case !strings.EqualFold(sub.Status, "active"):
+		return "Migration validation requirements not met: Microsoft subscription " + sub.ID + " is " + sub.Status
+	case m.CSPOrderID != "" && !strings.EqualFold(sub.OrderID, m.CSPOrderID):
+		return "Migration validation requirements not met: Microsoft subscription " + sub.ID + " belongs to order " + sub.OrderID + ", not csp_order_id " + m.CSPOrderID
+	}
+	return ""
+}
+
+// connectFulfil records a fulfilled order in Connect, when the sandbox has Connect.
+func (s *Simulator) connectFulfil(f simkit.LinkFulfilment) {
+	if c := s.env.Link.Connect(); c != nil && f.SubscriptionID != "" {
+		_, _ = c.Fulfil(f)
+	}
+}
+
+// mapsValues returns the new subscriptions of the add-ons, in the order of addons.
+func mapsValues(m map[string]string, addons []AddonMigrate) []string {
+	var out []string
+	for _, a := range addons {
+		if id := m[strings.ToLower(a.SubscriptionID)]; id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (s *Simulator) newID(kind string) string {

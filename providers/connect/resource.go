@@ -27,10 +27,14 @@ const Name = "connect"
 const (
 	OpListConfigurations = "connect.ListConfigurations"
 	OpSetConfiguration   = "connect.SetConfiguration"
+	OpListRequests       = "connect.ListRequests"
+	OpListAssets         = "connect.ListAssets"
 )
 
 // Operations lists the simulator's operations.
-func Operations() []string { return []string{OpListConfigurations, OpSetConfiguration} }
+func Operations() []string {
+	return []string{OpListConfigurations, OpSetConfiguration, OpListRequests, OpListAssets}
+}
 
 // SettingsSchema declares the arguments of a provider "connect" block.
 func SettingsSchema() []providers.Setting {
