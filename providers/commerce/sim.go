@@ -194,6 +194,7 @@ func (s *Simulator) fulfil(o *simOrder) string {
 			if linked {
 				old := sub.VendorSubscriptionID
 				sub.VendorSubscriptionID = migrated.SubscriptionID
+				sub.Parameters = setParam(sub.Parameters, ParamTransactionID, tx)
 				s.connectFulfil(simkit.LinkFulfilment{Type: "change", TransactionID: tx, CustomerID: t.MSCustomerID, MicrosoftDomain: domain,
 					SubscriptionID: migrated.SubscriptionID, Replaces: old})
 			}
@@ -483,3 +484,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func unescape(s string) (string, error) { return url.QueryUnescape(s) }
+
+// setParam sets (or adds) a plain parameter of a subscription.
+func setParam(ps []Parameter, key, value string) []Parameter {
+	ps = append([]Parameter(nil), ps...)
+	for i := range ps {
+		if ps[i].Key == key {
+			ps[i].Value = value
+			return ps
+		}
+	}
+	return append(ps, Parameter{Key: key, Value: value})
+}
