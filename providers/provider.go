@@ -89,6 +89,13 @@ type Env struct {
 	Blocks map[string]Config
 }
 
+// SpecReader is implemented by a provider whose Read looks at other instances of the spec than its
+// own (the Connect skip list warns about a customer entry added while an import for that customer is
+// planned). The planner calls ReadSpec instead of Read, with every instance of the spec.
+type SpecReader interface {
+	ReadSpec(ctx context.Context, reqs []ReadRequest, spec []model.Instance) (map[model.Addr]Live, hcl.Diagnostics)
+}
+
 // Unreadable is the Extra of an error diagnostic of Read about instances whose live objects could not
 // be read (credentials refused, a customer that does not exist, a read that failed). The planner leaves
 // those instances out of the plan, which then has errors (exit 1); the other instances are planned and
