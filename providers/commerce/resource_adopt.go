@@ -30,6 +30,18 @@ func (p *Provider) planAdoption(ch model.Change, b builder, prior *state.Resourc
 	if l.AdoptErr != nil {
 		return blocked(ch, "cannot adopt "+adopted+": Microsoft could not be read", l.AdoptErr.Error()+"; plan again once Partner Center answers"), nil
 	}
+	var elsewhere []string
+	for _, sub := range l.Adopted {
+		if sub.AccountID != c.AccountID && !strings.EqualFold(sub.Status, SubscriptionTerminated) {
+			elsewhere = append(elsewhere, fmt.Sprintf("subscription %s of account %s", sub.ID, sub.AccountID))
+		}
+	}
+	if len(elsewhere) > 0 {
+		return blocked(ch, "cannot adopt "+adopted), hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Migration validation requirements not met",
+			Detail: fmt.Sprintf("%s: Microsoft subscription %s is already linked to Commerce %s; adopting it into account %s as well would link it to two accounts, which CloudBlue refuses. No order is placed.",
+				desired.Addr, adopted, strings.Join(elsewhere, " and "), c.AccountID),
+			Subject: rangePtr(importOrDecl(desired))}}
+	}
 	for _, sub := range l.Adopted {
 		if sub.AccountID == c.AccountID && !strings.EqualFold(sub.Status, SubscriptionTerminated) && (l.AdoptSales == nil || !l.AdoptSales.Completed()) {
 			ch.Action = model.ActionImport
