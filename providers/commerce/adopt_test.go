@@ -175,3 +175,33 @@ func TestAdoptionOfASubscriptionAlreadyInCommerce(t *testing.T) {
 		t.Fatalf("plan = %d", code)
 	}
 }
+
+// The order a plan would place is estimated first (POST …/orders/estimate): one Commerce would
+// refuse is blocked at plan time with Commerce's reason, and nothing is ordered.
+func TestRefusedEstimateBlocksAtPlanTime(t *testing.T) {
+	r := newRig(t, world(`, "durations": {"commerce.order": "100ms"}`),
+		strings.Replace(subscription("a", "11111111-0000-0000-0000-000000000001", "1000122", "new_subscription", ""), `"nce-e3"`, `"nce-e9"`, 1)+
+			subscription("b", "11111111-0000-0000-0000-000000000002", "1000123", "switch_plan", ""))
+	code, out := r.plan()
+	if code != app.ExitChanges || !strings.Contains(out, "Commerce refused the estimate of the sales order") || !strings.Contains(out, "plan nce-e9 does not exist") {
+		t.Fatalf("plan = %d", code)
+	}
+	if got := r.srv.Env().Stats.Get(commerce.OpEstimateOrder); got != 2 {
+		t.Errorf("%d estimates, want 2 (one per order to place)", got)
+	}
+	if code, _ := r.apply(); code != app.ExitBlocked {
+		t.Fatalf("apply = %d, want %d (only the blocked change remains)", code, app.ExitBlocked)
+	}
+	if n := len(r.ordersOf(commerce.OrderSales)); n != 0 {
+		t.Errorf("%d sales orders for a plan Commerce refused", n)
+	}
+	if n := len(r.ordersOf(commerce.OrderChange)); n != 1 {
+		t.Errorf("%d change orders, want 1 (the other subscription goes ahead)", n)
+	}
+	// Nothing left to estimate once the change order is placed.
+	before := r.srv.Env().Stats.Get(commerce.OpEstimateOrder)
+	r.plan()
+	if got := r.srv.Env().Stats.Get(commerce.OpEstimateOrder) - before; got != 1 {
+		t.Errorf("%d estimates by the last plan, want 1 (only the refused order)", got)
+	}
+}

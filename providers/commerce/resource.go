@@ -34,6 +34,7 @@ const (
 	OpGetOrder          = "commerce.GetOrder"
 	OpListOrders        = "commerce.ListOrders"
 	OpListSubscriptions = "commerce.ListSubscriptions"
+	OpEstimateOrder     = "commerce.EstimateOrder"
 )
 
 // DurationOrder is the simulated time an order takes to complete.
@@ -41,7 +42,7 @@ const DurationOrder = "commerce.order"
 
 // Operations returns the simulator's operation names.
 func Operations() []string {
-	return []string{OpCreateOrder, OpGetOrder, OpListOrders, OpListSubscriptions}
+	return []string{OpCreateOrder, OpGetOrder, OpListOrders, OpListSubscriptions, OpEstimateOrder}
 }
 
 // Durations returns the duration kinds of the simulator.
@@ -177,6 +178,10 @@ type Live struct {
 	AdoptErr   error
 	AdoptSales *Order
 	Adopted    []Subscription
+
+	// EstimateErr is the answer of POST …/orders/estimate for the order the plan would place first
+	// (nil: estimated fine, or nothing to estimate).
+	EstimateErr error
 }
 
 type accountData struct {
@@ -273,7 +278,65 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 		}
 		out[r.Instance.Addr] = l
 	}
+	p.estimate(ctx, reqs, out)
 	return out, nil
+}
+
+// estimate asks Commerce to estimate, without placing it, the first order each instance's plan would
+// place now (a sales, change or adoption order not placed yet, or failed): a refusal is known at plan
+// time. One POST …/orders/estimate per such instance (the API estimates one order a call), at most
+// readWorkers at once and within om_workload.
+func (p *Provider) estimate(ctx context.Context, reqs []providers.ReadRequest, out map[model.Addr]providers.Live) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	sem := make(chan struct{}, p.readWorkers)
+	for _, r := range reqs {
+		l, _ := out[r.Instance.Addr].(*Live)
+		body, ok := firstOrder(r.Instance, r.Prior, l)
+		if !ok {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			err := p.client.EstimateOrder(ctx, body)
+			mu.Lock()
+			l.EstimateErr = err
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+}
+
+// firstOrder is the order the plan of in would place first, when it would place one now.
+func firstOrder(in model.Instance, prior *state.Resource, l *Live) (Order, bool) {
+	if l == nil || l.ReadErr != nil || (prior != nil && prior.Status == state.StatusDone) {
+		return Order{}, false
+	}
+	s := in.Subscription
+	c := s.Commerce
+	unplaced := func(step string, have *Order) bool {
+		if rec := priorStep(prior, step); rec != nil && rec.Status == state.StepIntent {
+			return false // sent by an interrupted apply: reconciled, not estimated
+		}
+		return have == nil || have.Failed()
+	}
+	if _, adopted, ok := adoptionOf(in); ok {
+		if l.Adopt == nil || !unplaced(StepOrder, l.AdoptSales) {
+			return Order{}, false
+		}
+		return AdoptionSalesOrder(AdoptionOrder{AccountID: c.AccountID, PlanID: c.PlanID, MSCustomerID: s.CustomerID, SubscriptionID: adopted,
+			CSPOrderID: l.Adopt.OrderID, MicrosoftDomain: s.MicrosoftDomain}), true
+	}
+	if l.Source == nil || !strings.EqualFold(l.Source.Status, SubscriptionActive) {
+		return Order{}, false // blocked by the plan anyway
+	}
+	if c.Mode == ModeSwitchPlan {
+		return ChangeOrder(c.SourceSubscriptionID, migrationOrder(s)), unplaced(StepChange, l.Change)
+	}
+	return SalesOrder(migrationOrder(s)), unplaced(StepOrder, l.Sales)
 }
 
 func commerceOf(in model.Instance) *model.CommerceOptions {

@@ -2,6 +2,7 @@ package commerce
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -135,7 +136,17 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 			return blocked(ch, fmt.Sprintf("source subscription %s is %s in Commerce, not active", l.Source.ID, l.Source.Status))
 		}
 	}
+	if len(ch.Steps) == 0 {
+		var ae *APIError
+		if errors.As(l.EstimateErr, &ae) && ae.Status/100 == 4 && ae.Status != 408 && ae.Status != 429 {
+			return blocked(ch, "Commerce refused the estimate of the "+strings.ToLower(body.Type)+" order", ae.Message+
+				" (POST …/orders/estimate; nothing is ordered until the estimate succeeds)")
+		}
+	}
 	ch = action(ch, model.ActionCreate, what)
+	if l.EstimateErr != nil && len(ch.Steps) == 0 {
+		ch.Reasons = append(ch.Reasons, "the order could not be estimated in advance: "+l.EstimateErr.Error())
+	}
 	if have != nil && have.Failed() {
 		why := have.Details
 		if why == "" {

@@ -368,6 +368,28 @@ func (s *Simulator) Handler() http.Handler {
 		}
 		writeJSON(w, http.StatusCreated, CreatedOrder{OrderID: o.OrderID})
 	})
+	mux.HandleFunc("POST "+pathOrders+"/estimate", func(w http.ResponseWriter, r *http.Request) {
+		s.env.Stats.Inc(OpEstimateOrder)
+		s.env.Delay(r.Context())
+		var o Order
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&o); err != nil {
+			apsError(w, http.StatusBadRequest, "the order could not be read: "+err.Error())
+			return
+		}
+		if f, ok := s.env.Faults.Take(OpEstimateOrder, o.AccountID, o.SubscriptionID()); ok {
+			s.fault(w, f)
+			return
+		}
+		s.mu.Lock()
+		s.progress()
+		msg := s.check(&o)
+		s.mu.Unlock()
+		if msg != "" {
+			apsError(w, http.StatusBadRequest, msg)
+			return
+		}
+		writeJSON(w, http.StatusOK, simEstimate{Type: o.Type, AccountID: o.AccountID, Products: o.Products, Total: simPrice{Currency: "USD", Amount: "0.00"}})
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		apsError(w, http.StatusNotFound, r.Method+" "+r.URL.Path+" is not served by the Commerce simulator")
 	})
@@ -495,4 +517,18 @@ func setParam(ps []Parameter, key, value string) []Parameter {
 		}
 	}
 	return append(ps, Parameter{Key: key, Value: value})
+}
+
+// simEstimate is the simulator's answer to POST …/orders/estimate: the order's lines and a total
+// (the shape is inferred; ferry reads only whether the estimate succeeded).
+type simEstimate struct {
+	Type      string         `json:"type"`
+	AccountID string         `json:"accountId"`
+	Products  []OrderProduct `json:"products"`
+	Total     simPrice       `json:"total"`
+}
+
+type simPrice struct {
+	Currency string `json:"currency"`
+	Amount   string `json:"amount"`
 }
