@@ -26,16 +26,19 @@ func parseRQL(raw string) []rqlNode {
 		if u, err := url.QueryUnescape(term); err == nil {
 			term = u
 		}
-		if n, rest, ok := parseCall(term); ok && rest == "" {
+		if n, rest, ok := parseCall(term, 0); ok && rest == "" {
 			out = append(out, n)
 		}
 	}
 	return out
 }
 
-func parseCall(s string) (rqlNode, string, bool) {
+// maxRQLDepth bounds the nesting of and/or/not, so a hostile query cannot recurse without end.
+const maxRQLDepth = 16
+
+func parseCall(s string, depth int) (rqlNode, string, bool) {
 	open := strings.IndexByte(s, '(')
-	if open <= 0 {
+	if open <= 0 || depth > maxRQLDepth {
 		return rqlNode{}, s, false
 	}
 	n := rqlNode{op: s[:open]}
@@ -43,7 +46,7 @@ func parseCall(s string) (rqlNode, string, bool) {
 	switch n.op {
 	case "and", "or", "not":
 		for {
-			arg, rest, ok := parseCall(s)
+			arg, rest, ok := parseCall(s, depth+1)
 			if !ok {
 				return n, s, false
 			}
