@@ -132,6 +132,9 @@ func TestAdoptionMismatchIsAPlanErrorBeforeAnyOrder(t *testing.T) {
 			if got := r.srv.Env().Stats.Get(commerce.OpCreateOrder); got != 0 {
 				t.Errorf("%d orders placed", got)
 			}
+			if got := r.srv.Env().Stats.Get(commerce.OpEstimateOrder); got != 0 {
+				t.Errorf("%d estimates of an order that will not be placed", got)
+			}
 		})
 	}
 }

@@ -324,7 +324,7 @@ func firstOrder(in model.Instance, prior *state.Resource, l *Live) (Order, bool)
 		return have == nil || have.Failed()
 	}
 	if _, adopted, ok := adoptionOf(in); ok {
-		if l.Adopt == nil || !unplaced(StepOrder, l.AdoptSales) {
+		if l.Adopt == nil || checkAdoption(in, l.Adopt, adopted).HasErrors() || !unplaced(StepOrder, l.AdoptSales) {
 			return Order{}, false
 		}
 		return AdoptionSalesOrder(AdoptionOrder{AccountID: c.AccountID, PlanID: c.PlanID, MSCustomerID: s.CustomerID, SubscriptionID: adopted,
