@@ -235,3 +235,23 @@ func TestSimulatorRequestsRQL(t *testing.T) {
 		t.Errorf("requests = %+v, want only PR-1000-0000-0001-001", got)
 	}
 }
+
+// The fixture's requests, pasted into a world as they are, load (unknown fields ignored) and are
+// listed back.
+func TestSimulatorLoadsDocumentedRequests(t *testing.T) {
+	section := `{"products": {}, "requests": ` + string(fixture(t, "requests_open.json")) + `}`
+	sim, err := NewSimulator([]byte(section), simkit.NewEnv(simkit.Behaviour{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim.Handler())
+	defer srv.Close()
+	got, err := testClient(srv.URL).ListOpenRequests(context.Background(), "PRD-183-233-565", "MP-65669", OpenStatuses)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("requests = %+v, %v", got, err)
+	}
+	if _, err := NewSimulator([]byte(`{"products": {}, "assets": [{"id": "AS-1"}]}`), simkit.NewEnv(simkit.Behaviour{})); err == nil ||
+		!strings.Contains(err.Error(), "connect.assets[0].id") {
+		t.Errorf("bad asset id: %v", err)
+	}
+}

@@ -79,8 +79,8 @@ func NewSandboxSimulator(section json.RawMessage, env *simkit.Env) (simkit.Simul
 func NewSimulator(section json.RawMessage, env *simkit.Env) (*Simulator, error) {
 	var raw struct {
 		Products   map[string]json.RawMessage `json:"products"`
-		Assets     []SimAsset                 `json:"assets"`
-		Requests   []SimRequest               `json:"requests"`
+		Assets     json.RawMessage            `json:"assets"`
+		Requests   json.RawMessage            `json:"requests"`
 		Fulfilment *SimFulfilment             `json:"fulfilment"`
 	}
 	if len(bytes.TrimSpace(section)) > 0 {
@@ -90,10 +90,24 @@ func NewSimulator(section json.RawMessage, env *simkit.Env) (*Simulator, error) 
 			return nil, fmt.Errorf("connect: %w", err)
 		}
 	}
-	if err := validateAssets(raw.Assets, raw.Requests); err != nil {
+	// Assets and requests are API objects with many fields ferry does not read: like configuration
+	// rows, their unknown fields are ignored.
+	var assets []SimAsset
+	var requests []SimRequest
+	if len(raw.Assets) > 0 {
+		if err := json.Unmarshal(raw.Assets, &assets); err != nil {
+			return nil, fmt.Errorf("connect.assets: %w", err)
+		}
+	}
+	if len(raw.Requests) > 0 {
+		if err := json.Unmarshal(raw.Requests, &requests); err != nil {
+			return nil, fmt.Errorf("connect.requests: %w", err)
+		}
+	}
+	if err := validateAssets(assets, requests); err != nil {
 		return nil, err
 	}
-	s := &Simulator{env: env, products: map[string]*SimProduct{}, assets: raw.Assets, requests: raw.Requests}
+	s := &Simulator{env: env, products: map[string]*SimProduct{}, assets: assets, requests: requests}
 	if raw.Fulfilment != nil {
 		s.fulfilment = *raw.Fulfilment
 	}
