@@ -96,6 +96,14 @@ func (s *Simulator) Snapshot() any {
 	return w
 }
 
+// Progress completes the orders whose time has come (simkit.Progresser): the sandbox calls it before
+// it snapshots the world, so that what the orders did to Connect and Partner Center shows there too.
+func (s *Simulator) Progress() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.progress()
+}
+
 // progress completes the orders whose time has come (s.mu held).
 func (s *Simulator) progress() {
 	now := s.env.Now()
