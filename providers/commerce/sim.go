@@ -167,7 +167,7 @@ func (s *Simulator) fulfil(o *simOrder) string {
 			sub.VendorSubscriptionID = m.SubscriptionID
 			s.connectFulfil(simkit.LinkFulfilment{Type: "purchase", TransactionID: tx, CustomerID: m.MSCustomerID, MicrosoftDomain: domain, SubscriptionID: m.SubscriptionID})
 		} else if t := o.Transaction(); t != nil {
-			migrated, linked, why := s.migrate(t)
+			migrated, linked, why := s.migrate(t, tx)
 			if why != "" {
 				return why
 			}
@@ -195,7 +195,7 @@ func (s *Simulator) fulfil(o *simOrder) string {
 			return "subscription " + line.SubscriptionID + " is not active"
 		}
 		if t := o.Transaction(); t != nil {
-			migrated, linked, why := s.migrate(t)
+			migrated, linked, why := s.migrate(t, tx)
 			if why != "" {
 				return why
 			}
@@ -224,12 +224,12 @@ func (s *Simulator) fulfil(o *simOrder) string {
 // migrate asks Microsoft, through the link, for the migration a transaction_info_object describes.
 // linked is false when the sandbox has no Microsoft side for the customer (the order completes
 // unlinked); a non-empty why fails the order with Microsoft's reason.
-func (s *Simulator) migrate(t *TransactionInfo) (migrated simkit.LinkMigrated, linked bool, why string) {
+func (s *Simulator) migrate(t *TransactionInfo, tx string) (migrated simkit.LinkMigrated, linked bool, why string) {
 	ms := s.env.Link.Microsoft()
 	if ms == nil {
 		return migrated, false, ""
 	}
-	req := simkit.LinkMigration{CustomerID: t.MSCustomerID, SubscriptionID: t.SubscriptionID}
+	req := simkit.LinkMigration{CustomerID: t.MSCustomerID, SubscriptionID: t.SubscriptionID, Reference: tx}
 	if t.PurchaseFullTerm != nil {
 		req.PurchaseFullTerm = *t.PurchaseFullTerm
 	}

@@ -22,7 +22,7 @@ func (l linkSide) Migrate(req simkit.LinkMigration) (simkit.LinkMigrated, error)
 	if c == nil {
 		return simkit.LinkMigrated{}, simkit.ErrNotInWorld
 	}
-	mr := simMigrationRequest{CurrentSubscriptionID: req.SubscriptionID, PurchaseFullTerm: req.PurchaseFullTerm}
+	mr := simMigrationRequest{CurrentSubscriptionID: req.SubscriptionID, PurchaseFullTerm: req.PurchaseFullTerm, ExternalReferenceID: req.Reference}
 	for _, a := range req.AddOns {
 		mr.AddOnMigrations = append(mr.AddOnMigrations, simMigrationRequest{CurrentSubscriptionID: a.SubscriptionID,
 			TermDuration: a.TermDuration, BillingCycle: a.BillingCycle, PurchaseFullTerm: a.PurchaseFullTerm})

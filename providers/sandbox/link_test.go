@@ -95,6 +95,10 @@ func TestLinkedSimulatorsAgree(t *testing.T) {
 	if nce == "" {
 		t.Fatalf("Partner Center has no migrated subscription: %+v", pc.Customers[0].Subscriptions)
 	}
+	if len(pc.Migrations) != 1 || pc.Migrations[0].Status != "Completed" || pc.Migrations[0].ExternalReferenceID != "tx-1" ||
+		pc.Migrations[0].NewCommerceSubscriptionID != nce {
+		t.Errorf("Partner Center migrations = %+v, want one Completed with externalReferenceId tx-1", pc.Migrations)
+	}
 	var created commerce.Subscription
 	for _, s := range cm.Accounts[0].Subscriptions {
 		if s.ID == o.SubscriptionID() || s.VendorSubscriptionID == nce {

@@ -49,6 +49,8 @@ type LinkMigration struct {
 	SubscriptionID   string // the legacy base (or add-on migrated alone)
 	PurchaseFullTerm bool
 	AddOns           []LinkAddOn
+	// Reference is sent as the migration's externalReferenceId (the order's transaction_id).
+	Reference string
 }
 
 // LinkAddOn is an add-on migrated with its base.
