@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -203,7 +204,10 @@ func TestCloudBlueAdoptionQuantityMismatch(t *testing.T) {
 		return strings.Replace(s, "quantity         = 12", "quantity         = 15", 1)
 	})
 	out := runFerry(t, env, 1, "plan", "--chdir", dir)
-	for _, want := range []string{"Adopted subscription does not match quantity", "the spec says quantity = 15, but Microsoft has quantity 12", "on main.ferry.hcl:79:22"} {
+	spec, _ := os.ReadFile(filepath.Join(dir, "main.ferry.hcl"))
+	line := 1 + strings.Count(string(spec[:strings.Index(string(spec), "quantity         = 15")]), "\n")
+	at := fmt.Sprintf("on main.ferry.hcl:%d:22", line) // the diagnostic points at the value
+	for _, want := range []string{"Adopted subscription does not match quantity", "the spec says quantity = 15, but Microsoft has quantity 12", at} {
 		if !strings.Contains(out, want) {
 			t.Errorf("plan output lacks %q:\n%s", want, out)
 		}

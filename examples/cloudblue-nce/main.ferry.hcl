@@ -23,8 +23,8 @@ skip_list "nce" {
   entries     = ["AS-2000-0000-0003", "AS-1000-0000-0002"]
 }
 
-# New subscription mode: a SALES order for the NCE plan (base and both add-ons, one transaction_id),
-# then the cancellation of the legacy Commerce subscription.
+# New subscription mode: a SALES order for the NCE plan with a line per add-on plan (base and both
+# add-ons, one transaction_id), then the cancellation of the legacy Commerce subscription.
 subscription "contoso_e3" {
   via              = "commerce"
   customer_id      = "3f2a3b4c-1111-4a5b-8c9d-000000000001"
@@ -34,9 +34,11 @@ subscription "contoso_e3" {
   billing_cycle    = "monthly"
   addon {
     migrate_from = "22222222-aaaa-4aaa-8aaa-000000000001"
+    plan_id      = "nce-audio"
   }
   addon {
     migrate_from = "22222222-aaaa-4aaa-8aaa-000000000002"
+    plan_id      = "nce-phone"
   }
   commerce {
     account_id             = "1000048"

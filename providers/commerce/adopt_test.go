@@ -208,3 +208,54 @@ func TestRefusedEstimateBlocksAtPlanTime(t *testing.T) {
 		t.Errorf("%d estimates by the last plan, want 1 (only the refused order)", got)
 	}
 }
+
+// Add-ons with a Commerce plan_id get order lines of their own, each with transaction_type
+// NCEmigrationAddon, microsoft_domain and the base's transaction_id (CloudBlue's guide); the
+// simulator creates each add-on's subscription on its plan.
+func TestAddonPlansBecomeAddonLines(t *testing.T) {
+	w := strings.Replace(world(`, "durations": {"commerce.order": "100ms"}`), `"plans": {"nce-e3": {"name": "Office 365 E3 (NCE)"}}`,
+		`"plans": {"nce-e3": {}, "nce-audio": {}, "nce-phone": {}}`, 1)
+	more := `  addon {
+    migrate_from = "22222222-0000-0000-0000-000000000001"
+    plan_id      = "nce-audio"
+  }
+  addon {
+    migrate_from = "22222222-0000-0000-0000-000000000002"
+    plan_id      = "nce-phone"
+  }
+`
+	r := newRig(t, w, subscription("a", "11111111-0000-0000-0000-000000000001", "1000122", "new_subscription", more))
+	if code, _ := r.apply(); code != app.ExitOK {
+		t.Fatalf("apply = %d", code)
+	}
+	sales := r.ordersOf(commerce.OrderSales)
+	if len(sales) != 1 || len(sales[0].Products) != 3 {
+		t.Fatalf("sales orders = %+v", sales)
+	}
+	o := sales[0]
+	tx := o.Param(commerce.ParamTransactionID)
+	lines := o.AddonLines()
+	if len(lines) != 2 || lines[0].PlanID != "nce-audio" || lines[1].PlanID != "nce-phone" {
+		t.Fatalf("add-on lines = %+v", lines)
+	}
+	for _, l := range lines {
+		one := commerce.Order{Products: []commerce.OrderProduct{l}}
+		if one.Param(commerce.ParamTransactionID) != tx || one.Param(commerce.ParamMicrosoftDomain) != "alpha.onmicrosoft.com" {
+			t.Errorf("add-on line %+v does not carry the base's transaction_id %s and the domain", l, tx)
+		}
+	}
+	if base := o.Transaction(); base == nil || base.TransactionType != commerce.TransactionNCEMigration || len(base.Addons) != 2 {
+		t.Errorf("base transaction_info_object = %+v", base)
+	}
+	plans := map[string]bool{}
+	for _, s := range r.world().Accounts[0].Subscriptions {
+		for _, p := range s.Parameters {
+			if p.Key == commerce.ParamTransactionID && p.Value == tx {
+				plans[s.PlanID] = true
+			}
+		}
+	}
+	if !plans["nce-e3"] || !plans["nce-audio"] || !plans["nce-phone"] {
+		t.Errorf("plans of the subscriptions the order created: %v", plans)
+	}
+}

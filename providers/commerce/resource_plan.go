@@ -213,6 +213,9 @@ func migrationOrder(s *model.Subscription) MigrationOrder {
 		PurchaseFullTerm: s.PurchaseFullTerm, MicrosoftDomain: s.MicrosoftDomain, MigrationType: s.Commerce.Mode}
 	for _, a := range s.Addons {
 		m.Addons = append(m.Addons, AddonMigrate{SubscriptionID: a.MigrateFrom, TermDuration: a.TermDuration, BillingCycle: a.BillingCycle, PurchaseFullTerm: a.PurchaseFullTerm})
+		if a.PlanID != "" {
+			m.AddonPlans = append(m.AddonPlans, a.PlanID)
+		}
 	}
 	return m
 }

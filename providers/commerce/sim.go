@@ -171,8 +171,13 @@ func (s *Simulator) fulfil(o *simOrder) string {
 			if why != "" {
 				return why
 			}
-			for _, ad := range t.Addons {
-				as := Subscription{ID: s.newID("sub"), PlanID: line.PlanID + "-addon", Status: SubscriptionActive,
+			addonLines := o.AddonLines()
+			for i, ad := range t.Addons {
+				plan := line.PlanID + "-addon"
+				if i < len(addonLines) {
+					plan = addonLines[i].PlanID
+				}
+				as := Subscription{ID: s.newID("sub"), PlanID: plan, Status: SubscriptionActive,
 					Parameters: []Parameter{{Key: ParamTransactionID, Value: tx}}}
 				if linked {
 					as.VendorSubscriptionID = migrated.AddOns[strings.ToLower(ad.SubscriptionID)]
@@ -423,8 +428,10 @@ func (s *Simulator) check(o *Order) string {
 		if line.PlanID == "" {
 			return "products[0].planId is required"
 		}
-		if _, ok := s.plans[line.PlanID]; len(s.plans) > 0 && !ok {
-			return "plan " + line.PlanID + " does not exist"
+		for _, l := range o.Products {
+			if _, ok := s.plans[l.PlanID]; len(s.plans) > 0 && l.PlanID != "" && !ok {
+				return "plan " + l.PlanID + " does not exist"
+			}
 		}
 	}
 	if o.Type != OrderSales {
