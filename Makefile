@@ -28,6 +28,7 @@ test-short:
 # The main job on the example against the sandbox: plan → apply → kill -9 partway → re-apply → No changes.
 demo: build
 	./scripts/demo.sh
+	KILL_AFTER=5 ./scripts/demo.sh examples/cloudblue-nce
 
 # Benchmarks: engine cost (limits off) and rate-limit tracking (scaled limits), 1 000 and 10 000 subscriptions,
 # then plan time and peak memory at 10 000, 50 000 and 100 000 subscriptions.

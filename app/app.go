@@ -202,7 +202,7 @@ type opened struct {
 // FERRY_SANDBOX set, the sandbox is found once and handed to every provider.
 func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bool) (opened, bool) {
 	out := opened{providers: map[string]providers.Provider{}, unavailable: map[string]string{}}
-	env := providers.Env{Getenv: g.Getenv, HTTPClient: &http.Client{Timeout: 2 * time.Minute}}
+	env := providers.Env{Getenv: g.Getenv, HTTPClient: &http.Client{Timeout: 2 * time.Minute}, Blocks: s.cfg.Providers}
 	if g.Getenv("FERRY_LOG") != "" {
 		// Debug lines of the providers (retries, 429s, reconciles), redacted like all output.
 		var mu sync.Mutex

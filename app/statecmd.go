@@ -257,6 +257,11 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 		if c.Addr != a {
 			continue
 		}
+		if (c.Action == model.ActionCreate || c.Action == model.ActionResume) && len(c.Steps) > 0 {
+			// An adoption through Commerce places an order: ferry import records, it never sends.
+			g.errorf(s.err, "importing %s as %s needs remote work (%s); write an import block for it and run ferry apply", id, a, c.Summary)
+			return ExitError
+		}
 		if c.Action != model.ActionImport || c.State == nil {
 			g.errorf(s.err, "%s cannot be imported as %s: %s %v", id, a, c.Action, c.Reasons)
 			return ExitError

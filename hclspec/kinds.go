@@ -42,7 +42,7 @@ func kindTable() []kindSpec {
 			attrs: append(attrs("via", "microsoft_domain", "purchase_full_term", "quantity", "custom_term_end_date"),
 				required("customer_id", "migrate_from", "term_duration", "billing_cycle")...),
 			nested: []nestedSpec{
-				{name: blockAddon, attrs: append(required("migrate_from"), attrs("term_duration", "billing_cycle", "purchase_full_term", "custom_term_end_date")...), repeated: true},
+				{name: blockAddon, attrs: append(required("migrate_from"), attrs("term_duration", "billing_cycle", "purchase_full_term", "custom_term_end_date", "plan_id")...), repeated: true},
 				{name: blockSchedule, attrs: attrs("on_renewal", "date")},
 				{name: blockCommerce, attrs: required("account_id", "source_subscription_id", "plan_id", "mode")},
 				{name: blockTimeouts, attrs: attrs("order", "migration")},

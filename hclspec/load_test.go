@@ -74,8 +74,8 @@ func TestLoadFull(t *testing.T) {
 		Via: "commerce", CustomerID: "dddddddd-dddd-4ddd-8ddd-dddddddddddd", MicrosoftDomain: "woodgrove.onmicrosoft.com",
 		MigrateFrom: "33333333-3333-4333-8333-333333333333", TermDuration: "P3Y", BillingCycle: "triennial", PurchaseFullTerm: true,
 		Addons: []model.Addon{
-			{MigrateFrom: "44444444-4444-4444-8444-444444444444", TermDuration: "P1M", BillingCycle: "monthly", PurchaseFullTerm: true},
-			{MigrateFrom: "55555555-5555-4555-8555-555555555555", TermDuration: "P3Y", BillingCycle: "triennial", PurchaseFullTerm: true},
+			{MigrateFrom: "44444444-4444-4444-8444-444444444444", TermDuration: "P1M", BillingCycle: "monthly", PurchaseFullTerm: true, PlanID: "plan-audio"},
+			{MigrateFrom: "55555555-5555-4555-8555-555555555555", TermDuration: "P3Y", BillingCycle: "triennial", PurchaseFullTerm: true, PlanID: "plan-phone"},
 		},
 		Commerce: &model.CommerceOptions{AccountID: "1000048", SourceSubscriptionID: "1000122", PlanID: "plan-1", Mode: "new_subscription"},
 	}
@@ -107,7 +107,7 @@ func TestLoadFull(t *testing.T) {
 	}
 
 	imp := cfg.Instance(`subscription.m365["22222222-2222-4222-8222-222222222222"]`)
-	if imp.ImportID != "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb/99999999-9999-4999-8999-999999999999" || imp.ImportRange.Start.Line != 87 {
+	if imp.ImportID != "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb/99999999-9999-4999-8999-999999999999" || imp.ImportRange.Start.Line != 89 {
 		t.Errorf("import target: id %q range %v", imp.ImportID, imp.ImportRange)
 	}
 	if len(cfg.Imports) != 1 || cfg.Imports[0].To != imp.Addr {

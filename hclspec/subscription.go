@@ -43,8 +43,23 @@ func (l *loader) evalSubscription(r *attrReader, rb *resourceBlock) *model.Subsc
 		s.Schedule = evalSchedule(r.nested(sb[0].Attrs, "schedule."), sb[0])
 	}
 
+	withPlan := 0
 	for i, nb := range rb.Nested[blockAddon] {
 		s.Addons = append(s.Addons, l.evalAddon(r.nested(nb.Attrs, fmt.Sprintf("addon[%d].", i)), nb, s))
+		if s.Addons[i].PlanID != "" {
+			withPlan++
+		}
+	}
+	if withPlan > 0 && withPlan < len(s.Addons) {
+		// The add-on lines of a Commerce order are matched to transaction_info_object.addons by
+		// position: either every add-on has its line, or none has.
+		for _, a := range s.Addons {
+			if a.PlanID == "" {
+				rng := a.DeclRange
+				r.problem(rng, "Missing add-on plan_id",
+					"Another add-on of this subscription names its Commerce plan_id; the add-on lines of the order are matched to its add-ons by position, so give every add-on its plan_id, or none.")
+			}
+		}
 	}
 	commerce := rb.Nested[blockCommerce]
 	switch {
@@ -85,6 +100,14 @@ func (l *loader) evalAddon(r *attrReader, nb *nestedBlock, base *model.Subscript
 	}
 	a.PurchaseFullTerm = r.boolean("purchase_full_term", base.PurchaseFullTerm)
 	a.CustomTermEndDate = r.date("custom_term_end_date")
+	if plan, rng, ok := r.str("plan_id", false, nonEmptyCheck); ok {
+		if base.Via != commerceVia {
+			r.problem(rng, "Unexpected add-on plan_id",
+				fmt.Sprintf(`plan_id names the CloudBlue Commerce plan of an add-on and is only used with via = "commerce"; this subscription goes through %s. Remove it.`, base.Via))
+		} else {
+			a.PlanID = plan
+		}
+	}
 	if (termOK || billOK) && a.TermDuration != "" && a.BillingCycle != "" {
 		if p := termBillingProblem(a.TermDuration, a.BillingCycle); p != "" {
 			rng := billRng

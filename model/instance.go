@@ -62,7 +62,10 @@ type Addon struct {
 	PurchaseFullTerm bool
 	// CustomTermEndDate is the add-on's custom term end date (YYYY-MM-DD); "" for none.
 	CustomTermEndDate string
-	DeclRange         hcl.Range
+	// PlanID is the Commerce plan of the add-on (via = "commerce" only; "" for none): the sales
+	// order then carries a line of that plan for it (transaction_type NCEmigrationAddon).
+	PlanID    string
+	DeclRange hcl.Range
 }
 
 // Schedule is a scheduled migration: at the legacy subscription's renewal, or on a date.

@@ -95,7 +95,13 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 		wg.Add(1)
 		go func(i int, name string) {
 			defer wg.Done()
-			live, d := in.Providers[name].Read(ctx, byProvider[name])
+			var live map[model.Addr]providers.Live
+			var d hcl.Diagnostics
+			if sr, ok := in.Providers[name].(providers.SpecReader); ok {
+				live, d = sr.ReadSpec(ctx, byProvider[name], in.Instances)
+			} else {
+				live, d = in.Providers[name].Read(ctx, byProvider[name])
+			}
 			results[i] = readResult{live: live, diags: d}
 		}(i, name)
 	}

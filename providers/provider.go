@@ -83,6 +83,17 @@ type Env struct {
 	HTTPClient *http.Client
 	// Log receives debug lines (never secrets); nil discards them.
 	Log func(format string, args ...any)
+	// Blocks holds the spec's evaluated provider blocks by name, so that a line of the provider
+	// table can open a reader of another system a provider checks against (the commerce provider
+	// reads Partner Center for an adoption). A provider reads its own block from its Config.
+	Blocks map[string]Config
+}
+
+// SpecReader is implemented by a provider whose Read looks at other instances of the spec than its
+// own (the Connect skip list warns about a customer entry added while an import for that customer is
+// planned). The planner calls ReadSpec instead of Read, with every instance of the spec.
+type SpecReader interface {
+	ReadSpec(ctx context.Context, reqs []ReadRequest, spec []model.Instance) (map[model.Addr]Live, hcl.Diagnostics)
 }
 
 // Unreadable is the Extra of an error diagnostic of Read about instances whose live objects could not

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# make demo: the main job on examples/m365-nce against the sandbox —
+# make demo: the main job on an example against the sandbox (examples/m365-nce by default; make demo
+# runs examples/cloudblue-nce after it) —
 # validate → plan → apply (killed with kill -9 partway) → apply again (resume) → plan: No changes.
+# KILL_AFTER is the number of journal records after which the first apply is killed (default 12).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 ferry="$root/bin/ferry"
@@ -34,7 +36,7 @@ step "ferry apply --auto-approve   (killed with kill -9 partway through)"
 apply_pid=$!
 journal="$work/ferry.state.json.journal"
 for _ in $(seq 1 200); do
-  if [ -f "$journal" ] && [ "$(wc -l <"$journal")" -ge 12 ]; then break; fi
+  if [ -f "$journal" ] && [ "$(wc -l <"$journal")" -ge "${KILL_AFTER:-12}" ]; then break; fi
   sleep 0.05
 done
 kill -9 "$apply_pid" 2>/dev/null || true

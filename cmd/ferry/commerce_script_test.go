@@ -9,7 +9,8 @@ import (
 )
 
 // orders SALES CANCELLATIONS CHANGES: the Commerce simulator holds exactly that many orders
-// of each type; no legacy subscription has two sales orders and no source subscription two
+// of each type; no legacy subscription has two sales orders (nor an adopted subscription two
+// adoption orders) and no source subscription two
 // cancellations; every completed sales order's transaction_id is carried by the subscription it
 // created and one per add-on of its transaction_info_object (a base and its add-ons share it).
 func cmdCommerceOrders(ts *testscript.TestScript, neg bool, args []string) {
@@ -36,9 +37,20 @@ func cmdCommerceOrders(ts *testscript.TestScript, neg bool, args []string) {
 		count[o.Type]++
 		switch o.Type {
 		case commerce.OrderSales:
+			if m := o.Migration(); m != nil {
+				// An adoption: one order per adopted Microsoft subscription, its transaction_id on the
+				// one subscription it created.
+				if perLegacy[m.SubscriptionID]++; perLegacy[m.SubscriptionID] > 1 {
+					ts.Fatalf("Microsoft subscription %s has %d adoption orders", m.SubscriptionID, perLegacy[m.SubscriptionID])
+				}
+				if id := o.Param(commerce.ParamTransactionID); o.Completed() && carried[id] != 1 {
+					ts.Fatalf("transaction_id %s of adoption order %s is carried by %d subscriptions, want 1", id, o.OrderID, carried[id])
+				}
+				continue
+			}
 			tx := o.Transaction()
 			if tx == nil {
-				ts.Fatalf("sales order %s has no transaction_info_object", o.OrderID)
+				ts.Fatalf("sales order %s has neither transaction_info_object nor migration_info_object", o.OrderID)
 			}
 			if perLegacy[tx.SubscriptionID]++; perLegacy[tx.SubscriptionID] > 1 {
 				ts.Fatalf("legacy subscription %s has %d sales orders", tx.SubscriptionID, perLegacy[tx.SubscriptionID])

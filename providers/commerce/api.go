@@ -39,6 +39,10 @@ const (
 	ParamMicrosoftDomain = "microsoft_domain"
 	ParamTransactionID   = "transaction_id"
 	ParamMigrationType   = "migration_type"
+	// ParamMigrationInfo marks an order as the import (adoption) of an existing Microsoft
+	// subscription: the processor fills the fulfilment parameters from it and checks the offer,
+	// quantity, billing cycle and term against Microsoft before it approves the order.
+	ParamMigrationInfo = "migration_info_object"
 )
 
 // Order is an order-manager order: the request body of POST …/orders (without orderId and status)
@@ -94,6 +98,13 @@ type TransactionInfo struct {
 	Addons           []AddonMigrate `json:"addons,omitempty"`
 }
 
+// MigrationInfo is migration_info_object: the Microsoft subscription an adoption order imports.
+type MigrationInfo struct {
+	MSCustomerID   string `json:"ms_customer_id"`
+	SubscriptionID string `json:"subscription_id"`
+	CSPOrderID     string `json:"csp_order_id"`
+}
+
 // AddonMigrate is one entry of transaction_info_object.addons.
 type AddonMigrate struct {
 	SubscriptionID   string `json:"subscription_id"`
@@ -137,14 +148,46 @@ func (o *Order) Param(key string) string {
 	return ""
 }
 
-// Transaction returns the order's transaction_info_object, or nil.
+// Transaction returns the order's transaction_info_object of the base (NCEmigration), or nil; the
+// NCEmigrationAddon objects of add-on lines are not it.
 func (o *Order) Transaction() *TransactionInfo {
 	for _, p := range o.Products {
 		for _, q := range p.Parameters {
 			if q.Key == ParamTransactionInfo && len(q.StructuredValue) > 0 {
 				var t TransactionInfo
-				if json.Unmarshal(q.StructuredValue, &t) == nil {
+				if json.Unmarshal(q.StructuredValue, &t) == nil && t.TransactionType != TransactionNCEMigrationAddon {
 					return &t
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// AddonLines returns the order's add-on lines (transaction_type NCEmigrationAddon), in order.
+func (o *Order) AddonLines() []OrderProduct {
+	var out []OrderProduct
+	for _, p := range o.Products {
+		for _, q := range p.Parameters {
+			if q.Key == ParamTransactionInfo && len(q.StructuredValue) > 0 {
+				var t TransactionInfo
+				if json.Unmarshal(q.StructuredValue, &t) == nil && t.TransactionType == TransactionNCEMigrationAddon {
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Migration returns the order's migration_info_object (an adoption), or nil.
+func (o *Order) Migration() *MigrationInfo {
+	for _, p := range o.Products {
+		for _, q := range p.Parameters {
+			if q.Key == ParamMigrationInfo && len(q.StructuredValue) > 0 {
+				var m MigrationInfo
+				if json.Unmarshal(q.StructuredValue, &m) == nil && m.SubscriptionID != "" {
+					return &m
 				}
 			}
 		}
@@ -180,9 +223,15 @@ type MigrationOrder struct {
 	MicrosoftDomain  string
 	TransactionID    string
 	MigrationType    string
+	// AddonPlans are the Commerce plans of the add-ons that have one (in the order of Addons):
+	// each becomes a line of its own with transaction_type NCEmigrationAddon, microsoft_domain and
+	// the base's transaction_id, as CloudBlue's guide writes the parameters of each add-on.
+	AddonPlans []string
 }
 
-// SalesOrder builds the SALES order of a migration (the inferred shape: see the top of this file).
+// SalesOrder builds the SALES order of a migration (the inferred shape: see the top of this file):
+// the base's line with transaction_info_object (NCEmigration, the add-ons in addons[]), then one line
+// per add-on plan.
 func SalesOrder(m MigrationOrder) Order {
 	full := m.PurchaseFullTerm
 	info, _ := json.Marshal(TransactionInfo{TransactionType: TransactionNCEMigration, MSCustomerID: m.MSCustomerID,
@@ -195,14 +244,24 @@ func SalesOrder(m MigrationOrder) Order {
 	if m.MigrationType != "" {
 		params = append(params, Parameter{Key: ParamMigrationType, Value: m.MigrationType})
 	}
-	return Order{Type: OrderSales, AccountID: m.AccountID, Products: []OrderProduct{{PlanID: m.PlanID, Parameters: params}}}
+	o := Order{Type: OrderSales, AccountID: m.AccountID, Products: []OrderProduct{{PlanID: m.PlanID, Parameters: params}}}
+	addonInfo, _ := json.Marshal(TransactionInfo{TransactionType: TransactionNCEMigrationAddon})
+	for _, plan := range m.AddonPlans {
+		o.Products = append(o.Products, OrderProduct{PlanID: plan, Parameters: []Parameter{
+			{Key: ParamTransactionInfo, StructuredValue: addonInfo},
+			{Key: ParamMicrosoftDomain, Value: m.MicrosoftDomain},
+			{Key: ParamTransactionID, Value: m.TransactionID},
+		}})
+	}
+	return o
 }
 
 // ChangeOrder builds the CHANGE order switching a subscription to planID, with the same ordering
-// parameters as a sales migration order.
+// parameters as a sales migration order (the base's line only: a CHANGE switches one subscription).
 func ChangeOrder(subscriptionID string, m MigrationOrder) Order {
 	o := SalesOrder(m)
 	o.Type = OrderChange
+	o.Products = o.Products[:1]
 	o.Products[0].SubscriptionID = subscriptionID
 	return o
 }
@@ -210,4 +269,28 @@ func ChangeOrder(subscriptionID string, m MigrationOrder) Order {
 // CancellationOrder builds the CANCELLATION order of a subscription.
 func CancellationOrder(accountID, subscriptionID string) Order {
 	return Order{Type: OrderCancellation, AccountID: accountID, Products: []OrderProduct{{SubscriptionID: subscriptionID}}}
+}
+
+// AdoptionOrder is what the SALES order adopting an existing Microsoft subscription says.
+type AdoptionOrder struct {
+	AccountID       string
+	PlanID          string
+	MSCustomerID    string
+	SubscriptionID  string // the Microsoft (New Commerce) subscription adopted
+	CSPOrderID      string // its Partner Center orderId
+	MicrosoftDomain string
+	TransactionID   string
+}
+
+// AdoptionSalesOrder builds the SALES order that imports an existing Microsoft subscription into
+// Commerce: the plan's line with migration_info_object, microsoft_domain and transaction_id (ferry's
+// idempotency key, as for migration orders). The same inferred shape as SalesOrder.
+func AdoptionSalesOrder(a AdoptionOrder) Order {
+	info, _ := json.Marshal(MigrationInfo{MSCustomerID: a.MSCustomerID, SubscriptionID: a.SubscriptionID, CSPOrderID: a.CSPOrderID})
+	params := []Parameter{
+		{Key: ParamMigrationInfo, StructuredValue: info},
+		{Key: ParamMicrosoftDomain, Value: a.MicrosoftDomain},
+		{Key: ParamTransactionID, Value: a.TransactionID},
+	}
+	return Order{Type: OrderSales, AccountID: a.AccountID, Products: []OrderProduct{{PlanID: a.PlanID, Parameters: params}}}
 }

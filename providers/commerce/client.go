@@ -73,6 +73,17 @@ func (c *Client) CreateOrder(ctx context.Context, o Order) (string, error) {
 	return out.OrderID, nil
 }
 
+// EstimateOrder asks the order manager to estimate an order without placing it
+// (POST …/orders/estimate): a refusal (*APIError with a 4xx status) says why the order would be
+// refused. It changes nothing, so it is retried like a read; the estimate's body is not read.
+func (c *Client) EstimateOrder(ctx context.Context, o Order) error {
+	body, err := json.Marshal(o)
+	if err != nil {
+		return err
+	}
+	return c.call(ctx, http.MethodPost, pathOrders+"/estimate", body, nil, c.readTries)
+}
+
 // GetOrder reads one order.
 func (c *Client) GetOrder(ctx context.Context, id string) (*Order, error) {
 	var o Order

@@ -2,6 +2,7 @@ package commerce
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -77,5 +78,29 @@ func TestOpenNeedsEndpointAndToken(t *testing.T) {
 	p, err := Open(context.Background(), cfg, providers.Env{Getenv: func(string) string { return "tok" }})
 	if err != nil || cap(p.client.inFlight) != DefaultOMWorkload {
 		t.Errorf("open = %v, in flight %d", err, cap(p.client.inFlight))
+	}
+}
+
+func TestEstimateOrderPostsTheOrderAndReturnsTheRefusal(t *testing.T) {
+	var calls atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if r.Method != http.MethodPost || r.URL.Path != "/aps/2/services/order-manager/orders/estimate" {
+			t.Errorf("%s %s", r.Method, r.URL.Path)
+		}
+		if calls.Load() == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable) // retried: an estimate changes nothing
+			return
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"code": 400, "type": "APSException", "message": "plan nce-x does not exist"}`))
+	}))
+	defer hs.Close()
+	c := NewClient(hs.URL, "tok", nil)
+	c.retryWait = time.Millisecond
+	err := c.EstimateOrder(context.Background(), SalesOrder(MigrationOrder{AccountID: "1000048", PlanID: "nce-x"}))
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != 400 || ae.Message != "APSException: plan nce-x does not exist" || calls.Load() != 2 {
+		t.Errorf("err = %v after %d calls", err, calls.Load())
 	}
 }

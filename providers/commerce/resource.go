@@ -19,6 +19,7 @@ import (
 
 	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/state"
 )
 
 // Name is the provider's name in specs (via = "commerce") and sandbox URLs.
@@ -33,6 +34,7 @@ const (
 	OpGetOrder          = "commerce.GetOrder"
 	OpListOrders        = "commerce.ListOrders"
 	OpListSubscriptions = "commerce.ListSubscriptions"
+	OpEstimateOrder     = "commerce.EstimateOrder"
 )
 
 // DurationOrder is the simulated time an order takes to complete.
@@ -40,7 +42,7 @@ const DurationOrder = "commerce.order"
 
 // Operations returns the simulator's operation names.
 func Operations() []string {
-	return []string{OpCreateOrder, OpGetOrder, OpListOrders, OpListSubscriptions}
+	return []string{OpCreateOrder, OpGetOrder, OpListOrders, OpListSubscriptions, OpEstimateOrder}
 }
 
 // Durations returns the duration kinds of the simulator.
@@ -107,6 +109,9 @@ type Provider struct {
 	client      *Client
 	first, max  time.Duration
 	readWorkers int
+	// Microsoft reads the Microsoft side of an adoption (an import block on a via = "commerce"
+	// subscription). Open leaves it unavailable; the provider table sets it to a Partner Center reader.
+	Microsoft Microsoft
 	// timeScale divides order timeouts: the sandbox's time factor (1 outside the sandbox), so that a
 	// timeout means the same simulated time as the order durations it bounds.
 	timeScale float64
@@ -120,7 +125,8 @@ func Open(_ context.Context, cfg providers.Config, env providers.Env) (*Provider
 	if env.Getenv != nil {
 		token = env.Getenv(EnvToken)
 	}
-	p := &Provider{first: 15 * time.Second, max: 60 * time.Second, readWorkers: 4, timeScale: 1}
+	p := &Provider{first: 15 * time.Second, max: 60 * time.Second, readWorkers: 4, timeScale: 1,
+		Microsoft: Unavailable(errors.New("no Partner Center reader is configured"))}
 	if env.Sandbox != nil {
 		base = env.Sandbox.Base(Name)
 		if token == "" {
@@ -164,6 +170,18 @@ type Live struct {
 	Linked []Subscription
 	// ReadErr is set when the account could not be read.
 	ReadErr error
+
+	// Adoption (an import block): Adopt is the Microsoft subscription named by the import ID (nil:
+	// Microsoft has none), AdoptErr why it could not be read, AdoptSales the newest SALES order whose
+	// migration_info_object names it, and Adopted the Commerce subscriptions already synced with it.
+	Adopt      *MicrosoftSubscription
+	AdoptErr   error
+	AdoptSales *Order
+	Adopted    []Subscription
+
+	// EstimateErr is the answer of POST …/orders/estimate for the order the plan would place first
+	// (nil: estimated fine, or nothing to estimate).
+	EstimateErr error
 }
 
 type accountData struct {
@@ -217,7 +235,12 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 			seen[strings.ToLower(r.Instance.Subscription.MigrateFrom)] = true
 			vendorIDs = append(vendorIDs, r.Instance.Subscription.MigrateFrom)
 		}
+		if _, adopted, ok := adoptionOf(r.Instance); ok && !seen[strings.ToLower(adopted)] {
+			seen[strings.ToLower(adopted)] = true
+			vendorIDs = append(vendorIDs, adopted)
+		}
 	}
+	adoptions := p.readAdoptions(ctx, reqs)
 	linked := map[string][]Subscription{}
 	var linkErr error
 	if len(vendorIDs) > 0 {
@@ -247,9 +270,73 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 		}
 		l := liveOf(r.Instance.Subscription, d)
 		l.Linked = linked[strings.ToLower(r.Instance.Subscription.MigrateFrom)]
+		if _, adopted, ok := adoptionOf(r.Instance); ok {
+			a := adoptions[r.Instance.Addr]
+			l.Adopt, l.AdoptErr = a.sub, a.err
+			l.Adopted = linked[strings.ToLower(adopted)]
+			l.AdoptSales = adoptionOrder(d.orders, adopted)
+		}
 		out[r.Instance.Addr] = l
 	}
+	p.estimate(ctx, reqs, out)
 	return out, nil
+}
+
+// estimate asks Commerce to estimate, without placing it, the first order each instance's plan would
+// place now (a sales, change or adoption order not placed yet, or failed): a refusal is known at plan
+// time. One POST …/orders/estimate per such instance (the API estimates one order a call), at most
+// readWorkers at once and within om_workload.
+func (p *Provider) estimate(ctx context.Context, reqs []providers.ReadRequest, out map[model.Addr]providers.Live) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	sem := make(chan struct{}, p.readWorkers)
+	for _, r := range reqs {
+		l, _ := out[r.Instance.Addr].(*Live)
+		body, ok := firstOrder(r.Instance, r.Prior, l)
+		if !ok {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			err := p.client.EstimateOrder(ctx, body)
+			mu.Lock()
+			l.EstimateErr = err
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+}
+
+// firstOrder is the order the plan of in would place first, when it would place one now.
+func firstOrder(in model.Instance, prior *state.Resource, l *Live) (Order, bool) {
+	if l == nil || l.ReadErr != nil || (prior != nil && prior.Status == state.StatusDone) {
+		return Order{}, false
+	}
+	s := in.Subscription
+	c := s.Commerce
+	unplaced := func(step string, have *Order) bool {
+		if rec := priorStep(prior, step); rec != nil && rec.Status == state.StepIntent {
+			return false // sent by an interrupted apply: reconciled, not estimated
+		}
+		return have == nil || have.Failed()
+	}
+	if _, adopted, ok := adoptionOf(in); ok {
+		if l.Adopt == nil || checkAdoption(in, l.Adopt, adopted).HasErrors() || !unplaced(StepOrder, l.AdoptSales) {
+			return Order{}, false
+		}
+		return AdoptionSalesOrder(AdoptionOrder{AccountID: c.AccountID, PlanID: c.PlanID, MSCustomerID: s.CustomerID, SubscriptionID: adopted,
+			CSPOrderID: l.Adopt.OrderID, MicrosoftDomain: s.MicrosoftDomain}), true
+	}
+	if l.Source == nil || !strings.EqualFold(l.Source.Status, SubscriptionActive) {
+		return Order{}, false // blocked by the plan anyway
+	}
+	if c.Mode == ModeSwitchPlan {
+		return ChangeOrder(c.SourceSubscriptionID, migrationOrder(s)), unplaced(StepChange, l.Change)
+	}
+	return SalesOrder(migrationOrder(s)), unplaced(StepOrder, l.Sales)
 }
 
 func commerceOf(in model.Instance) *model.CommerceOptions {
@@ -285,4 +372,67 @@ func liveOf(s *model.Subscription, d *accountData) *Live {
 		}
 	}
 	return l
+}
+
+// adoptionOf returns the Microsoft customer and subscription an import block adopts into Commerce
+// (ok false when the instance has no import ID of that form).
+func adoptionOf(in model.Instance) (customerID, subscriptionID string, ok bool) {
+	if in.ImportID == "" || commerceOf(in) == nil {
+		return "", "", false
+	}
+	c, sub, found := strings.Cut(in.ImportID, "/")
+	if !found || c == "" || sub == "" {
+		return "", "", false
+	}
+	return c, sub, true
+}
+
+type adoptionRead struct {
+	sub *MicrosoftSubscription
+	err error
+}
+
+// readAdoptions reads from Microsoft the subscription of each adoption (one GET each, at most
+// readWorkers at once): adoptions are few, so there is no list to batch them into.
+func (p *Provider) readAdoptions(ctx context.Context, reqs []providers.ReadRequest) map[model.Addr]adoptionRead {
+	out := map[model.Addr]adoptionRead{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, p.readWorkers)
+	for _, r := range reqs {
+		customer, sub, ok := adoptionOf(r.Instance)
+		if !ok || (r.Prior != nil && r.Prior.Status == state.StatusDone) {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			ms, err := p.Microsoft.Subscription(ctx, customer, sub)
+			if err != nil {
+				err = fmt.Errorf("reading Microsoft subscription %s of customer %s: %w", sub, customer, err)
+			}
+			mu.Lock()
+			out[r.Instance.Addr] = adoptionRead{sub: ms, err: err}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// adoptionOrder is the newest SALES order whose migration_info_object imports subscriptionID.
+func adoptionOrder(orders []Order, subscriptionID string) *Order {
+	var found *Order
+	for i := range orders {
+		o := &orders[i]
+		if !strings.EqualFold(o.Type, OrderSales) {
+			continue
+		}
+		if m := o.Migration(); m != nil && strings.EqualFold(m.SubscriptionID, subscriptionID) {
+			found = o
+		}
+	}
+	return found
 }

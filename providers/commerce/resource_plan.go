@@ -2,6 +2,7 @@ package commerce
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -80,6 +81,10 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 		timeout = DefaultOrderTimeout
 	}
 	b := builder{desired: desired, params: base, timeout: scaled(timeout, p.timeScale)}
+	if _, adopted, ok := adoptionOf(desired); ok {
+		b.adopt = true
+		return p.planAdoption(ch, b, prior, l, adopted)
+	}
 
 	if c.Mode == ModeSwitchPlan {
 		return p.planOrder(ch, b, prior, l, StepChange, l.Change, ChangeOrder(c.SourceSubscriptionID, migrationOrder(s)), nil), nil
@@ -123,7 +128,7 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 	if have != nil && have.Failed() && rec != nil {
 		attempt = rec.Attempt + 1
 	}
-	if len(ch.Steps) == 0 {
+	if len(ch.Steps) == 0 && !b.adopt {
 		if l.Source == nil {
 			return blocked(ch, fmt.Sprintf("source subscription %s not found in Commerce account %s", b.params.SourceSubscriptionID, b.params.AccountID))
 		}
@@ -131,7 +136,17 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 			return blocked(ch, fmt.Sprintf("source subscription %s is %s in Commerce, not active", l.Source.ID, l.Source.Status))
 		}
 	}
+	if len(ch.Steps) == 0 {
+		var ae *APIError
+		if errors.As(l.EstimateErr, &ae) && ae.Status/100 == 4 && ae.Status != 408 && ae.Status != 429 {
+			return blocked(ch, "Commerce refused the estimate of the "+strings.ToLower(body.Type)+" order", ae.Message+
+				" (POST …/orders/estimate; nothing is ordered until the estimate succeeds)")
+		}
+	}
 	ch = action(ch, model.ActionCreate, what)
+	if l.EstimateErr != nil && len(ch.Steps) == 0 {
+		ch.Reasons = append(ch.Reasons, "the order could not be estimated in advance: "+l.EstimateErr.Error())
+	}
 	if have != nil && have.Failed() {
 		why := have.Details
 		if why == "" {
@@ -160,6 +175,9 @@ func describe(step string, in model.Instance) string {
 	case StepCancel:
 		return fmt.Sprintf("cancel Commerce subscription %s", c.SourceSubscriptionID)
 	}
+	if _, adopted, ok := adoptionOf(in); ok {
+		return fmt.Sprintf("adopt Microsoft subscription %s into Commerce account %s on plan %s", adopted, c.AccountID, c.PlanID)
+	}
 	return fmt.Sprintf("order plan %s in Commerce account %s for legacy %s, then cancel subscription %s", c.PlanID, c.AccountID, s.MigrateFrom, c.SourceSubscriptionID)
 }
 
@@ -167,6 +185,8 @@ type builder struct {
 	desired model.Instance
 	params  StepParams
 	timeout time.Duration
+	// adopt marks an adoption: its sales order does not need an active source subscription.
+	adopt bool
 }
 
 func (b builder) place(step string, body Order, attempt int) model.Step {
@@ -193,6 +213,9 @@ func migrationOrder(s *model.Subscription) MigrationOrder {
 		PurchaseFullTerm: s.PurchaseFullTerm, MicrosoftDomain: s.MicrosoftDomain, MigrationType: s.Commerce.Mode}
 	for _, a := range s.Addons {
 		m.Addons = append(m.Addons, AddonMigrate{SubscriptionID: a.MigrateFrom, TermDuration: a.TermDuration, BillingCycle: a.BillingCycle, PurchaseFullTerm: a.PurchaseFullTerm})
+		if a.PlanID != "" {
+			m.AddonPlans = append(m.AddonPlans, a.PlanID)
+		}
 	}
 	return m
 }

@@ -3,6 +3,7 @@ package commerce
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -95,6 +96,14 @@ func (s *Simulator) Snapshot() any {
 	return w
 }
 
+// Progress completes the orders whose time has come (simkit.Progresser): the sandbox calls it before
+// it snapshots the world, so that what the orders did to Connect and Partner Center shows there too.
+func (s *Simulator) Progress() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.progress()
+}
+
 // progress completes the orders whose time has come (s.mu held).
 func (s *Simulator) progress() {
 	now := s.env.Now()
@@ -133,30 +142,75 @@ func (a *SimAccount) subscription(id string) *Subscription {
 	return nil
 }
 
-// fulfil applies a completed order; a non-empty answer is why it fails.
+// fulfil applies a completed order; a non-empty answer is why it fails. Through the sandbox's link
+// (simkit.Link) it is fulfilled as Connect's processor would: a migration order migrates the legacy
+// subscription with Microsoft and becomes a Connect purchase (or change) request and asset with the
+// same transaction_id; an adoption order is checked against the Microsoft subscription; a
+// cancellation terminates the Connect asset. A world without those systems is left alone.
 func (s *Simulator) fulfil(o *simOrder) string {
 	a := s.account(o.AccountID)
 	if a == nil {
 		return "account " + o.AccountID + " does not exist"
 	}
 	line := &o.Products[0]
+	tx := o.Param(ParamTransactionID)
+	domain := o.Param(ParamMicrosoftDomain)
 	switch o.Type {
 	case OrderSales:
-		tx := o.Param(ParamTransactionID)
 		params := []Parameter{{Key: ParamTransactionID, Value: tx}}
 		sub := Subscription{ID: s.newID("sub"), PlanID: line.PlanID, Status: SubscriptionActive, Parameters: params}
-		a.Subscriptions = append(a.Subscriptions, sub)
-		line.SubscriptionID = sub.ID
-		if t := o.Transaction(); t != nil {
-			for range t.Addons {
-				a.Subscriptions = append(a.Subscriptions, Subscription{ID: s.newID("sub"), PlanID: line.PlanID + "-addon", Status: SubscriptionActive,
-					Parameters: []Parameter{{Key: ParamTransactionID, Value: tx}}})
+		var addons []Subscription
+		if m := o.Migration(); m != nil {
+			if why := s.checkAdoption(m); why != "" {
+				return why
+			}
+			sub.VendorSubscriptionID = m.SubscriptionID
+			s.connectFulfil(simkit.LinkFulfilment{Type: "purchase", TransactionID: tx, CustomerID: m.MSCustomerID, MicrosoftDomain: domain, SubscriptionID: m.SubscriptionID})
+		} else if t := o.Transaction(); t != nil {
+			migrated, linked, why := s.migrate(t, tx)
+			if why != "" {
+				return why
+			}
+			addonLines := o.AddonLines()
+			for i, ad := range t.Addons {
+				plan := line.PlanID + "-addon"
+				if i < len(addonLines) {
+					plan = addonLines[i].PlanID
+				}
+				as := Subscription{ID: s.newID("sub"), PlanID: plan, Status: SubscriptionActive,
+					Parameters: []Parameter{{Key: ParamTransactionID, Value: tx}}}
+				if linked {
+					as.VendorSubscriptionID = migrated.AddOns[strings.ToLower(ad.SubscriptionID)]
+				}
+				addons = append(addons, as)
+			}
+			if linked {
+				sub.VendorSubscriptionID = migrated.SubscriptionID
+				for _, id := range append([]string{migrated.SubscriptionID}, mapsValues(migrated.AddOns, t.Addons)...) {
+					s.connectFulfil(simkit.LinkFulfilment{Type: "purchase", TransactionID: tx, CustomerID: t.MSCustomerID, MicrosoftDomain: domain, SubscriptionID: id})
+				}
 			}
 		}
+		a.Subscriptions = append(a.Subscriptions, sub)
+		a.Subscriptions = append(a.Subscriptions, addons...)
+		line.SubscriptionID = sub.ID
 	case OrderChange:
 		sub := a.subscription(line.SubscriptionID)
 		if sub == nil || sub.Status != SubscriptionActive {
 			return "subscription " + line.SubscriptionID + " is not active"
+		}
+		if t := o.Transaction(); t != nil {
+			migrated, linked, why := s.migrate(t, tx)
+			if why != "" {
+				return why
+			}
+			if linked {
+				old := sub.VendorSubscriptionID
+				sub.VendorSubscriptionID = migrated.SubscriptionID
+				sub.Parameters = setParam(sub.Parameters, ParamTransactionID, tx)
+				s.connectFulfil(simkit.LinkFulfilment{Type: "change", TransactionID: tx, CustomerID: t.MSCustomerID, MicrosoftDomain: domain,
+					SubscriptionID: migrated.SubscriptionID, Replaces: old})
+			}
 		}
 		sub.PlanID = line.PlanID
 	case OrderCancellation:
@@ -165,8 +219,76 @@ func (s *Simulator) fulfil(o *simOrder) string {
 			return "subscription " + line.SubscriptionID + " does not exist"
 		}
 		sub.Status = SubscriptionTerminated
+		if c := s.env.Link.Connect(); c != nil && sub.VendorSubscriptionID != "" {
+			_ = c.Terminate(sub.VendorSubscriptionID, tx)
+		}
 	}
 	return ""
+}
+
+// migrate asks Microsoft, through the link, for the migration a transaction_info_object describes.
+// linked is false when the sandbox has no Microsoft side for the customer (the order completes
+// unlinked); a non-empty why fails the order with Microsoft's reason.
+func (s *Simulator) migrate(t *TransactionInfo, tx string) (migrated simkit.LinkMigrated, linked bool, why string) {
+	ms := s.env.Link.Microsoft()
+	if ms == nil {
+		return migrated, false, ""
+	}
+	req := simkit.LinkMigration{CustomerID: t.MSCustomerID, SubscriptionID: t.SubscriptionID, Reference: tx}
+	if t.PurchaseFullTerm != nil {
+		req.PurchaseFullTerm = *t.PurchaseFullTerm
+	}
+	for _, a := range t.Addons {
+		req.AddOns = append(req.AddOns, simkit.LinkAddOn{SubscriptionID: a.SubscriptionID, TermDuration: a.TermDuration,
+			BillingCycle: a.BillingCycle, PurchaseFullTerm: a.PurchaseFullTerm})
+	}
+	migrated, err := ms.Migrate(req)
+	if errors.Is(err, simkit.ErrNotInWorld) {
+		return migrated, false, ""
+	}
+	if err != nil {
+		return migrated, false, "Microsoft refused the migration: " + err.Error()
+	}
+	return migrated, true, ""
+}
+
+// checkAdoption is the processor's check of an import order against the Microsoft subscription:
+// it exists, is active, and was placed by the order csp_order_id names.
+func (s *Simulator) checkAdoption(m *MigrationInfo) string {
+	ms := s.env.Link.Microsoft()
+	if ms == nil {
+		return ""
+	}
+	sub, err := ms.Subscription(m.MSCustomerID, m.SubscriptionID)
+	switch {
+	case errors.Is(err, simkit.ErrNotInWorld):
+		return ""
+	case err != nil:
+		return "Migration validation requirements not met: " + err.Error()
+	case !strings.EqualFold(sub.Status, "active"):
+		return "Migration validation requirements not met: Microsoft subscription " + sub.ID + " is " + sub.Status
+	case m.CSPOrderID != "" && !strings.EqualFold(sub.OrderID, m.CSPOrderID):
+		return "Migration validation requirements not met: Microsoft subscription " + sub.ID + " belongs to order " + sub.OrderID + ", not csp_order_id " + m.CSPOrderID
+	}
+	return ""
+}
+
+// connectFulfil records a fulfilled order in Connect, when the sandbox has Connect.
+func (s *Simulator) connectFulfil(f simkit.LinkFulfilment) {
+	if c := s.env.Link.Connect(); c != nil && f.SubscriptionID != "" {
+		_, _ = c.Fulfil(f)
+	}
+}
+
+// mapsValues returns the new subscriptions of the add-ons, in the order of addons.
+func mapsValues(m map[string]string, addons []AddonMigrate) []string {
+	var out []string
+	for _, a := range addons {
+		if id := m[strings.ToLower(a.SubscriptionID)]; id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (s *Simulator) newID(kind string) string {
@@ -259,6 +381,28 @@ func (s *Simulator) Handler() http.Handler {
 		}
 		writeJSON(w, http.StatusCreated, CreatedOrder{OrderID: o.OrderID})
 	})
+	mux.HandleFunc("POST "+pathOrders+"/estimate", func(w http.ResponseWriter, r *http.Request) {
+		s.env.Stats.Inc(OpEstimateOrder)
+		s.env.Delay(r.Context())
+		var o Order
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&o); err != nil {
+			apsError(w, http.StatusBadRequest, "the order could not be read: "+err.Error())
+			return
+		}
+		if f, ok := s.env.Faults.Take(OpEstimateOrder, o.AccountID, o.SubscriptionID()); ok {
+			s.fault(w, f)
+			return
+		}
+		s.mu.Lock()
+		s.progress()
+		msg := s.check(&o)
+		s.mu.Unlock()
+		if msg != "" {
+			apsError(w, http.StatusBadRequest, msg)
+			return
+		}
+		writeJSON(w, http.StatusOK, simEstimate{Type: o.Type, AccountID: o.AccountID, Products: o.Products, Total: simPrice{Currency: "USD", Amount: "0.00"}})
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		apsError(w, http.StatusNotFound, r.Method+" "+r.URL.Path+" is not served by the Commerce simulator")
 	})
@@ -284,8 +428,10 @@ func (s *Simulator) check(o *Order) string {
 		if line.PlanID == "" {
 			return "products[0].planId is required"
 		}
-		if _, ok := s.plans[line.PlanID]; len(s.plans) > 0 && !ok {
-			return "plan " + line.PlanID + " does not exist"
+		for _, l := range o.Products {
+			if _, ok := s.plans[l.PlanID]; len(s.plans) > 0 && l.PlanID != "" && !ok {
+				return "plan " + l.PlanID + " does not exist"
+			}
 		}
 	}
 	if o.Type != OrderSales {
@@ -375,3 +521,29 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func unescape(s string) (string, error) { return url.QueryUnescape(s) }
+
+// setParam sets (or adds) a plain parameter of a subscription.
+func setParam(ps []Parameter, key, value string) []Parameter {
+	ps = append([]Parameter(nil), ps...)
+	for i := range ps {
+		if ps[i].Key == key {
+			ps[i].Value = value
+			return ps
+		}
+	}
+	return append(ps, Parameter{Key: key, Value: value})
+}
+
+// simEstimate is the simulator's answer to POST …/orders/estimate: the order's lines and a total
+// (the shape is inferred; ferry reads only whether the estimate succeeded).
+type simEstimate struct {
+	Type      string         `json:"type"`
+	AccountID string         `json:"accountId"`
+	Products  []OrderProduct `json:"products"`
+	Total     simPrice       `json:"total"`
+}
+
+type simPrice struct {
+	Currency string `json:"currency"`
+	Amount   string `json:"amount"`
+}

@@ -113,16 +113,76 @@ func NormalizeKey(k string) string {
 
 // ListConfigurations reads every configuration row of product p, page by page.
 func (c *Client) ListConfigurations(ctx context.Context, product string) ([]Configuration, error) {
-	path := "/products/" + url.PathEscape(product) + "/configurations"
-	var all []Configuration
+	return listAll[Configuration](ctx, c, "/products/"+url.PathEscape(product)+"/configurations", "")
+}
+
+// Request is a fulfilment request of GET /requests (the fields ferry reads).
+type Request struct {
+	ID     string `json:"id"`
+	Type   string `json:"type"`
+	Status string `json:"status"`
+	Asset  struct {
+		ID string `json:"id"`
+	} `json:"asset"`
+}
+
+// OpenStatuses are the statuses of a request still open for the Microsoft processor.
+var OpenStatuses = []string{"pending", "inquiring", "tiers_setup", "draft"}
+
+// ListOpenRequests reads the requests of product's assets in marketplace whose status is one of
+// statuses, filtered by Connect with RQL (asset.product.id, asset.marketplace.id and status are
+// declared filters of the requests collection).
+func (c *Client) ListOpenRequests(ctx context.Context, product, marketplace string, statuses []string) ([]Request, error) {
+	rql := "and(eq(asset.product.id," + rqlValue(product) + "),eq(asset.marketplace.id," + rqlValue(marketplace) +
+		"),in(status,(" + strings.Join(statuses, ",") + ")))"
+	return listAll[Request](ctx, c, "/requests", rql)
+}
+
+// Asset is an asset of GET /assets (the fields ferry reads).
+type Asset struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Params []struct {
+		ID    string `json:"id"`
+		Value string `json:"value"`
+	} `json:"params"`
+}
+
+// Param returns the value of the asset parameter id ("" when absent).
+func (a Asset) Param(id string) string {
+	for _, p := range a.Params {
+		if p.ID == id {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// ListCustomerAssets reads the assets of product whose customer tier account is tierAccount (TA-…).
+func (c *Client) ListCustomerAssets(ctx context.Context, product, tierAccount string) ([]Asset, error) {
+	rql := "and(eq(product.id," + rqlValue(product) + "),eq(tiers.customer.id," + rqlValue(tierAccount) + "))"
+	return listAll[Asset](ctx, c, "/assets", rql)
+}
+
+// rqlValue escapes a value of an RQL call in a query string.
+func rqlValue(v string) string { return url.QueryEscape(v) }
+
+// listAll reads every page of a collection: limit/offset, the next offset taken from Content-Range
+// (the server may cut the limit), an RQL filter before them.
+func listAll[T any](ctx context.Context, c *Client, path, rql string) ([]T, error) {
+	var all []T
 	offset := 0
 	for pages := 0; ; pages++ {
 		if pages > 10000 {
 			return nil, fmt.Errorf("Connect GET %s: more than 10000 pages; giving up", path)
 		}
 		q := url.Values{"limit": {strconv.Itoa(pageLimit)}, "offset": {strconv.Itoa(offset)}}
-		var rows []Configuration
-		hdr, err := c.get(ctx, path+"?"+q.Encode(), &rows)
+		pq := path + "?" + q.Encode()
+		if rql != "" {
+			pq = path + "?" + rql + "&" + q.Encode()
+		}
+		var rows []T
+		hdr, err := c.get(ctx, pq, &rows)
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ferry-dev/ferry/model"
+	"github.com/ferry-dev/ferry/providers/simkit"
 )
 
 func fixture(t *testing.T, name string) []byte {
@@ -185,5 +186,72 @@ func TestParseContentRange(t *testing.T) {
 		if _, ok := parseContentRange(bad); ok {
 			t.Errorf("%q parsed", bad)
 		}
+	}
+}
+
+func TestListOpenRequestsFiltersWithRQL(t *testing.T) {
+	var query string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/public/v1/requests" {
+			t.Errorf("path = %s", r.URL.Path)
+		}
+		query = r.URL.RawQuery
+		w.Header().Set("Content-Range", "items 0-1/2")
+		w.Write(fixture(t, "requests_open.json"))
+	}))
+	defer srv.Close()
+	got, err := testClient(srv.URL+"/public/v1").ListOpenRequests(context.Background(), "PRD-183-233-565", "MP-65669", OpenStatuses)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "and(eq(asset.product.id,PRD-183-233-565),eq(asset.marketplace.id,MP-65669),in(status,(pending,inquiring,tiers_setup,draft)))&limit=100&offset=0"
+	if query != want {
+		t.Errorf("query = %s\nwant    %s", query, want)
+	}
+	if len(got) != 2 || got[0].ID != "PR-5852-1077-1453-001" || got[0].Status != "pending" || got[1].Asset.ID != "AS-5852-1077-1454" {
+		t.Errorf("requests = %+v", got)
+	}
+}
+
+// TestSimulatorRequestsRQL: the simulator answers the same query with only the open requests of the
+// product in the marketplace.
+func TestSimulatorRequestsRQL(t *testing.T) {
+	section := `{"products": {}, "requests": [
+	  {"id": "PR-1000-0000-0001-001", "type": "purchase", "status": "pending", "asset": {"id": "AS-1000-0000-0001", "status": "processing", "product": {"id": "PRD-1"}, "marketplace": {"id": "MP-1"}}},
+	  {"id": "PR-1000-0000-0002-001", "type": "purchase", "status": "approved", "asset": {"id": "AS-1000-0000-0002", "status": "active", "product": {"id": "PRD-1"}, "marketplace": {"id": "MP-1"}}},
+	  {"id": "PR-1000-0000-0003-001", "type": "purchase", "status": "draft", "asset": {"id": "AS-1000-0000-0003", "status": "draft", "product": {"id": "PRD-1"}, "marketplace": {"id": "MP-2"}}},
+	  {"id": "PR-1000-0000-0004-001", "type": "purchase", "status": "tiers_setup", "asset": {"id": "AS-1000-0000-0004", "status": "processing", "product": {"id": "PRD-2"}, "marketplace": {"id": "MP-1"}}}]}`
+	sim, err := NewSimulator([]byte(section), simkit.NewEnv(simkit.Behaviour{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim.Handler())
+	defer srv.Close()
+	got, err := testClient(srv.URL).ListOpenRequests(context.Background(), "PRD-1", "MP-1", OpenStatuses)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != "PR-1000-0000-0001-001" {
+		t.Errorf("requests = %+v, want only PR-1000-0000-0001-001", got)
+	}
+}
+
+// The fixture's requests, pasted into a world as they are, load (unknown fields ignored) and are
+// listed back.
+func TestSimulatorLoadsDocumentedRequests(t *testing.T) {
+	section := `{"products": {}, "requests": ` + string(fixture(t, "requests_open.json")) + `}`
+	sim, err := NewSimulator([]byte(section), simkit.NewEnv(simkit.Behaviour{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim.Handler())
+	defer srv.Close()
+	got, err := testClient(srv.URL).ListOpenRequests(context.Background(), "PRD-183-233-565", "MP-65669", OpenStatuses)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("requests = %+v, %v", got, err)
+	}
+	if _, err := NewSimulator([]byte(`{"products": {}, "assets": [{"id": "AS-1"}]}`), simkit.NewEnv(simkit.Behaviour{})); err == nil ||
+		!strings.Contains(err.Error(), "connect.assets[0].id") {
+		t.Errorf("bad asset id: %v", err)
 	}
 }

@@ -27,10 +27,14 @@ const Name = "connect"
 const (
 	OpListConfigurations = "connect.ListConfigurations"
 	OpSetConfiguration   = "connect.SetConfiguration"
+	OpListRequests       = "connect.ListRequests"
+	OpListAssets         = "connect.ListAssets"
 )
 
 // Operations lists the simulator's operations.
-func Operations() []string { return []string{OpListConfigurations, OpSetConfiguration} }
+func Operations() []string {
+	return []string{OpListConfigurations, OpSetConfiguration, OpListRequests, OpListAssets}
+}
 
 // SettingsSchema declares the arguments of a provider "connect" block.
 func SettingsSchema() []providers.Setting {
@@ -86,11 +90,93 @@ type Live struct {
 	Found bool
 	// Value is the row's value ("" when unset).
 	Value string
+	// OpenRequests are the requests of the product's assets in the marketplace that are still open
+	// (pending, inquiring, tiers_setup, draft); ReadErr says why they could not be listed.
+	OpenRequests []string
+	RequestsErr  error
+	// TierImports maps a customer entry (TA-…) the spec adds to the imports planned for that
+	// customer (their addresses), found through the customer's assets.
+	TierImports map[string][]string
 }
 
 // Read lists the configurations of each product once (every page) and matches the rows in ferry:
-// parameter.id, marketplace.id and no item.
+// parameter.id, marketplace.id and no item; then the checks' reads (see ReadSpec).
 func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
+	return p.ReadSpec(ctx, reqs, nil)
+}
+
+var _ providers.SpecReader = (*Provider)(nil)
+
+// ReadSpec is Read, plus what the skip list's warnings need: for a list that gains entries, the
+// requests still open for its product in its marketplace (GET /requests with RQL), and, for each
+// customer entry (TA-…) it gains while the spec plans imports, that customer's assets (GET /assets)
+// to tell whether an import is planned for that customer.
+func (p *Provider) ReadSpec(ctx context.Context, reqs []providers.ReadRequest, spec []model.Instance) (map[model.Addr]providers.Live, hcl.Diagnostics) {
+	out, diags := p.readValues(ctx, reqs)
+	imports := importsByCustomer(spec)
+	for _, r := range reqs {
+		l, _ := out[r.Instance.Addr].(*Live)
+		sl := r.Instance.SkipList
+		if l == nil || sl == nil {
+			continue
+		}
+		var adding []string
+		for _, e := range sl.Entries {
+			if !Has(l.Value, e) {
+				adding = append(adding, e)
+			}
+		}
+		if len(adding) == 0 {
+			continue
+		}
+		reqsOpen, err := p.c.ListOpenRequests(ctx, sl.Product, sl.Marketplace, OpenStatuses)
+		l.RequestsErr = err
+		for _, rq := range reqsOpen {
+			l.OpenRequests = append(l.OpenRequests, rq.ID)
+		}
+		if len(imports) == 0 {
+			continue
+		}
+		for _, e := range adding {
+			if !strings.HasPrefix(e, "TA-") {
+				continue
+			}
+			assets, err := p.c.ListCustomerAssets(ctx, sl.Product, e)
+			if err != nil {
+				continue // a warning's read: the plan goes on without it
+			}
+			for _, a := range assets {
+				if addrs := imports[strings.ToLower(a.Param(assetParamCustomer))]; len(addrs) > 0 {
+					if l.TierImports == nil {
+						l.TierImports = map[string][]string{}
+					}
+					l.TierImports[e] = addrs
+				}
+			}
+		}
+	}
+	return out, diags
+}
+
+// assetParamCustomer is the asset parameter holding the Microsoft customer ID (inferred name).
+const assetParamCustomer = "customer_id"
+
+// importsByCustomer maps each Microsoft customer (lower case) to the addresses of the subscriptions
+// the spec imports for it.
+func importsByCustomer(spec []model.Instance) map[string][]string {
+	out := map[string][]string{}
+	for _, in := range spec {
+		if in.ImportID == "" || in.Subscription == nil {
+			continue
+		}
+		k := strings.ToLower(in.Subscription.CustomerID)
+		out[k] = append(out[k], string(in.Addr))
+	}
+	return out
+}
+
+// readValues reads the configuration values of every skip list.
+func (p *Provider) readValues(ctx context.Context, reqs []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
 	byProduct := map[string][]providers.ReadRequest{}
 	var order []string
 	for _, r := range reqs {
@@ -219,6 +305,7 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 		}
 		return model.Change{Action: model.ActionNoop, Summary: where + " holds every entry"}, nil
 	}
+	diags := warnings(desired, l, add)
 	params, _ := json.Marshal(writeParams{Product: sl.Product, Marketplace: sl.Marketplace, Parameter: sl.Parameter,
 		Add: add, Remove: remove, Added: added})
 	action := model.ActionUpdate
@@ -238,7 +325,37 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 	}
 	return model.Change{Action: action, Summary: summary, Details: details, State: st,
 		Steps: []model.Step{{Addr: desired.Addr, Provider: Name, Name: stepWrite, Mutating: true, Attempt: nextAttempt(prior),
-			Description: "writing " + where, Params: params}}}, nil
+			Description: "writing " + where, Params: params}}}, diags
+}
+
+// warnings are the skip list's plan-time warnings about entries it adds; none blocks the apply.
+func warnings(desired model.Instance, l *Live, add []string) hcl.Diagnostics {
+	if len(add) == 0 {
+		return nil
+	}
+	sl := desired.SkipList
+	subject := desired.DeclRange
+	var diags hcl.Diagnostics
+	if len(l.OpenRequests) > 0 {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Migration requests still open",
+			Detail: fmt.Sprintf("%s: %s still open (pending, inquiring, tiers_setup or draft) for product %s in marketplace %s. CloudBlue advises checking that no other migration request is active before changing the processor skip list; the entries are added anyway.",
+				desired.Addr, plural(len(l.OpenRequests), "request "+l.OpenRequests[0]+" is", "requests "+strings.Join(l.OpenRequests, ", ")+" are"), sl.Product, sl.Marketplace),
+			Subject: &subject})
+	}
+	if l.RequestsErr != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Open migration requests not checked",
+			Detail:  fmt.Sprintf("%s: the requests of product %s in marketplace %s could not be listed (%v); check in Connect that none is still open.", desired.Addr, sl.Product, sl.Marketplace, l.RequestsErr),
+			Subject: &subject})
+	}
+	for _, e := range add {
+		if addrs := l.TierImports[e]; len(addrs) > 0 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Customer entry while an import is planned",
+				Detail: fmt.Sprintf("%s: %s is a customer (tier account) entry, and an import is planned for that customer (%s). A customer entry makes the processor skip every asset of the customer, the re-import included; list the asset IDs (AS-…) instead.",
+					desired.Addr, e, strings.Join(addrs, ", ")),
+				Subject: &subject})
+		}
+	}
+	return diags
 }
 
 // nextAttempt numbers the write step: every write is a step of its own (a new idempotency key),

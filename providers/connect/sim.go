@@ -17,9 +17,13 @@ import (
 // The simulator keeps its own types, apart from the client's, so that a mistake in one is not
 // mirrored in the other.
 
-// SimWorld is the "connect" section of a sandbox world: products by ID.
+// SimWorld is the "connect" section of a sandbox world: products by ID, assets and requests, and
+// where linked fulfilments create assets.
 type SimWorld struct {
-	Products map[string]*SimProduct `json:"products"`
+	Products   map[string]*SimProduct `json:"products"`
+	Assets     []SimAsset             `json:"assets,omitempty"`
+	Requests   []SimRequest           `json:"requests,omitempty"`
+	Fulfilment *SimFulfilment         `json:"fulfilment,omitempty"`
 }
 
 // SimProduct is one product: its configuration rows.
@@ -51,21 +55,33 @@ const simMaxLimit = 100
 
 // Simulator serves the configurations of Connect products from memory.
 type Simulator struct {
-	env      *simkit.Env
-	mu       sync.Mutex
-	products map[string]*SimProduct
+	env        *simkit.Env
+	mu         sync.Mutex
+	products   map[string]*SimProduct
+	assets     []SimAsset
+	requests   []SimRequest
+	fulfilment SimFulfilment
+	nextAsset  int
 }
 
 // NewSandboxSimulator builds the simulator of a world section (empty: no products).
 func NewSandboxSimulator(section json.RawMessage, env *simkit.Env) (simkit.Simulator, error) {
-	return NewSimulator(section, env)
+	s, err := NewSimulator(section, env)
+	if err != nil {
+		return nil, err
+	}
+	env.Link.SetConnect(linkSide{s})
+	return s, nil
 }
 
 // NewSimulator builds the simulator of a world section. Unknown fields of the section's structure
 // (products, configurations) are errors; fields of the rows ferry does not read are ignored.
 func NewSimulator(section json.RawMessage, env *simkit.Env) (*Simulator, error) {
 	var raw struct {
-		Products map[string]json.RawMessage `json:"products"`
+		Products   map[string]json.RawMessage `json:"products"`
+		Assets     json.RawMessage            `json:"assets"`
+		Requests   json.RawMessage            `json:"requests"`
+		Fulfilment *SimFulfilment             `json:"fulfilment"`
 	}
 	if len(bytes.TrimSpace(section)) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(section))
@@ -74,7 +90,27 @@ func NewSimulator(section json.RawMessage, env *simkit.Env) (*Simulator, error) 
 			return nil, fmt.Errorf("connect: %w", err)
 		}
 	}
-	s := &Simulator{env: env, products: map[string]*SimProduct{}}
+	// Assets and requests are API objects with many fields ferry does not read: like configuration
+	// rows, their unknown fields are ignored.
+	var assets []SimAsset
+	var requests []SimRequest
+	if len(raw.Assets) > 0 {
+		if err := json.Unmarshal(raw.Assets, &assets); err != nil {
+			return nil, fmt.Errorf("connect.assets: %w", err)
+		}
+	}
+	if len(raw.Requests) > 0 {
+		if err := json.Unmarshal(raw.Requests, &requests); err != nil {
+			return nil, fmt.Errorf("connect.requests: %w", err)
+		}
+	}
+	if err := validateAssets(assets, requests); err != nil {
+		return nil, err
+	}
+	s := &Simulator{env: env, products: map[string]*SimProduct{}, assets: assets, requests: requests}
+	if raw.Fulfilment != nil {
+		s.fulfilment = *raw.Fulfilment
+	}
 	for id, body := range raw.Products {
 		var p struct {
 			Configurations []json.RawMessage `json:"configurations"`
@@ -104,9 +140,13 @@ func NewSimulator(section json.RawMessage, env *simkit.Env) (*Simulator, error) 
 func (s *Simulator) Snapshot() any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := SimWorld{Products: map[string]*SimProduct{}}
+	out := SimWorld{Products: map[string]*SimProduct{}, Assets: slices.Clone(s.assets), Requests: slices.Clone(s.requests)}
 	for id, p := range s.products {
 		out.Products[id] = &SimProduct{Configurations: slices.Clone(p.Configurations)}
+	}
+	if s.fulfilment != (SimFulfilment{}) {
+		f := s.fulfilment
+		out.Fulfilment = &f
 	}
 	return out
 }
@@ -124,6 +164,12 @@ func (s *Simulator) Handler() http.Handler {
 	})
 	mux.HandleFunc("POST /products/{product}/configurations", func(w http.ResponseWriter, r *http.Request) {
 		s.serve(w, r, OpSetConfiguration, s.set)
+	})
+	mux.HandleFunc("GET /requests", func(w http.ResponseWriter, r *http.Request) {
+		s.serve(w, r, OpListRequests, s.listRequests)
+	})
+	mux.HandleFunc("GET /assets", func(w http.ResponseWriter, r *http.Request) {
+		s.serve(w, r, OpListAssets, s.listAssets)
 	})
 	return mux
 }

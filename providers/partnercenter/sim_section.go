@@ -34,7 +34,9 @@ func NewSandboxSimulator(section json.RawMessage, env *simkit.Env) (simkit.Simul
 		// offset the sandbox turns into line:col): no second prefix here.
 		return nil, err
 	}
-	return NewSimulator(w, env), nil
+	sim := NewSimulator(w, env)
+	env.Link.SetMicrosoft(linkSide{sim})
+	return sim, nil
 }
 
 // Snapshot returns the current world section (a SimWorld), for GET /_sandbox/world.

@@ -55,6 +55,11 @@ func (s *Server) World() World {
 	for name, raw := range s.world.Sections {
 		w.Sections[name] = raw
 	}
+	for _, sim := range s.sims {
+		if p, ok := sim.(simkit.Progresser); ok {
+			p.Progress()
+		}
+	}
 	for name, sim := range s.sims {
 		raw, err := json.Marshal(sim.Snapshot())
 		if err != nil {

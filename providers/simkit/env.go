@@ -14,6 +14,8 @@ type Env struct {
 	Stats *Stats
 	// Faults injects the configured faults.
 	Faults *Injector
+	// Link connects the simulators of one sandbox (see Link).
+	Link *Link
 
 	wall    func() time.Time
 	start   time.Time
@@ -33,7 +35,7 @@ func WithWallClock(now func() time.Time) Option {
 
 // NewEnv returns an Env for b. Simulated time starts at the wall time of the call.
 func NewEnv(b Behaviour, opts ...Option) *Env {
-	e := &Env{Stats: NewStats(), Faults: NewInjector(b.Faults), wall: time.Now}
+	e := &Env{Stats: NewStats(), Faults: NewInjector(b.Faults), Link: NewLink(), wall: time.Now}
 	for _, o := range opts {
 		o(e)
 	}

@@ -40,10 +40,15 @@ func openPartnerCenter(ctx context.Context, cfg providers.Config, env providers.
 	return p, nil
 }
 
+// openCommerce opens the commerce provider with its Microsoft side: a Partner Center client opened
+// from the spec's provider "partnercenter" block (or the sandbox). Without Partner Center
+// credentials the commerce provider still opens; only an adoption, which must be checked against
+// Microsoft, is then blocked with the reason.
 func openCommerce(ctx context.Context, cfg providers.Config, env providers.Env) (providers.Provider, error) {
 	p, err := commerce.Open(ctx, cfg, env)
 	if err != nil {
 		return nil, err
 	}
+	p.Microsoft = partnerCenterReader(ctx, env)
 	return p, nil
 }

@@ -52,9 +52,11 @@ subscription "legacy" {
     migrate_from  = "44444444-4444-4444-8444-444444444444"
     term_duration = "P1M"
     billing_cycle = "monthly"
+    plan_id       = "plan-audio"
   }
   addon {
     migrate_from = "55555555-5555-4555-8555-555555555555"
+    plan_id      = "plan-phone"
   }
   commerce {
     account_id             = "1000048"

@@ -1,0 +1,46 @@
+package commerce
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// MicrosoftSubscription is what an adoption checks of the Microsoft subscription it adopts, in the
+// commerce provider's own words (the Partner Center client's types stay in its package).
+type MicrosoftSubscription struct {
+	ID           string
+	OfferID      string
+	OrderID      string // Partner Center orderId: the csp_order_id of migration_info_object
+	Status       string
+	Quantity     int
+	BillingCycle string
+	TermDuration string
+	// MigratedFrom is the legacy subscription the New Commerce one was migrated from ("" for none).
+	MigratedFrom string
+}
+
+// Microsoft reads the Microsoft side of an adoption. The provider table wires it to a Partner
+// Center client opened from the spec's provider "partnercenter" block (or the sandbox), so that
+// this package never names another provider's client.
+type Microsoft interface {
+	// Subscription returns one customer subscription; nil and no error when Microsoft has none.
+	Subscription(ctx context.Context, customerID, subscriptionID string) (*MicrosoftSubscription, error)
+}
+
+// noMicrosoft is the Microsoft side when it cannot be read: every read says why.
+type noMicrosoft struct{ why error }
+
+func (n noMicrosoft) Subscription(context.Context, string, string) (*MicrosoftSubscription, error) {
+	return nil, n.why
+}
+
+// Unavailable returns a Microsoft whose every read fails with why (a Partner Center provider that
+// could not be opened: no credentials, a bad provider block).
+func Unavailable(why error) Microsoft {
+	return noMicrosoft{why: fmt.Errorf("Partner Center cannot be read to check an adoption: %w", why)}
+}
+
+// isNCEOffer reports whether an offer ID is a New Commerce one (PRODUCT:SKU[:AVAILABILITY]); a
+// legacy offer ID is a GUID.
+func isNCEOffer(offerID string) bool { return strings.Contains(offerID, ":") }

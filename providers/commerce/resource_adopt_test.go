@@ -1,0 +1,46 @@
+package commerce
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ferry-dev/ferry/model"
+	"github.com/ferry-dev/ferry/providers"
+)
+
+// Without Partner Center (no credentials, say), an adoption cannot be checked: it is blocked with
+// the reason, and Read never fails the other instances because of it.
+func TestAdoptionWithoutMicrosoftIsBlocked(t *testing.T) {
+	p := &Provider{timeScale: 1, readWorkers: 1, Microsoft: Unavailable(errors.New("credentials missing: set FERRY_PARTNERCENTER_CLIENT_ID"))}
+	in := model.Instance{Addr: "subscription.adopted", Kind: model.KindSubscription, Provider: Name,
+		ImportID: "bbbbbbbb-0000-0000-0000-000000000002/33333333-bbbb-0000-0000-000000000003",
+		Subscription: &model.Subscription{Via: Name, CustomerID: "bbbbbbbb-0000-0000-0000-000000000002", MigrateFrom: "11111111-bbbb-0000-0000-000000000003",
+			TermDuration: "P1Y", BillingCycle: "monthly",
+			Commerce: &model.CommerceOptions{AccountID: "1000048", SourceSubscriptionID: "1000131", PlanID: "nce-e3", Mode: ModeNewSubscription}}}
+	reads := p.readAdoptions(context.Background(), []providers.ReadRequest{{Instance: in}})
+	r := reads[in.Addr]
+	if r.err == nil || !strings.Contains(r.err.Error(), "Partner Center cannot be read to check an adoption: credentials missing") {
+		t.Fatalf("read error = %v", r.err)
+	}
+	ch, diags := p.Plan(in, nil, &Live{AdoptErr: r.err})
+	if diags.HasErrors() || ch.Action != model.ActionBlocked || !strings.Contains(ch.Summary, "Microsoft could not be read") ||
+		len(ch.Reasons) != 1 || !strings.Contains(ch.Reasons[0], "credentials missing") {
+		t.Errorf("change = %+v, diags = %v", ch, diags)
+	}
+}
+
+func TestAdoptionOrderShape(t *testing.T) {
+	o := AdoptionSalesOrder(AdoptionOrder{AccountID: "1000048", PlanID: "nce-e3", MSCustomerID: "c", SubscriptionID: "s", CSPOrderID: "o",
+		MicrosoftDomain: "d.onmicrosoft.com", TransactionID: "tx"})
+	if o.Type != OrderSales || o.AccountID != "1000048" || o.Products[0].PlanID != "nce-e3" {
+		t.Fatalf("order = %+v", o)
+	}
+	if m := o.Migration(); m == nil || *m != (MigrationInfo{MSCustomerID: "c", SubscriptionID: "s", CSPOrderID: "o"}) {
+		t.Errorf("migration_info_object = %+v", m)
+	}
+	if o.Param(ParamTransactionID) != "tx" || o.Param(ParamMicrosoftDomain) != "d.onmicrosoft.com" || o.Transaction() != nil {
+		t.Errorf("parameters = %+v", o.Products[0].Parameters)
+	}
+}
