@@ -43,6 +43,10 @@ type Globals struct {
 	NoColor     bool
 	LockTimeout time.Duration
 	JSON        bool
+	// RestrictFiles confines file() to the spec directory (--restrict-files); MaxFileSize bounds what
+	// it reads of one file (--max-file-size; 0: hclspec.DefaultMaxFileBytes).
+	RestrictFiles bool
+	MaxFileSize   int64
 
 	Stdin      io.Reader
 	Stdout     io.Writer
@@ -166,6 +170,9 @@ func (g *Globals) CheckFlags() error {
 	if g.Parallelism < 0 {
 		return fmt.Errorf("--parallelism %d: want a whole number of at least 1", g.Parallelism)
 	}
+	if g.MaxFileSize < 0 {
+		return fmt.Errorf("--max-file-size %d: want a number of bytes above 0", g.MaxFileSize)
+	}
 	if g.LockTimeout < 0 {
 		return fmt.Errorf("--lock-timeout %s: want a duration of 0 or more", g.LockTimeout)
 	}
@@ -184,7 +191,8 @@ func (g *Globals) parallelism(cfg *hclspec.Config) int {
 
 // specOptions are the inputs of hclspec.Load from the flags and the environment.
 func (g *Globals) specOptions() hclspec.Options {
-	return hclspec.Options{Vars: g.Vars, VarFiles: g.VarFiles, Getenv: g.Getenv, Environ: g.Environ, Providers: g.Providers}
+	return hclspec.Options{Vars: g.Vars, VarFiles: g.VarFiles, Getenv: g.Getenv, Environ: g.Environ, Providers: g.Providers,
+		MaxFileBytes: g.MaxFileSize, RestrictFiles: g.RestrictFiles}
 }
 
 // sandboxURL is FERRY_SANDBOX without a trailing slash ("" when unset).

@@ -2,6 +2,7 @@ package hclspec
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,9 +20,11 @@ import (
 // fileReader reads files for the file() function and remembers what it read, so that the spec
 // hash covers them.
 type fileReader struct {
-	dir  string
-	read map[string][]byte // path as given → content
-	csvs []csvTable        // what csvdecode decoded, to say which file and row a value came from
+	dir      string
+	limit    int64             // the most file() reads of one file
+	restrict bool              // file() only inside dir (--restrict-files)
+	read     map[string][]byte // path as given → content
+	csvs     []csvTable        // what csvdecode decoded, to say which file and row a value came from
 }
 
 // csvTable is one decoded CSV: the file it was read from ("" when not from file()) and its rows.
@@ -116,12 +119,9 @@ func (fr *fileReader) fileFunc() function.Function {
 			if !filepath.IsAbs(full) {
 				full = filepath.Join(fr.dir, p)
 			}
-			data, err := os.ReadFile(full)
+			data, err := fr.readFile(p, full)
 			if err != nil {
-				if os.IsNotExist(err) {
-					return cty.NilVal, function.NewArgErrorf(0, "no file exists at %q (paths are relative to the spec directory %s)", p, fr.dir)
-				}
-				return cty.NilVal, function.NewArgErrorf(0, "cannot read %q: %s", p, err)
+				return cty.NilVal, function.NewArgErrorf(0, "%s", err)
 			}
 			if !utf8.Valid(data) {
 				return cty.NilVal, function.NewArgErrorf(0, "the contents of %q are not valid UTF-8", p)
@@ -130,6 +130,33 @@ func (fr *fileReader) fileFunc() function.Function {
 			return cty.StringVal(string(data)), nil
 		},
 	})
+}
+
+// readFile reads the file p (full: its path) for file(), within the limits: a regular file, at most
+// fr.limit bytes, inside the spec directory with --restrict-files.
+func (fr *fileReader) readFile(p, full string) ([]byte, error) {
+	if _, err := os.Stat(full); os.IsNotExist(err) {
+		return nil, fmt.Errorf("no file exists at %q (paths are relative to the spec directory %s)", p, fr.dir)
+	}
+	if fr.restrict {
+		ok, err := confined(fr.dir, full)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %q: %w", p, err)
+		}
+		if !ok {
+			return nil, fmt.Errorf("%q is outside the spec directory %s (symbolic links resolved); --restrict-files allows file() "+
+				"to read only files inside it", p, fr.dir)
+		}
+	}
+	data, err := readRegular(full, fr.limit)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, fmt.Errorf("cannot read %q: it is larger than file()'s limit of %s; raise it with --max-file-size "+
+			"if the file is meant to be this large", p, sizeText(fr.limit))
+	case err != nil:
+		return nil, fmt.Errorf("cannot read %q: %s", p, strings.TrimPrefix(err.Error(), full+" "))
+	}
+	return data, nil
 }
 
 // csvdecodeFunc is csvdecode(str) as in the cty standard library, for CSV as spreadsheets write it: a

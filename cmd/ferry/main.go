@@ -136,6 +136,8 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 	pf.BoolVar(&g.NoColor, "no-color", false, "no colours in output (also NO_COLOR)")
 	pf.DurationVar(&g.LockTimeout, "lock-timeout", 0, "wait up to `D` for the state lock (default: fail at once)")
 	pf.BoolVar(&g.JSON, "json", false, "machine-readable JSON output")
+	pf.BoolVar(&g.RestrictFiles, "restrict-files", false, "file() reads only inside the spec directory, links resolved (for CI on untrusted pull requests)")
+	pf.Int64Var(&g.MaxFileSize, "max-file-size", 0, "the most `BYTES` file() reads of one file (default 64 MiB)")
 
 	plan := planCmd(g, set)
 	root.AddCommand(
