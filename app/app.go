@@ -210,7 +210,9 @@ type opened struct {
 // FERRY_SANDBOX set, the sandbox is found once and handed to every provider.
 func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bool) (opened, bool) {
 	out := opened{providers: map[string]providers.Provider{}, unavailable: map[string]string{}}
-	env := providers.Env{Getenv: g.Getenv, HTTPClient: &http.Client{Timeout: 2 * time.Minute}}
+	// Every provider's requests follow redirects only within the host they were sent to, so no
+	// credential reaches another host.
+	env := providers.Env{Getenv: g.Getenv, HTTPClient: providers.GuardRedirects(&http.Client{Timeout: 2 * time.Minute})}
 	if g.Getenv("FERRY_LOG") != "" {
 		// Debug lines of the providers (retries, 429s, reconciles), redacted like all output.
 		var mu sync.Mutex
