@@ -47,6 +47,9 @@ type Globals struct {
 	// it reads of one file (--max-file-size; 0: hclspec.DefaultMaxFileBytes).
 	RestrictFiles bool
 	MaxFileSize   int64
+	// ReadTimeout is the overall deadline of reading the live state (plan, and apply's plan;
+	// --read-timeout); 0 means DefaultReadTimeout.
+	ReadTimeout time.Duration
 
 	Stdin      io.Reader
 	Stdout     io.Writer
@@ -169,6 +172,9 @@ func (g *Globals) statePath(cfg *hclspec.Config) string {
 func (g *Globals) CheckFlags() error {
 	if g.Parallelism < 0 {
 		return fmt.Errorf("--parallelism %d: want a whole number of at least 1", g.Parallelism)
+	}
+	if g.ReadTimeout < 0 {
+		return fmt.Errorf("--read-timeout %s: want a duration above 0", g.ReadTimeout)
 	}
 	if g.MaxFileSize < 0 {
 		return fmt.Errorf("--max-file-size %d: want a number of bytes above 0", g.MaxFileSize)

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -17,4 +21,50 @@ func cmdDeepSpec(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	src := "locals {\n  x = " + strings.Repeat("(", n) + "1" + strings.Repeat(")", n) + "\n}\n"
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(src), 0o644))
+}
+
+// hostile MODE: serve a hostile Partner Center and Azure AD on loopback and point the spec's variable
+// endpoint at it (FERRY_VAR_endpoint). MODE hang: tokens are issued, and no API request is ever
+// answered. MODE refuse: the token endpoint answers 401 with a description that repeats the client
+// secret and the tenant, as sent. MODE redirect: every API request is redirected to another host
+// (FERRY_VAR_endpoint's port + a second server), which counts what reaches it in the file stolen.
+func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hostile hang|refuse|redirect")
+	}
+	mode := args[0]
+	thief := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := os.OpenFile(ts.MkAbs("stolen"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err == nil {
+			fmt.Fprintf(f, "%s %s\n", r.URL.Path, r.Header.Get("Authorization"))
+			f.Close()
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"totalCount":0,"items":[]}`)
+	}))
+	ts.Defer(thief.Close)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token") {
+			w.Header().Set("Content-Type", "application/json")
+			if mode == "refuse" {
+				_ = r.ParseForm()
+				w.WriteHeader(http.StatusUnauthorized)
+				desc := fmt.Sprintf("AADSTS7000215: Invalid client secret provided: %s for tenant %s", r.Form.Get("client_secret"), url.PathEscape(r.URL.Path))
+				fmt.Fprintf(w, `{"error":"invalid_client","error_description":%q}`, desc)
+				return
+			}
+			fmt.Fprint(w, `{"access_token":"t0ken-xyz","token_type":"Bearer","expires_in":3600}`)
+			return
+		}
+		switch mode {
+		case "hang":
+			<-r.Context().Done()
+		case "redirect":
+			http.Redirect(w, r, thief.URL+r.URL.Path, http.StatusTemporaryRedirect)
+		default:
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv("FERRY_VAR_endpoint", srv.URL)
 }

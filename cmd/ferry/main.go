@@ -183,6 +183,7 @@ func planCmd(g *app.Globals, set func(int)) *cobra.Command {
 	f.BoolVar(&o.RefreshOnly, "refresh-only", false, "only record live objects in state; change nothing remote")
 	f.StringArrayVar(&o.Targets, "target", nil, "limit to `ADDR` and what it depends on (repeatable)")
 	f.BoolVar(&o.Markdown, "markdown", false, "render the plan as markdown (for pull-request comments)")
+	f.DurationVar(&g.ReadTimeout, "read-timeout", app.DefaultReadTimeout, "give up reading the live state after `D`; what is unread is an error")
 	return c
 }
 
@@ -210,6 +211,7 @@ func applyCmd(g *app.Globals, set func(int)) *cobra.Command {
 	f.BoolVar(&o.AutoApprove, "auto-approve", false, "do not ask for approval")
 	f.BoolVar(&o.RefreshOnly, "refresh-only", false, "only record live objects in state (as plan --refresh-only); change nothing remote")
 	f.StringArrayVar(&o.Targets, "target", nil, "limit to `ADDR` and what it depends on (repeatable)")
+	f.DurationVar(&g.ReadTimeout, "read-timeout", app.DefaultReadTimeout, "give up reading the live state (before anything is sent) after `D`")
 	f.DurationVar(&o.ProgressInterval, "progress-interval", 30*time.Second,
 		"without a terminal, print a summary of the whole apply every `D` (with --json, an apply_progress line)")
 	return c

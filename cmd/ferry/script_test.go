@@ -52,6 +52,7 @@ func TestScripts(t *testing.T) {
 			"skiplistset": cmdSkipListSet,
 			"orders":      cmdCommerceOrders,
 			"deepspec":    cmdDeepSpec,
+			"hostile":     cmdHostile,
 		},
 	})
 }

@@ -141,6 +141,10 @@ func (c *Client) attempt(ctx context.Context, req *request, attempt int) (body [
 		if actx.Err() != nil {
 			err = context.Cause(actx)
 		}
+		if errors.Is(err, providers.ErrRedirectRefused) {
+			// The server sends us elsewhere: asking again gets the same answer.
+			return nil, 0, fmt.Errorf("%s: %w", req.op, err)
+		}
 		if terr := tokenRefused(err); terr != nil {
 			// Azure AD refused the credentials: no attempt can cure that, and nothing was sent.
 			return nil, 0, fmt.Errorf("%s: %w", req.op, terr)
