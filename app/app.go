@@ -284,8 +284,21 @@ func (g *Globals) lockedState(path, operation string) (st *state.Store, release 
 		_ = unlock()
 		return nil, nil, err
 	}
+	g.stateWarnings(g.Stderr, st)
 	return st, func() {
 		_ = st.Close()
 		_ = unlock()
 	}, nil
+}
+
+// stateWarnings prints on w (stderr) what opening the state found that did not stop it (a damaged
+// last journal line, kept as evidence).
+func (g *Globals) stateWarnings(w io.Writer, st *state.Store) {
+	for _, msg := range st.Warnings() {
+		if g.JSON {
+			_ = views.WriteDiagnosticsJSON(w, []views.Diagnostic{views.WarningDiagnostic("Damaged state journal", msg)})
+			continue
+		}
+		fmt.Fprintf(w, "Warning: %s\n\n", views.EscapeLines(msg))
+	}
 }

@@ -49,6 +49,7 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
+	g.stateWarnings(s.err, st)
 	p, ok := g.makePlan(ctx, s, st, o.Targets, o.RefreshOnly)
 	if p == nil {
 		return ExitError

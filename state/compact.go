@@ -26,6 +26,7 @@ func (s *Store) Compact() error {
 	}
 	// Every record applied in memory, including lines still queued, is now in the durable snapshot.
 	s.serial, s.durable, s.pending = next, next, nil
+	removeStaleTemps(s.path)
 	if err := s.truncateJournal(); err != nil {
 		return fmt.Errorf("compact state: %w (the new snapshot is complete; the journal's old records are skipped on load)", err)
 	}
