@@ -88,25 +88,18 @@ func (g *Globals) dir() string {
 type spec struct {
 	cfg   *hclspec.Config
 	files *hclspec.Files
-	out   io.Writer // stdout with sensitive values redacted
-	err   io.Writer // stderr with sensitive values redacted
+	out   io.Writer  // stdout with sensitive values redacted
+	err   io.Writer  // stderr with sensitive values redacted
+	red   *redaction // the secrets of this run (nil: none)
 }
 
 // loadSpec loads the spec and prints its diagnostics; ok is false when there were errors.
 func (g *Globals) loadSpec() (*spec, bool) {
 	cfg, files, diags := hclspec.Load(g.dir(), g.specOptions())
-	s := &spec{cfg: cfg, files: files, out: g.Stdout, err: g.Stderr}
-	// files knows the sensitive values even when the spec did not load, so errors are redacted too;
-	// the providers' credentials from the environment are secrets as well.
-	secrets := files.Sensitive()
-	for _, name := range g.Providers.SecretEnv() {
-		if v := g.Getenv(name); v != "" {
-			secrets = append(secrets, v)
-		}
-	}
-	if len(secrets) > 0 {
-		s.out = newRedactor(g.Stdout, secrets)
-		s.err = newRedactor(g.Stderr, secrets)
+	s := &spec{cfg: cfg, files: files, out: g.Stdout, err: g.Stderr, red: newRedaction(g.secrets(files))}
+	if s.red != nil {
+		s.out = &redactor{w: g.Stdout, r: s.red}
+		s.err = &redactor{w: g.Stderr, r: s.red}
 	}
 	if len(diags) > 0 {
 		g.writeDiags(s, diags)
@@ -114,8 +107,28 @@ func (g *Globals) loadSpec() (*spec, bool) {
 	return s, cfg != nil && !diags.HasErrors()
 }
 
+// secrets returns every secret ferry knows in this run, the one source of its redaction: the
+// sensitive values of the spec (files knows them even when the spec did not load, so its errors are
+// redacted too) and the credentials of every provider of the table, read from the environment.
+func (g *Globals) secrets(files *hclspec.Files) []string {
+	secrets := files.Sensitive()
+	for _, name := range g.Providers.SecretEnv() {
+		if v := g.Getenv(name); v != "" {
+			secrets = append(secrets, v)
+		}
+	}
+	return secrets
+}
+
+// writeDiags writes diagnostics of the spec or of reading the live state: their texts redacted, then
+// the values they quote shortened (after redaction: a secret cut short would match none of its forms).
 func (g *Globals) writeDiags(s *spec, diags hcl.Diagnostics) {
-	g.writeDiagnostics(s.err, views.NewDiagnostics(diags, s.files.Map()))
+	vd := views.NewDiagnostics(diags, s.files.Map())
+	for i := range vd {
+		vd[i].Summary = truncateValues(s.red.String(vd[i].Summary))
+		vd[i].Detail = truncateValues(s.red.String(vd[i].Detail))
+	}
+	g.writeDiagnostics(s.err, vd)
 }
 
 // writeJSONDiags writes diags as JSON diagnostic lines (without source snippets) on w.

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -67,4 +70,60 @@ func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 	}))
 	ts.Defer(srv.Close)
 	ts.Setenv("FERRY_VAR_endpoint", srv.URL)
+}
+
+// noleak NAME...: no form of the value of any environment variable NAME — raw, Go-quoted (%q, %+q),
+// JSON-escaped (with and without HTML escaping), JSON of the Go-quoted form, URL-encoded (query and
+// path) — appears in the last command's stdout or stderr or in any file under $WORK.
+func cmdNoLeak(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: noleak NAME...")
+	}
+	type form struct{ name, text string }
+	var forms []form
+	inner := func(q string) string { return q[1 : len(q)-1] }
+	jsonOf := func(v string, html bool) string {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(html)
+		_ = enc.Encode(v)
+		return inner(strings.TrimSpace(b.String()))
+	}
+	for _, name := range args {
+		v := ts.Getenv(name)
+		if len(v) < 8 {
+			ts.Fatalf("noleak %s: the secret must be at least 8 bytes long to be looked for everywhere", name)
+		}
+		forms = append(forms,
+			form{name + " raw", v},
+			form{name + " %q", inner(strconv.Quote(v))},
+			form{name + " %+q", inner(strconv.QuoteToASCII(v))},
+			form{name + " JSON", jsonOf(v, true)},
+			form{name + " JSON without HTML escaping", jsonOf(v, false)},
+			form{name + " JSON of %q", jsonOf(strconv.Quote(v), true)},
+			form{name + " query-escaped", url.QueryEscape(v)},
+			form{name + " path-escaped", url.PathEscape(v)},
+		)
+	}
+	check := func(where, text string) {
+		for _, f := range forms {
+			if strings.Contains(text, f.text) {
+				ts.Fatalf("%s holds the secret (%s): %q", where, f.name, f.text)
+			}
+		}
+	}
+	check("stdout", ts.ReadFile("stdout"))
+	check("stderr", ts.ReadFile("stderr"))
+	root := ts.Getenv("WORK")
+	ts.Check(filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		check(path, string(data))
+		return nil
+	}))
 }

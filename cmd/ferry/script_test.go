@@ -53,6 +53,7 @@ func TestScripts(t *testing.T) {
 			"orders":      cmdCommerceOrders,
 			"deepspec":    cmdDeepSpec,
 			"hostile":     cmdHostile,
+			"noleak":      cmdNoLeak,
 		},
 	})
 }
