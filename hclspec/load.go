@@ -55,7 +55,7 @@ func newLoader(dir string, opts Options, sources map[string][]byte) *loader {
 	if limit <= 0 {
 		limit = DefaultMaxFileBytes
 	}
-	fr := &fileReader{dir: dir, read: map[string][]byte{}, limit: limit, restrict: opts.RestrictFiles}
+	fr := &fileReader{dir: dir, read: map[string]string{}, limit: limit, restrict: opts.RestrictFiles}
 	return &loader{
 		dir:           dir,
 		opts:          opts,

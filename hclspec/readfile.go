@@ -19,40 +19,64 @@ var errTooLarge = errors.New("file too large")
 // refused before a byte is read, and a file over limit is refused once limit+1 bytes were read
 // (a file that grows while it is read, or one whose size lies, such as /proc files, included).
 func readRegular(path string, limit int64) ([]byte, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
+	var b bytes.Buffer
+	if err := readRegularTo(path, limit, &b); err != nil {
 		return nil, err
 	}
+	return b.Bytes(), nil
+}
+
+// readRegularString is readRegular into a string, read once into its final memory (file() hands
+// the text to cty as a string: reading bytes and converting would hold the file twice).
+func readRegularString(path string, limit int64) (string, error) {
+	var b strings.Builder
+	if err := readRegularTo(path, limit, &b); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// growWriter is a bytes.Buffer or a strings.Builder.
+type growWriter interface {
+	io.Writer
+	Grow(n int)
+	Len() int
+}
+
+func readRegularTo(path string, limit int64, dst growWriter) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file (%s); only regular files can be read", path, kindOf(fi.Mode()))
+		return fmt.Errorf("%s is not a regular file (%s); only regular files can be read", path, kindOf(fi.Mode()))
 	}
 	if fi.Size() > limit {
-		return nil, fmt.Errorf("%s is %d bytes, over the limit of %d bytes: %w", path, fi.Size(), limit, errTooLarge)
+		return fmt.Errorf("%s is %d bytes, over the limit of %d bytes: %w", path, fi.Size(), limit, errTooLarge)
 	}
 	// O_NONBLOCK: should the path have been swapped for a FIFO since the Stat, opening it does not
 	// wait for a writer; the Stat of the open file below then refuses it.
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
 	if fi, err = f.Stat(); err != nil {
-		return nil, err
+		return err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file (%s); only regular files can be read", path, kindOf(fi.Mode()))
+		return fmt.Errorf("%s is not a regular file (%s); only regular files can be read", path, kindOf(fi.Mode()))
 	}
-	var b bytes.Buffer
 	if n := fi.Size(); n > 0 && n <= limit {
-		b.Grow(int(n) + bytes.MinRead) // one buffer of the announced size, not one per doubling
+		dst.Grow(int(n) + bytes.MinRead) // one buffer of the announced size, not one per doubling
 	}
-	if _, err := b.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
-		return nil, err
+	if _, err := io.Copy(dst, io.LimitReader(f, limit+1)); err != nil {
+		return err
 	}
-	if int64(b.Len()) > limit {
-		return nil, fmt.Errorf("%s is over the limit of %d bytes: %w", path, limit, errTooLarge)
+	if int64(dst.Len()) > limit {
+		return fmt.Errorf("%s is over the limit of %d bytes: %w", path, limit, errTooLarge)
 	}
-	return b.Bytes(), nil
+	return nil
 }
 
 // kindOf names a file mode that is not a regular file.
