@@ -15,6 +15,10 @@ import (
 func (s *Store) Compact() error {
 	s.syncMu.Lock()
 	defer s.syncMu.Unlock()
+	// A damaged last journal line is evidence: the journal is copied aside before it is emptied.
+	if err := s.keepDamaged(); err != nil {
+		return fmt.Errorf("compact state: %w", err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
