@@ -91,6 +91,9 @@ func (c *Client) do(ctx context.Context, req *request) ([]byte, error) {
 			return nil, fmt.Errorf("%v; %w", re.err, providers.ErrNotSent)
 		}
 		if err != nil {
+			if cause := context.Cause(ctx); cause != nil {
+				err = cause // e.g. the deadline of reading the live state, which says which it is
+			}
 			return nil, fmt.Errorf("%v; stopped waiting to retry: %w", re.err, err)
 		}
 	}
