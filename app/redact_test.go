@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -101,4 +102,24 @@ func TestTruncateAfterRedaction(t *testing.T) {
 	if short := fmt.Sprintf("%q is fine", "short"); truncateValues(short) != short {
 		t.Fatalf("a short value was changed")
 	}
+}
+
+// FuzzTruncateValues: redaction then shortening never panics, never shows a secret, and leaves text
+// without long quoted values as it is.
+func FuzzTruncateValues(f *testing.F) {
+	f.Add(fmt.Sprintf("%q is not a GUID", strings.Repeat(`a"\x`, 100)), `S3cr3t"\<>&%x`)
+	f.Add(`"\u00e9\x01\"`+strings.Repeat("b", 300)+`"`, "bbbbbbbbbbbb")
+	f.Fuzz(func(t *testing.T, text, secret string) {
+		if len(secret) < minSubstringSecret || strings.Contains("(sensitive value)", secret) {
+			return
+		}
+		msg := fmt.Sprintf("value %q: %s", text+secret, text)
+		got := truncateValues(newRedaction([]string{secret}).String(msg))
+		if strings.Contains(got, secret) || strings.Contains(got, unquote(strconv.Quote(secret))) {
+			t.Fatalf("secret shown: %q", got)
+		}
+		if short := "no quotes here"; truncateValues(short) != short {
+			t.Fatal("changed a short text")
+		}
+	})
 }

@@ -235,3 +235,23 @@ func BenchmarkLocals(b *testing.B) {
 		}
 	}
 }
+
+// FuzzParseFile: any text is parsed (or refused by the nesting pre-scan) without a crash, and what
+// the pre-scan lets through nests no deeper than the parser can take.
+func FuzzParseFile(f *testing.F) {
+	for _, src := range deepSpecs(300) {
+		f.Add(src)
+	}
+	for _, src := range deepSpecs(20) {
+		f.Add(src)
+	}
+	f.Add("locals {\n  x = <<EOT\n${(((\nEOT\n}\n")
+	f.Add("# (((((\nlocals {\n  x = \"((((\" // [[[[\n}\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		file, diags := ParseFile([]byte(src), "f.ferry.hcl")
+		if file == nil && !diags.HasErrors() {
+			t.Fatal("no file and no error")
+		}
+		_ = Format([]byte(src))
+	})
+}
