@@ -29,11 +29,12 @@ func cmdDeepSpec(ts *testscript.TestScript, neg bool, args []string) {
 // hostile MODE: serve a hostile Partner Center and Azure AD on loopback and point the spec's variable
 // endpoint at it (FERRY_VAR_endpoint). MODE hang: tokens are issued, and no API request is ever
 // answered. MODE refuse: the token endpoint answers 401 with a description that repeats the client
-// secret and the tenant, as sent. MODE redirect: every API request is redirected to another host
+// secret and the tenant, as sent. MODE echo: every request gets a 401 whose body repeats the
+// credentials it carried (Authorization, APS-Token). MODE redirect: every API request is redirected to another host
 // (FERRY_VAR_endpoint's port + a second server), which counts what reaches it in the file stolen.
 func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: hostile hang|refuse|redirect")
+		ts.Fatalf("usage: hostile hang|refuse|redirect|echo")
 	}
 	mode := args[0]
 	thief := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -60,6 +61,13 @@ func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 			return
 		}
 		switch mode {
+		case "echo":
+			// Every credential the request carried, repeated in a 401 in the shapes of Connect's
+			// and Commerce's errors.
+			sent := r.Header.Get("Authorization") + " " + r.Header.Get("APS-Token")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, `{"error_code":"AUTH_001","errors":[%q],"type":"Unauthorized","message":%q}`, "bad key "+sent, "bad token "+sent)
 		case "hang":
 			<-r.Context().Done()
 		case "redirect":
