@@ -43,6 +43,13 @@ type Globals struct {
 	NoColor     bool
 	LockTimeout time.Duration
 	JSON        bool
+	// RestrictFiles confines file() to the spec directory (--restrict-files); MaxFileSize bounds what
+	// it reads of one file (--max-file-size; 0: hclspec.DefaultMaxFileBytes).
+	RestrictFiles bool
+	MaxFileSize   int64
+	// ReadTimeout is the overall deadline of reading the live state (plan, and apply's plan;
+	// --read-timeout); 0 means DefaultReadTimeout.
+	ReadTimeout time.Duration
 
 	Stdin      io.Reader
 	Stdout     io.Writer
@@ -81,25 +88,18 @@ func (g *Globals) dir() string {
 type spec struct {
 	cfg   *hclspec.Config
 	files *hclspec.Files
-	out   io.Writer // stdout with sensitive values redacted
-	err   io.Writer // stderr with sensitive values redacted
+	out   io.Writer  // stdout with sensitive values redacted
+	err   io.Writer  // stderr with sensitive values redacted
+	red   *redaction // the secrets of this run (nil: none)
 }
 
 // loadSpec loads the spec and prints its diagnostics; ok is false when there were errors.
 func (g *Globals) loadSpec() (*spec, bool) {
 	cfg, files, diags := hclspec.Load(g.dir(), g.specOptions())
-	s := &spec{cfg: cfg, files: files, out: g.Stdout, err: g.Stderr}
-	// files knows the sensitive values even when the spec did not load, so errors are redacted too;
-	// the providers' credentials from the environment are secrets as well.
-	secrets := files.Sensitive()
-	for _, name := range g.Providers.SecretEnv() {
-		if v := g.Getenv(name); v != "" {
-			secrets = append(secrets, v)
-		}
-	}
-	if len(secrets) > 0 {
-		s.out = newRedactor(g.Stdout, secrets)
-		s.err = newRedactor(g.Stderr, secrets)
+	s := &spec{cfg: cfg, files: files, out: g.Stdout, err: g.Stderr, red: newRedaction(g.secrets(files))}
+	if s.red != nil {
+		s.out = &redactor{w: g.Stdout, r: s.red}
+		s.err = &redactor{w: g.Stderr, r: s.red}
 	}
 	if len(diags) > 0 {
 		g.writeDiags(s, diags)
@@ -107,8 +107,28 @@ func (g *Globals) loadSpec() (*spec, bool) {
 	return s, cfg != nil && !diags.HasErrors()
 }
 
+// secrets returns every secret ferry knows in this run, the one source of its redaction: the
+// sensitive values of the spec (files knows them even when the spec did not load, so its errors are
+// redacted too) and the credentials of every provider of the table, read from the environment.
+func (g *Globals) secrets(files *hclspec.Files) []string {
+	secrets := files.Sensitive()
+	for _, name := range g.Providers.SecretEnv() {
+		if v := g.Getenv(name); v != "" {
+			secrets = append(secrets, v)
+		}
+	}
+	return secrets
+}
+
+// writeDiags writes diagnostics of the spec or of reading the live state: their texts redacted, then
+// the values they quote shortened (after redaction: a secret cut short would match none of its forms).
 func (g *Globals) writeDiags(s *spec, diags hcl.Diagnostics) {
-	g.writeDiagnostics(s.err, views.NewDiagnostics(diags, s.files.Map()))
+	vd := views.NewDiagnostics(diags, s.files.Map())
+	for i := range vd {
+		vd[i].Summary = truncateValues(s.red.String(vd[i].Summary))
+		vd[i].Detail = truncateValues(s.red.String(vd[i].Detail))
+	}
+	g.writeDiagnostics(s.err, vd)
 }
 
 // writeJSONDiags writes diags as JSON diagnostic lines (without source snippets) on w.
@@ -166,6 +186,12 @@ func (g *Globals) CheckFlags() error {
 	if g.Parallelism < 0 {
 		return fmt.Errorf("--parallelism %d: want a whole number of at least 1", g.Parallelism)
 	}
+	if g.ReadTimeout < 0 {
+		return fmt.Errorf("--read-timeout %s: want a duration above 0", g.ReadTimeout)
+	}
+	if g.MaxFileSize < 0 {
+		return fmt.Errorf("--max-file-size %d: want a number of bytes above 0", g.MaxFileSize)
+	}
 	if g.LockTimeout < 0 {
 		return fmt.Errorf("--lock-timeout %s: want a duration of 0 or more", g.LockTimeout)
 	}
@@ -184,7 +210,8 @@ func (g *Globals) parallelism(cfg *hclspec.Config) int {
 
 // specOptions are the inputs of hclspec.Load from the flags and the environment.
 func (g *Globals) specOptions() hclspec.Options {
-	return hclspec.Options{Vars: g.Vars, VarFiles: g.VarFiles, Getenv: g.Getenv, Environ: g.Environ, Providers: g.Providers}
+	return hclspec.Options{Vars: g.Vars, VarFiles: g.VarFiles, Getenv: g.Getenv, Environ: g.Environ, Providers: g.Providers,
+		MaxFileBytes: g.MaxFileSize, RestrictFiles: g.RestrictFiles}
 }
 
 // sandboxURL is FERRY_SANDBOX without a trailing slash ("" when unset).
@@ -202,7 +229,9 @@ type opened struct {
 // FERRY_SANDBOX set, the sandbox is found once and handed to every provider.
 func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bool) (opened, bool) {
 	out := opened{providers: map[string]providers.Provider{}, unavailable: map[string]string{}}
-	env := providers.Env{Getenv: g.Getenv, HTTPClient: &http.Client{Timeout: 2 * time.Minute}, Blocks: s.cfg.Providers}
+	// Every provider's requests follow redirects only within the host they were sent to, so no
+	// credential reaches another host.
+	env := providers.Env{Getenv: g.Getenv, HTTPClient: providers.GuardRedirects(&http.Client{Timeout: 2 * time.Minute}), Blocks: s.cfg.Providers}
 	if g.Getenv("FERRY_LOG") != "" {
 		// Debug lines of the providers (retries, 429s, reconciles), redacted like all output.
 		var mu sync.Mutex
@@ -268,8 +297,21 @@ func (g *Globals) lockedState(path, operation string) (st *state.Store, release 
 		_ = unlock()
 		return nil, nil, err
 	}
+	g.stateWarnings(g.Stderr, st)
 	return st, func() {
 		_ = st.Close()
 		_ = unlock()
 	}, nil
+}
+
+// stateWarnings prints on w (stderr) what opening the state found that did not stop it (a damaged
+// last journal line, kept as evidence).
+func (g *Globals) stateWarnings(w io.Writer, st *state.Store) {
+	for _, msg := range st.Warnings() {
+		if g.JSON {
+			_ = views.WriteDiagnosticsJSON(w, []views.Diagnostic{views.WarningDiagnostic("Damaged state journal", msg)})
+			continue
+		}
+		fmt.Fprintf(w, "Warning: %s\n\n", views.EscapeLines(msg))
+	}
 }

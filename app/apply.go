@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ferry-dev/ferry/executor"
@@ -53,6 +54,12 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	}
 	defer release()
 
+	// The interrupt handler is in place before planning: an interrupt while the live state is read
+	// says so, like one while changes run (installed here, not after planning, where an interrupt
+	// used to end the command with only the errors of the reads it cut short).
+	in := g.watchInterrupt(ctx, s)
+	defer in.stop()
+
 	var p *planner.Plan
 	if o.PlanFile != "" {
 		if p, err = planner.ReadFile(o.PlanFile); err != nil {
@@ -67,6 +74,10 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	} else {
 		var planOK bool
 		p, planOK = g.makePlan(ctx, s, st, o.Targets, o.RefreshOnly)
+		if ctx.Err() != nil {
+			g.errorf(s.err, "interrupted while planning: nothing was sent and the state is unchanged; run ferry apply again to start over.")
+			return ExitError
+		}
 		if p == nil {
 			return ExitError
 		}
@@ -139,20 +150,7 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 		every = liveRedraw
 	}
 
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-done:
-		case <-ctx.Done():
-			const msg = "Interrupt received: starting nothing new; waiting for calls already sent to finish and be journaled. Interrupt again to stop at once."
-			if g.JSON {
-				_ = views.WriteDiagnosticsJSON(s.err, []views.Diagnostic{views.WarningDiagnostic("Interrupt received", msg)})
-				return
-			}
-			ev.Notice("\n" + msg)
-		}
-	}()
+	in.applying(ev)
 
 	ev.Start(len(changes), g.parallelism(s.cfg))
 	result := executor.Run(ctx, hard, changes, res.providers, st, executor.Options{
@@ -171,6 +169,56 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	}
 	return reportResult(s.out, g.JSON, result, blocked, p.Unreadable)
 }
+
+// Interrupt notices of apply: while planning (nothing was sent yet) and while changes run.
+const (
+	interruptPlanning = "Interrupt received before any change started: nothing has been sent; stopping."
+	interruptApplying = "Interrupt received: starting nothing new; waiting for calls already sent to finish and be journaled. Interrupt again to stop at once."
+)
+
+// interruptWatch prints the notice of the first interrupt of an apply, in the words of its phase.
+type interruptWatch struct {
+	mu   sync.Mutex
+	ev   *views.ApplyView // set once changes run; the notice then goes through the progress view
+	done chan struct{}
+}
+
+// watchInterrupt starts printing the notice of ctx's cancellation (the first interrupt) on s.err.
+func (g *Globals) watchInterrupt(ctx context.Context, s *spec) *interruptWatch {
+	w := &interruptWatch{done: make(chan struct{})}
+	go func() {
+		select {
+		case <-w.done:
+			return
+		case <-ctx.Done():
+		}
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		msg := interruptPlanning
+		if w.ev != nil {
+			msg = interruptApplying
+		}
+		switch {
+		case g.JSON:
+			_ = views.WriteDiagnosticsJSON(s.err, []views.Diagnostic{views.WarningDiagnostic("Interrupt received", msg)})
+		case w.ev != nil:
+			w.ev.Notice("\n" + msg)
+		default:
+			fmt.Fprintln(s.err, "\n"+msg)
+		}
+	}()
+	return w
+}
+
+// applying switches the notice to the words of running changes, printed through ev.
+func (w *interruptWatch) applying(ev *views.ApplyView) {
+	w.mu.Lock()
+	w.ev = ev
+	w.mu.Unlock()
+}
+
+// stop ends the watch.
+func (w *interruptWatch) stop() { close(w.done) }
 
 // savedClaim is the summary's closing line, untrue when the journal could not be written.
 const savedClaim = "The state is saved. Run ferry apply again to resume: nothing that was sent is sent twice.\n"

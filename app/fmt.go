@@ -3,13 +3,11 @@ package app
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/ferry-dev/ferry/hclspec"
@@ -41,12 +39,12 @@ func Fmt(g *Globals, o FmtOptions) int {
 		if len(o.Files) == 0 && strings.HasPrefix(filepath.Base(name), ".") {
 			continue // hidden files are not part of the spec
 		}
-		src, err := os.ReadFile(name)
+		src, err := hclspec.ReadSpecFile(name)
 		if err != nil {
 			g.errorf(g.Stderr, "%v", err)
 			return ExitError
 		}
-		if f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos); diags.HasErrors() {
+		if f, diags := hclspec.ParseFile(src, name); diags.HasErrors() {
 			// Never reformat (and so never rewrite) a file that does not parse. The diagnostics are
 			// rendered like validate's: the source line with the error marked, or JSON lines.
 			g.writeDiagnostics(g.Stderr, views.NewDiagnostics(diags, map[string]*hcl.File{name: f}))

@@ -25,6 +25,10 @@ func Validate(g *Globals) int {
 	return ExitOK
 }
 
+// DefaultReadTimeout is the overall deadline of reading the live state (plan, and the plan at the
+// start of apply) when --read-timeout is not given.
+const DefaultReadTimeout = 10 * time.Minute
+
 // PlanOptions are the flags of ferry plan.
 type PlanOptions struct {
 	Out              string
@@ -45,6 +49,7 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
+	g.stateWarnings(s.err, st)
 	p, ok := g.makePlan(ctx, s, st, o.Targets, o.RefreshOnly)
 	if p == nil {
 		return ExitError
@@ -107,12 +112,21 @@ func (g *Globals) makePlan(ctx context.Context, s *spec, st planner.StateReader,
 	for _, inst := range s.cfg.Instances {
 		need[inst.Provider] = true
 	}
-	res, ok := g.openProviders(ctx, s, need)
+	// Reading the live state has an overall deadline (--read-timeout): what is not read by then is
+	// an error naming it, not a silence of many retries. The waits of apply are not under it.
+	readTimeout := g.ReadTimeout
+	if readTimeout <= 0 {
+		readTimeout = DefaultReadTimeout
+	}
+	rctx, cancel := context.WithTimeoutCause(ctx, readTimeout, fmt.Errorf("the live state was not read within --read-timeout %s "+
+		"(raise it, or check that the remote system answers)", readTimeout))
+	defer cancel()
+	res, ok := g.openProviders(rctx, s, need)
 	if !ok {
 		return nil, false
 	}
 	stopTicker := g.readingProgress(s.err, len(s.cfg.Instances))
-	p, diags := planner.Make(ctx, planner.Input{
+	p, diags := planner.Make(rctx, planner.Input{
 		Instances: s.cfg.Instances, SpecHash: s.cfg.Hash, Targets: targets,
 		RefreshOnly: refreshOnly, Providers: res.providers, Unavailable: res.unavailable,
 	}, st)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -72,4 +73,53 @@ func TestRedactorForms(t *testing.T) {
 func mustJSON(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestTruncateAfterRedaction: a long value quoted in a diagnostic is shortened after redaction, so a
+// secret inside it is replaced whole and no prefix of it is printed; escapes are never cut in two.
+func TestTruncateAfterRedaction(t *testing.T) {
+	secret := `S3cr3t"\<>&%` + strings.Repeat("z", 120) // longer than what is shown of a value
+	value := strings.Repeat("a", 150) + secret + strings.Repeat("b", 5000)
+	msg := fmt.Sprintf("%q is not a GUID; want 8-4-4-4-12 hexadecimal digits.", value)
+	got := truncateValues(newRedaction([]string{secret}).String(msg))
+	if !strings.Contains(got, "(sensitive value)") || strings.Contains(got, "S3cr3t") {
+		t.Fatalf("secret not redacted whole: %q", got)
+	}
+	if len(got) > maxShownValue+100 || !strings.Contains(got, `…" (shortened from 5167 bytes)`) || !strings.HasSuffix(got, "is not a GUID; want 8-4-4-4-12 hexadecimal digits.") {
+		t.Fatalf("not shortened: %d bytes: %q", len(got), got)
+	}
+	// Shortening first would have printed the secret's start.
+	if cut := truncateValues(msg); !strings.Contains(cut, "S3cr3t") {
+		t.Fatalf("test setup: the secret is not within the shown part: %q", cut)
+	}
+
+	ctl := fmt.Sprintf("%q", strings.Repeat("\x01", 300)+strings.Repeat("é", 100))
+	got = truncateValues(ctl)
+	inner := got[1:strings.Index(got, `…"`)]
+	if len(inner)%4 != 0 || strings.Count(inner, `\x01`) != len(inner)/4 {
+		t.Fatalf("an escape was cut: %q", got)
+	}
+	if short := fmt.Sprintf("%q is fine", "short"); truncateValues(short) != short {
+		t.Fatalf("a short value was changed")
+	}
+}
+
+// FuzzTruncateValues: redaction then shortening never panics, never shows a secret, and leaves text
+// without long quoted values as it is.
+func FuzzTruncateValues(f *testing.F) {
+	f.Add(fmt.Sprintf("%q is not a GUID", strings.Repeat(`a"\x`, 100)), `S3cr3t"\<>&%x`)
+	f.Add(`"\u00e9\x01\"`+strings.Repeat("b", 300)+`"`, "bbbbbbbbbbbb")
+	f.Fuzz(func(t *testing.T, text, secret string) {
+		if len(secret) < minSubstringSecret || strings.Contains("(sensitive value)", secret) {
+			return
+		}
+		msg := fmt.Sprintf("value %q: %s", text+secret, text)
+		got := truncateValues(newRedaction([]string{secret}).String(msg))
+		if strings.Contains(got, secret) || strings.Contains(got, unquote(strconv.Quote(secret))) {
+			t.Fatalf("secret shown: %q", got)
+		}
+		if short := "no quotes here"; truncateValues(short) != short {
+			t.Fatal("changed a short text")
+		}
+	})
 }

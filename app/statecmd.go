@@ -20,7 +20,8 @@ func (g *Globals) stateOnly() string {
 	if g.StatePath != "" {
 		return g.statePath(nil)
 	}
-	cfg, _, diags := hclspec.Load(g.dir(), hclspec.Options{Vars: g.Vars, VarFiles: g.VarFiles, Getenv: g.Getenv, Environ: g.Environ})
+	cfg, _, diags := hclspec.Load(g.dir(), hclspec.Options{Vars: g.Vars, VarFiles: g.VarFiles, Getenv: g.Getenv, Environ: g.Environ,
+		MaxFileBytes: g.MaxFileSize, RestrictFiles: g.RestrictFiles})
 	if diags.HasErrors() {
 		cfg = nil
 	}

@@ -21,6 +21,11 @@ type Options struct {
 	// Providers is the provider table: the provider blocks it declares are the valid ones, and it
 	// says which providers serve each resource kind. Nil: no provider is known.
 	Providers providers.Table
+	// MaxFileBytes bounds what file() reads (--max-file-size); 0 means DefaultMaxFileBytes.
+	MaxFileBytes int64
+	// RestrictFiles confines file() to the spec directory, symbolic links resolved, and refuses spec
+	// files that are links to outside it (--restrict-files, for CI on untrusted pull requests).
+	RestrictFiles bool
 }
 
 // Config is an evaluated spec.

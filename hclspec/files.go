@@ -54,7 +54,13 @@ func (f *Files) Source(name string) []byte {
 }
 
 // parseHCL parses one file of HCL native syntax.
+// Nesting deeper than MaxNestingDepth is refused before the parser recurses into it.
 func (f *Files) parseHCL(src []byte, name string) (*hcl.File, hcl.Diagnostics) {
+	if diags := checkNesting(src, name); diags.HasErrors() {
+		// The file is registered (without a body) so that the diagnostic shows its source line.
+		f.parser.AddFile(name, &hcl.File{Body: hcl.EmptyBody(), Bytes: src})
+		return nil, diags
+	}
 	return f.parser.ParseHCL(src, name)
 }
 

@@ -2,9 +2,12 @@ package hclspec
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -19,9 +22,11 @@ import (
 // fileReader reads files for the file() function and remembers what it read, so that the spec
 // hash covers them.
 type fileReader struct {
-	dir  string
-	read map[string][]byte // path as given → content
-	csvs []csvTable        // what csvdecode decoded, to say which file and row a value came from
+	dir      string
+	limit    int64             // the most file() reads of one file
+	restrict bool              // file() only inside dir (--restrict-files)
+	read     map[string]string // path as given → content
+	csvs     []csvTable        // what csvdecode decoded, to say which file and row a value came from
 }
 
 // csvTable is one decoded CSV: the file it was read from ("" when not from file()) and its rows.
@@ -116,20 +121,44 @@ func (fr *fileReader) fileFunc() function.Function {
 			if !filepath.IsAbs(full) {
 				full = filepath.Join(fr.dir, p)
 			}
-			data, err := os.ReadFile(full)
+			data, err := fr.readFile(p, full)
 			if err != nil {
-				if os.IsNotExist(err) {
-					return cty.NilVal, function.NewArgErrorf(0, "no file exists at %q (paths are relative to the spec directory %s)", p, fr.dir)
-				}
-				return cty.NilVal, function.NewArgErrorf(0, "cannot read %q: %s", p, err)
+				return cty.NilVal, function.NewArgErrorf(0, "%s", err)
 			}
-			if !utf8.Valid(data) {
+			if !utf8.ValidString(data) {
 				return cty.NilVal, function.NewArgErrorf(0, "the contents of %q are not valid UTF-8", p)
 			}
 			fr.read[p] = data
-			return cty.StringVal(string(data)), nil
+			return cty.StringVal(data), nil
 		},
 	})
+}
+
+// readFile reads the file p (full: its path) for file(), within the limits: a regular file, at most
+// fr.limit bytes, inside the spec directory with --restrict-files.
+func (fr *fileReader) readFile(p, full string) (string, error) {
+	if _, err := os.Stat(full); os.IsNotExist(err) {
+		return "", fmt.Errorf("no file exists at %q (paths are relative to the spec directory %s)", p, fr.dir)
+	}
+	if fr.restrict {
+		ok, err := confined(fr.dir, full)
+		if err != nil {
+			return "", fmt.Errorf("cannot read %q: %w", p, err)
+		}
+		if !ok {
+			return "", fmt.Errorf("%q is outside the spec directory %s (symbolic links resolved); --restrict-files allows file() "+
+				"to read only files inside it", p, fr.dir)
+		}
+	}
+	data, err := readRegularString(full, fr.limit)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return "", fmt.Errorf("cannot read %q: it is larger than file()'s limit of %s; raise it with --max-file-size "+
+			"if the file is meant to be this large", p, sizeText(fr.limit))
+	case err != nil:
+		return "", fmt.Errorf("cannot read %q: %s", p, strings.TrimPrefix(err.Error(), full+" "))
+	}
+	return data, nil
 }
 
 // csvdecodeFunc is csvdecode(str) as in the cty standard library, for CSV as spreadsheets write it: a
@@ -162,22 +191,71 @@ func (fr *fileReader) csvdecodeFunc() function.Function {
 			ty, err := stdlib.CSVDecodeFunc.ReturnTypeForValues([]cty.Value{strip(args[0])})
 			return ty, wrap(args[0], err)
 		},
-		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			text := strip(args[0])
-			v, err := stdlib.CSVDecodeFunc.Call([]cty.Value{text})
+		Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+			t, err := decodeCSV(strip(args[0]).AsString(), retType)
 			if err != nil {
 				return cty.NilVal, wrap(args[0], err)
 			}
-			t := csvTable{path: fr.nameOf(args[0])}
-			t.columns, _ = csv.NewReader(strings.NewReader(text.AsString())).Read() // the header, in order
-			for it := v.ElementIterator(); it.Next(); {
-				_, row := it.Element()
-				t.rows = append(t.rows, row)
+			t.path = fr.nameOf(args[0])
+			if len(t.rows) == 0 {
+				fr.csvs = append(fr.csvs, t)
+				return cty.ListValEmpty(retType.ElementType()), nil
 			}
+			list := cty.ListVal(t.rows)
+			// The rows kept to explain errors are the list's own elements, which share its element
+			// type; each row made by cty.ObjectVal carries a type of its own, left to the collector.
+			t.rows = list.AsValueSlice()
 			fr.csvs = append(fr.csvs, t)
-			return v, nil
+			return list, nil
 		},
 	})
+}
+
+// decodeCSV decodes text (a header line, then rows) into one object per row, as the cty standard
+// library's csvdecode does, without its intermediate copies: one record buffer reused for every
+// row, one attribute map reused (cty.ObjectVal copies it), the rows slice sized from the line count
+// and handed to the list as it is. A 1 M-row CSV so costs the values themselves and little more.
+func decodeCSV(text string, retType cty.Type) (csvTable, error) {
+	var t csvTable
+	cr := csv.NewReader(strings.NewReader(text))
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return t, errors.New("missing header line")
+		}
+		return t, csvError(err)
+	}
+	t.columns = slices.Clone(header)
+	cr.FieldsPerRecord = len(t.columns)
+	if ety := retType.ElementType(); !ety.IsObjectType() || len(ety.AttributeTypes()) != len(t.columns) {
+		return t, fmt.Errorf("the header has %d columns, but the result type %s does not match them", len(t.columns), retType.FriendlyName())
+	}
+	t.rows = make([]cty.Value, 0, strings.Count(text, "\n"))
+	vals := make(map[string]cty.Value, len(t.columns))
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return t, csvError(err)
+		}
+		for i, v := range rec {
+			vals[t.columns[i]] = cty.StringVal(v)
+		}
+		t.rows = append(t.rows, cty.ObjectVal(vals))
+	}
+	return t, nil
+}
+
+// csvError words a CSV parse error as the cty standard library does: with its line and column.
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("CSV parse error on line %d: %w", pe.Line, pe.Err)
+	}
+	return err
 }
 
 // nameOf returns the path of the file (read through file()) whose content is the string v, or "".
@@ -187,14 +265,14 @@ func (fr *fileReader) nameOf(v cty.Value) string {
 	}
 	text := v.AsString()
 	for _, p := range sortedFileNames(fr.read) {
-		if string(fr.read[p]) == text {
+		if fr.read[p] == text {
 			return p
 		}
 	}
 	return ""
 }
 
-func sortedFileNames(m map[string][]byte) []string {
+func sortedFileNames(m map[string]string) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

@@ -37,7 +37,7 @@ func (l *loader) hash(vars map[string]cty.Value) string {
 }
 
 // writeSection writes named byte strings in name order, each length-prefixed.
-func writeSection(h hash.Hash, kind string, m map[string][]byte) {
+func writeSection[T string | []byte](h hash.Hash, kind string, m map[string]T) {
 	names := make([]string, 0, len(m))
 	for n := range m {
 		names = append(names, n)
@@ -45,6 +45,17 @@ func writeSection(h hash.Hash, kind string, m map[string][]byte) {
 	sort.Strings(names)
 	for _, n := range names {
 		fmt.Fprintf(h, "%s\x00%s\x00%d\x00", kind, n, len(m[n]))
-		h.Write(m[n])
+		writeChunks(h, m[n])
+	}
+}
+
+// writeChunks writes v to h a piece at a time: a string of a file read by file() is not copied
+// whole into a byte slice.
+func writeChunks[T string | []byte](h hash.Hash, v T) {
+	const chunk = 64 << 10
+	for len(v) > 0 {
+		n := min(len(v), chunk)
+		h.Write([]byte(v[:n]))
+		v = v[n:]
 	}
 }

@@ -1,8 +1,8 @@
 package hclspec
 
 import (
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 
@@ -51,7 +51,11 @@ func LoadSources(dir string, sources map[string][]byte, opts Options) (*Config, 
 }
 
 func newLoader(dir string, opts Options, sources map[string][]byte) *loader {
-	fr := &fileReader{dir: dir, read: map[string][]byte{}}
+	limit := opts.MaxFileBytes
+	if limit <= 0 {
+		limit = DefaultMaxFileBytes
+	}
+	fr := &fileReader{dir: dir, read: map[string]string{}, limit: limit, restrict: opts.RestrictFiles}
 	return &loader{
 		dir:           dir,
 		opts:          opts,
@@ -99,9 +103,8 @@ func (l *loader) load() *Config {
 		return nil
 	}
 	for _, name := range names {
-		src, err := os.ReadFile(filepath.Join(l.dir, name))
-		if err != nil {
-			l.errorf(nil, "Cannot read a spec file", "%s.", fmt.Errorf("read %s: %w", name, err))
+		src, ok := l.readSpecFile(name)
+		if !ok {
 			continue
 		}
 		l.sources[name] = src
@@ -118,6 +121,10 @@ func (l *loader) evaluate() *Config {
 	sort.Strings(names)
 	var parsed []*hcl.File
 	for _, name := range names {
+		if d := checkSize(name, int64(len(l.sources[name]))); d != nil {
+			l.diags = append(l.diags, d)
+			continue
+		}
 		f, diags := l.files.parseHCL(l.sources[name], name)
 		l.diags = append(l.diags, diags...)
 		parsed = append(parsed, f)
@@ -165,6 +172,29 @@ func (l *loader) evaluate() *Config {
 	cfg.Imports = l.evalImports(mod.imports, cfg, blocks, instancesOf)
 	cfg.Hash = l.hash(vars)
 	return cfg
+}
+
+// readSpecFile reads one spec file of the directory: a regular file of at most MaxSpecFileBytes,
+// inside the directory with --restrict-files (a spec file that is a link to elsewhere is refused).
+func (l *loader) readSpecFile(name string) ([]byte, bool) {
+	full := filepath.Join(l.dir, name)
+	if l.opts.RestrictFiles {
+		if ok, err := confined(l.dir, full); err != nil || !ok {
+			l.errorf(&hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}, "Spec file outside the spec directory",
+				"%s is a symbolic link to a file outside %s; --restrict-files reads only files inside the spec directory.", name, l.dir)
+			return nil, false
+		}
+	}
+	src, err := readRegular(full, MaxSpecFileBytes)
+	switch {
+	case errors.Is(err, errTooLarge):
+		l.diags = append(l.diags, checkSize(name, MaxSpecFileBytes+1))
+		return nil, false
+	case err != nil:
+		l.errorf(nil, "Cannot read a spec file", "%s.", fmt.Errorf("read %s: %w", name, err))
+		return nil, false
+	}
+	return src, true
 }
 
 // errorf appends an error diagnostic.

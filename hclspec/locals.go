@@ -60,7 +60,7 @@ func (l *loader) evalLocals(locals []*hcl.Attribute) {
 		}
 		stack = stack[:len(stack)-1]
 		if refsOK && stateOf[a.Name] == visiting {
-			val, diags := a.Expr.Value(l.scope.ctx(nil))
+			val, diags := a.Expr.Value(l.scope.ctxFor(a.Expr))
 			l.diags = append(l.diags, diags...)
 			if !diags.HasErrors() {
 				l.scope.localVal[a.Name] = val

@@ -22,6 +22,11 @@ type scope struct {
 	// refsOK holds the expressions whose references checkRefs found valid (with or without each):
 	// the expression of a block with for_each is checked once, not once per instance.
 	refsOK map[refsKey]bool
+	// base is the context of every local and variable, built once the locals are evaluated (ctx);
+	// nil until then.
+	base *hcl.EvalContext
+	// varObj is the object of the variables, built on the first ctxFor.
+	varObj cty.Value
 }
 
 type refsKey struct {
@@ -46,12 +51,40 @@ func (e *eachVal) key() cty.Value {
 	return cty.StringVal(e.Key)
 }
 
-// ctx returns the evaluation context; each is nil outside for_each instances.
+// ctx returns the evaluation context; each is nil outside for_each instances. The object of all
+// locals is built once, on the first call: call ctx only once every local is evaluated (the
+// locals themselves are evaluated with ctxFor).
 func (s *scope) ctx(each *eachVal) *hcl.EvalContext {
-	return withEach(&hcl.EvalContext{Variables: map[string]cty.Value{
-		"var":   cty.ObjectVal(s.vars),
-		"local": cty.ObjectVal(s.localVal),
-	}, Functions: s.funcs}, each)
+	if s.base == nil {
+		s.base = &hcl.EvalContext{Variables: map[string]cty.Value{
+			"var":   cty.ObjectVal(s.vars),
+			"local": cty.ObjectVal(s.localVal),
+		}, Functions: s.funcs}
+	}
+	return withEach(s.base, each)
+}
+
+// ctxFor returns a context for expr that holds only the locals expr refers to, so that evaluating
+// n locals costs O(n) rather than building the object of all locals n times (O(n²)).
+func (s *scope) ctxFor(expr hcl.Expression) *hcl.EvalContext {
+	locals := map[string]cty.Value{}
+	for _, trav := range expr.Variables() {
+		if trav.RootName() != "local" || len(trav) < 2 {
+			continue
+		}
+		if a, ok := trav[1].(hcl.TraverseAttr); ok {
+			if v, ok := s.localVal[a.Name]; ok {
+				locals[a.Name] = v
+			}
+		}
+	}
+	if s.varObj == cty.NilVal {
+		s.varObj = cty.ObjectVal(s.vars)
+	}
+	return &hcl.EvalContext{Variables: map[string]cty.Value{
+		"var":   s.varObj,
+		"local": cty.ObjectVal(locals),
+	}, Functions: s.funcs}
 }
 
 // withEach returns the context of one for_each instance: a child of base (var, local and the

@@ -1,8 +1,8 @@
 package hclspec
 
 import (
+	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -179,7 +179,11 @@ func (l *loader) parseRaw(v *variableDecl, s, source string) (cty.Value, bool) {
 
 // readVarFile reads one --var-file (name = value lines in HCL syntax).
 func (l *loader) readVarFile(path string, byName map[string]*variableDecl, raw map[string]rawValue, invalid map[string]bool) {
-	src, err := os.ReadFile(path)
+	src, err := readRegular(path, MaxSpecFileBytes)
+	if errors.Is(err, errTooLarge) {
+		l.diags = append(l.diags, checkSize(path, MaxSpecFileBytes+1))
+		return
+	}
 	if err != nil {
 		l.errorf(nil, "Failed to read variables file", "Cannot read the --var-file %s: %s.", path, err)
 		return

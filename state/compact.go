@@ -15,6 +15,10 @@ import (
 func (s *Store) Compact() error {
 	s.syncMu.Lock()
 	defer s.syncMu.Unlock()
+	// A damaged last journal line is evidence: the journal is copied aside before it is emptied.
+	if err := s.keepDamaged(); err != nil {
+		return fmt.Errorf("compact state: %w", err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
@@ -26,6 +30,7 @@ func (s *Store) Compact() error {
 	}
 	// Every record applied in memory, including lines still queued, is now in the durable snapshot.
 	s.serial, s.durable, s.pending = next, next, nil
+	removeStaleTemps(s.path)
 	if err := s.truncateJournal(); err != nil {
 		return fmt.Errorf("compact state: %w (the new snapshot is complete; the journal's old records are skipped on load)", err)
 	}

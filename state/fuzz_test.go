@@ -40,6 +40,10 @@ func FuzzOpen(f *testing.F) {
 	}
 	f.Add(append(append([]byte{}, seeds[0]...), seeds[4]...))
 	f.Add([]byte("\n\n"))
+	// A complete last line with a bad checksum (issue 12): warned about and kept in a copy.
+	damaged := append([]byte{}, seeds[0]...)
+	damaged[len(damaged)-4] ^= 1
+	f.Add(damaged)
 	f.Fuzz(func(t *testing.T, journal []byte) {
 		path := filepath.Join(t.TempDir(), "s.json")
 		if err := os.WriteFile(path, []byte(fuzzSnapshot), 0o600); err != nil {
@@ -54,8 +58,12 @@ func FuzzOpen(f *testing.F) {
 		}
 		// Whatever was accepted must survive a compaction and reopen unchanged.
 		want := s.Snapshot()
+		warned := len(s.Warnings()) > 0
 		if err := s.Compact(); err != nil {
 			t.Fatal(err)
+		}
+		if kept, err := os.ReadFile(path + ".journal.corrupt"); warned && (err != nil || string(kept) != string(journal)) {
+			t.Fatalf("a damaged journal was warned about but not kept: %v", err)
 		}
 		want.Serial++
 		re, err := Open(path)

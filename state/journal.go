@@ -202,6 +202,10 @@ func (s *Store) openJournal() error {
 		return fmt.Errorf("open state journal: %w", err)
 	}
 	if fi.Size() > s.validLen {
+		if err := s.keepDamaged(); err != nil {
+			_ = f.Close()
+			return err
+		}
 		if err := f.Truncate(s.validLen); err != nil {
 			_ = f.Close()
 			return fmt.Errorf("cut torn tail of %s: %w", name, err)

@@ -14,6 +14,11 @@ type replayResult struct {
 	validLen int64
 	// records counts the valid lines (applied or skipped).
 	records int
+	// damaged, when not nil, is why the journal's last line — complete, ending in a newline, so not
+	// a torn write — could not be decoded (a bad checksum); damagedLine is its line number. The line
+	// is left out like a torn write, but warned about and kept as evidence before it is cut.
+	damaged     error
+	damagedLine int
 }
 
 // replayJournal applies the journal content data to res, which holds a snapshot of serial base.
@@ -34,7 +39,10 @@ func replayJournal(name string, data []byte, base uint64, res map[string]*Resour
 		rec, err := decodeRecord(data[off : off+i])
 		if err != nil {
 			if last {
-				break // a garbled last line is a torn write
+				// A complete last line that does not decode: left out, as a torn write would be, but
+				// reported (Store.Warnings) and kept in a copy before the journal is cut.
+				out.damaged, out.damagedLine = err, lineNo
+				break
 			}
 			return out, fmt.Errorf("state journal %s: line %d: %w; the journal is damaged before its last line (see docs/state.md, recovery)", name, lineNo, err)
 		}

@@ -34,6 +34,9 @@ type Store struct {
 	pending    []byte // journal lines not yet written
 	durable    uint64 // highest serial written and fsynced
 	err        error  // sticky: set when a journal write failed; the store refuses further records
+	// damaged is the replay's finding of a complete but undecodable last journal line (see
+	// leftovers.go): warned about, and the journal copied aside before the line is cut.
+	damaged *damagedTail
 }
 
 // Open loads path (snapshot) and path+".journal", replaying the journal. A missing snapshot is a new,
@@ -105,6 +108,9 @@ func OpenWith(path string, o Options) (*Store, error) {
 			return nil, err
 		}
 		s.serial, s.validLen = rr.serial, rr.validLen
+		if rr.damaged != nil {
+			s.damaged = &damagedTail{line: rr.damagedLine, err: rr.damaged}
+		}
 	}
 	s.durable = s.serial
 	return s, nil

@@ -177,6 +177,8 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 	pf.BoolVar(&g.NoColor, "no-color", false, "no colours in output (also NO_COLOR)")
 	pf.DurationVar(&g.LockTimeout, "lock-timeout", 0, "wait up to `D` for the state lock (default: fail at once)")
 	pf.BoolVar(&g.JSON, "json", false, "machine-readable JSON output")
+	pf.BoolVar(&g.RestrictFiles, "restrict-files", false, "file() reads only inside the spec directory, links resolved (for CI on untrusted pull requests)")
+	pf.Int64Var(&g.MaxFileSize, "max-file-size", 0, "the most `BYTES` file() reads of one file (default 64 MiB)")
 
 	plan := planCmd(g, set)
 	root.AddCommand(
@@ -222,6 +224,7 @@ func planCmd(g *app.Globals, set func(int)) *cobra.Command {
 	f.BoolVar(&o.RefreshOnly, "refresh-only", false, "only record live objects in state; change nothing remote")
 	f.StringArrayVar(&o.Targets, "target", nil, "limit to `ADDR` and what it depends on (repeatable)")
 	f.BoolVar(&o.Markdown, "markdown", false, "render the plan as markdown (for pull-request comments)")
+	f.DurationVar(&g.ReadTimeout, "read-timeout", app.DefaultReadTimeout, "give up reading the live state after `D`; what is unread is an error")
 	return c
 }
 
@@ -249,6 +252,7 @@ func applyCmd(g *app.Globals, set func(int)) *cobra.Command {
 	f.BoolVar(&o.AutoApprove, "auto-approve", false, "do not ask for approval")
 	f.BoolVar(&o.RefreshOnly, "refresh-only", false, "only record live objects in state (as plan --refresh-only); change nothing remote")
 	f.StringArrayVar(&o.Targets, "target", nil, "limit to `ADDR` and what it depends on (repeatable)")
+	f.DurationVar(&g.ReadTimeout, "read-timeout", app.DefaultReadTimeout, "give up reading the live state (before anything is sent) after `D`")
 	f.DurationVar(&o.ProgressInterval, "progress-interval", 30*time.Second,
 		"without a terminal, print a summary of the whole apply every `D` (with --json, an apply_progress line)")
 	return c

@@ -138,6 +138,9 @@ func rqlEq(field, value string) string {
 	return "eq(" + field + "," + url.QueryEscape(value) + ")"
 }
 
+// readTimeout bounds each try of a read.
+const readTimeout = 30 * time.Second
+
 func (c *Client) call(ctx context.Context, method, path string, body []byte, into any, tries int) error {
 	var last error
 	for try := 0; try < tries; try++ {
@@ -177,6 +180,13 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte, int
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
+	if method == http.MethodGet {
+		// A read that gets no answer ends after its own timeout and is tried again (call); an order
+		// keeps the client's timeout, after which its outcome is unknown and reconciled.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, readTimeout, fmt.Errorf("no answer within %s", readTimeout))
+		defer cancel()
+	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
 	if err != nil {
 		return err
@@ -189,6 +199,9 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte, int
 	shown := strings.SplitN(path, "?", 2)[0]
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		if cause := context.Cause(ctx); cause != nil {
+			err = cause
+		}
 		return fmt.Errorf("%s %s: %w", method, shown, err)
 	}
 	defer resp.Body.Close()

@@ -90,6 +90,8 @@ type Client struct {
 	// Backoff is the first wait between two tries of a read (doubled each time; a Retry-After of a
 	// 429 is honoured up to MaxWait).
 	Backoff, MaxWait time.Duration
+	// ReadTimeout bounds each try of a read (a server that never answers is tried again).
+	ReadTimeout time.Duration
 }
 
 // NewClient returns a client of the API rooted at base, authenticating with apiKey ("SU-…:…", with
@@ -99,7 +101,7 @@ func NewClient(base, apiKey string, hc *http.Client) *Client {
 		hc = &http.Client{Timeout: 60 * time.Second}
 	}
 	return &Client{base: strings.TrimRight(base, "/"), apiKey: NormalizeKey(apiKey), hc: hc,
-		Retries: 4, Backoff: 500 * time.Millisecond, MaxWait: 30 * time.Second}
+		Retries: 4, Backoff: 500 * time.Millisecond, MaxWait: 30 * time.Second, ReadTimeout: 30 * time.Second}
 }
 
 // NormalizeKey drops a leading "ApiKey " (any case) and surrounding blanks.
@@ -260,8 +262,13 @@ func (c *Client) get(ctx context.Context, pathQuery string, into any) (http.Head
 	}
 	wait := c.Backoff
 	for attempt := 0; ; attempt++ {
-		req, err := c.newRequest(ctx, http.MethodGet, pathQuery, nil)
+		actx, cancel := context.WithTimeoutCause(ctx, c.ReadTimeout, fmt.Errorf("no answer within %s", c.ReadTimeout))
+		if c.ReadTimeout <= 0 {
+			actx, cancel = context.WithCancel(ctx)
+		}
+		req, err := c.newRequest(actx, http.MethodGet, pathQuery, nil)
 		if err != nil {
+			cancel()
 			return nil, err
 		}
 		var retryAfter time.Duration
@@ -273,21 +280,28 @@ func (c *Client) get(ctx context.Context, pathQuery string, into any) (http.Head
 			case rerr != nil:
 				err = fmt.Errorf("Connect GET %s: reading the answer: %w", path, rerr)
 			case resp.StatusCode/100 == 2:
-				if jerr := json.Unmarshal(data, into); jerr != nil {
-					return nil, fmt.Errorf("Connect GET %s: decoding the answer: %w", path, jerr)
+				// An answer that does not decode (a proxy's page, a cut body) is retried like a 5xx.
+				if err = json.Unmarshal(data, into); err == nil {
+					cancel()
+					return resp.Header, nil
 				}
-				return resp.Header, nil
+				err = fmt.Errorf("Connect GET %s: decoding the answer: %w", path, err)
 			case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
 				err = decodeError(http.MethodGet, path, resp.StatusCode, data)
 				if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s > 0 {
 					retryAfter = time.Duration(s) * time.Second
 				}
 			default:
+				cancel()
 				return nil, decodeError(http.MethodGet, path, resp.StatusCode, data)
 			}
 		} else {
+			if ctx.Err() == nil && actx.Err() != nil {
+				err = context.Cause(actx)
+			}
 			err = fmt.Errorf("Connect GET %s: %w", path, err)
 		}
+		cancel()
 		if attempt >= c.Retries || ctx.Err() != nil {
 			return nil, err
 		}

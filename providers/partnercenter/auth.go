@@ -76,10 +76,18 @@ func NewClientFor(ctx context.Context, cfg Settings, env providers.Env) (*Client
 		Scopes:       []string{Scope},
 		AuthStyle:    oauth2.AuthStyleInParams,
 	}
-	// The token source outlives this call, so it keeps ctx's values but not its cancellation.
-	tokenCtx := context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient, base)
+	// The token source outlives this call, so it keeps ctx's values but not its cancellation; a
+	// token request is a read, bounded like one. Neither the token request (which carries the
+	// client secret) nor an API request (the bearer token, added by the oauth2 transport after
+	// any CheckRedirect) follows a redirect to another host.
+	tokenHTTP := providers.GuardRedirects(base)
+	if tokenHTTP.Timeout <= 0 || tokenHTTP.Timeout > DefaultReadTimeout {
+		tokenHTTP.Timeout = DefaultReadTimeout
+	}
+	tokenCtx := context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient, tokenHTTP)
 	authed := cc.Client(tokenCtx)
 	authed.Timeout = base.Timeout
+	authed.CheckRedirect = providers.SameHostRedirects
 	return NewClient(ClientConfig{BaseURL: strings.TrimRight(cfg.Endpoint, "/") + "/v1", HTTPClient: authed, Log: env.Log})
 }
 

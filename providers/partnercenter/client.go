@@ -29,6 +29,10 @@ func Operations() []string {
 		OpCreateSchedule, OpListSchedules, OpCancelSchedule, OpListMigrationEvents}
 }
 
+// DefaultReadTimeout bounds each attempt of a read: a server that never answers costs this much per
+// try, not the HTTP client's timeout.
+const DefaultReadTimeout = 30 * time.Second
+
 // DefaultEndpoint is the root of the Partner Center REST API (without /v1).
 const DefaultEndpoint = "https://api.partnercenter.microsoft.com"
 
@@ -48,6 +52,9 @@ type ClientConfig struct {
 	MaxRetries int
 	// Sleep waits d or until ctx is done; nil sleeps for real (tests inject a fake).
 	Sleep func(ctx context.Context, d time.Duration) error
+	// ReadTimeout bounds each attempt of a read (0: DefaultReadTimeout; negative: none); a mutating
+	// call is bounded by the HTTP client's timeout only.
+	ReadTimeout time.Duration
 	// Log receives one line per request; nil discards. Tokens are never logged.
 	Log func(format string, args ...any)
 }
@@ -59,6 +66,7 @@ type Client struct {
 	correlationID string
 	lim           *limiters
 	maxRetries    int
+	readTimeout   time.Duration
 	sleep         func(ctx context.Context, d time.Duration) error
 	log           func(format string, args ...any)
 }
@@ -74,6 +82,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		http:          cfg.HTTPClient,
 		correlationID: cfg.CorrelationID,
 		maxRetries:    cfg.MaxRetries,
+		readTimeout:   cfg.ReadTimeout,
 		sleep:         cfg.Sleep,
 		log:           cfg.Log,
 	}
@@ -81,6 +90,9 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		c.http = &http.Client{Timeout: 60 * time.Second}
 	}
 	c.http = withIdleConns(c.http)
+	if c.readTimeout == 0 {
+		c.readTimeout = DefaultReadTimeout
+	}
 	if c.correlationID == "" {
 		c.correlationID = uuid.NewString()
 	}
@@ -150,12 +162,8 @@ func (c *Client) GetSubscription(ctx context.Context, customerID, subscriptionID
 	if err := requireIDs(OpGetSubscription, "customerID", customerID, "subscriptionID", subscriptionID); err != nil {
 		return nil, err
 	}
-	body, err := c.do(ctx, &request{op: OpGetSubscription, method: http.MethodGet,
-		url: c.endpoint("customers", customerID, "subscriptions", subscriptionID), limiter: c.lim.reads})
-	if err != nil {
-		return nil, err
-	}
-	return decodeSubscription(OpGetSubscription, body)
+	return doDecode(ctx, c, &request{op: OpGetSubscription, method: http.MethodGet,
+		url: c.endpoint("customers", customerID, "subscriptions", subscriptionID), limiter: c.lim.reads}, decodeSubscription)
 }
 
 // ValidateMigration asks whether req would be accepted. It changes nothing and is retried freely.
@@ -167,13 +175,9 @@ func (c *Client) ValidateMigration(ctx context.Context, customerID string, req M
 	if err != nil {
 		return nil, fmt.Errorf("%s: encoding request: %w", OpValidateMigration, err)
 	}
-	body, err := c.do(ctx, &request{op: OpValidateMigration, method: http.MethodPost,
+	return doDecode(ctx, c, &request{op: OpValidateMigration, method: http.MethodPost,
 		url:  c.endpoint("customers", customerID, "migrations", "newcommerce", "validate"),
-		body: payload, limiter: c.lim.validateFor(strings.ToLower(customerID))})
-	if err != nil {
-		return nil, err
-	}
-	return decodeValidationResult(OpValidateMigration, body)
+		body: payload, limiter: c.lim.validateFor(strings.ToLower(customerID))}, decodeValidationResult)
 }
 
 // CreateMigration starts a New Commerce migration. requestID is sent as MS-RequestId, documented
@@ -209,12 +213,22 @@ func (c *Client) GetMigration(ctx context.Context, customerID, migrationID strin
 	if err := requireIDs(OpGetMigration, "customerID", customerID, "migrationID", migrationID); err != nil {
 		return nil, err
 	}
-	body, err := c.do(ctx, &request{op: OpGetMigration, method: http.MethodGet,
-		url: c.endpoint("customers", customerID, "migrations", "newcommerce", migrationID)})
-	if err != nil {
+	return doDecode(ctx, c, &request{op: OpGetMigration, method: http.MethodGet,
+		url: c.endpoint("customers", customerID, "migrations", "newcommerce", migrationID)}, decodeMigration)
+}
+
+// doDecode sends a read and decodes its answer with decode; an answer that does not decode is
+// retried like a 5xx.
+func doDecode[T any](ctx context.Context, c *Client, req *request, decode func(op string, body []byte) (*T, error)) (*T, error) {
+	var out *T
+	req.decode = func(body []byte) (err error) {
+		out, err = decode(req.op, body)
+		return err
+	}
+	if _, err := c.do(ctx, req); err != nil {
 		return nil, err
 	}
-	return decodeMigration(OpGetMigration, body)
+	return out, nil
 }
 
 // migrationPageSize is the PageSize the migration query asks for: the documented maximum.

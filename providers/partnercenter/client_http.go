@@ -45,6 +45,9 @@ type request struct {
 	headerPaging bool
 	// respHeader is the header of the last 2xx answer.
 	respHeader http.Header
+	// decode, when set, decodes a 2xx answer; for a read, an answer it cannot decode (a truncated
+	// body, a proxy's HTML page) is retried like a 5xx.
+	decode func(body []byte) error
 }
 
 // do sends req, retrying 429 (honouring Retry-After), 5xx and connection errors with exponential
@@ -55,6 +58,14 @@ func (c *Client) do(ctx context.Context, req *request) ([]byte, error) {
 	}
 	for attempt := 0; ; attempt++ {
 		body, retryAfter, err := c.attempt(ctx, req, attempt)
+		if err == nil && req.decode != nil {
+			if derr := req.decode(body); derr != nil {
+				if req.mutating {
+					return nil, derr
+				}
+				err = &retryable{derr}
+			}
+		}
 		if err == nil {
 			return body, nil
 		}
@@ -80,6 +91,9 @@ func (c *Client) do(ctx context.Context, req *request) ([]byte, error) {
 			return nil, fmt.Errorf("%v; %w", re.err, providers.ErrNotSent)
 		}
 		if err != nil {
+			if cause := context.Cause(ctx); cause != nil {
+				err = cause // e.g. the deadline of reading the live state, which says which it is
+			}
 			return nil, fmt.Errorf("%v; stopped waiting to retry: %w", re.err, err)
 		}
 	}
@@ -97,7 +111,15 @@ func (c *Client) attempt(ctx context.Context, req *request, attempt int) (body [
 	}
 	var wrote atomic.Bool
 	trace := &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }}
-	hr, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), req.method, req.url, bytes.NewReader(req.body))
+	actx := ctx
+	if !req.mutating && c.readTimeout > 0 {
+		// A read that hangs ends after its own timeout and is retried; a mutating call keeps the
+		// client's (longer) timeout, after which its outcome is unknown and reconciled.
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeoutCause(ctx, c.readTimeout, fmt.Errorf("no answer within %s", c.readTimeout))
+		defer cancel()
+	}
+	hr, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, trace), req.method, req.url, bytes.NewReader(req.body))
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: building request: %w", req.op, err)
 	}
@@ -117,7 +139,14 @@ func (c *Client) attempt(ctx context.Context, req *request, attempt int) (body [
 			return nil, 0, &UnknownOutcomeError{Operation: req.op, RequestID: req.requestID, Err: err}
 		}
 		if ctx.Err() != nil {
-			return nil, 0, fmt.Errorf("%s: %w", req.op, ctx.Err())
+			return nil, 0, fmt.Errorf("%s: %w", req.op, context.Cause(ctx))
+		}
+		if actx.Err() != nil {
+			err = context.Cause(actx)
+		}
+		if errors.Is(err, providers.ErrRedirectRefused) {
+			// The server sends us elsewhere: asking again gets the same answer.
+			return nil, 0, fmt.Errorf("%s: %w", req.op, err)
 		}
 		if terr := tokenRefused(err); terr != nil {
 			// Azure AD refused the credentials: no attempt can cure that, and nothing was sent.
@@ -267,15 +296,16 @@ func (c *Client) pages(ctx context.Context, req *request, page func(body []byte)
 		if n >= maxPages {
 			return fmt.Errorf("%s: more than %d pages; giving up", req.op, maxPages)
 		}
-		body, err := c.do(ctx, req)
-		if err != nil {
+		var links *ResourceLinks
+		req.decode = func(body []byte) (err error) {
+			links, err = page(body)
 			return err
 		}
-		links, err := page(body)
-		if err != nil {
+		if _, err := c.do(ctx, req); err != nil {
 			return err
 		}
 		var next *request
+		var err error
 		switch tok := strings.TrimSpace(req.respHeader.Get(continuationHd)); {
 		case req.headerPaging && tok != "":
 			next = &request{op: req.op, method: req.method, url: req.url, limiter: req.limiter, headerPaging: true,

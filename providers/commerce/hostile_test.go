@@ -1,0 +1,37 @@
+package commerce
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestUndecodableReadIsRetried: a 200 whose body does not decode is retried like a 5xx (issue 12);
+// an undecodable answer to an order is not resent.
+func TestUndecodableReadIsRetried(t *testing.T) {
+	var reads, orders atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			orders.Add(1)
+			w.Write([]byte(`{"orderId":`))
+			return
+		}
+		if reads.Add(1) == 1 {
+			w.Write([]byte(`<html>proxy</html>`))
+			return
+		}
+		w.Write([]byte(`[]`))
+	}))
+	defer srv.Close()
+	c := NewClient(srv.URL, "tok", nil)
+	c.retryWait = time.Millisecond
+	if _, err := c.ListOrders(context.Background(), "1000048"); err != nil || reads.Load() != 2 {
+		t.Fatalf("err = %v after %d reads; want nil after 2", err, reads.Load())
+	}
+	if _, err := c.CreateOrder(context.Background(), Order{}); err == nil || orders.Load() != 1 {
+		t.Fatalf("err = %v after %d orders; want an error after 1", err, orders.Load())
+	}
+}

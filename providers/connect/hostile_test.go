@@ -1,0 +1,42 @@
+package connect
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestReadUndecodableOrHungIsRetried: a 200 whose body does not decode, and a read that gets no
+// answer within the read timeout, are retried like a 5xx (issue 12).
+func TestReadUndecodableOrHungIsRetried(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch n.Add(1) {
+		case 1:
+			w.Write([]byte(`<html>proxy</html>`))
+		case 2:
+			<-r.Context().Done() // never answers
+		default:
+			w.Header().Set("Content-Range", "items 0-0/0")
+			w.Write([]byte("[]"))
+		}
+	}))
+	defer srv.Close()
+	c := testClient(srv.URL)
+	c.ReadTimeout = 50 * time.Millisecond
+	rows, err := c.ListConfigurations(context.Background(), "PRD-1")
+	if err != nil || len(rows) != 0 || n.Load() != 3 {
+		t.Fatalf("rows = %v, err = %v after %d requests; want none, nil after 3", rows, err, n.Load())
+	}
+	// Retries run out: the error says the last cause.
+	c.Retries = 0
+	n.Store(1)
+	_, err = c.ListConfigurations(context.Background(), "PRD-1")
+	if err == nil || !strings.Contains(err.Error(), "no answer within 50ms") {
+		t.Fatalf("err = %v, want the read timeout", err)
+	}
+}
