@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
@@ -23,10 +24,12 @@ import (
 // hash covers them.
 type fileReader struct {
 	dir      string
-	limit    int64             // the most file() reads of one file
-	restrict bool              // file() only inside dir (--restrict-files)
-	read     map[string]string // path as given → content
-	csvs     []csvTable        // what csvdecode decoded, to say which file and row a value came from
+	limit    int64 // the most file() reads of one file
+	restrict bool  // file() only inside dir (--restrict-files)
+	// mu guards read and csvs: the instances of a large block are evaluated on several goroutines.
+	mu   sync.Mutex
+	read map[string]string // path as given → content
+	csvs []csvTable        // what csvdecode decoded, to say which file and row a value came from
 }
 
 // csvTable is one decoded CSV: the file it was read from ("" when not from file()) and its rows.
@@ -128,7 +131,9 @@ func (fr *fileReader) fileFunc() function.Function {
 			if !utf8.ValidString(data) {
 				return cty.NilVal, function.NewArgErrorf(0, "the contents of %q are not valid UTF-8", p)
 			}
+			fr.mu.Lock()
 			fr.read[p] = data
+			fr.mu.Unlock()
 			return cty.StringVal(data), nil
 		},
 	})
@@ -198,14 +203,14 @@ func (fr *fileReader) csvdecodeFunc() function.Function {
 			}
 			t.path = fr.nameOf(args[0])
 			if len(t.rows) == 0 {
-				fr.csvs = append(fr.csvs, t)
+				fr.addCSV(t)
 				return cty.ListValEmpty(retType.ElementType()), nil
 			}
 			list := cty.ListVal(t.rows)
 			// The rows kept to explain errors are the list's own elements, which share its element
 			// type; each row made by cty.ObjectVal carries a type of its own, left to the collector.
 			t.rows = list.AsValueSlice()
-			fr.csvs = append(fr.csvs, t)
+			fr.addCSV(t)
 			return list, nil
 		},
 	})
@@ -258,11 +263,20 @@ func csvError(err error) error {
 	return err
 }
 
+// addCSV records a decoded CSV.
+func (fr *fileReader) addCSV(t csvTable) {
+	fr.mu.Lock()
+	defer fr.mu.Unlock()
+	fr.csvs = append(fr.csvs, t)
+}
+
 // nameOf returns the path of the file (read through file()) whose content is the string v, or "".
 func (fr *fileReader) nameOf(v cty.Value) string {
 	if !v.IsKnown() || v.IsNull() {
 		return ""
 	}
+	fr.mu.Lock()
+	defer fr.mu.Unlock()
 	text := v.AsString()
 	for _, p := range sortedFileNames(fr.read) {
 		if fr.read[p] == text {
@@ -285,7 +299,12 @@ func sortedFileNames(m map[string]string) []string {
 // CSV row (csvdecode) which file and row that is, and its columns: a column missing from the CSV is
 // then named with its file, not only the spec line that asked for it.
 func (fr *fileReader) explainCSVRow(diags hcl.Diagnostics, ctx *hcl.EvalContext) {
-	if len(fr.csvs) == 0 || ctx == nil || len(diags) == 0 {
+	if len(diags) == 0 || ctx == nil {
+		return
+	}
+	fr.mu.Lock()
+	defer fr.mu.Unlock()
+	if len(fr.csvs) == 0 {
 		return
 	}
 	each, ok := ctx.Variables["each"]
