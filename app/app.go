@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/ferry-dev/ferry/hclspec"
@@ -43,6 +44,12 @@ type Globals struct {
 	NoColor     bool
 	LockTimeout time.Duration
 	JSON        bool
+	// ReportDir is --report-dir (where run reports go; default ferry { reports } or "reports");
+	// NoReport is --no-report.
+	ReportDir string
+	NoReport  bool
+	// Verbose is --verbose: the log also records the (redacted) bodies of requests.
+	Verbose bool
 
 	Stdin      io.Reader
 	Stdout     io.Writer
@@ -55,6 +62,9 @@ type Globals struct {
 	// Providers is the provider table (cmd/ferry passes table.Default()).
 	Providers providers.Table
 
+	// runID identifies this invocation in reports, logs and notifications (made on first use).
+	runID string
+
 	// stateOpts is how commands that write the state open it (tests play a full or read-only disk).
 	stateOpts state.Options
 }
@@ -64,6 +74,14 @@ func (g *Globals) FromOS() {
 	g.Stdin, g.Stdout, g.Stderr = os.Stdin, os.Stdout, os.Stderr
 	g.Getenv = os.Getenv
 	g.Environ = os.Environ()
+}
+
+// RunID identifies this invocation in its reports, log lines and notifications.
+func (g *Globals) RunID() string {
+	if g.runID == "" {
+		g.runID = uuid.NewString()
+	}
+	return g.runID
 }
 
 func (g *Globals) color() bool {
@@ -83,6 +101,8 @@ type spec struct {
 	files *hclspec.Files
 	out   io.Writer // stdout with sensitive values redacted
 	err   io.Writer // stderr with sensitive values redacted
+	// secrets are the values redacted from everything ferry writes (output, reports, logs, payloads).
+	secrets []string
 }
 
 // loadSpec loads the spec and prints its diagnostics; ok is false when there were errors.
@@ -97,6 +117,7 @@ func (g *Globals) loadSpec() (*spec, bool) {
 			secrets = append(secrets, v)
 		}
 	}
+	s.secrets = secrets
 	if len(secrets) > 0 {
 		s.out = newRedactor(g.Stdout, secrets)
 		s.err = newRedactor(g.Stderr, secrets)

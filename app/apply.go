@@ -41,6 +41,7 @@ const liveRedraw = 250 * time.Millisecond
 // already sent finish and are journaled. hard is cancelled by a second interrupt: those calls are
 // cancelled too (their intents are reconciled on the next apply). cmd/ferry owns the signals.
 func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
+	started := time.Now()
 	s, ok := g.loadSpec()
 	if !ok {
 		return ExitError
@@ -102,16 +103,28 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 			blocked = append(blocked, c)
 		}
 	}
+	ends := newOutcomes()
+	// finish records the run beside the state (for ferry report) and writes its report.
+	finish := func(result executor.Result) {
+		run := newRun(g, s, "apply", started, p, ends, true, result)
+		run.Lineage = st.Lineage()
+		if err := state.WriteRun(path, run); err != nil {
+			g.errorf(s.err, "could not record the run for ferry report: %v", err)
+		}
+		g.writeReport(s, run, getter(st), nil)
+	}
 	if len(changes) == 0 {
 		if !g.JSON && o.PlanFile != "" {
 			if err := views.WritePlan(s.out, views.NewPlanReport(p), views.TextOptions{Color: g.color()}); err != nil {
 				g.errorf(s.err, "%v", err)
 			}
 		}
+		code := ExitOK
 		if g.JSON || len(blocked) > 0 || len(p.Unreadable) > 0 {
-			return reportResult(s.out, g.JSON, executor.Result{}, blocked, p.Unreadable)
+			code = reportResult(s.out, g.JSON, executor.Result{}, blocked, p.Unreadable)
 		}
-		return ExitOK
+		finish(executor.Result{})
+		return code
 	}
 	need := map[string]bool{}
 	for _, c := range changes {
@@ -155,8 +168,12 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	}()
 
 	ev.Start(len(changes), g.parallelism(s.cfg))
+	onEvent := func(e executor.Event) {
+		ends.event(e)
+		ev.Event(e)
+	}
 	result := executor.Run(ctx, hard, changes, res.providers, st, executor.Options{
-		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), OnEvent: ev.Event,
+		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), OnEvent: onEvent,
 		OnSnapshot: ev.Snapshot, SnapshotEvery: every,
 	})
 	ev.Finish()
@@ -165,11 +182,14 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	}
 	if err := st.Compact(); err != nil {
 		_ = reportResult(s.out, g.JSON, result, blocked, p.Unreadable)
+		finish(result)
 		g.errorf(s.err, "could not compact the state: %v. Every step is recorded in the journal %s.journal, which the next command "+
 			"replays; run `ferry apply` again once %s can be written, and it compacts then.", err, path, filepath.Dir(path))
 		return ExitError
 	}
-	return reportResult(s.out, g.JSON, result, blocked, p.Unreadable)
+	code := reportResult(s.out, g.JSON, result, blocked, p.Unreadable)
+	finish(result)
+	return code
 }
 
 // savedClaim is the summary's closing line, untrue when the journal could not be written.

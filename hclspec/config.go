@@ -31,6 +31,8 @@ type Config struct {
 	StatePath string
 	// Parallelism is ferry { parallelism = … }, or 0 when unset.
 	Parallelism int
+	// Reports is ferry { reports = … }: the directory of run reports, or "" when unset.
+	Reports string
 	// Providers holds the provider blocks by name.
 	Providers map[string]providers.Config
 	// Instances are the resource instances, sorted by Addr, with DependsOn expanded to instance

@@ -51,7 +51,7 @@ func required(names ...string) []hcl.AttributeSchema {
 	return out
 }
 
-func ferrySchema() *hcl.BodySchema { return &hcl.BodySchema{Attributes: attrs("state", "parallelism")} }
+func ferrySchema() *hcl.BodySchema { return &hcl.BodySchema{Attributes: attrs("state", "parallelism", "reports")} }
 
 func variableSchema() *hcl.BodySchema {
 	return &hcl.BodySchema{Attributes: attrs("type", "default", "description", "sensitive")}

@@ -136,6 +136,9 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 	pf.BoolVar(&g.NoColor, "no-color", false, "no colours in output (also NO_COLOR)")
 	pf.DurationVar(&g.LockTimeout, "lock-timeout", 0, "wait up to `D` for the state lock (default: fail at once)")
 	pf.BoolVar(&g.JSON, "json", false, "machine-readable JSON output")
+	pf.StringVar(&g.ReportDir, "report-dir", "", "write run reports under `DIR` (default: ferry { reports } or reports)")
+	pf.BoolVar(&g.NoReport, "no-report", false, "write no run report")
+	pf.BoolVar(&g.Verbose, "verbose", false, "the log also records the (redacted) bodies of requests")
 
 	plan := planCmd(g, set)
 	root.AddCommand(
@@ -145,6 +148,10 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 		},
 		fmtCmd(g, set), plan, applyCmd(g, set), showCmd(g, set), importCmd(g, set), stateCmd(g, set),
 		sandboxCmd(g, set),
+		&cobra.Command{
+			Use: "report", Short: "Rebuild the run report of the last apply from the state alone", Args: cobra.NoArgs,
+			Run: func(cmd *cobra.Command, _ []string) { set(app.Report(g, app.ReportOptions{})) },
+		},
 		&cobra.Command{
 			Use: "version", Short: "Print the version", Args: cobra.NoArgs,
 			Run: func(cmd *cobra.Command, _ []string) { set(app.Version(g, version)) },

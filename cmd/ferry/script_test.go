@@ -51,6 +51,7 @@ func TestScripts(t *testing.T) {
 			"skiplist":    cmdSkipList,
 			"skiplistset": cmdSkipListSet,
 			"orders":      cmdCommerceOrders,
+			"reportfile":  cmdReportFile,
 		},
 	})
 }
