@@ -51,7 +51,9 @@ func required(names ...string) []hcl.AttributeSchema {
 	return out
 }
 
-func ferrySchema() *hcl.BodySchema { return &hcl.BodySchema{Attributes: attrs("state", "parallelism", "reports")} }
+func ferrySchema() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: attrs("state", "parallelism", "reports")}
+}
 
 func variableSchema() *hcl.BodySchema {
 	return &hcl.BodySchema{Attributes: attrs("type", "default", "description", "sensitive")}
