@@ -1,0 +1,240 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Options configure a Dispatcher.
+type Options struct {
+	// Getenv reads the webhook secrets and the SMTP credentials.
+	Getenv func(string) string
+	// Backoff is the wait before the first retry, doubled after each failure up to MaxBackoff
+	// (default 1 s, 30 s).
+	Backoff, MaxBackoff time.Duration
+	// MaxAttempts bounds the attempts of one delivery within a run (default 5); what is still not
+	// delivered stays in the outbox for the next run.
+	MaxAttempts int
+	// Parallel bounds the deliveries in flight (default 4).
+	Parallel int
+	// OnAttempt, when set, is told of every attempt and its error (nil: delivered); it may be
+	// called from many goroutines.
+	OnAttempt func(d Delivery, attempt int, err error)
+}
+
+// sender delivers one event to one receiver, once.
+type sender interface {
+	send(ctx context.Context, e Event) error
+}
+
+// FailedDelivery is a delivery that had not succeeded when the dispatcher closed.
+type FailedDelivery struct {
+	Delivery
+	Attempts int
+	Err      error
+}
+
+// Dispatcher delivers queued events in the background; nothing it does waits on the caller's work,
+// and Close waits at most the longest receiver timeout.
+type Dispatcher struct {
+	outbox    *Outbox
+	receivers map[string]*Receiver
+	senders   map[string]sender
+	opt       Options
+
+	ctx     context.Context
+	cancel  context.CancelFunc
+	closing chan struct{}
+	sem     chan struct{}
+	wg      sync.WaitGroup
+
+	mu      sync.Mutex
+	closed  bool
+	failed  map[string]*FailedDelivery
+	queueMu sync.Mutex // serialises Notify's outbox writes with Close
+}
+
+// Start opens a dispatcher over outbox for receivers and starts delivering what earlier runs
+// queued and did not deliver.
+func Start(outbox *Outbox, receivers []Receiver, opt Options) (*Dispatcher, error) {
+	if opt.Backoff <= 0 {
+		opt.Backoff = time.Second
+	}
+	if opt.MaxBackoff <= 0 {
+		opt.MaxBackoff = 30 * time.Second
+	}
+	if opt.MaxAttempts <= 0 {
+		opt.MaxAttempts = 5
+	}
+	if opt.Parallel <= 0 {
+		opt.Parallel = 4
+	}
+	if opt.Getenv == nil {
+		opt.Getenv = func(string) string { return "" }
+	}
+	d := &Dispatcher{outbox: outbox, receivers: map[string]*Receiver{}, senders: map[string]sender{}, opt: opt,
+		closing: make(chan struct{}), sem: make(chan struct{}, opt.Parallel), failed: map[string]*FailedDelivery{}}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	for i := range receivers {
+		r := &receivers[i]
+		d.receivers[r.Name] = r
+		switch {
+		case r.Webhook != nil:
+			d.senders[r.Name] = newWebhookSender(r.Webhook, opt.Getenv)
+		case r.Email != nil:
+			s, err := newEmailSender(r.Email, opt.Getenv)
+			if err != nil {
+				d.cancel()
+				return nil, fmt.Errorf("notify %q: %w", r.Name, err)
+			}
+			d.senders[r.Name] = s
+		}
+	}
+	for _, dl := range outbox.Pending() {
+		d.start(dl)
+	}
+	return d, nil
+}
+
+// Notify queues e (durably, in the outbox) for every receiver that wants it and has never had it
+// queued, and delivers it in the background. It returns once the outbox holds the event.
+func (d *Dispatcher) Notify(e Event) error {
+	var names []string
+	for name, r := range d.receivers {
+		if r.Wants(e.Event) {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	d.queueMu.Lock()
+	defer d.queueMu.Unlock()
+	queued, err := d.outbox.Queue(e, names)
+	if err != nil {
+		return err
+	}
+	for _, dl := range queued {
+		d.start(dl)
+	}
+	return nil
+}
+
+func (d *Dispatcher) start(dl Delivery) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return // queued in the outbox: the next run delivers it
+	}
+	d.wg.Add(1)
+	go d.deliver(dl)
+}
+
+func (d *Dispatcher) deliver(dl Delivery) {
+	defer d.wg.Done()
+	r, s := d.receivers[dl.Receiver], d.senders[dl.Receiver]
+	if r == nil || s == nil {
+		d.fail(dl, 0, fmt.Errorf("no notify %q block in the spec any more; the event stays in the outbox", dl.Receiver))
+		return
+	}
+	wait := d.opt.Backoff
+	for attempt := 1; ; attempt++ {
+		select {
+		case d.sem <- struct{}{}:
+		case <-d.ctx.Done():
+			d.fail(dl, attempt-1, errors.New("not sent before ferry exited; it stays in the outbox for the next run"))
+			return
+		}
+		ctx, cancel := context.WithTimeout(d.ctx, r.Timeout())
+		err := s.send(ctx, dl.Event)
+		if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("no answer within %s (%w)", r.Timeout(), err)
+		}
+		cancel()
+		<-d.sem
+		if err == nil {
+			err = d.outbox.Delivered(dl)
+			if err == nil {
+				d.mu.Lock()
+				delete(d.failed, dl.key())
+				d.mu.Unlock()
+			}
+			if d.opt.OnAttempt != nil {
+				d.opt.OnAttempt(dl, attempt, nil)
+			}
+			return
+		}
+		if d.opt.OnAttempt != nil {
+			d.opt.OnAttempt(dl, attempt, err)
+		}
+		d.fail(dl, attempt, err)
+		if attempt >= d.opt.MaxAttempts {
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-d.closing:
+			t.Stop()
+			return
+		case <-d.ctx.Done():
+			t.Stop()
+			return
+		}
+		wait = min(2*wait, d.opt.MaxBackoff)
+	}
+}
+
+func (d *Dispatcher) fail(dl Delivery, attempts int, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.failed[dl.key()] = &FailedDelivery{Delivery: dl, Attempts: attempts, Err: err}
+}
+
+// Close stops retrying, gives the attempts in flight up to the longest receiver timeout to finish,
+// cancels what is left, and returns the deliveries that did not succeed (sorted by event time). They
+// stay in the outbox; the next run sends them again. The outbox is not closed.
+func (d *Dispatcher) Close() []FailedDelivery {
+	d.queueMu.Lock()
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	d.queueMu.Unlock()
+	close(d.closing)
+	grace := time.Duration(0)
+	for _, r := range d.receivers {
+		grace = max(grace, r.Timeout())
+	}
+	done := make(chan struct{})
+	go func() {
+		d.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(grace)
+	select {
+	case <-done:
+		t.Stop()
+	case <-t.C:
+		d.cancel()
+		<-done
+	}
+	d.cancel()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]FailedDelivery, 0, len(d.failed))
+	for _, f := range d.failed {
+		out = append(out, *f)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Event.Time.Equal(out[j].Event.Time) {
+			return out[i].Event.Time.Before(out[j].Event.Time)
+		}
+		return out[i].key() < out[j].key()
+	})
+	return out
+}
