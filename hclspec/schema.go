@@ -28,6 +28,7 @@ func rootSchema(kinds []kindSpec) *hcl.BodySchema {
 		{Type: blockLocals},
 		{Type: blockProvider, LabelNames: []string{"name"}},
 		{Type: blockImport},
+		{Type: blockNotify, LabelNames: []string{"name"}},
 	}}
 	for _, k := range kinds {
 		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: k.name, LabelNames: []string{"name"}})
