@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/ferry-dev/ferry/hclspec"
+	"github.com/ferry-dev/ferry/notify"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
 	"github.com/ferry-dev/ferry/views"
@@ -61,6 +62,12 @@ type Globals struct {
 
 	// Providers is the provider table (cmd/ferry passes table.Default()).
 	Providers providers.Table
+
+	// Command is the command line's command ("apply", "state list"), for the log.
+	Command string
+
+	// log is the invocation's log, opened on first use.
+	log *appLog
 
 	// runID identifies this invocation in reports, logs and notifications (made on first use).
 	runID string
@@ -117,11 +124,19 @@ func (g *Globals) loadSpec() (*spec, bool) {
 			secrets = append(secrets, v)
 		}
 	}
+	if cfg != nil {
+		for _, name := range notify.SecretEnv(cfg.Notify) {
+			if v := g.Getenv(name); v != "" {
+				secrets = append(secrets, v)
+			}
+		}
+	}
 	s.secrets = secrets
 	if len(secrets) > 0 {
 		s.out = newRedactor(g.Stdout, secrets)
 		s.err = newRedactor(g.Stderr, secrets)
 	}
+	g.logger(s).Log("start", map[string]any{"dir": g.dir(), "errors": diags.HasErrors()})
 	if len(diags) > 0 {
 		g.writeDiags(s, diags)
 	}
@@ -223,7 +238,7 @@ type opened struct {
 // FERRY_SANDBOX set, the sandbox is found once and handed to every provider.
 func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bool) (opened, bool) {
 	out := opened{providers: map[string]providers.Provider{}, unavailable: map[string]string{}}
-	env := providers.Env{Getenv: g.Getenv, HTTPClient: &http.Client{Timeout: 2 * time.Minute}}
+	env := providers.Env{Getenv: g.Getenv, HTTPClient: &http.Client{Timeout: 2 * time.Minute, Transport: g.logger(s).Transport(nil)}}
 	if g.Getenv("FERRY_LOG") != "" {
 		// Debug lines of the providers (retries, 429s, reconciles), redacted like all output.
 		var mu sync.Mutex

@@ -104,14 +104,22 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 		}
 	}
 	ends := newOutcomes()
-	// finish records the run beside the state (for ferry report) and writes its report.
-	finish := func(result executor.Result) {
+	log := g.logger(s)
+	nt := g.startNotifier(s, st, path)
+	// finish records the run beside the state (for ferry report), sends its notifications (waiting
+	// at most the longest receiver timeout) and writes its report.
+	finish := func(result executor.Result, code int) {
 		run := newRun(g, s, "apply", started, p, ends, true, result)
 		run.Lineage = st.Lineage()
 		if err := state.WriteRun(path, run); err != nil {
 			g.errorf(s.err, "could not record the run for ferry report: %v", err)
 		}
-		g.writeReport(s, run, getter(st), nil)
+		failed := nt.finish(run, views.NewRunReport(run, getter(st)), code)
+		for _, f := range failed {
+			log.Log("notification_failed", map[string]any{"event_id": f.EventID, "event": f.Event, "receiver": f.Receiver, "error": f.Error})
+		}
+		g.writeReport(s, run, getter(st), failed)
+		log.Log("finish", map[string]any{"exit_code": code})
 	}
 	if len(changes) == 0 {
 		if !g.JSON && o.PlanFile != "" {
@@ -123,7 +131,7 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 		if g.JSON || len(blocked) > 0 || len(p.Unreadable) > 0 {
 			code = reportResult(s.out, g.JSON, executor.Result{}, blocked, p.Unreadable)
 		}
-		finish(executor.Result{})
+		finish(executor.Result{}, code)
 		return code
 	}
 	need := map[string]bool{}
@@ -170,9 +178,11 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	ev.Start(len(changes), g.parallelism(s.cfg))
 	onEvent := func(e executor.Event) {
 		ends.event(e)
+		log.event(e)
+		nt.event(e)
 		ev.Event(e)
 	}
-	result := executor.Run(ctx, hard, changes, res.providers, st, executor.Options{
+	result := executor.Run(ctx, hard, changes, res.providers, loggedJournal{Journal: st, log: log}, executor.Options{
 		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), OnEvent: onEvent,
 		OnSnapshot: ev.Snapshot, SnapshotEvery: every,
 	})
@@ -181,14 +191,13 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 		return g.journalFailed(s, path, result, blocked, p.Unreadable, jerr)
 	}
 	if err := st.Compact(); err != nil {
-		_ = reportResult(s.out, g.JSON, result, blocked, p.Unreadable)
-		finish(result)
+		finish(result, reportResult(s.out, g.JSON, result, blocked, p.Unreadable))
 		g.errorf(s.err, "could not compact the state: %v. Every step is recorded in the journal %s.journal, which the next command "+
 			"replays; run `ferry apply` again once %s can be written, and it compacts then.", err, path, filepath.Dir(path))
 		return ExitError
 	}
 	code := reportResult(s.out, g.JSON, result, blocked, p.Unreadable)
-	finish(result)
+	finish(result, code)
 	return code
 }
 

@@ -33,6 +33,7 @@ func run(args []string) int {
 	soft, hard, stop := interrupts()
 	defer stop()
 	g := &app.Globals{}
+	defer g.Close()
 	g.FromOS()
 	g.Providers = table.Default()
 	g.IsTerminal = isatty.IsTerminal(os.Stdin.Fd())
@@ -121,6 +122,7 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			g.Command = strings.TrimPrefix(cmd.CommandPath(), "ferry ")
 			if cmd.Flags().Changed("parallelism") && g.Parallelism == 0 {
 				return fmt.Errorf("--parallelism 0: want a whole number of at least 1")
 			}

@@ -52,6 +52,9 @@ func TestScripts(t *testing.T) {
 			"skiplistset": cmdSkipListSet,
 			"orders":      cmdCommerceOrders,
 			"reportfile":  cmdReportFile,
+			"webhook":     cmdWebhook,
+			"smtpserver":  cmdSMTPServer,
+			"got":         cmdGot,
 		},
 	})
 }
