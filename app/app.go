@@ -231,6 +231,8 @@ func (g *Globals) sandboxURL() string { return strings.TrimRight(g.Getenv("FERRY
 type opened struct {
 	providers   map[string]providers.Provider
 	unavailable map[string]string
+	// factor is the sandbox's time factor (1 without the sandbox).
+	factor float64
 }
 
 // openProviders opens the named providers through the provider table. A provider that is not
@@ -255,6 +257,7 @@ func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bo
 			return out, false
 		}
 		env.Sandbox = sb
+		out.factor = sb.Pace().Factor
 	}
 	for _, e := range g.Providers {
 		if !need[e.Name] {

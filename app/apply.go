@@ -145,6 +145,7 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 		return ExitError
 	}
 	seedPacers(st, res.providers, time.Now())
+	nt.startWatch(res.factor)
 
 	// The report (the summary; with --json the event and apply_progress lines) goes to stdout, the
 	// progress to stderr: on a terminal one status block redrawn in place, otherwise one line per

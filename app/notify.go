@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ferry-dev/ferry/executor"
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/notify"
 	"github.com/ferry-dev/ferry/state"
 	"github.com/ferry-dev/ferry/views"
@@ -27,7 +29,21 @@ type notifier struct {
 	live    chan executor.Event
 	stopped chan struct{}
 	lineage string
+
+	// factor is the sandbox's time factor (1 against the real services): Microsoft's 72 h pass
+	// factor times faster.
+	factor float64
+	// waiting holds the changes awaiting a Partner Center migration now, watched for the 72 h.
+	mu        sync.Mutex
+	waiting   map[model.Addr]bool
+	watchDone chan struct{}
+	watchEnd  chan struct{}
+	watching  bool
 }
+
+// MicrosoftWindow is how long Microsoft may take over a migration (and over resolving a failed one
+// whose legacy subscription is suspended) before microsoft_timeout is sent.
+const MicrosoftWindow = 72 * time.Hour
 
 // liveQueue bounds the events waiting to be turned into notifications during an apply. When it is
 // full an event is dropped from the live path only: the end of the apply derives it again.
@@ -54,9 +70,21 @@ func (g *Globals) startNotifier(s *spec, st *state.Store, statePath string) *not
 		g.warnf(s, "notifications are off for this run: %v", err)
 		return nil
 	}
-	n := &notifier{g: g, s: s, st: st, outbox: ob, d: d, live: make(chan executor.Event, liveQueue), stopped: make(chan struct{}), lineage: st.Lineage()}
+	n := &notifier{g: g, s: s, st: st, outbox: ob, d: d, live: make(chan executor.Event, liveQueue), stopped: make(chan struct{}),
+		lineage: st.Lineage(), factor: 1, waiting: map[model.Addr]bool{}, watchDone: make(chan struct{}), watchEnd: make(chan struct{})}
 	go n.loop()
 	return n
+}
+
+// startWatch starts watching the waits for Microsoft's window, whose time runs factor times faster
+// than the wall clock (the sandbox's time factor; 1 against Partner Center).
+func (n *notifier) startWatch(factor float64) {
+	if n == nil || n.watching {
+		return
+	}
+	n.factor = max(factor, 1)
+	n.watching = true
+	go n.watch()
 }
 
 // warnf prints a warning of the command on stderr.
@@ -74,6 +102,14 @@ func (n *notifier) event(e executor.Event) {
 	if n == nil {
 		return
 	}
+	n.mu.Lock()
+	switch {
+	case e.Type == executor.EventStep && e.Step == "await_migration":
+		n.waiting[e.Addr] = true
+	case e.Type.Ends():
+		delete(n.waiting, e.Addr)
+	}
+	n.mu.Unlock()
 	switch e.Type {
 	case executor.EventDone, executor.EventFailed, executor.EventWaiting:
 	default:
@@ -107,6 +143,75 @@ func (n *notifier) loop() {
 	}
 }
 
+// watch sends microsoft_timeout for a migration still under way MicrosoftWindow after it started,
+// while the apply waits for it; it checks the waits a few times per window (time-scaled in the
+// sandbox), and at most once a minute.
+func (n *notifier) watch() {
+	defer close(n.watchEnd)
+	every := min(max(time.Duration(float64(MicrosoftWindow)/n.factor/20), 100*time.Millisecond), time.Minute)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.watchDone:
+			return
+		case <-t.C:
+		}
+		n.mu.Lock()
+		addrs := make([]model.Addr, 0, len(n.waiting))
+		for a := range n.waiting {
+			addrs = append(addrs, a)
+		}
+		n.mu.Unlock()
+		for _, a := range addrs {
+			r, ok := n.st.Get(string(a))
+			if !ok {
+				continue
+			}
+			if ev, ok := n.overdue(string(a), r, "", "still Processing"); ok {
+				n.mu.Lock()
+				delete(n.waiting, a)
+				n.mu.Unlock()
+				n.send(ev)
+			}
+		}
+	}
+}
+
+// overdue returns the microsoft_timeout event of r when its migration started more than
+// MicrosoftWindow (of Microsoft's time) ago and has not completed.
+func (n *notifier) overdue(addr string, r *state.Resource, runID, how string) (notify.Event, bool) {
+	if r == nil || r.Provider != "partnercenter" || r.Status != "migrating" {
+		return notify.Event{}, false
+	}
+	mig := r.Steps["migrate"]
+	mid := r.RemoteIDs["migration_id"]
+	if mig == nil || mid == "" || mig.StartedAt.IsZero() {
+		return notify.Event{}, false
+	}
+	age := time.Duration(float64(time.Since(mig.StartedAt)) * n.factor)
+	if age < MicrosoftWindow {
+		return notify.Event{}, false
+	}
+	return n.timeoutEvent(addr, r, runID, fmt.Sprintf("migration %s %s %s after it started", mid, how, MicrosoftWindow)), true
+}
+
+// timeoutEvent is the microsoft_timeout of the migration of r (one per migration).
+func (n *notifier) timeoutEvent(addr string, r *state.Resource, runID, reason string) notify.Event {
+	mid := r.RemoteIDs["migration_id"]
+	ev := notify.New(notify.MicrosoftTimeout, n.lineage, addr, mid)
+	ev.Time, ev.RunID, ev.Address, ev.Provider = time.Now().UTC(), runID, addr, r.Provider
+	ev.Message = fmt.Sprintf("%s: Microsoft has not finished migration %s: %s", addr, mid, reason)
+	data := migrationData(r)
+	data["migration_id"] = mid
+	if rec := r.Steps["migrate"]; rec != nil {
+		data["started_at"] = rec.StartedAt
+	}
+	data["reason"] = reason
+	ev.Data = data
+	return ev
+}
+
 func (n *notifier) send(e notify.Event) {
 	e = redactEvent(e, n.s.secrets)
 	if err := n.d.Notify(e); err != nil {
@@ -123,9 +228,18 @@ func (n *notifier) finish(run *state.Run, rep *views.RunReport, code int) []view
 	}
 	close(n.live)
 	<-n.stopped
+	if n.watching {
+		close(n.watchDone)
+		<-n.watchEnd
+	}
 	for _, entry := range run.Entries {
 		r, _ := n.st.Get(entry.Addr)
 		for _, ev := range n.derive(entry, r, run.ID, n.outbox.Created()) {
+			n.send(ev)
+		}
+		// A migration not finished at the end of the apply (interrupted, still in progress, or
+		// Failed with its legacy subscription suspended) past Microsoft's window.
+		if ev, ok := n.overdue(entry.Addr, r, run.ID, "not finished"); ok {
 			n.send(ev)
 		}
 	}
@@ -238,16 +352,7 @@ func (n *notifier) derive(e state.RunEntry, r *state.Resource, runID string, sin
 		if e.Provider != "partnercenter" || r == nil || r.RemoteIDs["migration_id"] == "" {
 			return nil
 		}
-		mid := r.RemoteIDs["migration_id"]
-		ev := mk(notify.MicrosoftTimeout, fmt.Sprintf("%s: Microsoft has not finished migration %s within its timeout: %s", e.Addr, mid, strings.Join(e.Reasons, "; ")), mid)
-		data := migrationData(r)
-		data["migration_id"] = mid
-		if rec := r.Steps["migrate"]; rec != nil {
-			data["started_at"] = rec.StartedAt
-		}
-		data["reason"] = strings.Join(e.Reasons, "; ")
-		ev.Data = data
-		out = append(out, ev)
+		out = append(out, n.timeoutEvent(e.Addr, r, runID, "its wait ended with the migration still Processing: "+strings.Join(e.Reasons, "; ")))
 	}
 	return out
 }
