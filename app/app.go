@@ -72,6 +72,9 @@ type Globals struct {
 	// runID identifies this invocation in reports, logs and notifications (made on first use).
 	runID string
 
+	// planDiags are the diagnostics of the last plan made (for the events they carry).
+	planDiags hcl.Diagnostics
+
 	// stateOpts is how commands that write the state open it (tests play a full or read-only disk).
 	stateOpts state.Options
 }

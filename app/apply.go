@@ -79,6 +79,7 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 		}
 		if !planOK {
 			g.errorf(s.err, "the plan has errors (above); nothing was applied.")
+			g.notifyPlanErrors(s, st, path)
 			return ExitError
 		}
 		if p.HasChanges() && !o.AutoApprove {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/ferry-dev/ferry/executor"
 	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/notify"
@@ -448,4 +450,49 @@ func redactString(s string, secrets []string) string {
 	var b bytes.Buffer
 	_, _ = newRedactor(&b, secrets).Write([]byte(s))
 	return b.String()
+}
+
+// validationSummary is the summary of the plan error of a legacy subscription linked to two Commerce
+// subscriptions (providers/commerce), CloudBlue's "Migration validation requirements not met".
+const validationSummary = "Migration validation requirements not met"
+
+// notifyPlanErrors sends validation_requirements_not_met for each plan error that says so, when an
+// apply stops on its plan's errors (once per instance and linkage).
+func (g *Globals) notifyPlanErrors(s *spec, st *state.Store, statePath string) {
+	// A state never written has a new lineage each time it is opened: the events of its plan errors
+	// are scoped to its path instead, so a re-apply derives the same IDs.
+	scope := st.Lineage()
+	if st.IsNew() {
+		scope = "new state " + statePath
+	}
+	var evs []notify.Event
+	for _, d := range g.planDiags {
+		if d.Severity != hcl.DiagError || d.Summary != validationSummary {
+			continue
+		}
+		addr, _, _ := strings.Cut(d.Detail, ": legacy Microsoft subscription")
+		if _, err := model.ParseAddr(addr); err != nil {
+			addr = ""
+		}
+		ev := notify.New(notify.ValidationRequirementsNotMet, scope, addr, d.Detail)
+		ev.Time, ev.RunID, ev.Address, ev.Provider = time.Now().UTC(), g.RunID(), addr, "commerce"
+		ev.Message, ev.Data = d.Detail, map[string]any{"summary": d.Summary, "detail": d.Detail}
+		evs = append(evs, ev)
+	}
+	if len(evs) == 0 {
+		return
+	}
+	n := g.startNotifier(s, st, statePath)
+	if n == nil {
+		return
+	}
+	for _, ev := range evs {
+		n.send(ev)
+	}
+	close(n.live)
+	<-n.stopped
+	for _, f := range n.d.Close() {
+		g.warnf(s, "notification %s (%s) to %s not delivered: %s", f.Event.Event, f.Event.ID, f.Receiver, redactString(f.Err.Error(), s.secrets))
+	}
+	_ = n.outbox.Close()
 }

@@ -120,6 +120,7 @@ func (g *Globals) makePlan(ctx context.Context, s *spec, st planner.StateReader,
 		RefreshOnly: refreshOnly, Providers: res.providers, Unavailable: res.unavailable,
 	}, st)
 	stopTicker()
+	g.planDiags = diags
 	if len(diags) > 0 {
 		g.writeDiags(s, diags)
 	}
