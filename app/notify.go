@@ -139,7 +139,7 @@ func (n *notifier) loop() {
 		case executor.EventWaiting:
 			entry.Outcome, entry.Reasons = views.OutcomeStillInProgress, []string{e.Message}
 		}
-		for _, ev := range n.derive(entry, r, "", time.Time{}) {
+		for _, ev := range n.derive(entry, r, n.g.RunID(), time.Time{}) {
 			n.send(ev)
 		}
 	}
@@ -170,7 +170,7 @@ func (n *notifier) watch() {
 			if !ok {
 				continue
 			}
-			if ev, ok := n.overdue(string(a), r, "", "still Processing"); ok {
+			if ev, ok := n.overdue(string(a), r, n.g.RunID(), "still Processing"); ok {
 				n.mu.Lock()
 				delete(n.waiting, a)
 				n.mu.Unlock()
