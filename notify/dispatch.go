@@ -152,7 +152,8 @@ func (d *Dispatcher) deliver(dl Delivery) {
 		}
 		ctx, cancel := context.WithTimeout(d.ctx, r.Timeout())
 		err := s.send(ctx, dl.Event)
-		if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if err != nil && (errors.Is(ctx.Err(), context.DeadlineExceeded) || d.ctx.Err() != nil) {
+			// Its own timeout, or the end of the run's grace (the longest timeout) came first.
 			err = fmt.Errorf("no answer within %s (%w)", r.Timeout(), err)
 		}
 		cancel()

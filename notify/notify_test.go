@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -204,4 +205,55 @@ func FuzzOutboxReplay(f *testing.F) {
 			t.Fatal("an event queued before was queued again after reopening")
 		}
 	})
+}
+
+// A long outbox is compacted when opened: delivered payloads go, their keys (de-duplication) and the
+// undelivered events stay.
+func TestOutboxCompacts(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "o")
+	o, err := notify.OpenOutbox(path, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("x", 4096)
+	var first notify.Event
+	for i := range 400 {
+		e := event(notify.ChangeFailed, fmt.Sprint("a", i))
+		e.Message = big
+		q, err := o.Queue(e, []string{"r"})
+		if err != nil || len(q) != 1 {
+			t.Fatal(q, err)
+		}
+		if i == 0 {
+			first = e
+			continue // left undelivered
+		}
+		if err := o.Delivered(q[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	created := o.Created()
+	_ = o.Close()
+	before, _ := os.Stat(path)
+	o2, err := notify.OpenOutbox(path, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o2.Close()
+	after, _ := os.Stat(path)
+	if after.Size() >= before.Size()/10 {
+		t.Errorf("outbox %d bytes after compaction, %d before", after.Size(), before.Size())
+	}
+	if !o2.Created().Equal(created) {
+		t.Errorf("created %v, want %v", o2.Created(), created)
+	}
+	if p := o2.Pending(); len(p) != 1 || p[0].Event.ID != first.ID || p[0].Event.Message != big {
+		t.Errorf("pending after compaction: %d", len(p))
+	}
+	for i := range 400 {
+		if q, _ := o2.Queue(event(notify.ChangeFailed, fmt.Sprint("a", i)), []string{"r"}); len(q) != 0 {
+			t.Fatalf("event %d queued again after compaction", i)
+		}
+	}
 }

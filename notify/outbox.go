@@ -8,8 +8,11 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/ferry-dev/ferry/internal/atomicfile"
 )
 
 // maxOutbox bounds the outbox file read back: a damaged or hostile file cannot exhaust memory.
@@ -54,6 +57,14 @@ func OpenOutbox(path string, now time.Time) (*Outbox, error) {
 		return nil, err
 	}
 	o.replay(data)
+	if len(data) > compactAbove {
+		// Most of a long outbox is payloads already delivered: keep only their keys (what
+		// de-duplication needs), the undelivered events and when the outbox was made.
+		if err := o.compact(path); err != nil {
+			return nil, err
+		}
+		data = nil
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open notification outbox: %w", err)
@@ -90,6 +101,36 @@ func readBounded(path string) ([]byte, error) {
 		return nil, fmt.Errorf("notification outbox %s is larger than %d bytes; move it away (its undelivered events are then lost)", path, maxOutbox)
 	}
 	return data, nil
+}
+
+// compactAbove is the outbox size from which opening it rewrites it compactly.
+const compactAbove = 1 << 20
+
+// compact rewrites the outbox at path from what was replayed (temp file, fsync, rename).
+func (o *Outbox) compact(path string) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	if !o.created.IsZero() {
+		_ = enc.Encode(outboxLine{Op: "created", Time: o.created})
+	}
+	keys := make([]string, 0, len(o.known))
+	for k := range o.known {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if d, pending := o.queued[k]; pending {
+			ev := d.Event
+			_ = enc.Encode(outboxLine{Op: "queued", EventID: ev.ID, Receiver: d.Receiver, Event: &ev})
+			continue
+		}
+		id, receiver, _ := strings.Cut(k, "\x00")
+		_ = enc.Encode(outboxLine{Op: "delivered", EventID: id, Receiver: receiver})
+	}
+	if err := atomicfile.Write(path, b.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("compact notification outbox: %w", err)
+	}
+	return nil
 }
 
 // replay applies the lines of data.
