@@ -20,9 +20,8 @@ func (g *Globals) logger(s *spec) *appLog {
 	if g.log != nil {
 		return g.log
 	}
-	secrets := s.secrets
 	l, err := runlog.Open(filepath.Join(g.dir(), LogDir), g.RunID(), g.Command, runlog.Options{
-		Verbose: g.Verbose, Redact: func(t string) string { return redactString(t, secrets) }})
+		Verbose: g.Verbose, Redact: stringRedactor(s.secrets)})
 	if err != nil {
 		g.warnf(s, "no log is written for this run: %v", err)
 	}

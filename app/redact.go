@@ -107,14 +107,28 @@ func unquote(q string) string {
 	return q
 }
 
-func (r *redactor) Write(p []byte) (int, error) {
-	out := string(p)
+// stringRedactor returns a function that redacts secrets from a string, built once (for the log,
+// which redacts every line).
+func stringRedactor(secrets []string) func(string) string {
+	r, ok := newRedactor(io.Discard, secrets).(*redactor)
+	if !ok {
+		return func(s string) string { return s }
+	}
+	return r.redact
+}
+
+func (r *redactor) redact(out string) string {
 	if r.long != nil {
 		out = r.long.Replace(out)
 	}
 	if r.short != nil {
 		out = r.short.ReplaceAllString(out, "${1}(sensitive value)${3}")
 	}
+	return out
+}
+
+func (r *redactor) Write(p []byte) (int, error) {
+	out := r.redact(string(p))
 	if _, err := io.WriteString(r.w, out); err != nil {
 		return 0, err
 	}
