@@ -243,7 +243,7 @@ type opened struct {
 // FERRY_SANDBOX set, the sandbox is found once and handed to every provider.
 func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bool) (opened, bool) {
 	out := opened{providers: map[string]providers.Provider{}, unavailable: map[string]string{}}
-	env := providers.Env{Getenv: g.Getenv, HTTPClient: &http.Client{Timeout: 2 * time.Minute, Transport: g.logger(s).Transport(nil)}}
+	env := providers.Env{Getenv: g.Getenv, HTTPClient: &http.Client{Timeout: 2 * time.Minute, Transport: g.logger(s).Transport(baseTransport())}}
 	if g.Getenv("FERRY_LOG") != "" {
 		// Debug lines of the providers (retries, 429s, reconciles), redacted like all output.
 		var mu sync.Mutex
@@ -283,6 +283,22 @@ func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bo
 		out.providers[e.Name] = p
 	}
 	return out, true
+}
+
+// idleConnsPerHost is how many idle connections per host the providers' transport keeps: enough for
+// their concurrent reads (the default transport keeps 2, so most requests would open a connection).
+const idleConnsPerHost = 64
+
+// baseTransport is the transport under the log's: the default one with enough idle connections.
+// (A provider whose client has a transport of its own keeps it as it is.)
+func baseTransport() http.RoundTripper {
+	def, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t := def.Clone()
+	t.MaxIdleConnsPerHost = idleConnsPerHost
+	return t
 }
 
 // sandboxBanner is the first line of plan and apply when talking to the sandbox. It goes to stderr
