@@ -204,14 +204,19 @@ func writeReportDir(base string, run *state.Run, rep *views.RunReport, secrets [
 	}
 	rep.Dir = dir
 	for _, f := range views.ReportFiles {
-		var raw, clean bytes.Buffer
+		var raw bytes.Buffer
 		if err := rep.WriteReportFile(&raw, f); err != nil {
 			return "", fmt.Errorf("%s: %w", f, err)
 		}
-		if _, err := newRedactor(&clean, secrets).Write(raw.Bytes()); err != nil {
-			return "", err
+		data := raw.Bytes()
+		if len(secrets) > 0 {
+			var clean bytes.Buffer
+			if _, err := newRedactor(&clean, secrets).Write(data); err != nil {
+				return "", err
+			}
+			data = clean.Bytes()
 		}
-		if err := atomicfile.Write(filepath.Join(dir, f), clean.Bytes(), 0o644); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, f), data, 0o644); err != nil {
 			return "", err
 		}
 	}
