@@ -111,7 +111,9 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	// at most the longest receiver timeout) and writes its report.
 	finish := func(result executor.Result, code int) {
 		run := newRun(g, s, "apply", started, p, ends, true, result)
-		run.Lineage = st.Lineage()
+		if !st.IsNew() { // a state never written has no lineage yet (it changes each time it is opened)
+			run.Lineage = st.Lineage()
+		}
 		if err := state.WriteRun(path, run); err != nil {
 			g.errorf(s.err, "could not record the run for ferry report: %v", err)
 		}

@@ -245,7 +245,7 @@ func Report(g *Globals, _ ReportOptions) int {
 		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
-	if run.Lineage != "" && run.Lineage != st.Lineage() {
+	if run.Lineage != "" && (st.IsNew() || run.Lineage != st.Lineage()) {
 		g.errorf(s.err, "the run record %s belongs to another state (lineage %s, the state's is %s)", state.RunPath(path), run.Lineage, st.Lineage())
 		return ExitError
 	}
