@@ -126,23 +126,44 @@ func (n *notifier) event(e executor.Event) {
 func (n *notifier) loop() {
 	defer close(n.stopped)
 	for e := range n.live {
-		r, ok := n.st.Get(string(e.Addr))
-		if !ok {
-			continue
+		// Take what else is waiting too: the events of one batch cost one fsync of the outbox.
+		batch := []executor.Event{e}
+	more:
+		for len(batch) < 256 {
+			select {
+			case e, ok := <-n.live:
+				if !ok {
+					break more
+				}
+				batch = append(batch, e)
+			default:
+				break more
+			}
 		}
-		entry := state.RunEntry{Addr: string(e.Addr), Kind: r.Kind, Provider: r.Provider}
-		switch e.Type {
-		case executor.EventDone:
-			entry.Outcome = views.OutcomeDone
-		case executor.EventFailed:
-			entry.Outcome, entry.Reasons = views.OutcomeFailed, []string{e.Message}
-		case executor.EventWaiting:
-			entry.Outcome, entry.Reasons = views.OutcomeStillInProgress, []string{e.Message}
+		var evs []notify.Event
+		for _, e := range batch {
+			evs = append(evs, n.liveEvents(e)...)
 		}
-		for _, ev := range n.derive(entry, r, n.g.RunID(), time.Time{}) {
-			n.send(ev)
-		}
+		n.send(evs...)
 	}
+}
+
+// liveEvents derives the events of an executor event from the state.
+func (n *notifier) liveEvents(e executor.Event) []notify.Event {
+	r, ok := n.st.Get(string(e.Addr))
+	if !ok {
+		return nil
+	}
+	entry := state.RunEntry{Addr: string(e.Addr), Kind: r.Kind, Provider: r.Provider}
+	switch e.Type {
+	case executor.EventDone:
+		entry.Outcome = views.OutcomeDone
+	case executor.EventFailed:
+		entry.Outcome, entry.Reasons = views.OutcomeFailed, []string{e.Message}
+	case executor.EventWaiting:
+		entry.Outcome, entry.Reasons = views.OutcomeStillInProgress, []string{e.Message}
+	}
+	return n.derive(entry, r, n.g.RunID(), time.Time{})
 }
 
 // watch sends microsoft_timeout for a migration still under way MicrosoftWindow after it started,
@@ -214,10 +235,15 @@ func (n *notifier) timeoutEvent(addr string, r *state.Resource, runID, reason st
 	return ev
 }
 
-func (n *notifier) send(e notify.Event) {
-	e = redactEvent(e, n.s.secrets)
-	if err := n.d.Notify(e); err != nil {
-		n.g.warnf(n.s, "notification %s (%s) not queued: %v", e.Event, e.ID, err)
+func (n *notifier) send(evs ...notify.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	for i := range evs {
+		evs[i] = redactEvent(evs[i], n.s.secrets)
+	}
+	if err := n.d.Notify(evs...); err != nil {
+		n.g.warnf(n.s, "%d notification(s) not queued (the next apply derives them again): %v", len(evs), err)
 	}
 }
 
@@ -234,15 +260,14 @@ func (n *notifier) finish(run *state.Run, rep *views.RunReport, code int) []view
 		close(n.watchDone)
 		<-n.watchEnd
 	}
+	var evs []notify.Event
 	for _, entry := range run.Entries {
 		r, _ := n.st.Get(entry.Addr)
-		for _, ev := range n.derive(entry, r, run.ID, n.outbox.Created()) {
-			n.send(ev)
-		}
+		evs = append(evs, n.derive(entry, r, run.ID, n.outbox.Created())...)
 		// A migration not finished at the end of the apply (interrupted, still in progress, or
 		// Failed with its legacy subscription suspended) past Microsoft's window.
 		if ev, ok := n.overdue(entry.Addr, r, run.ID, "not finished"); ok {
-			n.send(ev)
+			evs = append(evs, ev)
 		}
 	}
 	fin := notify.New(notify.ApplyFinished, n.lineage, run.ID)
@@ -250,7 +275,7 @@ func (n *notifier) finish(run *state.Run, rep *views.RunReport, code int) []view
 	fin.Message = fmt.Sprintf("ferry apply finished (exit code %d): %s", code, countsText(rep.Counts))
 	fin.Data = map[string]any{"exit_code": code, "counts": rep.Counts, "totals": rep.Totals,
 		"started_at": run.StartedAt, "finished_at": run.FinishedAt}
-	n.send(fin)
+	n.send(append(evs, fin)...)
 	failed := n.d.Close()
 	_ = n.outbox.Close()
 	var out []views.FailedDelivery
@@ -486,9 +511,7 @@ func (g *Globals) notifyPlanErrors(s *spec, st *state.Store, statePath string) {
 	if n == nil {
 		return
 	}
-	for _, ev := range evs {
-		n.send(ev)
-	}
+	n.send(evs...)
 	close(n.live)
 	<-n.stopped
 	for _, f := range n.d.Close() {

@@ -100,22 +100,29 @@ func Start(outbox *Outbox, receivers []Receiver, opt Options) (*Dispatcher, erro
 	return d, nil
 }
 
-// Notify queues e (durably, in the outbox) for every receiver that wants it and has never had it
-// queued, and delivers it in the background. It returns once the outbox holds the event.
-func (d *Dispatcher) Notify(e Event) error {
-	var names []string
-	for name, r := range d.receivers {
-		if r.Wants(e.Event) {
-			names = append(names, name)
-		}
-	}
-	if len(names) == 0 {
-		return nil
+// Notify queues the events (durably, in the outbox: one fsync for all) for every receiver that
+// wants them and has never had them queued, and delivers them in the background. It returns once the
+// outbox holds them.
+func (d *Dispatcher) Notify(events ...Event) error {
+	names := make([]string, 0, len(d.receivers))
+	for name := range d.receivers {
+		names = append(names, name)
 	}
 	sort.Strings(names)
+	var ds []Delivery
+	for _, e := range events {
+		for _, name := range names {
+			if d.receivers[name].Wants(e.Event) {
+				ds = append(ds, Delivery{Event: e, Receiver: name})
+			}
+		}
+	}
+	if len(ds) == 0 {
+		return nil
+	}
 	d.queueMu.Lock()
 	defer d.queueMu.Unlock()
-	queued, err := d.outbox.Queue(e, names)
+	queued, err := d.outbox.QueueAll(ds)
 	if err != nil {
 		return err
 	}

@@ -174,17 +174,28 @@ func (o *Outbox) Created() time.Time { return o.created }
 // Queue records the deliveries of e to receivers that it has never queued before, durably, and
 // returns them; what was queued before (delivered or not) is not returned again.
 func (o *Outbox) Queue(e Event, receivers []string) ([]Delivery, error) {
+	ds := make([]Delivery, len(receivers))
+	for i, r := range receivers {
+		ds[i] = Delivery{Event: e, Receiver: r}
+	}
+	return o.QueueAll(ds)
+}
+
+// QueueAll is Queue for many deliveries at once: one write and one fsync for all of them.
+func (o *Outbox) QueueAll(ds []Delivery) ([]Delivery, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	var out []Delivery
 	var buf bytes.Buffer
-	for _, r := range receivers {
-		d := Delivery{Event: e, Receiver: r}
-		if o.known[d.key()] {
+	now := time.Now().UTC()
+	seen := map[string]bool{}
+	for _, d := range ds {
+		if o.known[d.key()] || seen[d.key()] {
 			continue
 		}
-		ev := e
-		line, err := json.Marshal(outboxLine{Op: "queued", Time: time.Now().UTC(), EventID: e.ID, Receiver: r, Event: &ev})
+		seen[d.key()] = true
+		ev := d.Event
+		line, err := json.Marshal(outboxLine{Op: "queued", Time: now, EventID: ev.ID, Receiver: d.Receiver, Event: &ev})
 		if err != nil {
 			return nil, fmt.Errorf("notification outbox: %w", err)
 		}
