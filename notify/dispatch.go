@@ -19,7 +19,7 @@ type Options struct {
 	// MaxAttempts bounds the attempts of one delivery within a run (default 5); what is still not
 	// delivered stays in the outbox for the next run.
 	MaxAttempts int
-	// Parallel bounds the deliveries in flight (default 4).
+	// Parallel is the number of workers, so the bound on deliveries in flight (default 4).
 	Parallel int
 	// OnAttempt, when set, is told of every attempt and its error (nil: delivered); it may be
 	// called from many goroutines.
@@ -38,22 +38,29 @@ type FailedDelivery struct {
 	Err      error
 }
 
-// Dispatcher delivers queued events in the background; nothing it does waits on the caller's work,
-// and Close waits at most the longest receiver timeout.
+// job is one delivery to attempt, with its attempt number and the wait before the next one.
+type job struct {
+	dl      Delivery
+	attempt int
+	wait    time.Duration
+}
+
+// Dispatcher delivers queued events in the background with a fixed number of workers; nothing it
+// does waits on the caller's work, and Close waits at most the longest receiver timeout.
 type Dispatcher struct {
 	outbox    *Outbox
 	receivers map[string]*Receiver
 	senders   map[string]sender
 	opt       Options
 
-	ctx     context.Context
-	cancel  context.CancelFunc
-	closing chan struct{}
-	sem     chan struct{}
-	wg      sync.WaitGroup
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 
 	mu      sync.Mutex
-	closed  bool
+	cond    *sync.Cond
+	queue   []job
+	closing bool
 	failed  map[string]*FailedDelivery
 	queueMu sync.Mutex // serialises Notify's outbox writes with Close
 }
@@ -77,7 +84,8 @@ func Start(outbox *Outbox, receivers []Receiver, opt Options) (*Dispatcher, erro
 		opt.Getenv = func(string) string { return "" }
 	}
 	d := &Dispatcher{outbox: outbox, receivers: map[string]*Receiver{}, senders: map[string]sender{}, opt: opt,
-		closing: make(chan struct{}), sem: make(chan struct{}, opt.Parallel), failed: map[string]*FailedDelivery{}}
+		failed: map[string]*FailedDelivery{}}
+	d.cond = sync.NewCond(&d.mu)
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	for i := range receivers {
 		r := &receivers[i]
@@ -94,8 +102,12 @@ func Start(outbox *Outbox, receivers []Receiver, opt Options) (*Dispatcher, erro
 			d.senders[r.Name] = s
 		}
 	}
+	for range opt.Parallel {
+		d.wg.Add(1)
+		go d.worker()
+	}
 	for _, dl := range outbox.Pending() {
-		d.start(dl)
+		d.push(job{dl: dl, attempt: 1, wait: opt.Backoff})
 	}
 	return d, nil
 }
@@ -127,75 +139,89 @@ func (d *Dispatcher) Notify(events ...Event) error {
 		return err
 	}
 	for _, dl := range queued {
-		d.start(dl)
+		d.push(job{dl: dl, attempt: 1, wait: d.opt.Backoff})
 	}
 	return nil
 }
 
-func (d *Dispatcher) start(dl Delivery) {
+// push hands j to the workers, unless the dispatcher is closing and j is a retry (a first attempt
+// is still made: the events of the end of a run).
+func (d *Dispatcher) push(j job) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.closed {
-		return // queued in the outbox: the next run delivers it
+	if d.closing && j.attempt > 1 {
+		return // it stays in the outbox; its last failure is in d.failed
 	}
-	d.wg.Add(1)
-	go d.deliver(dl)
+	d.queue = append(d.queue, j)
+	d.cond.Signal()
 }
 
-func (d *Dispatcher) deliver(dl Delivery) {
+// next takes the next job; ok is false once the dispatcher is closing and nothing is left.
+func (d *Dispatcher) next() (job, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for len(d.queue) == 0 && !d.closing {
+		d.cond.Wait()
+	}
+	if len(d.queue) == 0 {
+		return job{}, false
+	}
+	j := d.queue[0]
+	d.queue[0] = job{}
+	d.queue = d.queue[1:]
+	return j, true
+}
+
+func (d *Dispatcher) worker() {
 	defer d.wg.Done()
-	r, s := d.receivers[dl.Receiver], d.senders[dl.Receiver]
+	for {
+		j, ok := d.next()
+		if !ok {
+			return
+		}
+		d.attempt(j)
+	}
+}
+
+// attempt makes one attempt of j and, when it fails, schedules the next after its backoff.
+func (d *Dispatcher) attempt(j job) {
+	r, s := d.receivers[j.dl.Receiver], d.senders[j.dl.Receiver]
 	if r == nil || s == nil {
-		d.fail(dl, 0, fmt.Errorf("no notify %q block in the spec any more; the event stays in the outbox", dl.Receiver))
+		d.fail(j.dl, 0, fmt.Errorf("no notify %q block in the spec any more; the event stays in the outbox", j.dl.Receiver))
 		return
 	}
-	wait := d.opt.Backoff
-	for attempt := 1; ; attempt++ {
-		select {
-		case d.sem <- struct{}{}:
-		case <-d.ctx.Done():
-			d.fail(dl, attempt-1, errors.New("not sent before ferry exited; it stays in the outbox for the next run"))
-			return
-		}
-		ctx, cancel := context.WithTimeout(d.ctx, r.Timeout())
-		err := s.send(ctx, dl.Event)
-		if err != nil && (errors.Is(ctx.Err(), context.DeadlineExceeded) || d.ctx.Err() != nil) {
-			// Its own timeout, or the end of the run's grace (the longest timeout) came first.
-			err = fmt.Errorf("no answer within %s (%w)", r.Timeout(), err)
-		}
-		cancel()
-		<-d.sem
+	if d.ctx.Err() != nil {
+		d.fail(j.dl, j.attempt-1, errors.New("not sent before ferry stopped waiting; it stays in the outbox for the next run"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(d.ctx, r.Timeout())
+	err := s.send(ctx, j.dl.Event)
+	if err != nil && (errors.Is(ctx.Err(), context.DeadlineExceeded) || d.ctx.Err() != nil) {
+		// Its own timeout, or the end of the run's grace (the longest timeout) came first.
+		err = fmt.Errorf("no answer within %s (%w)", r.Timeout(), err)
+	}
+	cancel()
+	if err == nil {
+		err = d.outbox.Delivered(j.dl)
 		if err == nil {
-			err = d.outbox.Delivered(dl)
-			if err == nil {
-				d.mu.Lock()
-				delete(d.failed, dl.key())
-				d.mu.Unlock()
-			}
-			if d.opt.OnAttempt != nil {
-				d.opt.OnAttempt(dl, attempt, nil)
-			}
-			return
+			d.mu.Lock()
+			delete(d.failed, j.dl.key())
+			d.mu.Unlock()
 		}
 		if d.opt.OnAttempt != nil {
-			d.opt.OnAttempt(dl, attempt, err)
+			d.opt.OnAttempt(j.dl, j.attempt, nil)
 		}
-		d.fail(dl, attempt, err)
-		if attempt >= d.opt.MaxAttempts {
-			return
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-d.closing:
-			t.Stop()
-			return
-		case <-d.ctx.Done():
-			t.Stop()
-			return
-		}
-		wait = min(2*wait, d.opt.MaxBackoff)
+		return
 	}
+	if d.opt.OnAttempt != nil {
+		d.opt.OnAttempt(j.dl, j.attempt, err)
+	}
+	d.fail(j.dl, j.attempt, err)
+	if j.attempt >= d.opt.MaxAttempts {
+		return
+	}
+	next := job{dl: j.dl, attempt: j.attempt + 1, wait: min(2*j.wait, d.opt.MaxBackoff)}
+	time.AfterFunc(j.wait, func() { d.push(next) })
 }
 
 func (d *Dispatcher) fail(dl Delivery, attempts int, err error) {
@@ -204,16 +230,17 @@ func (d *Dispatcher) fail(dl Delivery, attempts int, err error) {
 	d.failed[dl.key()] = &FailedDelivery{Delivery: dl, Attempts: attempts, Err: err}
 }
 
-// Close stops retrying, gives the attempts in flight up to the longest receiver timeout to finish,
-// cancels what is left, and returns the deliveries that did not succeed (sorted by event time). They
-// stay in the outbox; the next run sends them again. The outbox is not closed.
+// Close stops retrying, lets the workers make the first attempts still queued, gives them up to the
+// longest receiver timeout, cancels what is left, and returns the deliveries that did not succeed
+// (sorted by event time). They stay in the outbox; the next run sends them again. The outbox is not
+// closed.
 func (d *Dispatcher) Close() []FailedDelivery {
 	d.queueMu.Lock()
 	d.mu.Lock()
-	d.closed = true
+	d.closing = true
+	d.cond.Broadcast()
 	d.mu.Unlock()
 	d.queueMu.Unlock()
-	close(d.closing)
 	grace := time.Duration(0)
 	for _, r := range d.receivers {
 		grace = max(grace, r.Timeout())
