@@ -2,6 +2,8 @@ package views
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -106,4 +108,28 @@ func FuzzCSVCell(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// BenchmarkRunReport10k builds and renders every file of the report of 10 000 migrations.
+func BenchmarkRunReport10k(b *testing.B) {
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	run := &state.Run{ID: "r", Command: "apply", StartedAt: t0, FinishedAt: t0}
+	res := map[string]*state.Resource{}
+	for i := range 10000 {
+		a := fmt.Sprintf(`subscription.m365["%08d-0000-0000-0000-000000000000"]`, i)
+		run.Entries = append(run.Entries, state.RunEntry{Addr: a, Kind: "subscription", Provider: "partnercenter", Action: "create",
+			Outcome: OutcomeDone, Customer: fmt.Sprintf("c%04d", i/5), SourceIDs: []string{"legacy", "addon:x"}, OfferName: "Office 365 E3"})
+		res[a] = &state.Resource{Addr: a, RemoteIDs: map[string]string{"new_subscription_id": "n", "migration_id": "m"},
+			Steps: map[string]*state.StepRecord{"migrate": {Attempt: 1, StartedAt: t0, FinishedAt: t0}}}
+	}
+	get := func(a string) *state.Resource { return res[a] }
+	b.ReportAllocs()
+	for b.Loop() {
+		r := NewRunReport(run, get)
+		for _, f := range ReportFiles {
+			if err := r.WriteReportFile(io.Discard, f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 }
