@@ -20,11 +20,14 @@ func (g *Globals) logger(s *spec) *appLog {
 	if g.log != nil {
 		return g.log
 	}
-	l, err := runlog.Open(filepath.Join(g.dir(), LogDir), g.RunID(), g.Command, runlog.Options{
-		Verbose: g.Verbose, Redact: stringRedactor(s.secrets)})
-	if err != nil {
-		g.warnf(s, "no log is written for this run: %v", err)
-	}
+	warned := false
+	l := runlog.Open(filepath.Join(g.dir(), LogDir), g.RunID(), g.Command, runlog.Options{
+		Verbose: g.Verbose, Redact: stringRedactor(s.secrets), OnError: func(err error) {
+			if !warned {
+				warned = true
+				g.warnf(s, "no log is written for this run: %v", err)
+			}
+		}})
 	g.log = &appLog{Logger: l}
 	return g.log
 }

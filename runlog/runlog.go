@@ -7,6 +7,7 @@ package runlog
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,6 +35,8 @@ type Logger struct {
 	now     func() time.Time
 	day     string
 	f       *os.File
+	onError func(error)
+	failed  bool
 }
 
 // Options configure a Logger.
@@ -44,26 +47,22 @@ type Options struct {
 	Redact func(string) string
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// OnError is told, once, why the log cannot be written (nil: nobody).
+	OnError func(error)
 }
 
-// Open returns a logger writing into dir (created if needed) for the run runID of command.
-func Open(dir, runID, command string, o Options) (*Logger, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("log directory: %w", err)
-	}
-	l := &Logger{dir: dir, runID: runID, command: command, verbose: o.Verbose, redact: o.Redact, now: o.Now}
+// Open returns a logger writing into dir for the run runID of command. Nothing is created on disk
+// until the first line is logged (then dir and the day's file); if that fails, OnError is told once
+// and the logger logs nothing more.
+func Open(dir, runID, command string, o Options) *Logger {
+	l := &Logger{dir: dir, runID: runID, command: command, verbose: o.Verbose, redact: o.Redact, now: o.Now, onError: o.OnError}
 	if l.redact == nil {
 		l.redact = func(s string) string { return s }
 	}
 	if l.now == nil {
 		l.now = time.Now
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if err := l.rotateLocked(l.now().UTC()); err != nil {
-		return nil, err
-	}
-	return l, nil
+	return l
 }
 
 // Path is the file of the day of t.
@@ -72,19 +71,34 @@ func Path(dir string, t time.Time) string {
 }
 
 func (l *Logger) rotateLocked(t time.Time) error {
+	if l.failed {
+		return errors.New("log failed")
+	}
 	day := t.Format("2006-01-02")
 	if day == l.day && l.f != nil {
 		return nil
 	}
+	if err := os.MkdirAll(l.dir, 0o755); err != nil {
+		return l.failLocked(fmt.Errorf("log directory: %w", err))
+	}
 	f, err := os.OpenFile(Path(l.dir, t), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
-		return fmt.Errorf("open log: %w", err)
+		return l.failLocked(fmt.Errorf("open log: %w", err))
 	}
 	if l.f != nil {
 		_ = l.f.Close()
 	}
 	l.f, l.day = f, day
 	return nil
+}
+
+// failLocked stops the logger and tells OnError why, once.
+func (l *Logger) failLocked(err error) error {
+	l.failed = true
+	if l.onError != nil {
+		l.onError(err)
+	}
+	return err
 }
 
 // Verbose reports whether bodies are logged.

@@ -47,11 +47,9 @@ func TestTransport(t *testing.T) {
 	now := time.Date(2026, 12, 1, 23, 59, 0, 0, time.UTC)
 	for _, verbose := range []bool{false, true} {
 		dir := t.TempDir()
-		l, err := Open(dir, "run-1", "apply", Options{Verbose: verbose, Now: func() time.Time { return now },
-			Redact: func(s string) string { return strings.ReplaceAll(s, "hunter2-password", "(sensitive value)") }})
-		if err != nil {
-			t.Fatal(err)
-		}
+		l := Open(dir, "run-1", "apply", Options{Verbose: verbose, Now: func() time.Time { return now },
+			Redact:  func(s string) string { return strings.ReplaceAll(s, "hunter2-password", "(sensitive value)") },
+			OnError: func(err error) { t.Fatal(err) }})
 		c := &http.Client{Transport: l.Transport(nil)}
 		for _, p := range []string{"/tenant/oauth2/v2.0/token", "/x?q=1", "/big"} {
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+p, strings.NewReader(`{"secret":"hunter2-password"}`))
@@ -100,5 +98,26 @@ func TestNilLogger(t *testing.T) {
 	l.Log("x", nil)
 	if l.Transport(http.DefaultTransport) != http.DefaultTransport || l.Close() != nil {
 		t.Fatal("nil logger is not a no-op")
+	}
+}
+
+// Nothing is created until a line is logged; a directory that cannot be made is reported once.
+func TestLazyAndFailsOnce(t *testing.T) {
+	dir := t.TempDir() + "/logs"
+	l := Open(dir, "r", "plan", Options{})
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("Open created %s", dir)
+	}
+	_ = l.Close()
+	blocker := t.TempDir() + "/file"
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var errs []error
+	l = Open(blocker+"/logs", "r", "plan", Options{OnError: func(err error) { errs = append(errs, err) }})
+	l.Log("a", nil)
+	l.Log("b", nil)
+	if len(errs) != 1 {
+		t.Fatalf("OnError called %d times, want once: %v", len(errs), errs)
 	}
 }
