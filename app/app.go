@@ -14,9 +14,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/ferry-dev/ferry/hclspec"
+	"github.com/ferry-dev/ferry/notify"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
 	"github.com/ferry-dev/ferry/views"
@@ -50,6 +52,12 @@ type Globals struct {
 	// ReadTimeout is the overall deadline of reading the live state (plan, and apply's plan;
 	// --read-timeout); 0 means DefaultReadTimeout.
 	ReadTimeout time.Duration
+	// ReportDir is --report-dir (where run reports go; default ferry { reports } or "reports");
+	// NoReport is --no-report.
+	ReportDir string
+	NoReport  bool
+	// Verbose is --verbose: the log also records the (redacted) bodies of requests.
+	Verbose bool
 
 	Stdin      io.Reader
 	Stdout     io.Writer
@@ -62,6 +70,18 @@ type Globals struct {
 	// Providers is the provider table (cmd/ferry passes table.Default()).
 	Providers providers.Table
 
+	// Command is the command line's command ("apply", "state list"), for the log.
+	Command string
+
+	// log is the invocation's log, opened on first use.
+	log *appLog
+
+	// runID identifies this invocation in reports, logs and notifications (made on first use).
+	runID string
+
+	// planDiags are the diagnostics of the last plan made (for the events they carry).
+	planDiags hcl.Diagnostics
+
 	// stateOpts is how commands that write the state open it (tests play a full or read-only disk).
 	stateOpts state.Options
 }
@@ -71,6 +91,14 @@ func (g *Globals) FromOS() {
 	g.Stdin, g.Stdout, g.Stderr = os.Stdin, os.Stdout, os.Stderr
 	g.Getenv = os.Getenv
 	g.Environ = os.Environ()
+}
+
+// RunID identifies this invocation in its reports, log lines and notifications.
+func (g *Globals) RunID() string {
+	if g.runID == "" {
+		g.runID = uuid.NewString()
+	}
+	return g.runID
 }
 
 func (g *Globals) color() bool {
@@ -91,16 +119,30 @@ type spec struct {
 	out   io.Writer  // stdout with sensitive values redacted
 	err   io.Writer  // stderr with sensitive values redacted
 	red   *redaction // the secrets of this run (nil: none)
+	// secrets are the values redacted from everything ferry writes (output, reports, logs, payloads).
+	secrets []string
 }
 
 // loadSpec loads the spec and prints its diagnostics; ok is false when there were errors.
 func (g *Globals) loadSpec() (*spec, bool) {
 	cfg, files, diags := hclspec.Load(g.dir(), g.specOptions())
-	s := &spec{cfg: cfg, files: files, out: g.Stdout, err: g.Stderr, red: newRedaction(g.secrets(files))}
+	s := &spec{cfg: cfg, files: files, out: g.Stdout, err: g.Stderr}
+	// files knows the sensitive values even when the spec did not load, so errors are redacted too;
+	// the providers' credentials and the notification secrets from the environment are secrets too.
+	s.secrets = g.secrets(files)
+	if cfg != nil {
+		for _, name := range notify.SecretEnv(cfg.Notify) {
+			if v := g.Getenv(name); v != "" {
+				s.secrets = append(s.secrets, v)
+			}
+		}
+	}
+	s.red = newRedaction(s.secrets)
 	if s.red != nil {
 		s.out = &redactor{w: g.Stdout, r: s.red}
 		s.err = &redactor{w: g.Stderr, r: s.red}
 	}
+	g.logger(s).Log("start", map[string]any{"dir": g.dir(), "errors": diags.HasErrors()})
 	if len(diags) > 0 {
 		g.writeDiags(s, diags)
 	}
@@ -222,6 +264,8 @@ func (g *Globals) sandboxURL() string { return strings.TrimRight(g.Getenv("FERRY
 type opened struct {
 	providers   map[string]providers.Provider
 	unavailable map[string]string
+	// factor is the sandbox's time factor (1 without the sandbox).
+	factor float64
 }
 
 // openProviders opens the named providers through the provider table. A provider that is not
@@ -230,8 +274,9 @@ type opened struct {
 func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bool) (opened, bool) {
 	out := opened{providers: map[string]providers.Provider{}, unavailable: map[string]string{}}
 	// Every provider's requests follow redirects only within the host they were sent to, so no
-	// credential reaches another host.
-	env := providers.Env{Getenv: g.Getenv, HTTPClient: providers.GuardRedirects(&http.Client{Timeout: 2 * time.Minute}), Blocks: s.cfg.Providers}
+	// credential reaches another host; the log records each request.
+	env := providers.Env{Getenv: g.Getenv, Blocks: s.cfg.Providers,
+		HTTPClient: providers.GuardRedirects(&http.Client{Timeout: 2 * time.Minute, Transport: g.logger(s).Transport(baseTransport())})}
 	if g.Getenv("FERRY_LOG") != "" {
 		// Debug lines of the providers (retries, 429s, reconciles), redacted like all output.
 		var mu sync.Mutex
@@ -248,6 +293,7 @@ func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bo
 			return out, false
 		}
 		env.Sandbox = sb
+		out.factor = sb.Pace().Factor
 	}
 	for _, e := range g.Providers {
 		if !need[e.Name] {
@@ -270,6 +316,22 @@ func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bo
 		out.providers[e.Name] = p
 	}
 	return out, true
+}
+
+// idleConnsPerHost is how many idle connections per host the providers' transport keeps: enough for
+// their concurrent reads (the default transport keeps 2, so most requests would open a connection).
+const idleConnsPerHost = 64
+
+// baseTransport is the transport under the log's: the default one with enough idle connections.
+// (A provider whose client has a transport of its own keeps it as it is.)
+func baseTransport() http.RoundTripper {
+	def, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t := def.Clone()
+	t.MaxIdleConnsPerHost = idleConnsPerHost
+	return t
 }
 
 // sandboxBanner is the first line of plan and apply when talking to the sandbox. It goes to stderr

@@ -42,6 +42,7 @@ const liveRedraw = 250 * time.Millisecond
 // already sent finish and are journaled. hard is cancelled by a second interrupt: those calls are
 // cancelled too (their intents are reconciled on the next apply). cmd/ferry owns the signals.
 func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
+	started := time.Now()
 	s, ok := g.loadSpec()
 	if !ok {
 		return ExitError
@@ -89,6 +90,7 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 		}
 		if !planOK {
 			g.errorf(s.err, "the plan has errors (above); nothing was applied.")
+			g.notifyPlanErrors(s, st, path)
 			return ExitError
 		}
 		if p.HasChanges() && !o.AutoApprove {
@@ -113,16 +115,38 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 			blocked = append(blocked, c)
 		}
 	}
+	ends := newOutcomes()
+	log := g.logger(s)
+	nt := g.startNotifier(s, st, path)
+	// finish records the run beside the state (for ferry report), sends its notifications (waiting
+	// at most the longest receiver timeout) and writes its report.
+	finish := func(result executor.Result, code int) {
+		run := newRun(g, s, "apply", started, p, ends, true, result)
+		if !st.IsNew() { // a state never written has no lineage yet (it changes each time it is opened)
+			run.Lineage = st.Lineage()
+		}
+		if err := state.WriteRun(path, run); err != nil {
+			g.errorf(s.err, "could not record the run for ferry report: %v", err)
+		}
+		failed := nt.finish(run, views.NewRunReport(run, getter(st)), code)
+		for _, f := range failed {
+			log.Log("notification_failed", map[string]any{"event_id": f.EventID, "event": f.Event, "receiver": f.Receiver, "error": f.Error})
+		}
+		g.writeReport(s, run, getter(st), failed)
+		log.Log("finish", map[string]any{"exit_code": code})
+	}
 	if len(changes) == 0 {
 		if !g.JSON && o.PlanFile != "" {
 			if err := views.WritePlan(s.out, views.NewPlanReport(p), views.TextOptions{Color: g.color()}); err != nil {
 				g.errorf(s.err, "%v", err)
 			}
 		}
+		code := ExitOK
 		if g.JSON || len(blocked) > 0 || len(p.Unreadable) > 0 {
-			return reportResult(s.out, g.JSON, executor.Result{}, blocked, p.Unreadable)
+			code = reportResult(s.out, g.JSON, executor.Result{}, blocked, p.Unreadable)
 		}
-		return ExitOK
+		finish(executor.Result{}, code)
+		return code
 	}
 	need := map[string]bool{}
 	for _, c := range changes {
@@ -135,6 +159,7 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 		return ExitError
 	}
 	seedPacers(st, res.providers, time.Now())
+	nt.startWatch(res.factor)
 
 	// The report (the summary; with --json the event and apply_progress lines) goes to stdout, the
 	// progress to stderr: on a terminal one status block redrawn in place, otherwise one line per
@@ -153,8 +178,14 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	in.applying(ev)
 
 	ev.Start(len(changes), g.parallelism(s.cfg))
-	result := executor.Run(ctx, hard, changes, res.providers, st, executor.Options{
-		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), OnEvent: ev.Event,
+	onEvent := func(e executor.Event) {
+		ends.event(e)
+		log.event(e)
+		nt.event(e)
+		ev.Event(e)
+	}
+	result := executor.Run(ctx, hard, changes, res.providers, loggedJournal{Journal: st, log: log}, executor.Options{
+		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), OnEvent: onEvent,
 		OnSnapshot: ev.Snapshot, SnapshotEvery: every,
 	})
 	ev.Finish()
@@ -162,12 +193,14 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 		return g.journalFailed(s, path, result, blocked, p.Unreadable, jerr)
 	}
 	if err := st.Compact(); err != nil {
-		_ = reportResult(s.out, g.JSON, result, blocked, p.Unreadable)
+		finish(result, reportResult(s.out, g.JSON, result, blocked, p.Unreadable))
 		g.errorf(s.err, "could not compact the state: %v. Every step is recorded in the journal %s.journal, which the next command "+
 			"replays; run `ferry apply` again once %s can be written, and it compacts then.", err, path, filepath.Dir(path))
 		return ExitError
 	}
-	return reportResult(s.out, g.JSON, result, blocked, p.Unreadable)
+	code := reportResult(s.out, g.JSON, result, blocked, p.Unreadable)
+	finish(result, code)
+	return code
 }
 
 // Interrupt notices of apply: while planning (nothing was sent yet) and while changes run.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/ferry-dev/ferry/executor"
 	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/planner"
 	"github.com/ferry-dev/ferry/providers"
@@ -40,6 +41,7 @@ type PlanOptions struct {
 
 // Plan reads live state and prints what apply would do.
 func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
+	started := time.Now()
 	s, ok := g.loadSpec()
 	if !ok {
 		return ExitError
@@ -66,6 +68,7 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
+	g.writeReport(s, newRun(g, s, "plan", started, p, newOutcomes(), false, executor.Result{}), getter(st), nil)
 	if !ok || len(p.Unreadable) > 0 {
 		if o.Out != "" {
 			g.errorf(s.err, "the plan has errors (above), so it was not saved to %s.", o.Out)
@@ -131,6 +134,7 @@ func (g *Globals) makePlan(ctx context.Context, s *spec, st planner.StateReader,
 		RefreshOnly: refreshOnly, Providers: res.providers, Unavailable: res.unavailable,
 	}, st)
 	stopTicker()
+	g.planDiags = diags
 	if len(diags) > 0 {
 		g.writeDiags(s, diags)
 	}

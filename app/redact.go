@@ -139,6 +139,12 @@ func unquote(q string) string {
 	return q
 }
 
+// stringRedactor returns a function that redacts secrets from a string, built once (for the log,
+// which redacts every line).
+func stringRedactor(secrets []string) func(string) string {
+	return newRedaction(secrets).String
+}
+
 func (r *redactor) Write(p []byte) (int, error) {
 	if _, err := io.WriteString(r.w, r.r.String(string(p))); err != nil {
 		return 0, err

@@ -17,6 +17,7 @@ import (
 // stateOnly resolves the state path for commands that do not need a valid spec: the spec is read if
 // it loads, for its ferry { state } setting, and otherwise ignored.
 func (g *Globals) stateOnly() string {
+	g.logger(&spec{out: g.Stdout, err: g.Stderr}).Log("start", map[string]any{"dir": g.dir()})
 	if g.StatePath != "" {
 		return g.statePath(nil)
 	}
@@ -91,7 +92,9 @@ func StateRm(g *Globals, addrs []string) int {
 			rm = append(rm, string(a))
 		}
 		for _, a := range rm {
-			if err := st.Remove(a); err != nil {
+			err := st.Remove(a)
+			g.log.Log("journal", map[string]any{"op": "remove", "address": a, "error": errText(err)})
+			if err != nil {
 				return err
 			}
 			fmt.Fprintf(g.Stdout, "Removed %s from the state (nothing remote was touched).\n", a)
@@ -117,7 +120,9 @@ func StateMv(g *Globals, from, to string) int {
 			return fmt.Errorf("cannot move %s to %s: an entry of a %s block cannot become a %s; state mv renames an entry "+
 				"within one kind of block (e.g. %s.NEW_NAME)", f, t, fk, tk, fk)
 		}
-		if err := st.Move(string(f), string(t)); err != nil {
+		err = st.Move(string(f), string(t))
+		g.log.Log("journal", map[string]any{"op": "move", "address": string(f), "to": string(t), "error": errText(err)})
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(g.Stdout, "Moved %s to %s.\n", f, t)
@@ -291,4 +296,12 @@ func kindOf(a model.Addr) string {
 		return ""
 	}
 	return p.Kind
+}
+
+// errText is err's message, or "" for nil (a log field).
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

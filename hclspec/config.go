@@ -4,6 +4,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/ferry-dev/ferry/model"
+	"github.com/ferry-dev/ferry/notify"
 	"github.com/ferry-dev/ferry/providers"
 )
 
@@ -36,6 +37,10 @@ type Config struct {
 	StatePath string
 	// Parallelism is ferry { parallelism = … }, or 0 when unset.
 	Parallelism int
+	// Reports is ferry { reports = … }: the directory of run reports, or "" when unset.
+	Reports string
+	// Notify holds the notify blocks, in the order of the files.
+	Notify []notify.Receiver
 	// Providers holds the provider blocks by name.
 	Providers map[string]providers.Config
 	// Instances are the resource instances, sorted by Addr, with DependsOn expanded to instance

@@ -45,6 +45,8 @@ func (d *decoder) decodeFile(f *hcl.File) {
 			d.decodeProvider(b)
 		case blockImport:
 			d.decodeImport(b)
+		case blockNotify:
+			d.decodeNotify(b)
 		default:
 			// The root schema admits only the blocks above and the resource kinds.
 			d.errorf(rangePtr(b.DefRange), "Unsupported block type", "Blocks of type %q are not expected here.", b.Type)

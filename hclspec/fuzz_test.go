@@ -18,6 +18,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add("cutover \"c\" {\n  source_server_id = \"s-1234567890abcdef0\"\n  max_lag = \"PT5M\"\n}\n")
 	f.Add("locals {\n  a = local.b\n  b = local.a\n}\nvariable \"v\" {\n  type = list(number)\n}\n")
 	f.Add("import {\n  to = subscription.a[\"x\"]\n  id = \"a/b\"\n}\n")
+	f.Add("notify \"n\" {\n  events = [\"apply_finished\", \"x\"]\n  webhook {\n    url = \"http://127.0.0.1:1/x\"\n    secret_env = \"K\"\n    timeout = \"2s\"\n  }\n  email {\n    to = [\"a@b\"]\n    from = \"c\"\n    smtp = \"h:1\"\n  }\n}\nferry { reports = \"r\" }\n")
 	f.Add("subscription \"a\" {\n  for_each = csvdecode(\"a,b\\n1,2\")\n}\n")
 	f.Add("variable \"s\" {\n  sensitive = true\n  default = { a = \"x\", n = 1 }\n}\nlocals {\n  l = [for k, v in var.s : upper(tostring(v))]\n}\nprovider \"partnercenter\" {\n  tenant_id = local.l[0]\n}\n" +
 		sub("a", g1, "  for_each = { k = var.s.a }\n  quantity = length(each.value)\n"))

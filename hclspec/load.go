@@ -155,6 +155,11 @@ func (l *loader) evaluate() *Config {
 	for _, p := range mod.providers {
 		cfg.Providers[p.Name] = l.evalProvider(p)
 	}
+	for _, nb := range mod.notifies {
+		if rc, ok := l.evalNotify(nb); ok {
+			cfg.Notify = append(cfg.Notify, rc)
+		}
+	}
 	blocks := map[string]*resourceBlock{}
 	instancesOf := map[string][]model.Addr{}
 	for _, rb := range mod.resources {

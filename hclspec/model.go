@@ -17,6 +17,7 @@ type module struct {
 	providers []*providerBlock
 	resources []*resourceBlock
 	imports   []*importBlock
+	notifies  []*notifyBlock
 }
 
 // ferryBlock is the ferry { … } settings block.

@@ -28,6 +28,7 @@ func rootSchema(kinds []kindSpec) *hcl.BodySchema {
 		{Type: blockLocals},
 		{Type: blockProvider, LabelNames: []string{"name"}},
 		{Type: blockImport},
+		{Type: blockNotify, LabelNames: []string{"name"}},
 	}}
 	for _, k := range kinds {
 		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: k.name, LabelNames: []string{"name"}})
@@ -51,7 +52,9 @@ func required(names ...string) []hcl.AttributeSchema {
 	return out
 }
 
-func ferrySchema() *hcl.BodySchema { return &hcl.BodySchema{Attributes: attrs("state", "parallelism")} }
+func ferrySchema() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: attrs("state", "parallelism", "reports")}
+}
 
 func variableSchema() *hcl.BodySchema {
 	return &hcl.BodySchema{Attributes: attrs("type", "default", "description", "sensitive")}

@@ -14,13 +14,14 @@ func (l *loader) settingsReader(attrs hcl.Attributes) *attrReader {
 	return &attrReader{l: l, attrs: attrs, ctx: l.scope.ctx(nil), ranges: map[string]hcl.Range{}}
 }
 
-// evalFerry evaluates the ferry { state, parallelism } block into cfg.
+// evalFerry evaluates the ferry { state, parallelism, reports } block into cfg.
 func (l *loader) evalFerry(fb *ferryBlock, cfg *Config) {
 	if fb == nil {
 		return
 	}
 	r := l.settingsReader(fb.Attrs)
 	cfg.StatePath, _, _ = r.str("state", false, stateCheck)
+	cfg.Reports, _, _ = r.str("reports", false, nonEmptyCheck)
 	if p := r.integer("parallelism", 1); p != nil {
 		cfg.Parallelism = *p
 	}

@@ -58,4 +58,8 @@ if command -v curl >/dev/null 2>&1; then
   step "sandbox request counts (/_sandbox/stats)"
   curl -s "$FERRY_SANDBOX/_sandbox/stats"; echo
 fi
+step "ferry report   (the last apply's report, rebuilt from the state alone)"
+"$ferry" report --report-dir "$work/rebuilt"
+echo "reports: $(ls -d "$work"/reports/* "$work"/rebuilt/* | tr '\n' ' ')"
+echo "log:     $(ls "$work"/logs/*.log)"
 step "done: every subscription migrated exactly once (state in $work)"

@@ -74,6 +74,7 @@ func run(args []string) int {
 	soft, hard, stop := interrupts()
 	defer stop()
 	g := &app.Globals{}
+	defer g.Close()
 	g.FromOS()
 	g.Providers = table.Default()
 	g.IsTerminal = isatty.IsTerminal(os.Stdin.Fd())
@@ -162,6 +163,7 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			g.Command = strings.TrimPrefix(cmd.CommandPath(), "ferry ")
 			if cmd.Flags().Changed("parallelism") && g.Parallelism == 0 {
 				return fmt.Errorf("--parallelism 0: want a whole number of at least 1")
 			}
@@ -179,6 +181,9 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 	pf.BoolVar(&g.JSON, "json", false, "machine-readable JSON output")
 	pf.BoolVar(&g.RestrictFiles, "restrict-files", false, "file() reads only inside the spec directory, links resolved (for CI on untrusted pull requests)")
 	pf.Int64Var(&g.MaxFileSize, "max-file-size", 0, "the most `BYTES` file() reads of one file (default 64 MiB)")
+	pf.StringVar(&g.ReportDir, "report-dir", "", "write run reports under `DIR` (default: ferry { reports } or reports)")
+	pf.BoolVar(&g.NoReport, "no-report", false, "write no run report")
+	pf.BoolVar(&g.Verbose, "verbose", false, "the log also records the (redacted) bodies of requests")
 
 	plan := planCmd(g, set)
 	root.AddCommand(
@@ -188,6 +193,10 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 		},
 		fmtCmd(g, set), plan, applyCmd(g, set), showCmd(g, set), importCmd(g, set), stateCmd(g, set),
 		sandboxCmd(g, set),
+		&cobra.Command{
+			Use: "report", Short: "Rebuild the run report of the last apply from the state alone", Args: cobra.NoArgs,
+			Run: func(cmd *cobra.Command, _ []string) { set(app.Report(g, app.ReportOptions{})) },
+		},
 		&cobra.Command{
 			Use: "version", Short: "Print the version", Args: cobra.NoArgs,
 			Run: func(cmd *cobra.Command, _ []string) { set(app.Version(g, version)) },

@@ -54,6 +54,10 @@ func TestScripts(t *testing.T) {
 			"deepspec":    cmdDeepSpec,
 			"hostile":     cmdHostile,
 			"noleak":      cmdNoLeak,
+			"reportfile":  cmdReportFile,
+			"webhook":     cmdWebhook,
+			"smtpserver":  cmdSMTPServer,
+			"got":         cmdGot,
 		},
 	})
 }

@@ -1,0 +1,275 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Options configure a Dispatcher.
+type Options struct {
+	// Getenv reads the webhook secrets and the SMTP credentials.
+	Getenv func(string) string
+	// Backoff is the wait before the first retry, doubled after each failure up to MaxBackoff
+	// (default 1 s, 30 s).
+	Backoff, MaxBackoff time.Duration
+	// MaxAttempts bounds the attempts of one delivery within a run (default 5); what is still not
+	// delivered stays in the outbox for the next run.
+	MaxAttempts int
+	// Parallel is the number of workers, so the bound on deliveries in flight (default 4).
+	Parallel int
+	// OnAttempt, when set, is told of every attempt and its error (nil: delivered); it may be
+	// called from many goroutines.
+	OnAttempt func(d Delivery, attempt int, err error)
+}
+
+// sender delivers one event to one receiver, once.
+type sender interface {
+	send(ctx context.Context, e Event) error
+}
+
+// FailedDelivery is a delivery that had not succeeded when the dispatcher closed.
+type FailedDelivery struct {
+	Delivery
+	Attempts int
+	Err      error
+}
+
+// job is one delivery to attempt, with its attempt number and the wait before the next one.
+type job struct {
+	dl      Delivery
+	attempt int
+	wait    time.Duration
+}
+
+// Dispatcher delivers queued events in the background with a fixed number of workers; nothing it
+// does waits on the caller's work, and Close waits at most the longest receiver timeout.
+type Dispatcher struct {
+	outbox    *Outbox
+	receivers map[string]*Receiver
+	senders   map[string]sender
+	opt       Options
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	queue   []job
+	closing bool
+	failed  map[string]*FailedDelivery
+	queueMu sync.Mutex // serialises Notify's outbox writes with Close
+}
+
+// Start opens a dispatcher over outbox for receivers and starts delivering what earlier runs
+// queued and did not deliver.
+func Start(outbox *Outbox, receivers []Receiver, opt Options) (*Dispatcher, error) {
+	if opt.Backoff <= 0 {
+		opt.Backoff = time.Second
+	}
+	if opt.MaxBackoff <= 0 {
+		opt.MaxBackoff = 30 * time.Second
+	}
+	if opt.MaxAttempts <= 0 {
+		opt.MaxAttempts = 5
+	}
+	if opt.Parallel <= 0 {
+		opt.Parallel = 4
+	}
+	if opt.Getenv == nil {
+		opt.Getenv = func(string) string { return "" }
+	}
+	d := &Dispatcher{outbox: outbox, receivers: map[string]*Receiver{}, senders: map[string]sender{}, opt: opt,
+		failed: map[string]*FailedDelivery{}}
+	d.cond = sync.NewCond(&d.mu)
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	for i := range receivers {
+		r := &receivers[i]
+		d.receivers[r.Name] = r
+		switch {
+		case r.Webhook != nil:
+			d.senders[r.Name] = newWebhookSender(r.Webhook, opt.Getenv)
+		case r.Email != nil:
+			s, err := newEmailSender(r.Email, opt.Getenv)
+			if err != nil {
+				d.cancel()
+				return nil, fmt.Errorf("notify %q: %w", r.Name, err)
+			}
+			d.senders[r.Name] = s
+		}
+	}
+	for range opt.Parallel {
+		d.wg.Add(1)
+		go d.worker()
+	}
+	for _, dl := range outbox.Pending() {
+		d.push(job{dl: dl, attempt: 1, wait: opt.Backoff})
+	}
+	return d, nil
+}
+
+// Notify queues the events (durably, in the outbox: one fsync for all) for every receiver that
+// wants them and has never had them queued, and delivers them in the background. It returns once the
+// outbox holds them.
+func (d *Dispatcher) Notify(events ...Event) error {
+	names := make([]string, 0, len(d.receivers))
+	for name := range d.receivers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var ds []Delivery
+	for _, e := range events {
+		for _, name := range names {
+			if d.receivers[name].Wants(e.Event) {
+				ds = append(ds, Delivery{Event: e, Receiver: name})
+			}
+		}
+	}
+	if len(ds) == 0 {
+		return nil
+	}
+	d.queueMu.Lock()
+	defer d.queueMu.Unlock()
+	queued, err := d.outbox.QueueAll(ds)
+	if err != nil {
+		return err
+	}
+	for _, dl := range queued {
+		d.push(job{dl: dl, attempt: 1, wait: d.opt.Backoff})
+	}
+	return nil
+}
+
+// push hands j to the workers, unless the dispatcher is closing and j is a retry (a first attempt
+// is still made: the events of the end of a run).
+func (d *Dispatcher) push(j job) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closing && j.attempt > 1 {
+		return // it stays in the outbox; its last failure is in d.failed
+	}
+	d.queue = append(d.queue, j)
+	d.cond.Signal()
+}
+
+// next takes the next job; ok is false once the dispatcher is closing and nothing is left.
+func (d *Dispatcher) next() (job, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for len(d.queue) == 0 && !d.closing {
+		d.cond.Wait()
+	}
+	if len(d.queue) == 0 {
+		return job{}, false
+	}
+	j := d.queue[0]
+	d.queue[0] = job{}
+	d.queue = d.queue[1:]
+	return j, true
+}
+
+func (d *Dispatcher) worker() {
+	defer d.wg.Done()
+	for {
+		j, ok := d.next()
+		if !ok {
+			return
+		}
+		d.attempt(j)
+	}
+}
+
+// attempt makes one attempt of j and, when it fails, schedules the next after its backoff.
+func (d *Dispatcher) attempt(j job) {
+	r, s := d.receivers[j.dl.Receiver], d.senders[j.dl.Receiver]
+	if r == nil || s == nil {
+		d.fail(j.dl, 0, fmt.Errorf("no notify %q block in the spec any more; the event stays in the outbox", j.dl.Receiver))
+		return
+	}
+	if d.ctx.Err() != nil {
+		d.fail(j.dl, j.attempt-1, errors.New("not sent before ferry stopped waiting; it stays in the outbox for the next run"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(d.ctx, r.Timeout())
+	err := s.send(ctx, j.dl.Event)
+	if err != nil && (errors.Is(ctx.Err(), context.DeadlineExceeded) || d.ctx.Err() != nil) {
+		// Its own timeout, or the end of the run's grace (the longest timeout) came first.
+		err = fmt.Errorf("no answer within %s (%w)", r.Timeout(), err)
+	}
+	cancel()
+	if err == nil {
+		err = d.outbox.Delivered(j.dl)
+		if err == nil {
+			d.mu.Lock()
+			delete(d.failed, j.dl.key())
+			d.mu.Unlock()
+		}
+		if d.opt.OnAttempt != nil {
+			d.opt.OnAttempt(j.dl, j.attempt, nil)
+		}
+		return
+	}
+	if d.opt.OnAttempt != nil {
+		d.opt.OnAttempt(j.dl, j.attempt, err)
+	}
+	d.fail(j.dl, j.attempt, err)
+	if j.attempt >= d.opt.MaxAttempts {
+		return
+	}
+	next := job{dl: j.dl, attempt: j.attempt + 1, wait: min(2*j.wait, d.opt.MaxBackoff)}
+	time.AfterFunc(j.wait, func() { d.push(next) })
+}
+
+func (d *Dispatcher) fail(dl Delivery, attempts int, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.failed[dl.key()] = &FailedDelivery{Delivery: dl, Attempts: attempts, Err: err}
+}
+
+// Close stops retrying, lets the workers make the first attempts still queued, gives them up to the
+// longest receiver timeout, cancels what is left, and returns the deliveries that did not succeed
+// (sorted by event time). They stay in the outbox; the next run sends them again. The outbox is not
+// closed.
+func (d *Dispatcher) Close() []FailedDelivery {
+	d.queueMu.Lock()
+	d.mu.Lock()
+	d.closing = true
+	d.cond.Broadcast()
+	d.mu.Unlock()
+	d.queueMu.Unlock()
+	grace := time.Duration(0)
+	for _, r := range d.receivers {
+		grace = max(grace, r.Timeout())
+	}
+	done := make(chan struct{})
+	go func() {
+		d.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(grace)
+	select {
+	case <-done:
+		t.Stop()
+	case <-t.C:
+		d.cancel()
+		<-done
+	}
+	d.cancel()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]FailedDelivery, 0, len(d.failed))
+	for _, f := range d.failed {
+		out = append(out, *f)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Event.Time.Equal(out[j].Event.Time) {
+			return out[i].Event.Time.Before(out[j].Event.Time)
+		}
+		return out[i].key() < out[j].key()
+	})
+	return out
+}

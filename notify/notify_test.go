@@ -1,0 +1,259 @@
+package notify_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferry-dev/ferry/internal/receivertest"
+	"github.com/ferry-dev/ferry/notify"
+)
+
+func event(kind, addr string) notify.Event {
+	e := notify.New(kind, "lineage-1", addr)
+	e.Time, e.Address, e.Message = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), addr, kind+" of "+addr
+	return e
+}
+
+func fastOpts(env map[string]string) notify.Options {
+	return notify.Options{Getenv: func(k string) string { return env[k] }, Backoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+}
+
+func open(t *testing.T, dir string) *notify.Outbox {
+	t.Helper()
+	o, err := notify.OpenOutbox(filepath.Join(dir, "ferry.state.json.outbox"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = o.Close() })
+	return o
+}
+
+// A signed webhook gets each event once; queuing the same events again (a re-apply) sends nothing.
+func TestWebhookOncePerEvent(t *testing.T) {
+	hook := receivertest.NewHook("s3cret-key-value")
+	defer hook.Close()
+	recv := []notify.Receiver{{Name: "ops", Events: []string{notify.ChangeFailed, notify.ApplyFinished},
+		Webhook: &notify.Webhook{URL: hook.URL, SecretEnv: "HOOK_SECRET", Timeout: 2 * time.Second}}}
+	env := map[string]string{"HOOK_SECRET": "s3cret-key-value"}
+	dir := t.TempDir()
+	for round := range 2 {
+		d, err := notify.Start(open(t, dir), recv, fastOpts(env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range []notify.Event{event(notify.ChangeFailed, "a"), event(notify.ChangeFailed, "b"),
+			event(notify.MigrationCompleted, "c"), event(notify.ApplyFinished, "")} {
+			if err := d.Notify(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if failed := d.Close(); len(failed) != 0 {
+			t.Fatalf("round %d: failed deliveries %v", round, failed)
+		}
+	}
+	got := hook.Got()
+	if len(got) != 3 {
+		t.Fatalf("receiver got %d requests, want 3 (two change_failed, one apply_finished): %+v", len(got), got)
+	}
+	for _, r := range got {
+		if !r.SignedOK {
+			t.Errorf("%s: bad signature", r.Event)
+		}
+		if strings.Contains(string(r.Body), "s3cret-key-value") {
+			t.Errorf("the secret is in the payload: %s", r.Body)
+		}
+	}
+}
+
+// A receiver answering 500 does not fail anything: the delivery is reported failed, stays in the
+// outbox, and the next run delivers it with the same event_id.
+func TestFailingReceiverKeepsEventForNextRun(t *testing.T) {
+	hook := receivertest.NewHook("k")
+	defer hook.Close()
+	hook.SetMode("500")
+	recv := []notify.Receiver{{Name: "ops", Events: []string{notify.ChangeBlocked},
+		Webhook: &notify.Webhook{URL: hook.URL, SecretEnv: "K", Timeout: time.Second}}}
+	env := map[string]string{"K": "k"}
+	dir := t.TempDir()
+	d, err := notify.Start(open(t, dir), recv, fastOpts(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := event(notify.ChangeBlocked, "x")
+	if err := d.Notify(e); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // let some retries happen (not asserted)
+	failed := d.Close()
+	if len(failed) != 1 || failed[0].Event.ID != e.ID || !strings.Contains(failed[0].Err.Error(), "500") {
+		t.Fatalf("failed = %+v, want the one delivery with the 500", failed)
+	}
+	hook.SetMode("")
+	d, err = notify.Start(open(t, dir), recv, fastOpts(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed := d.Close(); len(failed) != 0 {
+		t.Fatalf("second run: %v", failed)
+	}
+	got := hook.Got()
+	if len(got) != 1 || got[0].EventID != e.ID {
+		t.Fatalf("got %+v, want the event %s once", got, e.ID)
+	}
+}
+
+// A receiver that never answers is given up at its timeout: Close returns and reports it.
+func TestHangingReceiverEndsAtTimeout(t *testing.T) {
+	hook := receivertest.NewHook("k")
+	defer hook.Close()
+	hook.SetMode("hang")
+	recv := []notify.Receiver{{Name: "slow", Events: []string{notify.ApplyFinished},
+		Webhook: &notify.Webhook{URL: hook.URL, Timeout: 200 * time.Millisecond}}}
+	d, err := notify.Start(open(t, t.TempDir()), recv, fastOpts(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Notify(event(notify.ApplyFinished, "")); err != nil {
+		t.Fatal(err)
+	}
+	failed := d.Close()
+	if len(failed) != 1 || !strings.Contains(failed[0].Err.Error(), "no answer within") {
+		t.Fatalf("failed = %+v", failed)
+	}
+}
+
+// Email goes through STARTTLS with the credentials from the environment; the password appears in
+// no message.
+func TestEmailOverSTARTTLS(t *testing.T) {
+	srv, err := receivertest.NewSMTP("ferry", "smtp-pass-123456")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, srv.CAPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{notify.EnvSMTPUsername: "ferry", notify.EnvSMTPPassword: "smtp-pass-123456", notify.EnvSMTPCAFile: ca}
+	recv := []notify.Receiver{{Name: "mail", Events: []string{notify.MigrationCompleted},
+		Email: &notify.Email{To: []string{"ops@example.com"}, From: "ferry@example.com", SMTP: srv.Addr, Timeout: 5 * time.Second}}}
+	dir := t.TempDir()
+	for range 2 {
+		d, err := notify.Start(open(t, dir), recv, fastOpts(env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Notify(event(notify.MigrationCompleted, "m")); err != nil {
+			t.Fatal(err)
+		}
+		if failed := d.Close(); len(failed) != 0 {
+			t.Fatalf("failed: %v", failed[0].Err)
+		}
+	}
+	got := srv.Got()
+	if len(got) != 1 {
+		t.Fatalf("got %d messages, want 1", len(got))
+	}
+	if !got[0].TLS || got[0].User != "ferry" || got[0].Event != notify.MigrationCompleted {
+		t.Fatalf("message: tls=%v user=%q event=%q", got[0].TLS, got[0].User, got[0].Event)
+	}
+	if strings.Contains(string(got[0].Body), "smtp-pass-123456") {
+		t.Fatal("the SMTP password is in the message")
+	}
+}
+
+func TestCheckWebhookURL(t *testing.T) {
+	for u, ok := range map[string]bool{
+		"https://hooks.example.com/ferry": true, "http://127.0.0.1:8080/x": true, "http://[::1]/x": true, "http://localhost/x": true,
+		"http://hooks.example.com/x": false, "ftp://x/y": false, "https://user:pw@x/": false, "https:///nohost": false, "::": false,
+	} {
+		if err := notify.CheckWebhookURL(u); (err == nil) != ok {
+			t.Errorf("CheckWebhookURL(%q) = %v, want ok=%v", u, err, ok)
+		}
+	}
+}
+
+// The outbox survives a torn last line (kill -9 in mid-write) and garbage.
+func FuzzOutboxReplay(f *testing.F) {
+	f.Add([]byte(`{"op":"created","time":"2026-12-01T09:00:00Z"}` + "\n" + `{"op":"queued","event_id":"e","receiver":"r","event":{"event_id":"e"}}` + "\n" + `{"op":"deliv`))
+	f.Add([]byte("\x00\xff\n{}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "o")
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		o, err := notify.OpenOutbox(p, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = o.Pending()
+		if _, err := o.Queue(event(notify.ApplyFinished, ""), []string{"r"}); err != nil {
+			t.Fatal(err)
+		}
+		_ = o.Close()
+		o2, err := notify.OpenOutbox(p, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer o2.Close()
+		if q, _ := o2.Queue(event(notify.ApplyFinished, ""), []string{"r"}); len(q) != 0 {
+			t.Fatal("an event queued before was queued again after reopening")
+		}
+	})
+}
+
+// A long outbox is compacted when opened: delivered payloads go, their keys (de-duplication) and the
+// undelivered events stay.
+func TestOutboxCompacts(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "o")
+	o, err := notify.OpenOutbox(path, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("x", 4096)
+	var first notify.Event
+	for i := range 400 {
+		e := event(notify.ChangeFailed, fmt.Sprint("a", i))
+		e.Message = big
+		q, err := o.Queue(e, []string{"r"})
+		if err != nil || len(q) != 1 {
+			t.Fatal(q, err)
+		}
+		if i == 0 {
+			first = e
+			continue // left undelivered
+		}
+		if err := o.Delivered(q[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	created := o.Created()
+	_ = o.Close()
+	before, _ := os.Stat(path)
+	o2, err := notify.OpenOutbox(path, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o2.Close()
+	after, _ := os.Stat(path)
+	if after.Size() >= before.Size()/10 {
+		t.Errorf("outbox %d bytes after compaction, %d before", after.Size(), before.Size())
+	}
+	if !o2.Created().Equal(created) {
+		t.Errorf("created %v, want %v", o2.Created(), created)
+	}
+	if p := o2.Pending(); len(p) != 1 || p[0].Event.ID != first.ID || p[0].Event.Message != big {
+		t.Errorf("pending after compaction: %d", len(p))
+	}
+	for i := range 400 {
+		if q, _ := o2.Queue(event(notify.ChangeFailed, fmt.Sprint("a", i)), []string{"r"}); len(q) != 0 {
+			t.Fatalf("event %d queued again after compaction", i)
+		}
+	}
+}

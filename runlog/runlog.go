@@ -1,0 +1,242 @@
+// Package runlog writes ferry's daily log: logs/ferry-YYYY-MM-DD.log (UTC date), JSON lines appended
+// by every command, each line with the invocation's run id. It records every request made (method,
+// host, path, status, duration, request id — bodies only when verbose, redacted, and never those of a
+// token exchange), every journal record and every event. A nil *Logger logs nothing.
+package runlog
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// FormatVersion is the "format_version" of every log line.
+const FormatVersion = "1.0"
+
+// maxBody bounds the part of a body a verbose log line keeps.
+const maxBody = 16 << 10
+
+// Logger appends JSON lines to the day's log file. Safe for concurrent use.
+type Logger struct {
+	mu      sync.Mutex
+	dir     string
+	runID   string
+	command string
+	verbose bool
+	redact  func(string) string
+	now     func() time.Time
+	day     string
+	f       *os.File
+	onError func(error)
+	failed  bool
+}
+
+// Options configure a Logger.
+type Options struct {
+	// Verbose adds the (redacted) request and response bodies.
+	Verbose bool
+	// Redact removes secrets from every text written (nil: none).
+	Redact func(string) string
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+	// OnError is told, once, why the log cannot be written (nil: nobody).
+	OnError func(error)
+}
+
+// Open returns a logger writing into dir for the run runID of command. Nothing is created on disk
+// until the first line is logged (then dir and the day's file); if that fails, OnError is told once
+// and the logger logs nothing more.
+func Open(dir, runID, command string, o Options) *Logger {
+	l := &Logger{dir: dir, runID: runID, command: command, verbose: o.Verbose, redact: o.Redact, now: o.Now, onError: o.OnError}
+	if l.redact == nil {
+		l.redact = func(s string) string { return s }
+	}
+	if l.now == nil {
+		l.now = time.Now
+	}
+	return l
+}
+
+// Path is the file of the day of t.
+func Path(dir string, t time.Time) string {
+	return filepath.Join(dir, "ferry-"+t.UTC().Format("2006-01-02")+".log")
+}
+
+func (l *Logger) rotateLocked(t time.Time) error {
+	if l.failed {
+		return errors.New("log failed")
+	}
+	day := t.Format("2006-01-02")
+	if day == l.day && l.f != nil {
+		return nil
+	}
+	if err := os.MkdirAll(l.dir, 0o755); err != nil {
+		return l.failLocked(fmt.Errorf("log directory: %w", err))
+	}
+	f, err := os.OpenFile(Path(l.dir, t), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return l.failLocked(fmt.Errorf("open log: %w", err))
+	}
+	if l.f != nil {
+		_ = l.f.Close()
+	}
+	l.f, l.day = f, day
+	return nil
+}
+
+// failLocked stops the logger and tells OnError why, once.
+func (l *Logger) failLocked(err error) error {
+	l.failed = true
+	if l.onError != nil {
+		l.onError(err)
+	}
+	return err
+}
+
+// Verbose reports whether bodies are logged.
+func (l *Logger) Verbose() bool { return l != nil && l.verbose }
+
+// Log appends one line of kind with fields (redacted). Errors writing the log are ignored: the log
+// never stops a command.
+func (l *Logger) Log(kind string, fields map[string]any) {
+	if l == nil {
+		return
+	}
+	t := l.now().UTC()
+	line := map[string]any{"type": "log", "format_version": FormatVersion, "time": t.Format(time.RFC3339Nano),
+		"run_id": l.runID, "command": l.command, "kind": kind}
+	for k, v := range fields {
+		if _, taken := line[k]; !taken {
+			line[k] = v
+		}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(line) != nil {
+		return
+	}
+	out := l.redact(b.String())
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.rotateLocked(t) != nil {
+		return
+	}
+	_, _ = l.f.Write([]byte(out))
+}
+
+// Close closes the log file.
+func (l *Logger) Close() error {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
+}
+
+// Transport wraps next so that every request through it is logged.
+func (l *Logger) Transport(next http.RoundTripper) http.RoundTripper {
+	if l == nil {
+		return next
+	}
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return &transport{l: l, next: next}
+}
+
+type transport struct {
+	l    *Logger
+	next http.RoundTripper
+}
+
+// requestIDHeaders are the headers that carry a request id, request first, then response.
+var requestIDHeaders = []string{"MS-RequestId", "MS-CorrelationId", "X-Request-Id", "X-Amzn-RequestId", "X-Correlation-Id"}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	fields := map[string]any{"method": req.Method, "host": req.URL.Host, "path": req.URL.Path}
+	for _, h := range requestIDHeaders {
+		if v := req.Header.Get(h); v != "" {
+			fields["request_id"] = v
+			break
+		}
+	}
+	secretExchange := tokenExchange(req)
+	if t.l.verbose && req.Body != nil && req.GetBody != nil {
+		if body, err := req.GetBody(); err == nil {
+			fields["request_body"] = bodyText(body, secretExchange)
+		}
+	}
+	resp, err := t.next.RoundTrip(req)
+	fields["duration_ms"] = time.Since(start).Milliseconds()
+	if err != nil {
+		fields["error"] = err.Error()
+		t.l.Log("request", fields)
+		return resp, err
+	}
+	fields["status"] = resp.StatusCode
+	if _, ok := fields["request_id"]; !ok {
+		for _, h := range requestIDHeaders {
+			if v := resp.Header.Get(h); v != "" {
+				fields["request_id"] = v
+				break
+			}
+		}
+	}
+	if t.l.verbose && resp.Body != nil {
+		orig := resp.Body
+		data, rerr := io.ReadAll(io.LimitReader(orig, maxBody+1))
+		// The caller still reads the whole body: what was read for the log, then the rest.
+		resp.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(data), orig), Closer: orig}
+		if rerr == nil {
+			fields["response_body"] = clip(data, secretExchange || bytes.Contains(data, []byte(`"access_token"`)))
+		}
+	}
+	t.l.Log("request", fields)
+	return resp, nil
+}
+
+// tokenExchange reports a request to an OAuth token endpoint: neither its body (client secret) nor
+// its answer (access token) is ever logged.
+func tokenExchange(req *http.Request) bool {
+	return strings.HasSuffix(req.URL.Path, "/token") || strings.Contains(req.URL.Path, "/oauth2/")
+}
+
+func bodyText(r io.ReadCloser, secret bool) string {
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, maxBody+1))
+	if err != nil {
+		return ""
+	}
+	return clip(data, secret)
+}
+
+func clip(data []byte, secret bool) string {
+	if secret {
+		return "(credentials exchange: not logged)"
+	}
+	if len(data) > maxBody {
+		return string(bytes.ToValidUTF8(data[:maxBody], nil)) + "…(cut)"
+	}
+	return string(bytes.ToValidUTF8(data, nil))
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
