@@ -43,6 +43,8 @@ type Globals struct {
 	NoColor     bool
 	LockTimeout time.Duration
 	JSON        bool
+	// BackendConfig are --backend-config KEY=VALUE overrides of the backend block's settings.
+	BackendConfig []string
 
 	Stdin      io.Reader
 	Stdout     io.Writer
@@ -97,6 +99,7 @@ func (g *Globals) loadSpec() (*spec, bool) {
 			secrets = append(secrets, v)
 		}
 	}
+	secrets = append(secrets, g.backendSecrets(cfg)...)
 	if len(secrets) > 0 {
 		s.out = newRedactor(g.Stdout, secrets)
 		s.err = newRedactor(g.Stderr, secrets)
@@ -249,27 +252,4 @@ func (g *Globals) sandboxBanner(w io.Writer) {
 	if sb := g.sandboxURL(); sb != "" && !g.JSON {
 		fmt.Fprintf(w, "Using the ferry sandbox at %s (FERRY_SANDBOX): no credentials needed, nothing real is touched.\n\n", sb)
 	}
-}
-
-// lockedState takes the state lock for operation (waiting up to --lock-timeout), opens the state
-// under it and checks that it can be written — before the operation sends or records anything, so
-// that an unwritable or full state directory fails here, once; release closes the state, then unlocks.
-func (g *Globals) lockedState(path, operation string) (st *state.Store, release func(), err error) {
-	unlock, err := state.Lock(path, operation, g.LockTimeout)
-	if err != nil {
-		return nil, nil, err
-	}
-	if st, err = state.OpenWith(path, g.stateOpts); err != nil {
-		_ = unlock()
-		return nil, nil, err
-	}
-	if err = st.CheckWritable(); err != nil {
-		_ = st.Close()
-		_ = unlock()
-		return nil, nil, err
-	}
-	return st, func() {
-		_ = st.Close()
-		_ = unlock()
-	}, nil
 }

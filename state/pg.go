@@ -817,3 +817,13 @@ func (s *PGStore) unlockLocked() {
 }
 
 var _ State = (*PGStore)(nil)
+
+// PGSecrets returns what of a connection string must never be printed: the string itself and the
+// password in it.
+func PGSecrets(url string) []string {
+	out := []string{url}
+	if cfg, err := pgx.ParseConfig(url); err == nil && cfg.Password != "" {
+		out = append(out, cfg.Password)
+	}
+	return out
+}
