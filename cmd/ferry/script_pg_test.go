@@ -70,6 +70,9 @@ func TestScriptsPostgres(t *testing.T) {
 // specBlock finds the top-level blocks that make a file a spec (and not a variables file).
 var specBlock = regexp.MustCompile(`(?m)^(ferry|subscription|skip_list|cutover|provider|variable|locals|import|notify)\b`)
 
+// stateSetting is a ferry { state = … } line.
+var stateSetting = regexp.MustCompile(`(?m)^  (state\s*=.*)$`)
+
 // withPGBackend gives every spec file under work (*.hcl, and *.hcl.txt copied over specs by the
 // scripts) a backend "postgres" block on schema, with the workspace of its directory: inside an
 // existing ferry block, or appended as one (so that no line of the file moves).
@@ -86,7 +89,9 @@ func withPGBackend(work, schema string) error {
 		block := fmt.Sprintf("  backend \"postgres\" {\n    schema    = %q\n    workspace = %q\n  }\n", schema, pgWorkspaceOf(rel))
 		src := string(raw)
 		if loc := regexp.MustCompile(`(?m)^ferry \{\n`).FindStringIndex(src); loc != nil {
-			src = src[:loc[1]] + block + src[loc[1]:]
+			// A local state file setting gives way to the backend (commented out, so no line moves).
+			rest := stateSetting.ReplaceAllString(src[loc[1]:], "  # $1 (the postgres backend keeps the state)")
+			src = src[:loc[1]] + block + rest
 		} else {
 			if src != "" && !strings.HasSuffix(src, "\n") {
 				src += "\n"
