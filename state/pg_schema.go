@@ -22,7 +22,7 @@ var pgMigrations = [][]string{
 			updated_at timestamptz NOT NULL DEFAULT now()
 		)`,
 		`CREATE TABLE %[1]s.journal (
-			workspace text NOT NULL REFERENCES %[1]s.states (workspace) ON DELETE CASCADE,
+			workspace text NOT NULL,
 			serial    bigint NOT NULL,
 			record    jsonb NOT NULL,
 			checksum  bigint NOT NULL,
