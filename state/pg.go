@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -642,15 +643,19 @@ func (s *PGStore) lost(ctx context.Context, err error) error {
 func (s *PGStore) fenced(ctx context.Context) error {
 	who := "another ferry"
 	if h := pgHolder(ctx, s.conn, s.b); h != nil {
-		le := LockedError{Holder: h}
-		who = le.Error()
-		who = who[len("state is locked by "):]
-		if i := bytes.IndexByte([]byte(who), ';'); i >= 0 {
-			who = who[:i]
-		}
+		who = describeHolder(h)
 	}
 	return fmt.Errorf("the lock of %s was taken over by %s (its fencing token is newer than ours, %d): this ferry stops recording and sends "+
 		"nothing more. The apply that holds the lock now reconciles the steps in flight by their keys: %w", s.b.Where(), who, s.fence, ErrLockLost)
+}
+
+// describeHolder says who holds a lock, as LockedError does: "pid 4242 (ferry apply, user ci) on
+// host ci-3 since 2026-11-21T12:00:00Z".
+func describeHolder(h *LockInfo) string {
+	msg := (&LockedError{Holder: h}).Error()
+	msg = strings.TrimPrefix(msg, "state is locked by ")
+	msg, _, _ = strings.Cut(msg, "; retry later")
+	return msg
 }
 
 // Compact folds the journal into a new snapshot row in one transaction (snapshot replaced, journal

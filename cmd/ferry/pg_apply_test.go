@@ -68,7 +68,7 @@ func TestPGConnectionKilledMidApply(t *testing.T) {
 		}
 	}
 	creates := stats["partnercenter.CreateMigration"]
-	t.Logf("killed at %d records: %d creates sent, %d intents committed", cs.records(), creates, intents)
+	t.Logf("killed at %d records: %d creates sent, %d intents committed; the apply said:\n%s", cs.records(), creates, intents, tail(out.String()))
 	if creates > intents {
 		t.Fatalf("%d creates were sent but only %d intents committed: a step was sent after the connection was lost", creates, intents)
 	}
