@@ -158,7 +158,7 @@ func (b PGBackend) OpenLocked(ctx context.Context, operation string, timeout tim
 		return fail(fmt.Errorf("record the lock holder of %s: %w", b.Where(), err))
 	}
 	s := newPGStore(b)
-	s.conn, s.fence, s.lockKey = conn, fence, key
+	s.conn, s.fence, s.lockKey, s.locked = conn, fence, key, true
 	if err := s.load(ctx, conn); err != nil {
 		s.unlock()
 		return nil, err
@@ -235,8 +235,10 @@ type PGStore struct {
 
 	// syncMu is held by the one goroutine writing (or compacting); taken before mu, never after.
 	syncMu sync.Mutex
-	// conn is the locked session (nil when opened without the lock: read-only). Guarded by syncMu.
-	conn    *pgx.Conn
+	// conn is the locked session (nil when opened without the lock, or closed). Guarded by syncMu.
+	conn *pgx.Conn
+	// locked is set once, before the store is shared: it was opened with the lock (writable).
+	locked  bool
 	fence   int64
 	lockKey int64
 
@@ -505,7 +507,7 @@ func (s *PGStore) append(r *record) error {
 		s.mu.Unlock()
 		return err
 	}
-	if s.conn == nil {
+	if !s.locked {
 		s.mu.Unlock()
 		return fmt.Errorf("state %s: %s was opened without its lock, read-only", r.Op, s.b.Where())
 	}
@@ -561,7 +563,10 @@ func (s *PGStore) flushLocked() error {
 	if len(batch) == 0 {
 		return nil
 	}
-	err := s.writeRows(batch, create, lineage)
+	err := errors.New("the state was closed")
+	if s.conn != nil {
+		err = s.writeRows(batch, create, lineage)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {

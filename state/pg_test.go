@@ -299,3 +299,25 @@ func mustOK(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestPGClosedAndReadOnly: a store opened without the lock, or closed (its lock released), refuses
+// records instead of writing without the lock.
+func TestPGClosedAndReadOnly(t *testing.T) {
+	b := pgBackend(t, "default")
+	ro, err := b.Open(context.Background())
+	mustOK(t, err)
+	if err := ro.Intent(`subscription.s["a"]`, "subscription", "partnercenter", "migrate", 1, "k"); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("a record on a store opened without the lock: %v", err)
+	}
+	st, err := b.OpenLocked(context.Background(), "apply", 0)
+	mustOK(t, err)
+	mustOK(t, st.Close())
+	if err := st.Intent(`subscription.s["a"]`, "subscription", "partnercenter", "migrate", 1, "k"); err == nil {
+		t.Fatal("a record was accepted after Close")
+	}
+	again, err := b.Open(context.Background())
+	mustOK(t, err)
+	if again.Len() != 0 {
+		t.Fatalf("%d resources written after Close", again.Len())
+	}
+}
