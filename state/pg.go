@@ -140,8 +140,16 @@ func (b PGBackend) OpenLocked(ctx context.Context, operation string, timeout tim
 		_ = conn.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	if err := pgMigrate(ctx, conn, b.Schema); err != nil {
+	// Only an absent or older schema is migrated: a user without the right to create schemas can use
+	// tables an administrator's ferry created.
+	v, err := pgSchemaState(ctx, conn, b.Schema)
+	if err != nil {
 		return fail(err)
+	}
+	if v < len(pgMigrations) {
+		if err := pgMigrate(ctx, conn, b.Schema); err != nil {
+			return fail(err)
+		}
 	}
 	key := advisoryKey("workspace", b.Schema, b.Workspace)
 	if err := pgTryLock(ctx, conn, b, key, timeout); err != nil {

@@ -321,3 +321,46 @@ func TestPGClosedAndReadOnly(t *testing.T) {
 		t.Fatalf("%d resources written after Close", again.Len())
 	}
 }
+
+// TestPGLeastPrivilegeUser: a user who may use ferry's tables but not create schemas works on tables
+// an administrator's ferry created (ferry migrates only an absent or older schema).
+func TestPGLeastPrivilegeUser(t *testing.T) {
+	b := pgBackend(t, "default")
+	mustOK(t, lockedT(t, b, "apply").Close())
+	role := "ferry_user_" + strings.TrimPrefix(b.Schema, "t_")
+	userURL := strings.Replace(b.URL, "postgres://postgres@", "postgres://"+role+"@", 1)
+	if userURL == b.URL {
+		t.Skipf("the test server's URL does not name the user postgres; cannot connect as another role")
+	}
+	admin := pgAdmin(t, b.URL)
+	ctx := context.Background()
+	for _, q := range []string{
+		`CREATE ROLE ` + role + ` LOGIN`,
+		`GRANT USAGE ON SCHEMA ` + b.Schema + ` TO ` + role,
+		`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ` + b.Schema + ` TO ` + role,
+	} {
+		_, err := admin.Exec(ctx, q)
+		mustOK(t, err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), b.URL)
+		if err != nil {
+			return
+		}
+		defer c.Close(context.Background())
+		_, _ = c.Exec(context.Background(), `DROP OWNED BY `+role)
+		_, _ = c.Exec(context.Background(), `DROP ROLE `+role)
+	})
+	user := b
+	user.URL = userURL
+	st := lockedT(t, user, "apply")
+	mustOK(t, st.CheckWritable())
+	mustOK(t, st.Intent(`subscription.s["a"]`, "subscription", "partnercenter", "migrate", 1, "k"))
+	mustOK(t, st.Compact())
+	mustOK(t, st.Close())
+	got, err := b.Open(ctx)
+	mustOK(t, err)
+	if got.Len() != 1 {
+		t.Fatalf("%d resources, want 1", got.Len())
+	}
+}
