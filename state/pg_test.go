@@ -364,3 +364,21 @@ func TestPGLeastPrivilegeUser(t *testing.T) {
 		t.Fatalf("%d resources, want 1", got.Len())
 	}
 }
+
+// TestPGLockTimeout: with a timeout, a second locker waits for the first to release the workspace.
+func TestPGLockTimeout(t *testing.T) {
+	b := pgBackend(t, "default")
+	first, err := b.OpenLocked(context.Background(), "apply", 0)
+	mustOK(t, err)
+	mustOK(t, first.Intent(`subscription.s["a"]`, "subscription", "partnercenter", "migrate", 1, "k"))
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		_ = first.Close()
+	}()
+	second, err := b.OpenLocked(context.Background(), "apply", 30*time.Second)
+	mustOK(t, err)
+	defer second.Close()
+	if _, ok := second.Get(`subscription.s["a"]`); !ok {
+		t.Fatal("the second locker does not see what the first wrote")
+	}
+}
