@@ -2,12 +2,12 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/ferry-dev/ferry/state"
+	"github.com/ferry-dev/ferry/views"
 )
 
 // sharedBackend resolves the spec's PostgreSQL backend for the workspace commands; a spec with a
@@ -31,15 +31,6 @@ func (g *Globals) sharedBackend() (state.PGBackend, bool) {
 	return pg, true
 }
 
-// workspaceList is the JSON document of ferry workspace list --json.
-type workspaceList struct {
-	Type          string                `json:"type"`
-	FormatVersion string                `json:"format_version"`
-	Schema        string                `json:"schema"`
-	Current       string                `json:"current"`
-	Workspaces    []state.WorkspaceInfo `json:"workspaces"`
-}
-
 // WorkspaceList prints the workspaces of the spec's PostgreSQL backend, the current one marked "*".
 func WorkspaceList(ctx context.Context, g *Globals) int {
 	b, ok := g.sharedBackend()
@@ -51,24 +42,9 @@ func WorkspaceList(ctx context.Context, g *Globals) int {
 		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
-	if g.JSON {
-		if ws == nil {
-			ws = []state.WorkspaceInfo{}
-		}
-		enc := json.NewEncoder(g.Stdout)
-		_ = enc.Encode(workspaceList{Type: "workspace_list", FormatVersion: "1.0", Schema: b.Schema, Current: b.Workspace, Workspaces: ws})
-		return ExitOK
-	}
-	found := false
-	for _, w := range ws {
-		mark := " "
-		if w.Name == b.Workspace {
-			mark, found = "*", true
-		}
-		fmt.Fprintf(g.Stdout, "%s %s\t%d resource(s), serial %d\n", mark, w.Name, w.Resources, w.Serial)
-	}
-	if !found {
-		fmt.Fprintf(g.Stdout, "* %s\t(nothing written yet)\n", b.Workspace)
+	if err := views.WriteWorkspaceList(g.Stdout, views.NewWorkspaceList(b.Schema, b.Workspace, ws), g.JSON); err != nil {
+		g.errorf(g.Stderr, "%v", err)
+		return ExitError
 	}
 	return ExitOK
 }
