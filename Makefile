@@ -31,7 +31,8 @@ demo: build
 	KILL_AFTER=5 ./scripts/demo.sh examples/cloudblue-nce
 
 # Benchmarks: engine cost (limits off) and rate-limit tracking (scaled limits), 1 000 and 10 000 subscriptions,
-# then plan time and peak memory at 10 000, 50 000 and 100 000 subscriptions.
+# the journal cost per step on both state backends (local file, PostgreSQL; 10 000 steps) and the runs with
+# limits off again with the state in PostgreSQL, then plan time and peak memory at 10 000, 50 000 and 100 000.
 bench: build
 	./scripts/bench.sh
 

@@ -58,6 +58,8 @@ type Globals struct {
 	NoReport  bool
 	// Verbose is --verbose: the log also records the (redacted) bodies of requests.
 	Verbose bool
+	// BackendConfig are --backend-config KEY=VALUE overrides of the backend block's settings.
+	BackendConfig []string
 
 	Stdin      io.Reader
 	Stdout     io.Writer
@@ -137,6 +139,7 @@ func (g *Globals) loadSpec() (*spec, bool) {
 			}
 		}
 	}
+	s.secrets = append(s.secrets, g.backendSecrets(cfg)...)
 	s.red = newRedaction(s.secrets)
 	if s.red != nil {
 		s.out = &redactor{w: g.Stdout, r: s.red}
@@ -342,33 +345,9 @@ func (g *Globals) sandboxBanner(w io.Writer) {
 	}
 }
 
-// lockedState takes the state lock for operation (waiting up to --lock-timeout), opens the state
-// under it and checks that it can be written — before the operation sends or records anything, so
-// that an unwritable or full state directory fails here, once; release closes the state, then unlocks.
-func (g *Globals) lockedState(path, operation string) (st *state.Store, release func(), err error) {
-	unlock, err := state.Lock(path, operation, g.LockTimeout)
-	if err != nil {
-		return nil, nil, err
-	}
-	if st, err = state.OpenWith(path, g.stateOpts); err != nil {
-		_ = unlock()
-		return nil, nil, err
-	}
-	if err = st.CheckWritable(); err != nil {
-		_ = st.Close()
-		_ = unlock()
-		return nil, nil, err
-	}
-	g.stateWarnings(g.Stderr, st)
-	return st, func() {
-		_ = st.Close()
-		_ = unlock()
-	}, nil
-}
-
 // stateWarnings prints on w (stderr) what opening the state found that did not stop it (a damaged
 // last journal line, kept as evidence).
-func (g *Globals) stateWarnings(w io.Writer, st *state.Store) {
+func (g *Globals) stateWarnings(w io.Writer, st state.State) {
 	for _, msg := range st.Warnings() {
 		if g.JSON {
 			_ = views.WriteDiagnosticsJSON(w, []views.Diagnostic{views.WarningDiagnostic("Damaged state journal", msg)})

@@ -47,13 +47,18 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	if !ok {
 		return ExitError
 	}
-	path := g.statePath(s.cfg)
-	st, release, err := g.lockedState(path, "ferry apply")
+	b, err := g.backend(s.cfg)
+	if err != nil {
+		g.errorf(s.err, "%v", err)
+		return ExitError
+	}
+	st, release, err := g.lockedState(ctx, b, "ferry apply")
 	if err != nil {
 		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
 	defer release()
+	path := g.sidePath(b) // the run record and the notification outbox are kept beside it
 
 	// The interrupt handler is in place before planning: an interrupt while the live state is read
 	// says so, like one while changes run (installed here, not after planning, where an interrupt
@@ -190,12 +195,18 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	})
 	ev.Finish()
 	if jerr := st.Err(); jerr != nil {
-		return g.journalFailed(s, path, result, blocked, p.Unreadable, jerr)
+		return g.journalFailed(ctx, s, b, result, blocked, p.Unreadable, jerr)
 	}
 	if err := st.Compact(); err != nil {
 		finish(result, reportResult(s.out, g.JSON, result, blocked, p.Unreadable))
-		g.errorf(s.err, "could not compact the state: %v. Every step is recorded in the journal %s.journal, which the next command "+
-			"replays; run `ferry apply` again once %s can be written, and it compacts then.", err, path, filepath.Dir(path))
+		if lb, ok := b.(state.LocalBackend); ok {
+			path := lb.Path
+			g.errorf(s.err, "could not compact the state: %v. Every step is recorded in the journal %s.journal, which the next command "+
+				"replays; run `ferry apply` again once %s can be written, and it compacts then.", err, path, filepath.Dir(path))
+		} else {
+			g.errorf(s.err, "could not compact the state: %v. Every step is recorded in the journal rows of %s, which the next command "+
+				"replays; run `ferry apply` again once PostgreSQL can be written, and it compacts then.", err, b.Where())
+		}
 		return ExitError
 	}
 	code := reportResult(s.out, g.JSON, result, blocked, p.Unreadable)
@@ -260,7 +271,7 @@ const savedClaim = "The state is saved. Run ferry apply again to resume: nothing
 // the summary, without its claim that the state is saved; which steps may have been sent with no
 // outcome recorded, as the journal on disk shows them (an intent without an outcome), which the next
 // apply reconciles by key; and the advice to apply again once the disk has space.
-func (g *Globals) journalFailed(s *spec, path string, result executor.Result, blocked []model.Change, unreadable []model.Addr, jerr error) int {
+func (g *Globals) journalFailed(ctx context.Context, s *spec, be state.Backend, result executor.Result, blocked []model.Change, unreadable []model.Addr, jerr error) int {
 	var sum strings.Builder
 	_ = reportResult(&sum, g.JSON, result, blocked, unreadable)
 	fmt.Fprint(s.out, strings.Replace(sum.String(), savedClaim, "", 1))
@@ -268,7 +279,7 @@ func (g *Globals) journalFailed(s *spec, path string, result executor.Result, bl
 	var b strings.Builder
 	fmt.Fprintf(&b, "the state journal could not be written (%v), so ferry stopped recording: what happened after its last complete record is not in the state. ", jerr)
 	var pending []string
-	if disk, err := state.Open(path); err != nil {
+	if disk, err := be.Open(context.WithoutCancel(ctx)); err != nil {
 		fmt.Fprintf(&b, "The state could not be read back to list what is unrecorded (%v). ", err)
 	} else {
 		for _, a := range disk.Addrs() {
@@ -292,7 +303,11 @@ func (g *Globals) journalFailed(s *spec, path string, result executor.Result, bl
 	default:
 		b.WriteString("The journal on disk shows no step sent without its outcome (waits are simply run again). ")
 	}
-	fmt.Fprintf(&b, "Free space on the disk of %s (or make it writable), then run `ferry apply` again to record the rest.", filepath.Dir(path))
+	if lb, ok := be.(state.LocalBackend); ok {
+		fmt.Fprintf(&b, "Free space on the disk of %s (or make it writable), then run `ferry apply` again to record the rest.", filepath.Dir(lb.Path))
+	} else {
+		fmt.Fprintf(&b, "Once %s can be reached and written again (and no other ferry holds it), run `ferry apply` again to record the rest.", be.Where())
+	}
 	g.errorf(s.err, "%s", b.String())
 	return ExitError
 }
@@ -318,7 +333,7 @@ const recentSendWindow = time.Hour
 
 // seedPacers hands each pacing provider the times its mutating steps were sent in the last hour
 // (the journal's intents), so a re-apply right after an interrupted one paces from them.
-func seedPacers(st *state.Store, provs map[string]providers.Provider, now time.Time) {
+func seedPacers(st state.State, provs map[string]providers.Provider, now time.Time) {
 	sends := map[string]map[string][]time.Time{} // provider → step → times
 	for _, addr := range st.Addrs() {
 		r, ok := st.Get(addr)

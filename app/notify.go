@@ -25,7 +25,7 @@ import (
 type notifier struct {
 	g       *Globals
 	s       *spec
-	st      *state.Store
+	st      state.State
 	outbox  *notify.Outbox
 	d       *notify.Dispatcher
 	live    chan executor.Event
@@ -54,7 +54,7 @@ const liveQueue = 4096
 // startNotifier opens the outbox beside the state and starts delivering (first what earlier runs
 // left undelivered). It returns nil when the spec has no notify block or the outbox cannot be opened
 // (a warning: notifications never fail the apply).
-func (g *Globals) startNotifier(s *spec, st *state.Store, statePath string) *notifier {
+func (g *Globals) startNotifier(s *spec, st state.State, statePath string) *notifier {
 	if len(s.cfg.Notify) == 0 {
 		return nil
 	}
@@ -483,7 +483,7 @@ const validationSummary = "Migration validation requirements not met"
 
 // notifyPlanErrors sends validation_requirements_not_met for each plan error that says so, when an
 // apply stops on its plan's errors (once per instance and linkage).
-func (g *Globals) notifyPlanErrors(s *spec, st *state.Store, statePath string) {
+func (g *Globals) notifyPlanErrors(s *spec, st state.State, statePath string) {
 	// A state never written has a new lineage each time it is opened: the events of its plan errors
 	// are scoped to its path instead, so a re-apply derives the same IDs.
 	scope := st.Lineage()

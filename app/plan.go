@@ -12,7 +12,6 @@ import (
 	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/planner"
 	"github.com/ferry-dev/ferry/providers"
-	"github.com/ferry-dev/ferry/state"
 	"github.com/ferry-dev/ferry/views"
 )
 
@@ -46,7 +45,12 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 	if !ok {
 		return ExitError
 	}
-	st, err := state.Open(g.statePath(s.cfg))
+	b, err := g.backend(s.cfg)
+	if err != nil {
+		g.errorf(s.err, "%v", err)
+		return ExitError
+	}
+	st, err := b.Open(ctx)
 	if err != nil {
 		g.errorf(s.err, "%v", err)
 		return ExitError

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -225,20 +226,26 @@ func writeReportDir(base string, run *state.Run, rep *views.RunReport, secrets [
 
 // Report rebuilds the report of the last apply from the state alone (the resources and the run
 // record beside them): the same files as the apply wrote, in a new directory.
-func Report(g *Globals, _ ReportOptions) int {
+func Report(ctx context.Context, g *Globals, _ ReportOptions) int {
 	s, ok := g.loadSpec()
 	if !ok {
 		return ExitError
 	}
-	path := g.statePath(s.cfg)
-	st, err := state.Open(path)
+	b, err := g.backend(s.cfg)
 	if err != nil {
 		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
+	st, err := b.Open(ctx)
+	if err != nil {
+		g.errorf(s.err, "%v", err)
+		return ExitError
+	}
+	defer st.Close()
+	path := g.sidePath(b)
 	run, err := state.ReadRun(path)
 	if errors.Is(err, state.ErrNoRun) {
-		g.errorf(s.err, "no apply has been recorded for the state %s yet: run `ferry apply` first", path)
+		g.errorf(s.err, "no apply has been recorded for the state %s yet: run `ferry apply` first", b.Where())
 		return ExitError
 	}
 	if err != nil {
@@ -268,8 +275,23 @@ func Report(g *Globals, _ ReportOptions) int {
 	return ExitOK
 }
 
+// sidePath is the path beside which the files that go with a state but are not part of it are
+// kept: the run record (<path>.lastrun.json, for ferry report) and the notification outbox
+// (<path>.outbox). For the local backend it is the state file. For PostgreSQL it is
+// .ferry/postgres_<schema>_<workspace> in the spec directory: those two files stay on the runner
+// (docs/architecture.md, departures).
+func (g *Globals) sidePath(b state.Backend) string {
+	pg, ok := b.(state.PGBackend)
+	if !ok {
+		return b.Where()
+	}
+	dir := filepath.Join(g.dir(), filepath.Dir(workspaceFile))
+	_ = os.MkdirAll(dir, 0o755) // a failure shows when the files are written
+	return filepath.Join(dir, "postgres_"+pg.Schema+"_"+pg.Workspace)
+}
+
 // getter reads resources of st for a report.
-func getter(st *state.Store) func(string) *state.Resource {
+func getter(st state.State) func(string) *state.Resource {
 	return func(a string) *state.Resource {
 		r, _ := st.Get(a)
 		return r

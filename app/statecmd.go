@@ -3,7 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
-	"os"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -14,36 +14,49 @@ import (
 	"github.com/ferry-dev/ferry/views"
 )
 
-// stateOnly resolves the state path for commands that do not need a valid spec: the spec is read if
-// it loads, for its ferry { state } setting, and otherwise ignored.
-func (g *Globals) stateOnly() string {
+// stateOnly resolves the backend for commands that do not need a valid spec: the spec is read if
+// it loads, for its ferry { state } setting or backend block, and otherwise ignored.
+func (g *Globals) stateOnly() (state.Backend, error) {
 	g.logger(&spec{out: g.Stdout, err: g.Stderr}).Log("start", map[string]any{"dir": g.dir()})
-	if g.StatePath != "" {
-		return g.statePath(nil)
+	if g.StatePath != "" && len(g.BackendConfig) == 0 {
+		return g.backend(nil)
 	}
-	cfg, _, diags := hclspec.Load(g.dir(), hclspec.Options{Vars: g.Vars, VarFiles: g.VarFiles, Getenv: g.Getenv, Environ: g.Environ,
-		MaxFileBytes: g.MaxFileSize, RestrictFiles: g.RestrictFiles})
+	cfg, _, diags := hclspec.Load(g.dir(), g.specOptions())
 	if diags.HasErrors() {
-		cfg = nil
+		// Only the ferry block matters here: a spec whose resources do not load still names its
+		// shared backend, unless the ferry block itself is wrong.
+		if cfg == nil || cfg.Backend == nil || !ferryBlockOK(diags) {
+			cfg = nil
+		}
 	}
-	return g.statePath(cfg)
+	return g.backend(cfg)
+}
+
+// ferryBlockOK reports whether none of diags is about the ferry block or its backend.
+func ferryBlockOK(diags hcl.Diagnostics) bool {
+	for _, d := range diags {
+		if strings.Contains(d.Summary, "backend") || strings.Contains(d.Summary, "state settings") {
+			return false
+		}
+	}
+	return true
 }
 
 // StateList prints every address in the state, one per line, with its status.
 func StateList(g *Globals) int {
-	path := g.stateOnly()
-	if _, err := os.Stat(path); err != nil && os.IsNotExist(err) {
-		if _, err := state.Open(path); err != nil {
-			g.errorf(g.Stderr, "%v", err) // e.g. a journal whose snapshot was deleted
-			return ExitError
-		}
-		fmt.Fprintf(g.Stderr, "No state at %s: nothing has been applied yet.\n", path)
-		return ExitOK
-	}
-	st, err := state.Open(path)
+	b, err := g.stateOnly()
 	if err != nil {
 		g.errorf(g.Stderr, "%v", err)
 		return ExitError
+	}
+	st, exists, err := readState(context.Background(), b)
+	if err != nil {
+		g.errorf(g.Stderr, "%v", err)
+		return ExitError
+	}
+	if !exists {
+		fmt.Fprintf(g.Stderr, "No state at %s: nothing has been applied yet.\n", b.Where())
+		return ExitOK
 	}
 	_ = views.WriteStateList(g.Stdout, views.NewStateList(st), g.JSON)
 	return ExitOK
@@ -51,7 +64,12 @@ func StateList(g *Globals) int {
 
 // StateShow prints one state entry as JSON.
 func StateShow(g *Globals, addr string) int {
-	st, err := state.Open(g.stateOnly())
+	b, err := g.stateOnly()
+	if err != nil {
+		g.errorf(g.Stderr, "%v", err)
+		return ExitError
+	}
+	st, err := b.Open(context.Background())
 	if err != nil {
 		g.errorf(g.Stderr, "%v", err)
 		return ExitError
@@ -74,7 +92,7 @@ func StateShow(g *Globals, addr string) int {
 // address is invalid or not in the state, nothing is removed. An address given twice is
 // removed once.
 func StateRm(g *Globals, addrs []string) int {
-	return g.editState("ferry state rm", func(st *state.Store) error {
+	return g.editState("ferry state rm", func(st state.State) error {
 		var rm []string
 		seen := map[model.Addr]bool{}
 		for _, raw := range addrs {
@@ -105,7 +123,7 @@ func StateRm(g *Globals, addrs []string) int {
 
 // StateMv renames an entry, e.g. after renaming a block or a for_each key.
 func StateMv(g *Globals, from, to string) int {
-	return g.editState("ferry state mv", func(st *state.Store) error {
+	return g.editState("ferry state mv", func(st state.State) error {
 		f, err := model.ParseAddr(from)
 		if err != nil {
 			return err
@@ -130,18 +148,21 @@ func StateMv(g *Globals, from, to string) int {
 	})
 }
 
-func (g *Globals) editState(op string, edit func(*state.Store) error) int {
-	path := g.stateOnly()
-	if _, err := os.Stat(path); err != nil {
-		if _, oerr := state.Open(path); oerr != nil {
-			err = oerr // e.g. a journal whose snapshot was deleted
-		} else {
-			err = fmt.Errorf("no state at %s", path)
+func (g *Globals) editState(op string, edit func(state.State) error) int {
+	ctx := context.Background()
+	b, err := g.stateOnly()
+	if err != nil {
+		g.errorf(g.Stderr, "%v", err)
+		return ExitError
+	}
+	if _, exists, err := readState(ctx, b); err != nil || !exists {
+		if err == nil {
+			err = fmt.Errorf("no state at %s", b.Where())
 		}
 		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
-	st, release, err := g.lockedState(path, op)
+	st, release, err := g.lockedState(ctx, b, op)
 	if err != nil {
 		g.errorf(g.Stderr, "%v", err)
 		return ExitError
@@ -182,24 +203,24 @@ func Show(g *Globals, planFile string) int {
 		}
 		return ExitOK
 	}
-	path := g.stateOnly()
-	if _, err := os.Stat(path); err != nil && os.IsNotExist(err) {
-		if _, err := state.Open(path); err != nil {
-			g.errorf(g.Stderr, "%v", err) // e.g. a journal whose snapshot was deleted
-			return ExitError
-		}
+	b, err := g.stateOnly()
+	if err != nil {
+		g.errorf(g.Stderr, "%v", err)
+		return ExitError
+	}
+	st, exists, err := readState(context.Background(), b)
+	if err != nil {
+		g.errorf(g.Stderr, "%v", err) // e.g. a journal whose snapshot was deleted
+		return ExitError
+	}
+	if !exists {
 		// No state yet: say so, and never show the random lineage of a state that does not exist.
 		if g.JSON {
 			_ = views.WriteState(g.Stdout, views.NewEmptyStateReport(), true)
 		} else {
-			fmt.Fprintf(g.Stderr, "No state at %s: nothing has been applied yet.\n", path)
+			fmt.Fprintf(g.Stderr, "No state at %s: nothing has been applied yet.\n", b.Where())
 		}
 		return ExitOK
-	}
-	st, err := state.Open(path)
-	if err != nil {
-		g.errorf(g.Stderr, "%v", err)
-		return ExitError
 	}
 	_ = views.WriteState(g.Stdout, views.NewStateReport(st), g.JSON)
 	return ExitOK
@@ -244,8 +265,12 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 	}
 	inst.ImportID = id
 	inst.ImportRange = hcl.Range{} // not from an import block
-	path := g.statePath(s.cfg)
-	st, release, err := g.lockedState(path, "ferry import")
+	b, err := g.backend(s.cfg)
+	if err != nil {
+		g.errorf(s.err, "%v", err)
+		return ExitError
+	}
+	st, release, err := g.lockedState(ctx, b, "ferry import")
 	if err != nil {
 		g.errorf(s.err, "%v", err)
 		return ExitError

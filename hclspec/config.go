@@ -41,6 +41,8 @@ type Config struct {
 	Reports string
 	// Notify holds the notify blocks, in the order of the files.
 	Notify []notify.Receiver
+	// Backend is ferry { backend "postgres" { … } }, or nil: the state is the local file.
+	Backend *Backend
 	// Providers holds the provider blocks by name.
 	Providers map[string]providers.Config
 	// Instances are the resource instances, sorted by Addr, with DependsOn expanded to instance
@@ -55,6 +57,24 @@ type Config struct {
 	// numbers of the values marked sensitive (sensitive variables as given and as converted, and
 	// what provider blocks computed from them).
 	Sensitive []string
+}
+
+// BackendPostgres is the type of the PostgreSQL backend block.
+const BackendPostgres = "postgres"
+
+// Backend is a ferry { backend "TYPE" { … } } block: where a shared state is kept. Each value is
+// empty when the block does not set it (the defaults and --backend-config are applied by app).
+type Backend struct {
+	// Type is the block's label ("postgres").
+	Type string
+	// ConnStrEnv names the environment variable holding the connection string.
+	ConnStrEnv string
+	// Schema holds ferry's tables.
+	Schema string
+	// Workspace names the state.
+	Workspace string
+	// DeclRange is where the block is.
+	DeclRange hcl.Range
 }
 
 // Import is an import block: adopt the existing object ID for the instance To.

@@ -90,7 +90,23 @@ func (d *decoder) decodeFerry(b *hcl.Block) {
 	}
 	content, diags := b.Body.Content(ferrySchema())
 	d.diags = append(d.diags, diags...)
-	d.mod.ferry = &ferryBlock{Attrs: content.Attributes, DeclRange: b.DefRange}
+	fb := &ferryBlock{Attrs: content.Attributes, DeclRange: b.DefRange}
+	for _, bb := range content.Blocks {
+		if fb.Backend != nil {
+			d.errorf(rangePtr(bb.DefRange), "Duplicate backend block",
+				"A backend block was already declared at %s. A state has one backend; remove one of them.", where(fb.Backend.DeclRange))
+			continue
+		}
+		if bb.Labels[0] != BackendPostgres {
+			d.errorf(rangePtr(bb.LabelRanges[0]), "Unsupported backend",
+				"ferry has no backend %q. The one shared backend is \"postgres\"; without a backend block the state is the local file that ferry { state } names.", bb.Labels[0])
+			continue
+		}
+		bc, diags := bb.Body.Content(backendSchema())
+		d.diags = append(d.diags, diags...)
+		fb.Backend = &backendBlock{Type: bb.Labels[0], Attrs: bc.Attributes, DeclRange: bb.DefRange}
+	}
+	d.mod.ferry = fb
 }
 
 func (d *decoder) decodeVariable(b *hcl.Block) {

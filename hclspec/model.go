@@ -23,6 +23,14 @@ type module struct {
 // ferryBlock is the ferry { … } settings block.
 type ferryBlock struct {
 	Attrs     hcl.Attributes
+	Backend   *backendBlock
+	DeclRange hcl.Range
+}
+
+// backendBlock is the backend "TYPE" { … } block inside ferry { }.
+type backendBlock struct {
+	Type      string
+	Attrs     hcl.Attributes
 	DeclRange hcl.Range
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
-	"regexp"
 	"strings"
 	"time"
 
@@ -74,8 +73,6 @@ func (d *decoder) decodeNotify(b *hcl.Block) {
 	}
 	d.mod.notifies = append(d.mod.notifies, nb)
 }
-
-var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // evalNotify evaluates a notify block into a receiver; ok is false when it has errors (reported).
 func (l *loader) evalNotify(nb *notifyBlock) (notify.Receiver, bool) {

@@ -12,6 +12,7 @@ const (
 	blockAddon    = "addon"
 	blockCommerce = "commerce"
 	blockTimeouts = "timeouts"
+	blockBackend  = "backend"
 )
 
 // Meta-argument names of resource blocks.
@@ -53,7 +54,13 @@ func required(names ...string) []hcl.AttributeSchema {
 }
 
 func ferrySchema() *hcl.BodySchema {
-	return &hcl.BodySchema{Attributes: attrs("state", "parallelism", "reports")}
+	return &hcl.BodySchema{Attributes: attrs("state", "parallelism", "reports"),
+		Blocks: []hcl.BlockHeaderSchema{{Type: blockBackend, LabelNames: []string{"type"}}}}
+}
+
+// backendSchema is the body of backend "postgres" { … }.
+func backendSchema() *hcl.BodySchema {
+	return &hcl.BodySchema{Attributes: attrs("conn_str_env", "schema", "workspace")}
 }
 
 func variableSchema() *hcl.BodySchema {

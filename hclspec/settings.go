@@ -1,10 +1,14 @@
 package hclspec
 
 import (
+	"fmt"
+	"regexp"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/ferry-dev/ferry/providers"
+	"github.com/ferry-dev/ferry/state"
 )
 
 var stateCheck = nonEmptyCheck
@@ -25,6 +29,41 @@ func (l *loader) evalFerry(fb *ferryBlock, cfg *Config) {
 	if p := r.integer("parallelism", 1); p != nil {
 		cfg.Parallelism = *p
 	}
+	bb := fb.Backend
+	if bb == nil {
+		return
+	}
+	if a := fb.Attrs["state"]; a != nil {
+		l.errorf(rangePtr(a.Range), "Conflicting state settings",
+			"ferry { state } names a local state file, but this ferry block also declares backend %q (at %s). Keep one: the backend for a shared state, or state for a local file.",
+			bb.Type, where(bb.DeclRange))
+	}
+	br := l.settingsReader(bb.Attrs)
+	cfg.Backend = &Backend{Type: bb.Type, DeclRange: bb.DeclRange}
+	cfg.Backend.ConnStrEnv, _, _ = br.str("conn_str_env", false, envNameCheck)
+	cfg.Backend.Schema, _, _ = br.str("schema", false, pgNameCheck("schema"))
+	cfg.Backend.Workspace, _, _ = br.str("workspace", false, pgNameCheck("workspace"))
+}
+
+// envNameCheck accepts the name of an environment variable.
+var envNameCheck = check{Summary: "Invalid environment variable name", Problem: func(s string) string {
+	if !envNameRE.MatchString(s) {
+		return fmt.Sprintf("%q is not an environment variable name: want letters, digits and underscores, not starting with a digit, "+
+			"e.g. \"FERRY_PG_URL\". The connection string itself never goes in the spec.", s)
+	}
+	return ""
+}}
+
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// pgNameCheck accepts a PostgreSQL schema or workspace name as the backend allows them.
+func pgNameCheck(what string) check {
+	return check{Summary: "Invalid " + what, Problem: func(s string) string {
+		if err := state.CheckPGName(what, s); err != nil {
+			return err.Error() + "."
+		}
+		return ""
+	}}
 }
 
 // settingsSchema is the body schema of a provider block: the provider's declared settings.

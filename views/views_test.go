@@ -298,6 +298,10 @@ func TestStateGolden(t *testing.T) {
 	_ = WriteStateList(&b, NewStateList(fixtureState()), false)
 	_ = WriteState(&b, NewStateReport(memState{}), false)
 	_ = WriteValidate(&b, NewValidateReport(3), false)
+	ws := []state.WorkspaceInfo{{Name: "apac", Serial: 3, Resources: 0, Updated: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)},
+		{Name: "emea-wave-1", Serial: 128, Resources: 20, Updated: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}}
+	_ = WriteWorkspaceList(&b, NewWorkspaceList("ferry", "emea-wave-1", ws), false)
+	_ = WriteWorkspaceList(&b, NewWorkspaceList("ferry", "new-one", ws), false)
 	golden(t, "state.txt.golden", b.String())
 }
 
@@ -406,9 +410,12 @@ func TestEveryJSONOutputHasTypeAndVersion(t *testing.T) {
 			return WriteStateResource(b, NewStateResource(r))
 		}},
 		"state list": {TypeStateList, false, func(b *bytes.Buffer) error { return WriteStateList(b, NewStateList(fixtureState()), true) }},
-		"validate":   {TypeValidate, false, func(b *bytes.Buffer) error { return WriteValidate(b, NewValidateReport(2), true) }},
-		"version":    {TypeVersion, true, func(b *bytes.Buffer) error { return WriteVersion(b, "1.2.3", true) }},
-		"no state":   {TypeState, false, func(b *bytes.Buffer) error { return WriteState(b, NewEmptyStateReport(), true) }},
+		"workspace list": {TypeWorkspaceList, true, func(b *bytes.Buffer) error {
+			return WriteWorkspaceList(b, NewWorkspaceList("ferry", "emea", []state.WorkspaceInfo{{Name: "emea", Serial: 9, Resources: 2}}), true)
+		}},
+		"validate": {TypeValidate, false, func(b *bytes.Buffer) error { return WriteValidate(b, NewValidateReport(2), true) }},
+		"version":  {TypeVersion, true, func(b *bytes.Buffer) error { return WriteVersion(b, "1.2.3", true) }},
+		"no state": {TypeState, false, func(b *bytes.Buffer) error { return WriteState(b, NewEmptyStateReport(), true) }},
 		"events": {TypeEvent, true, func(b *bytes.Buffer) error {
 			v := NewApplyView(b, io.Discard, ApplyViewOptions{JSON: true, Color: true})
 			v.Start(1, 1)

@@ -102,7 +102,7 @@ type cbWorld struct {
 func TestCloudBlueExampleSystemsAgree(t *testing.T) {
 	dir, url, env := cloudblueExample(t, nil)
 	runFerry(t, env, 0, "plan", "--chdir", dir)
-	applyKilledAt(t, env, dir, 5, time.Minute)
+	applyKilledAt(t, env, &crashState{dir: dir}, 5, time.Minute)
 	runFerry(t, env, 0, "apply", "--auto-approve", "--chdir", dir)
 	if out := runFerry(t, env, 0, "plan", "--chdir", dir); !strings.Contains(out, "No changes") {
 		t.Fatalf("second plan:\n%s", out)

@@ -55,6 +55,10 @@ subscription "s%d" {
 // source subscription exactly one cancellation (new_subscription) or change (switch_plan) order,
 // that a base and its add-on share one transaction_id, and that the next plan has no changes.
 func TestCommerceKill9AtManyMoments(t *testing.T) {
+	eachBackend(t, testCommerceKill9AtManyMoments)
+}
+
+func testCommerceKill9AtManyMoments(t *testing.T, setup func(string, []string) (*crashState, []string)) {
 	moments := 20
 	if testing.Short() {
 		moments = 4
@@ -77,9 +81,9 @@ func TestCommerceKill9AtManyMoments(t *testing.T) {
 			}
 			hs := httptest.NewServer(srv.Handler())
 			t.Cleanup(hs.Close)
-			env := append(os.Environ(), "FERRY_SANDBOX="+hs.URL, "NO_COLOR=1")
+			cs, env := setup(dir, append(os.Environ(), "FERRY_SANDBOX="+hs.URL, "NO_COLOR=1"))
 
-			applyKilledAt(t, env, dir, records, 60*time.Second)
+			applyKilledAt(t, env, cs, records, 60*time.Second)
 
 			runFerry(t, env, 0, "apply", "--auto-approve", "--chdir", dir)
 			if planOut := runFerry(t, env, 0, "plan", "--detailed-exitcode", "--chdir", dir); !strings.Contains(planOut, "No changes") {

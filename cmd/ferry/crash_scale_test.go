@@ -22,16 +22,20 @@ func TestKill9WhileWaitsOutstanding(t *testing.T) {
 	if testing.Short() {
 		t.Skip("applies 1 000 subscriptions 21 times")
 	}
+	eachBackend(t, testKill9WhileWaitsOutstanding)
+}
+
+func testKill9WhileWaitsOutstanding(t *testing.T, setup func(string, []string) (*crashState, []string)) {
 	dir := t.TempDir()
 	if err := examplegen.Write(dir, examplegen.Options{Subs: 1000, Customers: 200, Migration: "30m", Limits: "scaled", Factor: 300}); err != nil {
 		t.Fatal(err)
 	}
 	srv, hs, env := serveWorld(t, filepath.Join(dir, "world.json"))
-	journal := filepath.Join(dir, "ferry.state.json.journal")
+	cs, env := setup(dir, env)
 
 	kills := 0
 	for k := 1; k <= 20; k++ {
-		target := countLines(journal) + 200
+		target := cs.records() + 200
 		var out bytes.Buffer
 		cmd := exec.Command("ferry", "apply", "--auto-approve", "--parallelism", "10", "--chdir", dir)
 		cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
@@ -54,7 +58,7 @@ func TestKill9WhileWaitsOutstanding(t *testing.T) {
 				_ = cmd.Process.Kill()
 				t.Fatalf("kill %d: the journal did not reach %d records in 2 minutes:\n%s", k, target, tail(out.String()))
 			case <-time.After(5 * time.Millisecond):
-				if countLines(journal) >= target {
+				if cs.records() >= target {
 					_ = cmd.Process.Signal(syscall.SIGKILL)
 					<-exited
 					kills++
@@ -62,7 +66,7 @@ func TestKill9WhileWaitsOutstanding(t *testing.T) {
 				}
 			}
 		}
-		t.Logf("kill %d at %d journal records; %d creates sent so far", k, countLines(journal), srv.Env().Stats.Get("partnercenter.CreateMigration"))
+		t.Logf("kill %d at %d journal records; %d creates sent so far", k, cs.records(), srv.Env().Stats.Get("partnercenter.CreateMigration"))
 	}
 	if kills < 15 {
 		t.Errorf("only %d kills landed before the work was done", kills)

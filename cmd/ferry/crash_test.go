@@ -17,13 +17,16 @@ import (
 
 	"github.com/ferry-dev/ferry/providers/sandbox"
 	"github.com/ferry-dev/ferry/providers/table"
-	"github.com/ferry-dev/ferry/state"
 )
 
 // TestKill9AtManyMoments kills `ferry apply` with SIGKILL at 20 different moments (after a growing
 // number of journal records), re-applies, and proves that every legacy subscription was migrated
 // exactly once, that the state lists every one as migrated, and that the next plan has no changes.
 func TestKill9AtManyMoments(t *testing.T) {
+	eachBackend(t, testKill9AtManyMoments)
+}
+
+func testKill9AtManyMoments(t *testing.T, setup func(string, []string) (*crashState, []string)) {
 	moments := 20
 	if testing.Short() {
 		moments = 4
@@ -33,10 +36,11 @@ func TestKill9AtManyMoments(t *testing.T) {
 		t.Run(fmt.Sprintf("after_%d_records", records), func(t *testing.T) {
 			dir := t.TempDir()
 			hs, env := exampleInSandbox(t, dir)
+			cs, env := setup(dir, env)
 
-			// First apply: killed once the journal holds `records` lines.
-			applyKilledAt(t, env, dir, records, 60*time.Second)
-			t.Logf("killed after %d journal records", countLines(filepath.Join(dir, "ferry.state.json.journal")))
+			// First apply: killed once the journal holds `records` records.
+			applyKilledAt(t, env, cs, records, 60*time.Second)
+			t.Logf("killed after %d journal records", cs.records())
 
 			// Resume.
 			runFerry(t, env, 0, "apply", "--auto-approve", "--chdir", dir)
@@ -90,10 +94,7 @@ func TestKill9AtManyMoments(t *testing.T) {
 				t.Errorf("%d create requests for %d legacy bases: something was sent twice", got, bases)
 			}
 
-			st, err := state.Open(filepath.Join(dir, "ferry.state.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := cs.open(t)
 			if st.Len() != 20 {
 				t.Errorf("state holds %d resources, want 20", st.Len())
 			}
@@ -116,8 +117,13 @@ func TestKill9AtManyMoments(t *testing.T) {
 // already sent finish and be journaled, exits 1 saying how to resume, and a re-apply finishes the job
 // with every legacy subscription migrated exactly once.
 func TestInterruptStopsCleanly(t *testing.T) {
+	eachBackend(t, testInterruptStopsCleanly)
+}
+
+func testInterruptStopsCleanly(t *testing.T, setup func(string, []string) (*crashState, []string)) {
 	dir := t.TempDir()
 	hs, env := exampleInSandbox(t, dir)
+	cs, env := setup(dir, env)
 
 	var out bytes.Buffer
 	cmd := exec.Command("ferry", "apply", "--auto-approve", "--parallelism", "2", "--chdir", dir)
@@ -125,8 +131,7 @@ func TestInterruptStopsCleanly(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	journal := filepath.Join(dir, "ferry.state.json.journal")
-	for deadline := time.Now().Add(60 * time.Second); countLines(journal) < 6; time.Sleep(2 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); cs.records() < 6; time.Sleep(2 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("apply did not start:\n%s", out.String())
 		}
@@ -144,9 +149,7 @@ func TestInterruptStopsCleanly(t *testing.T) {
 		}
 	}
 	// The state is consistent: it loads, and every intent it holds has an outcome or is reconciled next.
-	if _, err := state.Open(filepath.Join(dir, "ferry.state.json")); err != nil {
-		t.Fatalf("state after interrupt: %v", err)
-	}
+	_ = cs.open(t)
 	runFerry(t, env, 0, "apply", "--auto-approve", "--chdir", dir)
 	var world struct {
 		PartnerCenter struct {
@@ -270,20 +273,19 @@ func copyFile(t *testing.T, from, to string) {
 	}
 }
 
-// applyKilledAt runs `ferry apply --auto-approve` in dir and kills it with SIGKILL once its journal
-// holds at least records lines. The test fails when the apply ends first (that moment was not
-// tested) or does not get there within timeout.
-func applyKilledAt(t *testing.T, env []string, dir string, records int, timeout time.Duration) {
+// applyKilledAt runs `ferry apply --auto-approve` in cs.dir and kills it with SIGKILL once its
+// journal holds at least records records. The test fails when the apply ends first (that moment was
+// not tested) or does not get there within timeout.
+func applyKilledAt(t *testing.T, env []string, cs *crashState, records int, timeout time.Duration) {
 	t.Helper()
 	var out bytes.Buffer
-	cmd := exec.Command("ferry", "apply", "--auto-approve", "--chdir", dir)
+	cmd := exec.Command("ferry", "apply", "--auto-approve", "--chdir", cs.dir)
 	cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	journal := filepath.Join(dir, "ferry.state.json.journal")
 	deadline := time.After(timeout)
 	for {
 		select {
@@ -294,7 +296,7 @@ func applyKilledAt(t *testing.T, env []string, dir string, records int, timeout 
 			<-exited
 			t.Fatalf("apply neither finished nor reached %d journal records:\n%s", records, out.String())
 		case <-time.After(time.Millisecond):
-			if countLines(journal) >= records {
+			if cs.records() >= records {
 				_ = cmd.Process.Signal(syscall.SIGKILL)
 				<-exited
 				return

@@ -175,6 +175,8 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 	pf.StringArrayVar(&g.Vars, "var", nil, "set a variable: `NAME=VALUE` (repeatable)")
 	pf.StringArrayVar(&g.VarFiles, "var-file", nil, "read variables from an HCL `FILE` (repeatable)")
 	pf.StringVar(&g.StatePath, "state", "", "state file `PATH` (default: ferry { state } or ferry.state.json)")
+	pf.StringArrayVar(&g.BackendConfig, "backend-config", nil,
+		"override a setting of the spec's backend block: `KEY=VALUE` (conn_str_env, schema, workspace; repeatable)")
 	pf.IntVar(&g.Parallelism, "parallelism", 0, "how many changes run at once (default: ferry { parallelism } or 10)")
 	pf.BoolVar(&g.NoColor, "no-color", false, "no colours in output (also NO_COLOR)")
 	pf.DurationVar(&g.LockTimeout, "lock-timeout", 0, "wait up to `D` for the state lock (default: fail at once)")
@@ -192,10 +194,11 @@ func newRoot(g *app.Globals, set func(int)) *cobra.Command {
 			Run: func(cmd *cobra.Command, _ []string) { set(app.Validate(g)) },
 		},
 		fmtCmd(g, set), plan, applyCmd(g, set), showCmd(g, set), importCmd(g, set), stateCmd(g, set),
+		workspaceCmd(g, set),
 		sandboxCmd(g, set),
 		&cobra.Command{
 			Use: "report", Short: "Rebuild the run report of the last apply from the state alone", Args: cobra.NoArgs,
-			Run: func(cmd *cobra.Command, _ []string) { set(app.Report(g, app.ReportOptions{})) },
+			Run: func(cmd *cobra.Command, _ []string) { set(app.Report(cmd.Context(), g, app.ReportOptions{})) },
 		},
 		&cobra.Command{
 			Use: "version", Short: "Print the version", Args: cobra.NoArgs,
@@ -299,6 +302,34 @@ func stateCmd(g *app.Globals, set func(int)) *cobra.Command {
 			Run: func(cmd *cobra.Command, args []string) { set(app.StateRm(g, args)) }},
 		&cobra.Command{Use: "mv FROM TO", Short: "Rename an entry", Args: cobra.ExactArgs(2),
 			Run: func(cmd *cobra.Command, args []string) { set(app.StateMv(g, args[0], args[1])) }},
+		statePushPull(g, set, "push FILE", "Copy a local state file into the spec's backend (PostgreSQL)", app.StatePush),
+		statePushPull(g, set, "pull FILE", "Copy the state of the spec's backend into a local state file", app.StatePull),
+	)
+	return c
+}
+
+func statePushPull(g *app.Globals, set func(int), use, short string, do func(context.Context, *app.Globals, string, bool) int) *cobra.Command {
+	var force bool
+	c := &cobra.Command{Use: use, Short: short, Args: cobra.ExactArgs(1),
+		Run: func(cmd *cobra.Command, args []string) { set(do(cmd.Context(), g, args[0], force)) }}
+	c.Flags().BoolVar(&force, "force", false, "replace a destination that holds another or a newer state")
+	return c
+}
+
+func workspaceCmd(g *app.Globals, set func(int)) *cobra.Command {
+	c := &cobra.Command{Use: "workspace", Short: "Workspaces of a shared (PostgreSQL) backend: one state each"}
+	var force bool
+	del := &cobra.Command{Use: "delete NAME", Short: "Delete a workspace's state (nothing remote is touched)", Args: cobra.ExactArgs(1),
+		Run: func(cmd *cobra.Command, args []string) { set(app.WorkspaceDelete(cmd.Context(), g, args[0], force)) }}
+	del.Flags().BoolVar(&force, "force", false, "delete a workspace whose state still holds resources")
+	c.AddCommand(
+		&cobra.Command{Use: "list", Short: "List the workspaces; the current one is marked *", Args: cobra.NoArgs,
+			Run: func(cmd *cobra.Command, _ []string) { set(app.WorkspaceList(cmd.Context(), g)) }},
+		&cobra.Command{Use: "new NAME", Short: "Create a workspace and select it", Args: cobra.ExactArgs(1),
+			Run: func(cmd *cobra.Command, args []string) { set(app.WorkspaceNew(cmd.Context(), g, args[0])) }},
+		&cobra.Command{Use: "select NAME", Short: "Make a workspace the current one in this directory", Args: cobra.ExactArgs(1),
+			Run: func(cmd *cobra.Command, args []string) { set(app.WorkspaceSelect(cmd.Context(), g, args[0])) }},
+		del,
 	)
 	return c
 }

@@ -61,7 +61,7 @@ notify "mail" {
 			env = append(env, "FERRY_WEBHOOK_SECRET=whsec-crash-0123456789", "FERRY_SMTP_USERNAME=ferry",
 				"FERRY_SMTP_PASSWORD=smtp-crash-0123456789", "FERRY_SMTP_CA_FILE="+ca)
 
-			applyKilledAt(t, env, dir, records, 60*time.Second)
+			applyKilledAt(t, env, &crashState{dir: dir}, records, 60*time.Second)
 			runFerry(t, env, 0, "apply", "--auto-approve", "--chdir", dir)
 
 			check := func(what string, got []receivertest.Received, wantFinished int) {

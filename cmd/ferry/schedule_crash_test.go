@@ -11,7 +11,6 @@ import (
 
 	"github.com/ferry-dev/ferry/providers/sandbox"
 	"github.com/ferry-dev/ferry/providers/table"
-	"github.com/ferry-dev/ferry/state"
 )
 
 const schedSpec = `ferry {
@@ -56,6 +55,10 @@ const schedWorld = `{
 // the schedules' time the plan follows each to its migration, apply records them without creating a
 // migration, and the next plan has no changes.
 func TestScheduleSurvivesKill9(t *testing.T) {
+	eachBackend(t, testScheduleSurvivesKill9)
+}
+
+func testScheduleSurvivesKill9(t *testing.T, setup func(string, []string) (*crashState, []string)) {
 	const scheduleAfter = 4 * time.Second
 	for _, records := range []int{1, 2, 3, 4, 6} {
 		t.Run(fmt.Sprintf("after_%d_records", records), func(t *testing.T) {
@@ -78,11 +81,11 @@ func TestScheduleSurvivesKill9(t *testing.T) {
 			}
 			hs := httptest.NewServer(srv.Handler())
 			defer hs.Close()
-			env := append(os.Environ(), "FERRY_SANDBOX="+hs.URL, "NO_COLOR=1")
+			cs, env := setup(dir, append(os.Environ(), "FERRY_SANDBOX="+hs.URL, "NO_COLOR=1"))
 
-			applyKilledAt(t, env, dir, records, 30*time.Second)
+			applyKilledAt(t, env, cs, records, 30*time.Second)
 			created := time.Now()
-			t.Logf("killed after %d journal records", countLines(filepath.Join(dir, "ferry.state.json.journal")))
+			t.Logf("killed after %d journal records", cs.records())
 
 			runFerry(t, env, 0, "apply", "--auto-approve", "--chdir", dir)
 			var stats map[string]int
@@ -90,10 +93,7 @@ func TestScheduleSurvivesKill9(t *testing.T) {
 			if got := stats["partnercenter.CreateMigrationSchedule"]; got != 3 {
 				t.Errorf("%d schedule creates for 3 subscriptions (stats %v)", got, stats)
 			}
-			st, err := state.Open(filepath.Join(dir, "ferry.state.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := cs.open(t)
 			for _, a := range st.Addrs() {
 				if r, _ := st.Get(a); r.Status != "scheduled" || r.RemoteIDs["schedule_id"] == "" {
 					t.Errorf("%s: status %q, remote IDs %v", a, r.Status, r.RemoteIDs)
@@ -121,9 +121,7 @@ func TestScheduleSurvivesKill9(t *testing.T) {
 			if stats["partnercenter.CreateMigrationSchedule"] != 3 || stats["partnercenter.CreateMigration"] != 0 {
 				t.Errorf("stats %v: want 3 schedule creates and no migration create", stats)
 			}
-			if st, err = state.Open(filepath.Join(dir, "ferry.state.json")); err != nil {
-				t.Fatal(err)
-			}
+			st = cs.open(t)
 			for _, a := range st.Addrs() {
 				if r, _ := st.Get(a); r.Status != "migrated" || r.RemoteIDs["new_subscription_id"] == "" {
 					t.Errorf("%s: status %q, remote IDs %v", a, r.Status, r.RemoteIDs)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,7 +20,6 @@ import (
 	"github.com/ferry-dev/ferry/providers/partnercenter/examplegen"
 	"github.com/ferry-dev/ferry/providers/sandbox"
 	"github.com/ferry-dev/ferry/providers/table"
-	"github.com/ferry-dev/ferry/state"
 )
 
 func TestMain(m *testing.M) {
@@ -39,27 +39,39 @@ func TestScripts(t *testing.T) {
 			env.Setenv("FERRY_SANDBOX", "")
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"sandbox":     cmdSandbox,
-			"stats":       cmdStats,
-			"faults":      cmdFaults,
-			"migrations":  cmdMigrations,
-			"holdlock":    cmdHoldLock,
-			"exitcode":    cmdExitCode,
-			"examplegen":  cmdExamplegen,
-			"lines":       cmdLines,
-			"skiplist":    cmdSkipList,
-			"skiplistset": cmdSkipListSet,
-			"orders":      cmdCommerceOrders,
-			"deepspec":    cmdDeepSpec,
-			"hostile":     cmdHostile,
-			"noleak":      cmdNoLeak,
-			"reportfile":  cmdReportFile,
-			"webhook":     cmdWebhook,
-			"smtpserver":  cmdSMTPServer,
-			"got":         cmdGot,
+		Condition: func(cond string) (bool, error) {
+			if cond == "pg" {
+				return false, nil // TestScriptsPostgres runs the scripts with the state in PostgreSQL
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
+		Cmds: scriptCmds(),
 	})
+}
+
+// scriptCmds are the commands the scripts use besides testscript's own.
+func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"sandbox":     cmdSandbox,
+		"stats":       cmdStats,
+		"faults":      cmdFaults,
+		"migrations":  cmdMigrations,
+		"holdlock":    cmdHoldLock,
+		"exitcode":    cmdExitCode,
+		"examplegen":  cmdExamplegen,
+		"lines":       cmdLines,
+		"skiplist":    cmdSkipList,
+		"skiplistset": cmdSkipListSet,
+		"orders":      cmdCommerceOrders,
+		"statedump":   cmdStateDump,
+		"deepspec":    cmdDeepSpec,
+		"hostile":     cmdHostile,
+		"noleak":      cmdNoLeak,
+		"reportfile":  cmdReportFile,
+		"webhook":     cmdWebhook,
+		"smtpserver":  cmdSMTPServer,
+		"got":         cmdGot,
+	}
 }
 
 // sandbox WORLD: serve the simulators of WORLD in this process and point FERRY_SANDBOX at them.
@@ -154,16 +166,22 @@ func cmdMigrations(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// holdlock STATEFILE: take the state lock in this process (as "test holder") for the rest of the script.
+// holdlock STATEFILE [WORKSPACE]: take the state lock in this process (as "test holder") for the
+// rest of the script: the file's, or under [pg] that of its directory's PostgreSQL workspace (or of
+// WORKSPACE).
 func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: holdlock STATEFILE")
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: holdlock STATEFILE [WORKSPACE]")
 	}
-	unlock, err := state.Lock(ts.MkAbs(args[0]), "test holder", time.Second)
+	ws := ""
+	if len(args) == 2 {
+		ws = args[1]
+	}
+	st, err := scriptBackend(ts, args[0], ws).OpenLocked(context.Background(), "test holder", time.Second)
 	if err != nil {
 		ts.Fatalf("holdlock: %v", err)
 	}
-	ts.Defer(func() { _ = unlock() })
+	ts.Defer(func() { _ = st.Close() })
 	fmt.Fprintln(ts.Stdout(), "holding the lock")
 }
 

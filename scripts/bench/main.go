@@ -49,6 +49,7 @@ func main() {
 	realFactor := flag.Float64("realistic-factor", 300, "time factor of the realistic applies")
 	planSizes := flag.String("plan-sizes", "10000/2000,50000/10000,100000/20000", "sizes of the plan-at-scale runs (empty: none)")
 	planOnly := flag.Bool("plan-only", false, "run only the plan-at-scale runs")
+	pgURL := flag.String("pg-url", os.Getenv("FERRY_TEST_PG_URL"), "PostgreSQL server: the runs with rate limits off are repeated with the state there (empty: none)")
 	flag.Parse()
 	bin, err := filepath.Abs(*ferry)
 	if err != nil {
@@ -63,10 +64,13 @@ func main() {
 		return
 	}
 	for _, s := range parseSizes(*sizes) {
-		run(bin, genBin, s, world{limits: "off", migration: "100ms"}, *parallelism)
+		run(bin, genBin, s, world{limits: "off", migration: "100ms"}, *parallelism, "")
+		if *pgURL != "" {
+			run(bin, genBin, s, world{limits: "off", migration: "100ms"}, *parallelism, *pgURL)
+		}
 	}
 	for _, s := range parseSizes(*scaledSizes) {
-		run(bin, genBin, s, world{limits: "scaled", factor: *factor, migration: "100ms"}, *parallelism)
+		run(bin, genBin, s, world{limits: "scaled", factor: *factor, migration: "100ms"}, *parallelism, "")
 	}
 	if sizes := parseSizes(*realSizes); len(sizes) > 0 {
 		realisticHeader(*realFactor)
@@ -96,7 +100,9 @@ func parseSizes(s string) []size {
 	return out
 }
 
-func run(bin, genBin string, s size, w world, parallelism int) {
+// run generates a spec and world of size s and measures its commands; with pgURL set, the state is
+// kept in PostgreSQL there (a schema of the run's own) instead of the local file.
+func run(bin, genBin string, s size, w world, parallelism int, pgURL string) {
 	dir, err := os.MkdirTemp("", "ferry-bench-")
 	if err != nil {
 		fail(err)
@@ -116,9 +122,15 @@ func run(bin, genBin string, s size, w world, parallelism int) {
 	if limits == "scaled" {
 		limits = fmt.Sprintf("scaled ×%g", w.factor)
 	}
-	fmt.Printf("\n## %d subscriptions over %d customers, rate limits %s\n\n", s.subs, s.customers, limits)
-	fmt.Printf("%-22s %10s %12s  %s\n", "command", "wall", "peak RSS", "API calls (per operation)")
+	where := "a local file"
 	env := append(os.Environ(), "FERRY_SANDBOX="+sandboxURL, "NO_COLOR=1")
+	if pgURL != "" {
+		where = "PostgreSQL"
+		usePG(filepath.Join(dir, "main.ferry.hcl"), fmt.Sprintf("bench_%d_%d", os.Getpid(), s.subs))
+		env = append(env, "FERRY_PG_URL="+pgURL)
+	}
+	fmt.Printf("\n## %d subscriptions over %d customers, rate limits %s, state in %s\n\n", s.subs, s.customers, limits, where)
+	fmt.Printf("%-22s %10s %12s  %s\n", "command", "wall", "peak RSS", "API calls (per operation)")
 	steps := []struct {
 		name string
 		args []string
@@ -158,6 +170,22 @@ func run(bin, genBin string, s size, w world, parallelism int) {
 		if st.name == "apply" && s.subs > 0 {
 			fmt.Printf("%-22s %10s %12s  %.1f subscriptions/s\n", "", "", "", float64(s.subs)/wall.Seconds())
 		}
+	}
+}
+
+// usePG gives the generated spec a postgres backend on schema instead of its local state file.
+func usePG(spec, schema string) {
+	raw, err := os.ReadFile(spec)
+	if err != nil {
+		fail(err)
+	}
+	block := fmt.Sprintf("backend \"postgres\" {\n    schema = %q\n  }", schema)
+	out := strings.Replace(string(raw), `state       = "ferry.state.json"`, block, 1)
+	if out == string(raw) {
+		fail(fmt.Errorf("%s: no state setting to replace by the postgres backend", spec))
+	}
+	if err := os.WriteFile(spec, []byte(out), 0o644); err != nil {
+		fail(err)
 	}
 }
 

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ferry-dev/ferry/internal/pgtest"
+	"github.com/ferry-dev/ferry/state"
+)
+
+// TestPGConnectionKilledMidApply ends the PostgreSQL session of a running apply with
+// pg_terminate_backend (its lock goes with it): the apply stops and says so, no create is sent
+// whose intent was not committed before the kill, and the next apply resumes with no duplicate.
+func TestPGConnectionKilledMidApply(t *testing.T) {
+	dir := t.TempDir()
+	hs, env := exampleInSandbox(t, dir)
+	cs, env := pgCrashState(t, dir, env)
+
+	var out bytes.Buffer
+	cmd := exec.Command("ferry", "apply", "--auto-approve", "--parallelism", "3", "--chdir", dir)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	for deadline := time.Now().Add(60 * time.Second); cs.records() < 6; time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("apply did not start:\n%s", out.String())
+		}
+	}
+	var killed bool
+	err := cs.admin.QueryRow(context.Background(), `SELECT pg_terminate_backend(backend_pid) FROM `+
+		pgx.Identifier{cs.pg.Schema, "locks"}.Sanitize()+` WHERE workspace = $1`, cs.pg.Workspace).Scan(&killed)
+	if err != nil || !killed {
+		t.Fatalf("pg_terminate_backend: %v %v", killed, err)
+	}
+	select {
+	case err = <-exited:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("apply did not stop after losing its connection:\n%s", out.String())
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("apply after its connection was killed: %v, want exit 1\n%s", err, out.String())
+	}
+	for _, want := range []string{"was lost", "sends nothing more", "Run ferry apply again"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	// Every create the sandbox received had its intent committed before the kill.
+	var stats map[string]int
+	getJSON(t, hs.URL+"/_sandbox/stats", &stats)
+	st := cs.open(t)
+	intents := 0
+	for _, a := range st.Addrs() {
+		if r, _ := st.Get(a); r.Steps["migrate"] != nil {
+			intents++
+		}
+	}
+	creates := stats["partnercenter.CreateMigration"]
+	t.Logf("killed at %d records: %d creates sent, %d intents committed; the apply said:\n%s", cs.records(), creates, intents, tail(out.String()))
+	if creates > intents {
+		t.Fatalf("%d creates were sent but only %d intents committed: a step was sent after the connection was lost", creates, intents)
+	}
+	if intents >= 20 {
+		t.Fatalf("every intent was committed before the kill landed; this test did not test a kill mid-apply")
+	}
+
+	runFerry(t, env, 0, "apply", "--auto-approve", "--chdir", dir)
+	if planOut := runFerry(t, env, 0, "plan", "--detailed-exitcode", "--chdir", dir); !strings.Contains(planOut, "No changes") {
+		t.Errorf("final plan:\n%s", planOut)
+	}
+	getJSON(t, hs.URL+"/_sandbox/stats", &stats)
+	if got := stats["partnercenter.CreateMigration"]; got != 20 {
+		t.Errorf("%d create requests for 20 legacy bases: something was sent twice", got)
+	}
+}
+
+// TestPGConcurrentApplies: a second apply on a workspace in use is refused at once naming the first
+// (its pid); applies on two workspaces of one schema run at the same time without interfering.
+func TestPGConcurrentApplies(t *testing.T) {
+	url, schema := pgtest.Schema(t)
+	type run struct {
+		dir string
+		url string
+		env []string
+		cmd *exec.Cmd
+		out bytes.Buffer
+	}
+	runs := map[string]*run{}
+	for _, ws := range []string{"emea", "apac"} {
+		r := &run{dir: t.TempDir()}
+		hs, env := exampleInSandbox(t, r.dir)
+		r.url = hs.URL
+		if err := withPGBackend(r.dir, schema); err != nil {
+			t.Fatal(err)
+		}
+		r.env = append(env, "FERRY_PG_URL="+url)
+		r.cmd = exec.Command("ferry", "apply", "--auto-approve", "--parallelism", "4", "--chdir", r.dir, "--backend-config", "workspace="+ws)
+		r.cmd.Env, r.cmd.Stdout, r.cmd.Stderr = r.env, &r.out, &r.out
+		runs[ws] = r
+	}
+	for _, r := range runs {
+		if err := r.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// While emea runs, a second apply on emea is refused naming it.
+	emea := runs["emea"]
+	b := state.PGBackend{URL: url, Schema: schema, Workspace: "emea"}
+	admin, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var n int
+		_ = admin.QueryRow(context.Background(), `SELECT count(*) FROM `+pgx.Identifier{schema, "journal"}.Sanitize()+` WHERE workspace = 'emea'`).Scan(&n)
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the emea apply did not start:\n%s", emea.out.String())
+		}
+	}
+	second := runFerry(t, emea.env, 1, "apply", "--auto-approve", "--chdir", emea.dir, "--backend-config", "workspace=emea")
+	if want := fmt.Sprintf("state is locked by pid %d (ferry apply, user ", emea.cmd.Process.Pid); !strings.Contains(second, want) {
+		t.Errorf("second apply on emea: want %q in\n%s", want, second)
+	}
+	var wg sync.WaitGroup
+	for ws, r := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.cmd.Wait(); err != nil {
+				t.Errorf("apply on %s: %v\n%s", ws, err, r.out.String())
+			}
+		}()
+	}
+	wg.Wait()
+	lineages := map[string]bool{}
+	for ws, r := range runs {
+		if out := runFerry(t, r.env, 0, "plan", "--detailed-exitcode", "--chdir", r.dir, "--backend-config", "workspace="+ws); !strings.Contains(out, "No changes") {
+			t.Errorf("plan of %s:\n%s", ws, out)
+		}
+		b.Workspace = ws
+		st, err := b.Open(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Len() != 20 {
+			t.Errorf("%s holds %d resources, want 20", ws, st.Len())
+		}
+		lineages[st.Lineage()] = true
+		var stats map[string]int
+		getJSON(t, r.url+"/_sandbox/stats", &stats)
+		if got := stats["partnercenter.CreateMigration"]; got != 20 {
+			t.Errorf("%s: %d create requests for 20 legacy bases", ws, got)
+		}
+	}
+	if len(lineages) != 2 {
+		t.Errorf("the two workspaces share a lineage: %v", lineages)
+	}
+}
