@@ -51,6 +51,9 @@ func TestScripts(t *testing.T) {
 			"skiplist":    cmdSkipList,
 			"skiplistset": cmdSkipListSet,
 			"orders":      cmdCommerceOrders,
+			"mgnjobs":     cmdMGNJobs,
+			"mgnserver":   cmdMGNServer,
+			"mgnmove":     cmdMGNMove,
 		},
 	})
 }
