@@ -292,7 +292,13 @@ func (p *Provider) Reconcile(ctx context.Context, step model.Step, key string) (
 		if !step.IntentAt.IsZero() {
 			since = step.IntentAt.Add(-time.Hour)
 		}
-		found, err := p.findBatchJobs(ctx, []string{id}, params.Batch.ID, since)
+		// The batch the interrupted step was sent in was journaled with its intent (IntentIDs); the
+		// plan of this apply may have grouped the servers differently.
+		batch := params.Batch.ID
+		if b := step.Earlier["batch_id"]; b != "" {
+			batch = b
+		}
+		found, err := p.findBatchJobs(ctx, []string{id}, batch, since)
 		if err != nil || found[id] == "" {
 			return model.Outcome{}, false, err
 		}
@@ -385,7 +391,23 @@ func jobStatus(params StepParams, jobID string, j *Job) model.WaitStatus {
 	return model.WaitStatus{Done: true, Outcome: out}
 }
 
-var _ providers.Watcher = (*Provider)(nil)
+var (
+	_ providers.Watcher    = (*Provider)(nil)
+	_ providers.IntentIDer = (*Provider)(nil)
+)
+
+// IntentIDs journals, with the intent of start_cutover, the batch its StartCutover is sent in: the
+// job carries it as its ferry:batch tag, and a resume finds the job by it.
+func (p *Provider) IntentIDs(step model.Step) map[string]string {
+	if step.Name != StepStartCutover {
+		return nil
+	}
+	params, err := decodeParams(step)
+	if err != nil || params.Batch == nil {
+		return nil
+	}
+	return map[string]string{"batch_id": params.Batch.ID}
+}
 
 // WatchPace is 30 s backing off to 2 min (in the sandbox: a tenth of the simulated launch).
 func (p *Provider) WatchPace() (first, max time.Duration) { return p.first, p.max }
