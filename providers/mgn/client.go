@@ -1,9 +1,11 @@
 package mgn
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -140,12 +142,47 @@ func NewClient(ctx context.Context, o ClientOptions) (*Client, error) {
 				func(a *stscreds.AssumeRoleOptions) { a.RoleSessionName = "ferry" }))
 		}
 	}
+	next := cfg.HTTPClient
+	if next == nil {
+		next = awshttp.NewBuildableClient()
+	}
+	cfg.HTTPClient = bufferedBody{next: next}
 	api := mgnsdk.NewFromConfig(cfg, func(mo *mgnsdk.Options) {
 		if s.Endpoint != "" {
 			mo.BaseEndpoint = aws.String(strings.TrimRight(s.Endpoint, "/"))
 		}
 	})
 	return &Client{api: api, readTimeout: time.Minute, maxThrottleRetries: 20}, nil
+}
+
+// bufferedBody hands the transport each request body as an in-memory reader. The SDK's own request
+// stream, once sent, now and then made the transport close the connection while the response was
+// being read ("use of closed network connection": a read resent, a mutating call's outcome unknown);
+// request bodies here are a few kilobytes, so reading them first costs nothing.
+type bufferedBody struct {
+	next aws.HTTPClient
+}
+
+// maxRequestBody bounds a request body read into memory.
+const maxRequestBody = 1 << 20
+
+// Do sends req with its body read into memory.
+func (b bufferedBody) Do(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && req.Body != http.NoBody {
+		body, err := io.ReadAll(io.LimitReader(req.Body, maxRequestBody+1))
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("reading the request body: %w", err)
+		}
+		if len(body) > maxRequestBody {
+			return nil, fmt.Errorf("request body over %d bytes", maxRequestBody)
+		}
+		req = req.Clone(req.Context())
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		req.ContentLength = int64(len(body))
+	}
+	return b.next.Do(req)
 }
 
 // DescribeServers reads the source servers of ids: one DescribeSourceServers per 200 IDs (the
