@@ -133,9 +133,9 @@ func (s *Simulator) progress() {
 				continue
 			}
 			p.LaunchStatus = LaunchLaunched
+			p.LaunchedEC2InstanceID = fmt.Sprintf("i-%s%03d", strings.TrimPrefix(j.JobID, "mgnjob-")[3:], i%1000)
 			if sv := s.byID[p.SourceServerID]; sv != nil {
-				sv.LaunchedInstance = &SimLaunchedInstance{EC2InstanceID: "i-" + strings.TrimPrefix(j.JobID, "mgnjob-") + fmt.Sprintf("%03d", i%1000),
-					FirstBoot: "SUCCEEDED", JobID: j.JobID}
+				sv.LaunchedInstance = &SimLaunchedInstance{EC2InstanceID: p.LaunchedEC2InstanceID, FirstBoot: "SUCCEEDED", JobID: j.JobID}
 			}
 		}
 	}

@@ -1,5 +1,7 @@
 package mgn
 
+import "encoding/json"
+
 // The simulator's own types: the MGN REST-JSON shapes with the member names of the API reference and
 // the SDK's serializers (restJson1). They are never shared with the client, which speaks through the
 // SDK's types.
@@ -19,6 +21,11 @@ type SimWorld struct {
 type SimSourceServer struct {
 	SourceServerID      string               `json:"sourceServerID"`
 	Arn                 string               `json:"arn,omitempty"`
+	ApplicationID       string               `json:"applicationID,omitempty"`
+	UserProvidedID      string               `json:"userProvidedID,omitempty"`
+	VcenterClientID     *string              `json:"vcenterClientID,omitempty"`
+	FqdnForAction       string               `json:"fqdnForActionFramework,omitempty"`
+	ConnectorAction     json.RawMessage      `json:"connectorAction,omitempty"`
 	IsArchived          bool                 `json:"isArchived"`
 	ReplicationType     string               `json:"replicationType,omitempty"`
 	LifeCycle           SimLifeCycle         `json:"lifeCycle"`
@@ -54,15 +61,19 @@ type SimInitiated struct {
 
 // SimAPICall is finalized / reverted.
 type SimAPICall struct {
-	APICallDateTime string `json:"apiCallDateTime,omitempty"`
+	APICallDateTime string `json:"apiCallDateTime"`
 }
 
 // SimDataReplication is SourceServer.dataReplicationInfo (the members ferry and the gate use).
 type SimDataReplication struct {
-	DataReplicationState string `json:"dataReplicationState,omitempty"`
-	LagDuration          string `json:"lagDuration,omitempty"`
-	EtaDateTime          string `json:"etaDateTime,omitempty"`
-	LastSnapshotDateTime string `json:"lastSnapshotDateTime,omitempty"`
+	DataReplicationState      string          `json:"dataReplicationState,omitempty"`
+	LagDuration               string          `json:"lagDuration,omitempty"`
+	EtaDateTime               *string         `json:"etaDateTime,omitempty"`
+	LastSnapshotDateTime      string          `json:"lastSnapshotDateTime,omitempty"`
+	DataReplicationError      json.RawMessage `json:"dataReplicationError,omitempty"`
+	DataReplicationInitiation json.RawMessage `json:"dataReplicationInitiation,omitempty"`
+	ReplicatedDisks           json.RawMessage `json:"replicatedDisks,omitempty"`
+	ReplicatorID              string          `json:"replicatorId,omitempty"`
 }
 
 // SimLaunchedInstance is SourceServer.launchedInstance.
@@ -74,13 +85,23 @@ type SimLaunchedInstance struct {
 
 // SimSourceProperties is SourceServer.sourceProperties (identification hints only).
 type SimSourceProperties struct {
-	IdentificationHints *SimIdentificationHints `json:"identificationHints,omitempty"`
+	IdentificationHints     *SimIdentificationHints `json:"identificationHints,omitempty"`
+	CPUs                    json.RawMessage         `json:"cpus,omitempty"`
+	Disks                   json.RawMessage         `json:"disks,omitempty"`
+	NetworkInterfaces       json.RawMessage         `json:"networkInterfaces,omitempty"`
+	OS                      json.RawMessage         `json:"os,omitempty"`
+	RAMBytes                *int64                  `json:"ramBytes,omitempty"`
+	RecommendedInstanceType string                  `json:"recommendedInstanceType,omitempty"`
+	LastUpdatedDateTime     string                  `json:"lastUpdatedDateTime,omitempty"`
 }
 
 // SimIdentificationHints is sourceProperties.identificationHints.
 type SimIdentificationHints struct {
-	Hostname string `json:"hostname,omitempty"`
-	FQDN     string `json:"fqdn,omitempty"`
+	Hostname      string  `json:"hostname,omitempty"`
+	FQDN          string  `json:"fqdn,omitempty"`
+	AWSInstanceID *string `json:"awsInstanceID,omitempty"`
+	VMPath        *string `json:"vmPath,omitempty"`
+	VMWareUUID    *string `json:"vmWareUuid,omitempty"`
 }
 
 // SimJob is a Job.
@@ -98,8 +119,10 @@ type SimJob struct {
 
 // SimParticipatingServer is one entry of Job.participatingServers.
 type SimParticipatingServer struct {
-	SourceServerID string `json:"sourceServerID"`
-	LaunchStatus   string `json:"launchStatus"`
+	SourceServerID          string          `json:"sourceServerID"`
+	LaunchStatus            string          `json:"launchStatus"`
+	LaunchedEC2InstanceID   string          `json:"launchedEc2InstanceID,omitempty"`
+	PostLaunchActionsStatus json.RawMessage `json:"postLaunchActionsStatus,omitempty"`
 }
 
 // Requests, as the SDK serializes them.
