@@ -82,7 +82,7 @@ func TestPlanGateAndSteps(t *testing.T) {
 			test: testOK, action: model.ActionResume, steps: []string{StepAwaitCutover, StepFinalize}},
 		{name: "interrupted start is reconciled first", inst: cutover(id, nil), prior: dangling(StepStartCutover),
 			server: ready(func(s *Server) { s.State = StateCuttingOver; s.LastCutoverJobID = "mgnjob-0a1b2c3d4e5f60718" }),
-			test: testOK, action: model.ActionResume, steps: []string{StepStartCutover, StepAwaitCutover, StepFinalize}},
+			test:   testOK, action: model.ActionResume, steps: []string{StepStartCutover, StepAwaitCutover, StepFinalize}},
 		{name: "cut over needs only the archive", inst: cutover(id, func(c *model.Cutover) { c.Archive = true }),
 			server: ready(func(s *Server) { s.State = StateCutover; s.Replication = "DISCONNECTED"; s.Lag = "" }),
 			action: model.ActionResume, steps: []string{StepArchive}},
