@@ -25,9 +25,11 @@ test: fmt-check vet
 test-short:
 	$(GO) test -short -count=1 ./...
 
-# The main job on the example against the sandbox: plan → apply → kill -9 partway → re-apply → No changes.
+# The main jobs on the examples against the sandbox: plan → apply → kill -9 partway → re-apply → No changes.
+# examples/m365-nce (Partner Center migrations), then examples/mgn-wave (AWS MGN cutovers in a wave).
 demo: build
 	./scripts/demo.sh
+	./scripts/demo.sh examples/mgn-wave
 
 # Benchmarks: engine cost (limits off) and rate-limit tracking (scaled limits), 1 000 and 10 000 subscriptions,
 # then plan time and peak memory at 10 000, 50 000 and 100 000 subscriptions.
