@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -167,7 +166,7 @@ func (s *Simulator) Handler() http.Handler {
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSimBody))
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "ValidationException", simError{Message: "the request body could not be read: " + err.Error(), Reason: "cannotParse"})
+			writeError(w, http.StatusBadRequest, "SerializationException", simError{Message: "the request body could not be read: " + err.Error()})
 			return
 		}
 		fault, faulty := s.env.Faults.Take(op, faultKeys(body)...)
@@ -233,7 +232,12 @@ func (s *Simulator) fault(w http.ResponseWriter, op string, f simkit.Fault) {
 		writeError(w, status, "InternalServerException", simError{Message: http.StatusText(status) + " (injected fault)"})
 		return
 	}
-	writeError(w, status, "ValidationException", simError{Message: http.StatusText(status) + " (injected fault)", Reason: "other"})
+	code := map[int]string{http.StatusBadRequest: "ValidationException", http.StatusForbidden: "AccessDeniedException",
+		http.StatusNotFound: "ResourceNotFoundException", http.StatusConflict: "ConflictException"}[status]
+	if code == "" || (code == "ValidationException" && op == OpMarkAsArchived) {
+		code = "SerializationException" // not a modelled error of the operation: a generic 4xx
+	}
+	writeError(w, status, code, simError{Message: http.StatusText(status) + " (injected fault)"})
 }
 
 // page cuts items to one page: maxResults (1–1000, default 1000) or the behaviour's page size.
@@ -551,12 +555,9 @@ func decode(w http.ResponseWriter, body []byte, v any) bool {
 		body = []byte("{}")
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		var se *json.SyntaxError
-		reason := "fieldValidationFailed"
-		if errors.As(err, &se) {
-			reason = "cannotParse"
-		}
-		writeError(w, http.StatusBadRequest, "ValidationException", simError{Message: "the request body could not be read: " + err.Error(), Reason: reason})
+		// A body that is not the operation's JSON is refused by the protocol layer, before any
+		// operation's own (modelled) validation.
+		writeError(w, http.StatusBadRequest, "SerializationException", simError{Message: "the request body could not be read: " + err.Error()})
 		return false
 	}
 	return true

@@ -211,7 +211,8 @@ func TestSimRules(t *testing.T) {
 		{"MarkAsArchived", `{"sourceServerID": "s-1234567890abcdef0"}`, 409, "ConflictException"},
 		{"ChangeServerLifeCycleState", `{"sourceServerID": "s-00000000000000002", "lifeCycle": {"state": "READY_FOR_CUTOVER"}}`, 409, "ConflictException"},
 		{"ChangeServerLifeCycleState", `{"sourceServerID": "s-00000000000000002", "lifeCycle": {"state": "CUTTING_OVER"}}`, 400, "ValidationException"},
-		{"DescribeJobs", `{not json`, 400, "ValidationException"},
+		{"DescribeJobs", `{not json`, 400, "SerializationException"},
+		{"MarkAsArchived", `{"sourceServerID": 7}`, 400, "SerializationException"},
 		{"Nothing", `{}`, 404, "UnknownOperationException"},
 	}
 	for _, c := range cases {
