@@ -142,11 +142,11 @@ func (s *Simulator) progress() {
 
 // Handler serves POST /<Operation>.
 func (s *Simulator) Handler() http.Handler {
-	ops := map[string]func(http.ResponseWriter, []byte) string{
+	ops := map[string]func(http.ResponseWriter, []byte){
 		"/DescribeSourceServers":      s.describeSourceServers,
 		"/DescribeJobs":               s.describeJobs,
-		"/StartTest":                  func(w http.ResponseWriter, b []byte) string { return s.start(w, b, "START_TEST") },
-		"/StartCutover":               func(w http.ResponseWriter, b []byte) string { return s.start(w, b, "START_CUTOVER") },
+		"/StartTest":                  func(w http.ResponseWriter, b []byte) { s.start(w, b, "START_TEST") },
+		"/StartCutover":               func(w http.ResponseWriter, b []byte) { s.start(w, b, "START_CUTOVER") },
 		"/ChangeServerLifeCycleState": s.changeLifeCycle,
 		"/FinalizeCutover":            s.finalize,
 		"/MarkAsArchived":             s.archive,
@@ -188,7 +188,7 @@ func (s *Simulator) Handler() http.Handler {
 	})
 }
 
-func (s *Simulator) serve(w http.ResponseWriter, body []byte, fn func(http.ResponseWriter, []byte) string) {
+func (s *Simulator) serve(w http.ResponseWriter, body []byte, fn func(http.ResponseWriter, []byte)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.uninitialized {
@@ -267,10 +267,10 @@ func (s *Simulator) page(w http.ResponseWriter, n int, maxResults *int, token st
 	return from, to, next, true
 }
 
-func (s *Simulator) describeSourceServers(w http.ResponseWriter, body []byte) string {
+func (s *Simulator) describeSourceServers(w http.ResponseWriter, body []byte) {
 	var req simDescribeSourceServersRequest
 	if !decode(w, body, &req) {
-		return ""
+		return
 	}
 	var want map[string]bool
 	var archived *bool
@@ -278,7 +278,7 @@ func (s *Simulator) describeSourceServers(w http.ResponseWriter, body []byte) st
 	if f := req.Filters; f != nil {
 		if len(f.SourceServerIDs) > MaxServersPerDescribe {
 			writeError(w, http.StatusBadRequest, "ValidationException", simError{Message: fmt.Sprintf("filters.sourceServerIDs has %d items; at most %d", len(f.SourceServerIDs), MaxServersPerDescribe), Reason: "fieldValidationFailed"})
-			return ""
+			return
 		}
 		if f.SourceServerIDs != nil {
 			want = map[string]bool{}
@@ -302,22 +302,21 @@ func (s *Simulator) describeSourceServers(w http.ResponseWriter, body []byte) st
 	}
 	from, to, next, ok := s.page(w, len(match), req.MaxResults, req.NextToken)
 	if !ok {
-		return ""
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(match[from:to]), "nextToken": omitEmpty(next)})
-	return ""
 }
 
-func (s *Simulator) describeJobs(w http.ResponseWriter, body []byte) string {
+func (s *Simulator) describeJobs(w http.ResponseWriter, body []byte) {
 	var req simDescribeJobsRequest
 	if !decode(w, body, &req) {
-		return ""
+		return
 	}
 	var want map[string]bool
 	if f := req.Filters; f != nil && f.JobIDs != nil {
 		if len(f.JobIDs) > MaxJobsPerDescribe {
 			writeError(w, http.StatusBadRequest, "ValidationException", simError{Message: fmt.Sprintf("filters.jobIDs has %d items; at most %d", len(f.JobIDs), MaxJobsPerDescribe), Reason: "fieldValidationFailed"})
-			return ""
+			return
 		}
 		want = map[string]bool{}
 		for _, id := range f.JobIDs {
@@ -332,18 +331,17 @@ func (s *Simulator) describeJobs(w http.ResponseWriter, body []byte) string {
 	}
 	from, to, next, ok := s.page(w, len(match), req.MaxResults, req.NextToken)
 	if !ok {
-		return ""
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(match[from:to]), "nextToken": omitEmpty(next)})
-	return ""
 }
 
 // start serves StartTest and StartCutover: 1–200 known servers, each in a state that allows the
 // launch, or a ConflictException naming every server that is not; then one job for all, 202.
-func (s *Simulator) start(w http.ResponseWriter, body []byte, by string) string {
+func (s *Simulator) start(w http.ResponseWriter, body []byte, by string) {
 	var req simStartRequest
 	if !decode(w, body, &req) {
-		return ""
+		return
 	}
 	op := "StartCutover"
 	if by == "START_TEST" {
@@ -351,7 +349,7 @@ func (s *Simulator) start(w http.ResponseWriter, body []byte, by string) string 
 	}
 	if n := len(req.SourceServerIDs); n < 1 || n > MaxServersPerJob {
 		writeError(w, http.StatusBadRequest, "ValidationException", simError{Message: fmt.Sprintf("sourceServerIDs has %d items; %s takes 1 to %d", n, op, MaxServersPerJob), Reason: "fieldValidationFailed"})
-		return ""
+		return
 	}
 	var conflicts []simErrorDetail
 	seen := map[string]bool{}
@@ -359,11 +357,11 @@ func (s *Simulator) start(w http.ResponseWriter, body []byte, by string) string 
 		sv := s.byID[id]
 		if sv == nil {
 			writeError(w, http.StatusBadRequest, "ValidationException", simError{Message: "source server " + id + " does not exist", Reason: "fieldValidationFailed"})
-			return ""
+			return
 		}
 		if seen[id] {
 			writeError(w, http.StatusBadRequest, "ValidationException", simError{Message: "source server " + id + " is named twice", Reason: "fieldValidationFailed"})
-			return ""
+			return
 		}
 		seen[id] = true
 		if why := launchRefusal(sv, by); why != "" {
@@ -373,7 +371,7 @@ func (s *Simulator) start(w http.ResponseWriter, body []byte, by string) string 
 	if len(conflicts) > 0 {
 		writeError(w, http.StatusConflict, "ConflictException", simError{Message: fmt.Sprintf("%d of the source servers cannot be launched", len(conflicts)),
 			Code: "ConflictException", ResourceType: "SOURCE_SERVER", Errors: conflicts})
-		return ""
+		return
 	}
 	s.seq++
 	id := fmt.Sprintf("mgnjob-%017x", s.seq)
@@ -400,7 +398,6 @@ func (s *Simulator) start(w http.ResponseWriter, body []byte, by string) string 
 	s.jobs = append(s.jobs, j)
 	s.jobByID[id] = j
 	writeJSON(w, http.StatusAccepted, map[string]any{"job": j.SimJob})
-	return id
 }
 
 // launchRefusal says why a server cannot be launched now ("" when it can).
@@ -446,14 +443,14 @@ func conflict(w http.ResponseWriter, sv *SimSourceServer, msg string) {
 // changeLifeCycle serves ChangeServerLifeCycleState: READY_FOR_TEST (back from TESTING or
 // READY_FOR_CUTOVER), READY_FOR_CUTOVER (from TESTING, for a launchable server) or CUTOVER (from
 // CUTTING_OVER).
-func (s *Simulator) changeLifeCycle(w http.ResponseWriter, body []byte) string {
+func (s *Simulator) changeLifeCycle(w http.ResponseWriter, body []byte) {
 	sv, req := s.server(w, body)
 	if sv == nil {
-		return ""
+		return
 	}
 	if req.LifeCycle == nil {
 		writeError(w, http.StatusBadRequest, "ValidationException", simError{Message: "lifeCycle is required", Reason: "fieldValidationFailed"})
-		return ""
+		return
 	}
 	from, to := sv.LifeCycle.State, req.LifeCycle.State
 	ok := false
@@ -466,26 +463,25 @@ func (s *Simulator) changeLifeCycle(w http.ResponseWriter, body []byte) string {
 		ok = from == StateCuttingOver
 	default:
 		writeError(w, http.StatusBadRequest, "ValidationException", simError{Message: fmt.Sprintf("lifeCycle.state %q is not READY_FOR_TEST, READY_FOR_CUTOVER or CUTOVER", to), Reason: "fieldValidationFailed"})
-		return ""
+		return
 	}
 	if !ok || sv.IsArchived {
 		conflict(w, sv, fmt.Sprintf("Source server %s cannot change from %s to %s", sv.SourceServerID, from, to))
-		return ""
+		return
 	}
 	sv.LifeCycle.State = to
 	if to == StateReadyForCutover && sv.LifeCycle.LastTest != nil {
 		sv.LifeCycle.LastTest.Finalized = &SimAPICall{APICallDateTime: s.stamp()}
 	}
 	writeJSON(w, http.StatusOK, sv)
-	return ""
 }
 
 // finalize serves FinalizeCutover: valid in CUTTING_OVER once the cutover instance launched; the
 // server moves to CUTOVER, replication is DISCONNECTED and the lag nullified.
-func (s *Simulator) finalize(w http.ResponseWriter, body []byte) string {
+func (s *Simulator) finalize(w http.ResponseWriter, body []byte) {
 	sv, _ := s.server(w, body)
 	if sv == nil {
-		return ""
+		return
 	}
 	launched := false
 	if lc := sv.LifeCycle.LastCutover; lc != nil && lc.Initiated != nil {
@@ -497,7 +493,7 @@ func (s *Simulator) finalize(w http.ResponseWriter, body []byte) string {
 	}
 	if sv.LifeCycle.State != StateCuttingOver || !launched || sv.IsArchived {
 		conflict(w, sv, fmt.Sprintf("Source server %s is in lifecycle state %s; FinalizeCutover needs CUTTING_OVER with a launched cutover instance", sv.SourceServerID, sv.LifeCycle.State))
-		return ""
+		return
 	}
 	sv.LifeCycle.State = StateCutover
 	sv.LifeCycle.LastCutover.Finalized = &SimAPICall{APICallDateTime: s.stamp()}
@@ -506,22 +502,20 @@ func (s *Simulator) finalize(w http.ResponseWriter, body []byte) string {
 	}
 	sv.DataReplicationInfo.DataReplicationState, sv.DataReplicationInfo.LagDuration = StateDisconnected, ""
 	writeJSON(w, http.StatusOK, sv)
-	return ""
 }
 
 // archive serves MarkAsArchived: valid in CUTOVER or DISCONNECTED.
-func (s *Simulator) archive(w http.ResponseWriter, body []byte) string {
+func (s *Simulator) archive(w http.ResponseWriter, body []byte) {
 	sv, _ := s.server(w, body)
 	if sv == nil {
-		return ""
+		return
 	}
 	if st := sv.LifeCycle.State; st != StateCutover && st != StateDisconnected {
 		conflict(w, sv, fmt.Sprintf("Source server %s is in lifecycle state %s; MarkAsArchived needs CUTOVER or DISCONNECTED", sv.SourceServerID, st))
-		return ""
+		return
 	}
 	sv.IsArchived = true
 	writeJSON(w, http.StatusOK, sv)
-	return ""
 }
 
 // Jobs returns the simulator's jobs, oldest first (tests count them per server).
