@@ -3,6 +3,8 @@ package mgn
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +96,53 @@ func TestReconcileFindsTheBatchJob(t *testing.T) {
 	raw, _ := json.Marshal(StepParams{SourceServerID: "s-0000000000ZZZZzzz"})
 	if _, found, err := p.Reconcile(ctx, model.Step{Name: StepFinalize, Mutating: true, Params: raw}, "k"); err != nil || found {
 		t.Errorf("finalize of a READY_FOR_CUTOVER server found: %v %v", found, err)
+	}
+}
+
+// TestStartBatchConflictWithoutNames: when a ConflictException names no server, ferry reads the
+// batch back, leaves out the servers no longer READY_FOR_CUTOVER with their state, and starts the
+// others in one more call; every member gets its job or its reason from the one batch.
+func TestStartBatchConflictWithoutNames(t *testing.T) {
+	h := newSimHarness(t, simTestWorld, simkit.Behaviour{})
+	strip := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.sim.Handler().ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		body := rec.Body.Bytes()
+		if rec.Code == http.StatusConflict {
+			body = []byte(`{"message": "Conflict"}`)
+			w.Header().Del("Content-Length")
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body)
+	})
+	hs := httptest.NewServer(strip)
+	defer hs.Close()
+	c, err := NewClient(context.Background(), ClientOptions{Settings: Settings{Endpoint: hs.URL}, Static: &aws.Credentials{AccessKeyID: "a", SecretAccessKey: "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewWithClient(c, time.Millisecond, time.Millisecond)
+	b := &Batch{ID: "wave1", Servers: []string{"s-1234567890abcdef0", "s-00000000000000002", "s-0000000000ZZZZzzz"}}
+	ctx := context.Background()
+	job, err := p.startBatch(ctx, b, "key-1", "s-1234567890abcdef0")
+	if err != nil || job == "" {
+		t.Fatalf("leader: %q, %v", job, err)
+	}
+	if j2, err := p.startBatch(ctx, b, "key-2", "s-0000000000ZZZZzzz"); err != nil || j2 != job {
+		t.Errorf("member: %q, %v; want the leader's job %s", j2, err, job)
+	}
+	_, err = p.startBatch(ctx, b, "key-3", "s-00000000000000002")
+	if err == nil || !strings.Contains(err.Error(), "server s-00000000000000002 is in lifecycle READY_FOR_TEST; ferry expected READY_FOR_CUTOVER") {
+		t.Errorf("moved server: %v", err)
+	}
+	if n := h.env.Stats.Get(OpStartCutover); n != 2 {
+		t.Errorf("%d StartCutover calls, want 2 (refused, then without the moved server)", n)
+	}
+	jobs := h.sim.Jobs()
+	if len(jobs) != 1 || len(jobs[0].ParticipatingServers) != 2 || jobs[0].Tags[TagBatch] != "wave1" || jobs[0].Tags[TagKey] != "key-1" {
+		t.Errorf("jobs = %+v", jobs)
 	}
 }
