@@ -93,6 +93,8 @@ type Client struct {
 	readTimeout time.Duration
 	// maxThrottleRetries bounds ferry's own retries of a throttled mutating call.
 	maxThrottleRetries int
+	// log receives debug lines (FERRY_LOG); never nil.
+	log func(format string, args ...any)
 }
 
 // ClientOptions say how to reach MGN.
@@ -102,6 +104,8 @@ type ClientOptions struct {
 	Static *aws.Credentials
 	// HTTPClient is the SDK's HTTP client (nil: the SDK's default).
 	HTTPClient *http.Client
+	// Log receives debug lines (nil: discarded).
+	Log func(format string, args ...any)
 }
 
 // NewClient builds a client: region and credentials from the standard AWS chain (environment, shared
@@ -152,7 +156,11 @@ func NewClient(ctx context.Context, o ClientOptions) (*Client, error) {
 			mo.BaseEndpoint = aws.String(strings.TrimRight(s.Endpoint, "/"))
 		}
 	})
-	return &Client{api: api, readTimeout: time.Minute, maxThrottleRetries: 20}, nil
+	logf := o.Log
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	return &Client{api: api, readTimeout: time.Minute, maxThrottleRetries: 20, log: logf}, nil
 }
 
 // bufferedBody hands the transport each request body as an in-memory reader. The SDK's own request
@@ -314,6 +322,7 @@ func (c *Client) mutate(ctx context.Context, op string, call func(context.Contex
 		}
 		ae := apiErrorOf(op, err)
 		if ae != nil && ae.Throttled() && attempt <= c.maxThrottleRetries {
+			c.log("mgn: %s throttled (%s); sending it again after %s", op, ae.Code, ae.RetryAfter)
 			if err := sleepBeforeSend(ctx, ae.RetryAfter); err != nil {
 				return err
 			}
@@ -322,6 +331,7 @@ func (c *Client) mutate(ctx context.Context, op string, call func(context.Contex
 		if ae != nil && ae.Definite() {
 			return ae
 		}
+		c.log("mgn: %s: no definite answer (%v); the outcome is reconciled, not resent", op, err)
 		return fmt.Errorf("%w: %s: %v", model.ErrOutcomeUnknown, op, err)
 	}
 }

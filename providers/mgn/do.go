@@ -172,6 +172,7 @@ func (p *Provider) sendBatch(ctx context.Context, b *Batch, key string) (map[str
 		}
 		if errors.Is(err, model.ErrOutcomeUnknown) {
 			found, rerr := p.findBatchJobs(ctx, ids, b.ID, sentAt.Add(-time.Minute))
+			p.client.log("mgn: StartCutover of batch %s: answer lost; %d of %d servers found started by it", b.ID, len(found), len(ids))
 			for id, j := range found {
 				jobs[id] = j
 			}

@@ -22,8 +22,6 @@ type Provider struct {
 	first, max time.Duration
 	// timeScale divides timeouts: the sandbox's time factor (1 outside the sandbox).
 	timeScale float64
-	// region names where the servers are looked up, for messages.
-	region string
 
 	mu sync.Mutex
 	// batches are the StartCutover calls of this run, by batch ID: the first step of a batch to run
@@ -35,7 +33,7 @@ type Provider struct {
 // env.Sandbox is set, else with the standard AWS chain.
 func Open(ctx context.Context, cfg providers.Config, env providers.Env) (*Provider, error) {
 	s := SettingsOf(cfg)
-	o := ClientOptions{Settings: s, HTTPClient: env.HTTPClient}
+	o := ClientOptions{Settings: s, HTTPClient: env.HTTPClient, Log: env.Log}
 	p := &Provider{first: 30 * time.Second, max: 2 * time.Minute, timeScale: 1, batches: map[string]*batchCall{}}
 	if env.Sandbox != nil {
 		o.Settings.Endpoint = env.Sandbox.Base(Name)
@@ -55,7 +53,6 @@ func Open(ctx context.Context, cfg providers.Config, env providers.Env) (*Provid
 		return nil, fmt.Errorf("mgn: %w", err)
 	}
 	p.client = c
-	p.region = o.Settings.Region
 	return p, nil
 }
 
