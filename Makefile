@@ -25,10 +25,12 @@ test: fmt-check vet
 test-short:
 	$(GO) test -short -count=1 ./...
 
-# The main job on the example against the sandbox: plan → apply → kill -9 partway → re-apply → No changes.
+# The main jobs on the examples against the sandbox: plan → apply → kill -9 partway → re-apply → No changes.
+# examples/m365-nce (Partner Center migrations), then examples/mgn-wave (AWS MGN cutovers in a wave).
 demo: build
 	./scripts/demo.sh
 	KILL_AFTER=5 ./scripts/demo.sh examples/cloudblue-nce
+	./scripts/demo.sh examples/mgn-wave
 
 # Benchmarks: engine cost (limits off) and rate-limit tracking (scaled limits), 1 000 and 10 000 subscriptions,
 # the journal cost per step on both state backends (local file, PostgreSQL; 10 000 steps) and the runs with

@@ -65,8 +65,11 @@ func kindTable() []kindSpec {
 		{
 			name:  model.KindCutover,
 			attrs: append(attrs("require_test", "max_lag", "finalize", "archive"), required("source_server_id")...),
+			nested: []nestedSpec{
+				{name: blockTimeouts, attrs: attrs("cutover")},
+			},
 			eval: func(l *loader, r *attrReader, rb *resourceBlock, inst *model.Instance) {
-				inst.Cutover = l.evalCutover(r)
+				inst.Cutover = l.evalCutover(r, rb)
 			},
 			claims: cutoverClaims,
 		},

@@ -115,4 +115,7 @@ type Cutover struct {
 	MaxLagISO      string        // as written, e.g. "PT5M"
 	Finalize       bool
 	Archive        bool
+	// Timeout bounds the wait for the cutover job (timeouts { cutover = "…" }); zero: the provider's
+	// default.
+	Timeout time.Duration
 }

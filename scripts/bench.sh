@@ -33,6 +33,9 @@ if [ "${1:-}" != "-plan-only" ]; then
        }' "$out"
   rm -f "$out"
   echo
+  echo "# AWS MGN: plan and apply of 1 000 ready servers in the sandbox (launch jobs of 2 s)"
+  go test -count=1 -run '^TestMGNThousandServers$' -v ./cmd/ferry | grep -E 'apply of|^--- |^ok|FAIL' || true
+  echo
 fi
 echo "# End to end against the sandbox (each command a separate process)"
 go build -o bin/gen ./providers/partnercenter/examplegen/gen

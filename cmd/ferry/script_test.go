@@ -71,6 +71,9 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"webhook":     cmdWebhook,
 		"smtpserver":  cmdSMTPServer,
 		"got":         cmdGot,
+		"mgnjobs":     cmdMGNJobs,
+		"mgnserver":   cmdMGNServer,
+		"mgnmove":     cmdMGNMove,
 	}
 }
 

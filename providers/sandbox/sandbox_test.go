@@ -223,7 +223,7 @@ func TestServerFaults(t *testing.T) {
 		t.Errorf("clearing faults = %d %+v", s, resp)
 	}
 	var notFound map[string]string
-	if s := getJSON(t, hs.URL+"/mgn/DescribeSourceServers", &notFound); s != 404 || notFound["error"] == "" {
+	if s := getJSON(t, hs.URL+"/nosuch/DescribeSourceServers", &notFound); s != 404 || notFound["error"] == "" {
 		t.Errorf("unknown provider = %d %v", s, notFound)
 	}
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/providers/commerce"
 	"github.com/ferry-dev/ferry/providers/connect"
+	"github.com/ferry-dev/ferry/providers/mgn"
 	"github.com/ferry-dev/ferry/providers/partnercenter"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // Default returns the provider table of this build. Providers whose Open is nil are known to the
@@ -24,11 +24,7 @@ func Default() providers.Table {
 			Operations: partnercenter.Operations(), Durations: partnercenter.Durations()},
 		{Name: commerce.Name, Title: "CloudBlue Commerce orders", Serves: []string{model.KindSubscription}, Settings: commerce.SettingsSchema(), SecretEnv: []string{commerce.EnvToken}, Open: openCommerce, Simulator: commerce.NewSandboxSimulator, Operations: commerce.Operations(), Durations: commerce.Durations()},
 		{Name: connect.Name, Title: "CloudBlue Connect", Serves: []string{model.KindSkipList}, Settings: connect.SettingsSchema(), SecretEnv: []string{connect.EnvAPIKey}, Open: connect.OpenProvider, Simulator: connect.NewSandboxSimulator, Operations: connect.Operations()},
-		{Name: "mgn", Title: "AWS Application Migration Service", Serves: []string{model.KindCutover},
-			Settings: []providers.Setting{
-				{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the SDK's BaseEndpoint"},
-				{Name: "region", Type: cty.String, Check: providers.CheckRegion, Doc: "AWS region; default from the SDK's chain"},
-			}},
+		{Name: mgn.Name, Title: "AWS Application Migration Service", Serves: []string{model.KindCutover}, Settings: mgn.SettingsSchema(), SecretEnv: mgn.SecretEnv(), Open: openMGN, Simulator: mgn.NewSandboxSimulator, Operations: mgn.Operations(), Durations: mgn.Durations()},
 	}
 }
 
@@ -50,5 +46,13 @@ func openCommerce(ctx context.Context, cfg providers.Config, env providers.Env) 
 		return nil, err
 	}
 	p.Microsoft = partnerCenterReader(ctx, env)
+	return p, nil
+}
+
+func openMGN(ctx context.Context, cfg providers.Config, env providers.Env) (providers.Provider, error) {
+	p, err := mgn.Open(ctx, cfg, env)
+	if err != nil {
+		return nil, err
+	}
 	return p, nil
 }
