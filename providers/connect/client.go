@@ -314,9 +314,7 @@ func (c *Client) get(ctx context.Context, pathQuery string, into any) (http.Head
 				return resp.Header, nil
 			case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
 				err = decodeError(http.MethodGet, path, resp.StatusCode, data)
-				if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s > 0 {
-					retryAfter = time.Duration(s) * time.Second
-				}
+				retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 			default:
 				return nil, decodeError(http.MethodGet, path, resp.StatusCode, data)
 			}
@@ -398,4 +396,22 @@ func parseContentRange(h string) (contentRange, bool) {
 		total = n
 	}
 	return contentRange{first, last, total}, true
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+func parseRetryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(h); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(min(n, 3600)) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return min(t.Sub(now), time.Hour)
+	}
+	return 0
 }

@@ -281,3 +281,13 @@ func TestParameterIDByName(t *testing.T) {
 		t.Errorf("other: id = %q, err = %v", id, err)
 	}
 }
+
+func TestParseRetryAfterForms(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for h, want := range map[string]time.Duration{"": 0, "2": 2 * time.Second, "0": 0, "x": 0,
+		"Tue, 01 Dec 2026 10:00:05 GMT": 5 * time.Second, "Tue, 01 Dec 2026 09:59:00 GMT": 0} {
+		if got := parseRetryAfter(h, now); got != want {
+			t.Errorf("%q: %s, want %s", h, got, want)
+		}
+	}
+}
