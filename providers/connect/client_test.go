@@ -16,9 +16,11 @@ import (
 	"github.com/ferry-dev/ferry/providers/simkit"
 )
 
+func readFixture(name string) ([]byte, error) { return os.ReadFile("testdata/" + name) }
+
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
+	b, err := readFixture(name)
 	if err != nil {
 		t.Fatal(err)
 	}
