@@ -56,6 +56,9 @@ type Order struct {
 	// own migration tool (aps1toconnect) waits on it, not on status, after placing an order.
 	ProvisioningStatus string         `json:"provisioningStatus,omitempty"`
 	Products           []OrderProduct `json:"products"`
+	// TopSubscriptionID is a subscriptionId at the top of the order, where CloudBlue's aps1toconnect
+	// tool writes it on a CHANGE order; ferry never sends it, and reads it when no line names one.
+	TopSubscriptionID string `json:"subscriptionId,omitempty"`
 	// CreationTime is when the order was placed (RFC 3339), as the order manager reports it.
 	CreationTime string `json:"creationTime,omitempty"`
 	// Details explains a failed order.
@@ -198,14 +201,15 @@ func (o *Order) Migration() *MigrationInfo {
 	return nil
 }
 
-// SubscriptionID returns the subscription the order's first line names ("" for none).
+// SubscriptionID returns the subscription the order's first line names, or else the one the order
+// names at its top ("" for none).
 func (o *Order) SubscriptionID() string {
 	for _, p := range o.Products {
 		if p.SubscriptionID != "" {
 			return p.SubscriptionID
 		}
 	}
-	return ""
+	return o.TopSubscriptionID
 }
 
 // Completed reports whether the order is done: its provisioningStatus is COMPLETED or, when the

@@ -176,3 +176,20 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// A cancellation listed with its subscriptionId at the top of the order (where CloudBlue's own tool
+// writes it on a CHANGE) is still recognised as the cancellation of that subscription.
+func TestOrderSubscriptionAtTop(t *testing.T) {
+	var o Order
+	if err := json.Unmarshal([]byte(`{"orderId": "o-2", "type": "CANCELLATION", "subscriptionId": "1000122", "products": []}`), &o); err != nil {
+		t.Fatal(err)
+	}
+	if o.SubscriptionID() != "1000122" {
+		t.Errorf("subscription = %q", o.SubscriptionID())
+	}
+	// ferry's own body is unchanged: the subscription on its line, none at the top.
+	b, _ := json.Marshal(CancellationOrder("1000048", "1000122"))
+	if want := `{"type":"CANCELLATION","accountId":"1000048","products":[{"subscriptionId":"1000122"}]}`; string(b) != want {
+		t.Errorf("body %s, want %s", b, want)
+	}
+}
