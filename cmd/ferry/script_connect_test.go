@@ -20,10 +20,10 @@ func cmdSkipList(ts *testscript.TestScript, neg bool, args []string) {
 		Connect struct {
 			Products map[string]struct {
 				Configurations []struct {
-					Parameter   struct{ ID string }  `json:"parameter"`
-					Marketplace *struct{ ID string } `json:"marketplace"`
-					Item        *struct{ ID string } `json:"item"`
-					Value       *string              `json:"value"`
+					Parameter   struct{ ID, Name string } `json:"parameter"`
+					Marketplace *struct{ ID string }      `json:"marketplace"`
+					Item        *struct{ ID string }      `json:"item"`
+					Value       *string                   `json:"value"`
 				} `json:"configurations"`
 			} `json:"products"`
 		} `json:"connect"`
@@ -31,7 +31,7 @@ func cmdSkipList(ts *testscript.TestScript, neg bool, args []string) {
 	sandboxGet(ts, "/_sandbox/world", &world)
 	got := "-"
 	for _, c := range world.Connect.Products[args[0]].Configurations {
-		if c.Parameter.ID == args[2] && c.Marketplace != nil && c.Marketplace.ID == args[1] && c.Item == nil && c.Value != nil {
+		if (c.Parameter.Name == args[2] || c.Parameter.ID == args[2]) && c.Marketplace != nil && c.Marketplace.ID == args[1] && c.Item == nil && c.Value != nil {
 			got = *c.Value
 		}
 	}
@@ -46,7 +46,24 @@ func cmdSkipListSet(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 4 {
 		ts.Fatalf("usage: skiplistset PRODUCT MARKETPLACE PARAMETER VALUE")
 	}
-	body, _ := json.Marshal(map[string]any{"parameter": map[string]string{"id": args[2]},
+	// Connect's POST names the parameter by its PRM id: take it from the world's rows.
+	var world struct {
+		Connect struct {
+			Products map[string]struct {
+				Configurations []struct {
+					Parameter struct{ ID, Name string } `json:"parameter"`
+				} `json:"configurations"`
+			} `json:"products"`
+		} `json:"connect"`
+	}
+	sandboxGet(ts, "/_sandbox/world", &world)
+	id := args[2]
+	for _, c := range world.Connect.Products[args[0]].Configurations {
+		if c.Parameter.Name == args[2] {
+			id = c.Parameter.ID
+		}
+	}
+	body, _ := json.Marshal(map[string]any{"parameter": map[string]string{"id": id},
 		"marketplace": map[string]string{"id": args[1]}, "value": args[3]})
 	resp, err := http.Post(ts.Getenv("FERRY_SANDBOX")+"/connect/products/"+url.PathEscape(args[0])+"/configurations",
 		"application/json", bytes.NewReader(body))

@@ -48,11 +48,17 @@ const (
 // Order is an order-manager order: the request body of POST …/orders (without orderId and status)
 // and the answer of GET …/orders/{orderId}.
 type Order struct {
-	OrderID   string         `json:"orderId,omitempty"`
-	Type      string         `json:"type"`
-	AccountID string         `json:"accountId"`
-	Status    string         `json:"status,omitempty"`
-	Products  []OrderProduct `json:"products"`
+	OrderID   string `json:"orderId,omitempty"`
+	Type      string `json:"type"`
+	AccountID string `json:"accountId"`
+	Status    string `json:"status,omitempty"`
+	// ProvisioningStatus is where the order's provisioning stands (COMPLETED when done): CloudBlue's
+	// own migration tool (aps1toconnect) waits on it, not on status, after placing an order.
+	ProvisioningStatus string         `json:"provisioningStatus,omitempty"`
+	Products           []OrderProduct `json:"products"`
+	// TopSubscriptionID is a subscriptionId at the top of the order, where CloudBlue's aps1toconnect
+	// tool writes it on a CHANGE order; ferry never sends it, and reads it when no line names one.
+	TopSubscriptionID string `json:"subscriptionId,omitempty"`
 	// CreationTime is when the order was placed (RFC 3339), as the order manager reports it.
 	CreationTime string `json:"creationTime,omitempty"`
 	// Details explains a failed order.
@@ -195,21 +201,31 @@ func (o *Order) Migration() *MigrationInfo {
 	return nil
 }
 
-// SubscriptionID returns the subscription the order's first line names ("" for none).
+// SubscriptionID returns the subscription the order's first line names, or else the one the order
+// names at its top ("" for none).
 func (o *Order) SubscriptionID() string {
 	for _, p := range o.Products {
 		if p.SubscriptionID != "" {
 			return p.SubscriptionID
 		}
 	}
-	return ""
+	return o.TopSubscriptionID
 }
 
-// Completed and Failed read the status case-insensitively.
-func (o *Order) Completed() bool { return strings.EqualFold(o.Status, StatusCompleted) }
+// Completed reports whether the order is done: its provisioningStatus is COMPLETED or, when the
+// answer has no provisioningStatus, its status is (case-insensitively). An order whose status says
+// completed while its provisioning is still under way is not done yet.
+func (o *Order) Completed() bool {
+	if o.ProvisioningStatus != "" {
+		return strings.EqualFold(o.ProvisioningStatus, StatusCompleted)
+	}
+	return strings.EqualFold(o.Status, StatusCompleted)
+}
 
-// Failed reports whether the order failed.
-func (o *Order) Failed() bool { return strings.EqualFold(o.Status, StatusFailed) }
+// Failed reports whether the order failed (its status or its provisioningStatus says FAILED).
+func (o *Order) Failed() bool {
+	return strings.EqualFold(o.Status, StatusFailed) || strings.EqualFold(o.ProvisioningStatus, StatusFailed)
+}
 
 // MigrationOrder is what a SALES migration order says.
 type MigrationOrder struct {

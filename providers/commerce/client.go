@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -44,6 +45,8 @@ type APIError struct {
 	Method, Path string
 	Status       int
 	Message      string
+	// RetryAfter is the wait the answer's Retry-After header asks for (0: none).
+	RetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {
@@ -141,14 +144,21 @@ func rqlEq(field, value string) string {
 // readTimeout bounds each try of a read.
 const readTimeout = 30 * time.Second
 
+// maxRetryAfter caps the wait a Retry-After asks for before a read is tried again.
+const maxRetryAfter = 30 * time.Second
+
 func (c *Client) call(ctx context.Context, method, path string, body []byte, into any, tries int) error {
 	var last error
+	var retryAfter time.Duration
 	for try := 0; try < tries; try++ {
 		if try > 0 {
+			// A 429's Retry-After is honoured (capped), never undercut by the backoff.
+			t := time.NewTimer(max(c.retryWait<<(try-1), min(retryAfter, maxRetryAfter)))
 			select {
 			case <-ctx.Done():
+				t.Stop()
 				return ctx.Err()
-			case <-time.After(c.retryWait << (try - 1)):
+			case <-t.C:
 			}
 		}
 		err := c.once(ctx, method, path, body, into)
@@ -159,6 +169,10 @@ func (c *Client) call(ctx context.Context, method, path string, body []byte, int
 		var ae *APIError
 		if errors.As(err, &ae) && !ae.Temporary() {
 			return err
+		}
+		retryAfter = 0
+		if ae != nil {
+			retryAfter = ae.RetryAfter
 		}
 		if ctx.Err() != nil {
 			return err
@@ -210,7 +224,8 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte, int
 		return fmt.Errorf("%s %s: reading the answer: %w", method, shown, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return &APIError{Method: method, Path: shown, Status: resp.StatusCode, Message: errorMessage(data)}
+		return &APIError{Method: method, Path: shown, Status: resp.StatusCode, Message: errorMessage(data),
+			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
 	if into == nil {
 		return nil
@@ -241,4 +256,22 @@ func errorMessage(data []byte) string {
 		s = s[:200] + "…"
 	}
 	return s
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+func parseRetryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(h); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(min(n, 3600)) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return min(t.Sub(now), time.Hour)
+	}
+	return 0
 }

@@ -2,9 +2,11 @@ package commerce
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -102,5 +104,92 @@ func TestEstimateOrderPostsTheOrderAndReturnsTheRefusal(t *testing.T) {
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Status != 400 || ae.Message != "APSException: plan nce-x does not exist" || calls.Load() != 2 {
 		t.Errorf("err = %v after %d calls", err, calls.Load())
+	}
+}
+
+// An order is done when its provisioning is: an answer whose status says COMPLETED while its
+// provisioningStatus is still PROVISIONING is under way (CloudBlue's own tool waits on
+// provisioningStatus).
+func TestOrderDoneOnProvisioningStatus(t *testing.T) {
+	b, err := os.ReadFile("testdata/order_provisioning.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o Order
+	if err := json.Unmarshal(b, &o); err != nil {
+		t.Fatal(err)
+	}
+	if o.Completed() || o.Failed() {
+		t.Errorf("an order still provisioning: completed=%v failed=%v", o.Completed(), o.Failed())
+	}
+	o.ProvisioningStatus = "Completed"
+	if !o.Completed() {
+		t.Error("provisioningStatus Completed is done")
+	}
+	o.ProvisioningStatus = "FAILED"
+	if !o.Failed() {
+		t.Error("provisioningStatus FAILED is a failure")
+	}
+	// An answer without provisioningStatus is read by its status.
+	if o := (Order{Status: "completed"}); !o.Completed() {
+		t.Error("status completed without provisioningStatus is done")
+	}
+}
+
+// A 429 on a read is retried after the Retry-After it names, not sooner: a server that refuses any
+// try before then is still answered.
+func TestReadHonoursRetryAfter(t *testing.T) {
+	var mu sync.Mutex
+	var until time.Time
+	tries := 0
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		tries++
+		if until.IsZero() || time.Now().Before(until) {
+			if until.IsZero() {
+				until = time.Now().Add(time.Second)
+			}
+			w.Header().Set("Retry-After", "1")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write([]byte(`{"code": 429, "type": "TooManyRequests", "message": "Too many requests."}`))
+			return
+		}
+		w.Write([]byte(`{"orderId": "o-1", "provisioningStatus": "COMPLETED"}`))
+	}))
+	defer hs.Close()
+	c := NewClient(hs.URL, "tok", nil)
+	c.retryWait = time.Millisecond
+	o, err := c.GetOrder(context.Background(), "o-1")
+	if err != nil || !o.Completed() || tries != 2 {
+		t.Errorf("order %+v, err %v, %d tries (want 2: one refused, one after Retry-After)", o, err, tries)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for h, want := range map[string]time.Duration{"": 0, "3": 3 * time.Second, "-1": 0, "soon": 0,
+		"Tue, 01 Dec 2026 10:00:07 GMT": 7 * time.Second, "Tue, 01 Dec 2026 09:00:00 GMT": 0, "999999": time.Hour} {
+		if got := parseRetryAfter(h, now); got != want {
+			t.Errorf("%q: %s, want %s", h, got, want)
+		}
+	}
+}
+
+// A cancellation listed with its subscriptionId at the top of the order (where CloudBlue's own tool
+// writes it on a CHANGE) is still recognised as the cancellation of that subscription.
+func TestOrderSubscriptionAtTop(t *testing.T) {
+	var o Order
+	if err := json.Unmarshal([]byte(`{"orderId": "o-2", "type": "CANCELLATION", "subscriptionId": "1000122", "products": []}`), &o); err != nil {
+		t.Fatal(err)
+	}
+	if o.SubscriptionID() != "1000122" {
+		t.Errorf("subscription = %q", o.SubscriptionID())
+	}
+	// ferry's own body is unchanged: the subscription on its line, none at the top.
+	b, _ := json.Marshal(CancellationOrder("1000048", "1000122"))
+	if want := `{"type":"CANCELLATION","accountId":"1000048","products":[{"subscriptionId":"1000122"}]}`; string(b) != want {
+		t.Errorf("body %s, want %s", b, want)
 	}
 }

@@ -53,6 +53,7 @@ func SettingsSchema() []providers.Setting {
 	return []providers.Setting{
 		{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the APS REST root (required)"},
 		{Name: "om_workload", Type: cty.Number, Check: checkWorkload, Doc: "order-management calls in flight at once (1–64, default 4)"},
+		{Name: "poll_interval", Type: cty.String, Check: providers.CheckDuration, Doc: "first wait between order reads; default 15s, backing off to four times it (60s)"},
 	}
 }
 
@@ -127,6 +128,14 @@ func Open(_ context.Context, cfg providers.Config, env providers.Env) (*Provider
 	}
 	p := &Provider{first: 15 * time.Second, max: 60 * time.Second, readWorkers: 4, timeScale: 1,
 		Microsoft: Unavailable(errors.New("no Partner Center reader is configured"))}
+	poll, err := cfg.Duration("poll_interval", p.first)
+	if err != nil {
+		return nil, err
+	}
+	if poll <= 0 {
+		return nil, fmt.Errorf("poll_interval must be positive, not %s", poll)
+	}
+	p.first, p.max = poll, 4*poll
 	if env.Sandbox != nil {
 		base = env.Sandbox.Base(Name)
 		if token == "" {

@@ -113,14 +113,14 @@ func (s *Simulator) progress() {
 			continue
 		}
 		if o.outcome != "" {
-			o.Status, o.Details = StatusFailed, "the order failed (injected fault)"
+			o.Status, o.ProvisioningStatus, o.Details = StatusFailed, StatusFailed, "the order failed (injected fault)"
 			continue
 		}
 		if err := s.fulfil(o); err != "" {
-			o.Status, o.Details = StatusFailed, err
+			o.Status, o.ProvisioningStatus, o.Details = StatusFailed, StatusFailed, err
 			continue
 		}
-		o.Status = StatusCompleted
+		o.Status, o.ProvisioningStatus = StatusCompleted, StatusCompleted
 	}
 }
 
@@ -368,7 +368,7 @@ func (s *Simulator) Handler() http.Handler {
 			apsError(w, http.StatusBadRequest, msg)
 			return
 		}
-		o.OrderID, o.Status = s.newID("order"), "PROCESSING"
+		o.OrderID, o.Status, o.ProvisioningStatus = s.newID("order"), "PROCESSING", "PROVISIONING"
 		o.CreationTime = s.env.Now().UTC().Format(time.RFC3339)
 		s.orders = append(s.orders, &simOrder{Order: o, placed: s.env.Now(), outcome: s.env.Faults.TakeOutcome(OpCreateOrder, keys...)})
 		s.mu.Unlock()

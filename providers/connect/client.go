@@ -35,22 +35,32 @@ type Ref struct {
 	ID string `json:"id"`
 }
 
-// ParamRef is the parameter of a configuration row: id is the parameter's name (e.g.
-// processor_skip_list), scope e.g. "marketplace".
+// ParamRef is the parameter of a configuration row, as Connect's OpenAPI spec (dp.Parameter)
+// documents it: id is Connect's own identifier ("PRM-…", read-only), name the parameter's name as the
+// vendor set it (e.g. processor_skip_list), scope e.g. "marketplace".
 type ParamRef struct {
 	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
 	Scope string `json:"scope,omitempty"`
 }
 
-// Configuration is one row of GET /products/{p}/configurations.
+// Is reports whether the parameter is the one ref names: its name, or its "PRM-…" id.
+func (p ParamRef) Is(ref string) bool { return ref != "" && (p.Name == ref || p.ID == ref) }
+
+// Configuration is one row of GET /products/{p}/configurations (dp.ConfigurationDataRead).
 type Configuration struct {
 	Parameter   ParamRef `json:"parameter"`
 	Marketplace *Ref     `json:"marketplace,omitempty"`
 	Item        *Ref     `json:"item,omitempty"`
-	Value       *string  `json:"value,omitempty"` // nil: unset
+	Value       *string  `json:"value,omitempty"` // nil (absent or null): unset
 }
 
-// SetConfiguration is the body of POST /products/{p}/configurations; a nil Value clears it.
+// MaxValueLen is the longest configuration value Connect accepts (dp.ConfigurationDataWrite: value
+// maxLength 2000).
+const MaxValueLen = 2000
+
+// SetConfiguration is the body of POST /products/{p}/configurations (dp.ConfigurationDataWrite):
+// Parameter.ID is the parameter's "PRM-…" id, not its name. A nil Value clears it.
 type SetConfiguration struct {
 	Parameter   Ref     `json:"parameter"`
 	Marketplace Ref     `json:"marketplace"`
@@ -116,6 +126,30 @@ func NormalizeKey(k string) string {
 // ListConfigurations reads every configuration row of product p, page by page.
 func (c *Client) ListConfigurations(ctx context.Context, product string) ([]Configuration, error) {
 	return listAll[Configuration](ctx, c, "/products/"+url.PathEscape(product)+"/configurations", "")
+}
+
+// Parameter is one row of GET /products/{p}/parameters (the fields ferry reads).
+type Parameter struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Scope string `json:"scope,omitempty"`
+	Phase string `json:"phase,omitempty"`
+}
+
+// ParameterID returns the "PRM-…" id of product's parameter named name, read with the RQL filter
+// eq(name,…) that the parameters collection declares; "" when the product has no such parameter.
+func (c *Client) ParameterID(ctx context.Context, product, name string) (string, error) {
+	rows, err := listAll[Parameter](ctx, c, "/products/"+url.PathEscape(product)+"/parameters", "eq(name,"+rqlValue(name)+")")
+	if err != nil {
+		return "", err
+	}
+	for _, r := range rows {
+		// The filter is applied by Connect, but a row is taken only when it is the one asked for.
+		if r.Name == name && r.ID != "" {
+			return r.ID, nil
+		}
+	}
+	return "", nil
 }
 
 // Request is a fulfilment request of GET /requests (the fields ferry reads).
@@ -207,7 +241,8 @@ func listAll[T any](ctx context.Context, c *Client, path, rql string) ([]T, erro
 	}
 }
 
-// SetConfiguration posts one configuration value. Any 2xx answer is success. A network error or
+// SetConfiguration posts one configuration value. Any 2xx answer is success (Connect documents 201
+// with the row written; the body is not read). A network error or
 // a 5xx answer leaves the outcome unknown (wrapped model.ErrOutcomeUnknown); it is never retried.
 func (c *Client) SetConfiguration(ctx context.Context, product string, body SetConfiguration) error {
 	path := "/products/" + url.PathEscape(product) + "/configurations"
@@ -288,9 +323,7 @@ func (c *Client) get(ctx context.Context, pathQuery string, into any) (http.Head
 				err = fmt.Errorf("Connect GET %s: decoding the answer: %w", path, err)
 			case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
 				err = decodeError(http.MethodGet, path, resp.StatusCode, data)
-				if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s > 0 {
-					retryAfter = time.Duration(s) * time.Second
-				}
+				retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 			default:
 				cancel()
 				return nil, decodeError(http.MethodGet, path, resp.StatusCode, data)
@@ -377,4 +410,22 @@ func parseContentRange(h string) (contentRange, bool) {
 		total = n
 	}
 	return contentRange{first, last, total}, true
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+func parseRetryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(h); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(min(n, 3600)) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return min(t.Sub(now), time.Hour)
+	}
+	return 0
 }

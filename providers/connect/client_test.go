@@ -16,9 +16,11 @@ import (
 	"github.com/ferry-dev/ferry/providers/simkit"
 )
 
+func readFixture(name string) ([]byte, error) { return os.ReadFile("testdata/" + name) }
+
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
+	b, err := readFixture(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,12 +166,12 @@ func TestSetConfiguration(t *testing.T) {
 		}))
 		v := "AS-1,AS-2"
 		err := testClient(srv.URL).SetConfiguration(context.Background(), "PRD-1",
-			SetConfiguration{Parameter: Ref{ID: "processor_skip_list"}, Marketplace: Ref{ID: "MP-1"}, Value: &v})
+			SetConfiguration{Parameter: Ref{ID: "PRM-183-233-565-0001"}, Marketplace: Ref{ID: "MP-1"}, Value: &v})
 		srv.Close()
 		if n != 1 || (err == nil) != tc.ok || errors.Is(err, model.ErrOutcomeUnknown) != tc.unknown {
 			t.Errorf("HTTP %d: %d requests, err = %v", tc.status, n, err)
 		}
-		if want := `{"parameter":{"id":"processor_skip_list"},"marketplace":{"id":"MP-1"},"value":"AS-1,AS-2"}`; body != want {
+		if want := `{"parameter":{"id":"PRM-183-233-565-0001"},"marketplace":{"id":"MP-1"},"value":"AS-1,AS-2"}`; body != want {
 			t.Errorf("body = %s, want %s", body, want)
 		}
 	}
@@ -253,5 +255,41 @@ func TestSimulatorLoadsDocumentedRequests(t *testing.T) {
 	if _, err := NewSimulator([]byte(`{"products": {}, "assets": [{"id": "AS-1"}]}`), simkit.NewEnv(simkit.Behaviour{})); err == nil ||
 		!strings.Contains(err.Error(), "connect.assets[0].id") {
 		t.Errorf("bad asset id: %v", err)
+	}
+}
+
+// The parameter's PRM id is looked up by name with the declared RQL filter eq(name,…).
+func TestParameterIDByName(t *testing.T) {
+	var query string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/products/PRD-183-233-565/parameters" {
+			http.NotFound(w, r)
+			return
+		}
+		query = r.URL.RawQuery
+		w.Header().Set("Content-Range", "items 0-0/1")
+		w.Write(fixture(t, "parameters_by_name.json"))
+	}))
+	defer srv.Close()
+	id, err := testClient(srv.URL).ParameterID(context.Background(), "PRD-183-233-565", "processor_skip_list")
+	if err != nil || id != "PRM-183-233-565-0001" {
+		t.Errorf("id = %q, err = %v", id, err)
+	}
+	if !strings.HasPrefix(query, "eq(name,processor_skip_list)&") {
+		t.Errorf("query = %q", query)
+	}
+	// A server that ignores the filter answers other parameters: none of them is taken.
+	if id, err := testClient(srv.URL).ParameterID(context.Background(), "PRD-183-233-565", "other"); err != nil || id != "" {
+		t.Errorf("other: id = %q, err = %v", id, err)
+	}
+}
+
+func TestParseRetryAfterForms(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for h, want := range map[string]time.Duration{"": 0, "2": 2 * time.Second, "0": 0, "x": 0,
+		"Tue, 01 Dec 2026 10:00:05 GMT": 5 * time.Second, "Tue, 01 Dec 2026 09:59:00 GMT": 0} {
+		if got := parseRetryAfter(h, now); got != want {
+			t.Errorf("%q: %s, want %s", h, got, want)
+		}
 	}
 }

@@ -212,7 +212,7 @@ func (p *Provider) readValues(ctx context.Context, reqs []providers.ReadRequest)
 
 func match(rows []Configuration, sl *model.SkipList) *Live {
 	for _, row := range rows {
-		if row.Parameter.ID != sl.Parameter || row.Marketplace == nil || row.Marketplace.ID != sl.Marketplace || row.Item != nil {
+		if !row.Parameter.Is(sl.Parameter) || row.Marketplace == nil || row.Marketplace.ID != sl.Marketplace || row.Item != nil {
 			continue
 		}
 		l := &Live{Found: true}
@@ -305,6 +305,10 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 		}
 		return model.Change{Action: model.ActionNoop, Summary: where + " holds every entry"}, nil
 	}
+	if n := len(st.Attributes[AttrValue]); n > MaxValueLen {
+		return model.Change{Action: model.ActionBlocked, Summary: where + " cannot take the entries",
+			Reasons: []string{fmt.Sprintf("the value would be %d characters long with the new entries; Connect accepts at most %d (value maxLength in its API)", n, MaxValueLen)}}, nil
+	}
 	diags := warnings(desired, l, add)
 	params, _ := json.Marshal(writeParams{Product: sl.Product, Marketplace: sl.Marketplace, Parameter: sl.Parameter,
 		Add: add, Remove: remove, Added: added})
@@ -381,11 +385,40 @@ func plural(n int, one, many string) string {
 
 // current reads the value of one skip list now.
 func (p *Provider) current(ctx context.Context, wp writeParams) (string, error) {
+	value, _, err := p.currentWithID(ctx, wp)
+	return value, err
+}
+
+// currentWithID reads the value of one skip list now and the "PRM-…" id of its parameter, taken
+// from any configuration row of that parameter ("" when no row names it).
+func (p *Provider) currentWithID(ctx context.Context, wp writeParams) (value, paramID string, err error) {
 	rows, err := p.c.ListConfigurations(ctx, wp.Product)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return match(rows, &model.SkipList{Product: wp.Product, Marketplace: wp.Marketplace, Parameter: wp.Parameter}).Value, nil
+	for _, row := range rows {
+		if row.Parameter.Is(wp.Parameter) && row.Parameter.ID != "" {
+			paramID = row.Parameter.ID
+			break
+		}
+	}
+	return match(rows, &model.SkipList{Product: wp.Product, Marketplace: wp.Marketplace, Parameter: wp.Parameter}).Value, paramID, nil
+}
+
+// parameterID is the "PRM-…" id a write names: Connect's POST takes the parameter by id, never by
+// name. It comes from the configuration rows, or else from the product's parameters by name.
+func (p *Provider) parameterID(ctx context.Context, wp writeParams, fromRows string) (string, error) {
+	if fromRows != "" {
+		return fromRows, nil
+	}
+	id, err := p.c.ParameterID(ctx, wp.Product, wp.Parameter)
+	if err != nil {
+		return "", fmt.Errorf("looking up parameter %s of %s: %w", wp.Parameter, wp.Product, err)
+	}
+	if id == "" {
+		return "", fmt.Errorf("Connect product %s has no parameter named %s", wp.Product, wp.Parameter)
+	}
+	return id, nil
 }
 
 // done reports whether value holds what the step wanted.
@@ -416,7 +449,7 @@ func (p *Provider) Do(ctx context.Context, step model.Step, key string, progress
 	if err := json.Unmarshal(step.Params, &wp); err != nil {
 		return model.Outcome{}, fmt.Errorf("step params: %w", err)
 	}
-	value, err := p.current(ctx, wp)
+	value, fromRows, err := p.currentWithID(ctx, wp)
 	if err != nil {
 		return model.Outcome{}, err
 	}
@@ -425,7 +458,14 @@ func (p *Provider) Do(ctx context.Context, step model.Step, key string, progress
 		next = Remove(next, e)
 	}
 	if next != value {
-		body := SetConfiguration{Parameter: Ref{ID: wp.Parameter}, Marketplace: Ref{ID: wp.Marketplace}, Value: &next}
+		if len(next) > MaxValueLen {
+			return model.Outcome{}, fmt.Errorf("the new value of %s would be %d characters long; Connect accepts at most %d", wp.Parameter, len(next), MaxValueLen)
+		}
+		paramID, err := p.parameterID(ctx, wp, fromRows)
+		if err != nil {
+			return model.Outcome{}, err
+		}
+		body := SetConfiguration{Parameter: Ref{ID: paramID}, Marketplace: Ref{ID: wp.Marketplace}, Value: &next}
 		if next == "" {
 			body.Value = nil // a POST without value clears it
 		}

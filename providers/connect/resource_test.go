@@ -3,6 +3,9 @@ package connect
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -122,8 +125,8 @@ func TestPlanNoopAndImport(t *testing.T) {
 
 func world(value string) string {
 	return `{"products": {"PRD-183-233-565": {"configurations": [
-		{"parameter": {"id": "processor_skip_list", "scope": "marketplace"}, "marketplace": {"id": "MP-65669"}, "value": "` + value + `"},
-		{"parameter": {"id": "processor_skip_list", "scope": "marketplace"}, "marketplace": {"id": "MP-11111"}, "value": "AS-1111-1111-1111"}]}}}`
+		{"parameter": {"id": "PRM-183-233-565-0001", "name": "processor_skip_list", "scope": "marketplace"}, "marketplace": {"id": "MP-65669"}, "value": "` + value + `"},
+		{"parameter": {"id": "PRM-183-233-565-0001", "name": "processor_skip_list", "scope": "marketplace"}, "marketplace": {"id": "MP-11111"}, "value": "AS-1111-1111-1111"}]}}}`
 }
 
 func simProvider(t *testing.T, section string, b simkit.Behaviour) (*Provider, *Simulator, *simkit.Env) {
@@ -237,3 +240,55 @@ func TestOpenNeedsKeyOutsideSandbox(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// A value Connect would refuse (longer than its documented 2000 characters) blocks the change at
+// plan time instead of failing the write.
+func TestPlanBlocksValueOverMaxLength(t *testing.T) {
+	p := NewProvider(nil)
+	long := strings.Repeat("AS-0000-0000-0001,", MaxValueLen/18)
+	c, _ := p.Plan(instance("AS-1564-9639-4055"), nil, &Live{Found: true, Value: long})
+	if c.Action != model.ActionBlocked || len(c.Steps) != 0 || !strings.Contains(strings.Join(c.Reasons, " "), "at most 2000") {
+		t.Errorf("change = %+v", c)
+	}
+	if c, _ := p.Plan(instance("AS-1564-9639-4055"), nil, &Live{Found: true, Value: long[:1900]}); c.Action != model.ActionCreate {
+		t.Errorf("a value within the limit: %s", c.Action)
+	}
+}
+
+// A parameter with no configuration row yet: its PRM id comes from the product's parameters by
+// name, and the POST names it by that id.
+func TestDoLooksUpParameterIDWithoutRows(t *testing.T) {
+	var posted string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/products/PRD-183-233-565/configurations":
+			if posted == "" {
+				w.Header().Set("Content-Range", "items 0-0/0")
+				w.Write([]byte("[]"))
+				return
+			}
+			w.Header().Set("Content-Range", "items 0-0/1")
+			fmt.Fprintf(w, `[{"parameter": {"id": "PRM-183-233-565-0001", "name": "processor_skip_list"}, "marketplace": {"id": "MP-65669"}, "value": "AS-1564-9639-4055"}]`)
+		case r.Method == http.MethodGet && r.URL.Path == "/products/PRD-183-233-565/parameters":
+			w.Header().Set("Content-Range", "items 0-0/1")
+			w.Write(fixture(t, "parameters_by_name.json"))
+		case r.Method == http.MethodPost && r.URL.Path == "/products/PRD-183-233-565/configurations":
+			b, _ := io.ReadAll(r.Body)
+			posted = string(b)
+			w.WriteHeader(http.StatusCreated)
+			w.Write(b)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	p := NewProvider(testClient(srv.URL))
+	c, _ := p.Plan(instance("AS-1564-9639-4055"), nil, &Live{})
+	if _, err := p.Do(context.Background(), c.Steps[0], "k", func(model.Event) {}); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"parameter":{"id":"PRM-183-233-565-0001"},"marketplace":{"id":"MP-65669"},"value":"AS-1564-9639-4055"}`; posted != want {
+		t.Errorf("posted %s, want %s", posted, want)
+	}
+}

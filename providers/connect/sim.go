@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,11 +40,16 @@ type SimConfiguration struct {
 	Value       *string      `json:"value,omitempty"`
 }
 
-// SimParameter is a row's parameter: id is its name (e.g. processor_skip_list).
+// SimParameter is a row's parameter as Connect's OpenAPI spec (dp.Parameter) has it: id is
+// Connect's "PRM-…" identifier, name the vendor's name for it (e.g. processor_skip_list).
 type SimParameter struct {
 	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
 	Scope string `json:"scope,omitempty"`
 }
+
+// simMaxValue is the longest value Connect accepts (dp.ConfigurationDataWrite: value maxLength 2000).
+const simMaxValue = 2000
 
 // SimRef is a reference by id.
 type SimRef struct {
@@ -121,6 +127,7 @@ func NewSimulator(section json.RawMessage, env *simkit.Env) (*Simulator, error) 
 			return nil, fmt.Errorf("connect.products[%q]: %w", id, err)
 		}
 		prod := &SimProduct{}
+		ids := map[string]string{} // parameter name → PRM id
 		for i, rb := range p.Configurations {
 			var c SimConfiguration
 			if err := json.Unmarshal(rb, &c); err != nil {
@@ -128,6 +135,15 @@ func NewSimulator(section json.RawMessage, env *simkit.Env) (*Simulator, error) 
 			}
 			if c.Parameter.ID == "" {
 				return nil, fmt.Errorf("connect.products[%q].configurations[%d]: parameter.id is required", id, i)
+			}
+			if c.Parameter.Name == "" {
+				// Shorthand of older worlds: {"id": "processor_skip_list"} names the parameter; its
+				// PRM id is derived from the product's (PRD-183-233-565 → PRM-183-233-565-0001).
+				c.Parameter.Name = c.Parameter.ID
+				if ids[c.Parameter.Name] == "" {
+					ids[c.Parameter.Name] = fmt.Sprintf("PRM-%s-%04d", strings.TrimPrefix(id, "PRD-"), len(ids)+1)
+				}
+				c.Parameter.ID = ids[c.Parameter.Name]
 			}
 			prod.Configurations = append(prod.Configurations, c)
 		}
@@ -164,6 +180,9 @@ func (s *Simulator) Handler() http.Handler {
 	})
 	mux.HandleFunc("POST /products/{product}/configurations", func(w http.ResponseWriter, r *http.Request) {
 		s.serve(w, r, OpSetConfiguration, s.set)
+	})
+	mux.HandleFunc("GET /products/{product}/parameters", func(w http.ResponseWriter, r *http.Request) {
+		s.serve(w, r, OpListConfigurations, s.listParameters)
 	})
 	mux.HandleFunc("GET /requests", func(w http.ResponseWriter, r *http.Request) {
 		s.serve(w, r, OpListRequests, s.listRequests)
@@ -276,8 +295,32 @@ func (s *Simulator) list(r *http.Request) simReply {
 	return simReply{status: http.StatusOK, header: h, body: page}
 }
 
+// listParameters answers GET /products/{p}/parameters: the parameters the rows name, RQL on id and
+// name (declared filters), then one page.
+func (s *Simulator) listParameters(r *http.Request) simReply {
+	nodes := parseRQL(r.URL.RawQuery)
+	s.mu.Lock()
+	p, ok := s.products[r.PathValue("product")]
+	var rows []SimParameter
+	if ok {
+		for _, c := range p.Configurations {
+			if !slices.ContainsFunc(rows, func(q SimParameter) bool { return q.ID == c.Parameter.ID }) &&
+				matchAll(nodes, map[string]string{"id": c.Parameter.ID, "name": c.Parameter.Name}) {
+				rows = append(rows, c.Parameter)
+			}
+		}
+	}
+	s.mu.Unlock()
+	if !ok {
+		return errReply(http.StatusNotFound, "PRD_001", "Product %s not found.", r.PathValue("product"))
+	}
+	return s.page(r, rows)
+}
+
 // set sets (or, without value, clears) the value of a parameter for a marketplace. The parameter
-// must be one of the product's (some row names it); a marketplace without a row gets one.
+// is named by its PRM id, as Connect's write schema has it (a name is not found), and must be one of
+// the product's (some row names it); a marketplace without a row gets one. The answer is 201 with the
+// row written, as documented.
 func (s *Simulator) set(r *http.Request) simReply {
 	var body struct {
 		Parameter   *SimRef `json:"parameter"`
@@ -291,28 +334,31 @@ func (s *Simulator) set(r *http.Request) simReply {
 	if body.Parameter == nil || body.Parameter.ID == "" {
 		return errReply(http.StatusBadRequest, "VAL_001", "parameter.id is required.")
 	}
+	if body.Value != nil && len(*body.Value) > simMaxValue {
+		return errReply(http.StatusBadRequest, "VAL_001", "value: Ensure this field has no more than %d characters.", simMaxValue)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.products[r.PathValue("product")]
 	if !ok {
 		return errReply(http.StatusNotFound, "PRD_001", "Product %s not found.", r.PathValue("product"))
 	}
-	scope := ""
+	var param *SimParameter
 	for i := range p.Configurations {
 		c := &p.Configurations[i]
 		if c.Parameter.ID != body.Parameter.ID {
 			continue
 		}
-		scope = c.Parameter.Scope
+		param = &c.Parameter
 		if sameRef(c.Marketplace, body.Marketplace) && sameRef(c.Item, body.Item) {
 			c.Value = body.Value
-			return simReply{status: http.StatusOK, body: *c}
+			return simReply{status: http.StatusCreated, body: *c}
 		}
 	}
-	if scope == "" {
+	if param == nil {
 		return errReply(http.StatusBadRequest, "VAL_001", "Parameter %s is not a configuration parameter of product %s.", body.Parameter.ID, r.PathValue("product"))
 	}
-	c := SimConfiguration{Parameter: SimParameter{ID: body.Parameter.ID, Scope: scope}, Marketplace: body.Marketplace, Item: body.Item, Value: body.Value}
+	c := SimConfiguration{Parameter: *param, Marketplace: body.Marketplace, Item: body.Item, Value: body.Value}
 	p.Configurations = append(p.Configurations, c)
 	return simReply{status: http.StatusCreated, body: c}
 }
