@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -118,19 +120,72 @@ func (l *Logger) Log(kind string, fields map[string]any) {
 			line[k] = v
 		}
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if enc.Encode(line) != nil {
+	b, err := appendLine(make([]byte, 0, 256), line)
+	if err != nil {
 		return
 	}
-	out := l.redact(b.String())
+	out := l.redact(string(b))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.rotateLocked(t) != nil {
 		return
 	}
 	_, _ = l.f.Write([]byte(out))
+}
+
+// appendLine appends line as one JSON object and a newline, exactly as a json.Encoder without HTML
+// escaping writes a map (keys sorted), but without reflection for the plain strings and numbers a
+// log line is made of: a plan of 100 000 subscriptions logs 120 000 requests.
+func appendLine(b []byte, line map[string]any) ([]byte, error) {
+	keys := make([]string, 0, len(line))
+	for k := range line {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		switch v := line[k].(type) {
+		case string:
+			b = appendString(b, v)
+		case int:
+			b = strconv.AppendInt(b, int64(v), 10)
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case bool:
+			b = strconv.AppendBool(b, v)
+		default:
+			var e bytes.Buffer
+			enc := json.NewEncoder(&e)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(v); err != nil {
+				return nil, err
+			}
+			b = append(b, bytes.TrimSuffix(e.Bytes(), []byte("\n"))...)
+		}
+	}
+	return append(b, '}', '\n'), nil
+}
+
+// appendString appends s as a JSON string: as is when it holds only printable ASCII other than '"'
+// and '\\', else as encoding/json writes it.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			var e bytes.Buffer
+			enc := json.NewEncoder(&e)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(s)
+			return append(b, bytes.TrimSuffix(e.Bytes(), []byte("\n"))...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // Close closes the log file.
