@@ -5,6 +5,7 @@
 package runlog
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -37,6 +38,8 @@ type Logger struct {
 	now     func() time.Time
 	day     string
 	f       *os.File
+	w       *bufio.Writer // over f
+	flushed time.Time     // when w was last written to f
 	onError func(error)
 	failed  bool
 }
@@ -88,9 +91,11 @@ func (l *Logger) rotateLocked(t time.Time) error {
 		return l.failLocked(fmt.Errorf("open log: %w", err))
 	}
 	if l.f != nil {
+		_ = l.w.Flush()
 		_ = l.f.Close()
 	}
 	l.f, l.day = f, day
+	l.w = bufio.NewWriterSize(f, flushBytes)
 	return nil
 }
 
@@ -130,8 +135,17 @@ func (l *Logger) Log(kind string, fields map[string]any) {
 	if l.rotateLocked(t) != nil {
 		return
 	}
-	_, _ = l.f.Write([]byte(out))
+	_, _ = l.w.WriteString(out)
+	// Request lines, a plan's many, are written in blocks; every other line, and a block at the
+	// latest a second after its first line, goes to the file at once. Close writes the rest.
+	if kind != "request" || l.w.Buffered() >= flushBytes/2 || t.Sub(l.flushed) >= time.Second {
+		_ = l.w.Flush()
+		l.flushed = t
+	}
 }
+
+// flushBytes is the size of the block in which request lines are written.
+const flushBytes = 64 << 10
 
 // appendLine appends line as one JSON object and a newline, exactly as a json.Encoder without HTML
 // escaping writes a map (keys sorted), but without reflection for the plain strings and numbers a
@@ -198,8 +212,11 @@ func (l *Logger) Close() error {
 	if l.f == nil {
 		return nil
 	}
-	err := l.f.Close()
-	l.f = nil
+	err := l.w.Flush()
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	l.f, l.w = nil, nil
 	return err
 }
 
