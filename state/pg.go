@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -250,10 +249,7 @@ type PGStore struct {
 	fence   int64
 	lockKey int64
 
-	mu      sync.Mutex
-	lineage string
-	serial  uint64
-	res     map[string]*Resource
+	memory
 	exists  bool        // the workspace's row exists (its lineage is durable)
 	pending []pgPending // records not yet written
 	durable uint64
@@ -268,7 +264,7 @@ type pgPending struct {
 }
 
 func newPGStore(b PGBackend) *PGStore {
-	return &PGStore{b: b, now: func() time.Time { return time.Now().UTC() }, res: make(map[string]*Resource), lineage: uuid.NewString()}
+	return &PGStore{b: b, now: func() time.Time { return time.Now().UTC() }, memory: memory{res: make(map[string]*Resource), lineage: uuid.NewString()}}
 }
 
 // load reads the workspace's snapshot row and replays its journal rows, in one repeatable-read
@@ -397,55 +393,11 @@ func replaceJSONNul(b []byte) ([]byte, bool) {
 	return out, changed
 }
 
-// Lineage returns the state's lineage.
-func (s *PGStore) Lineage() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lineage
-}
-
 // IsNew reports whether the workspace has no row yet (its lineage is not durable).
 func (s *PGStore) IsNew() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return !s.exists
-}
-
-// Serial returns the serial of the last record.
-func (s *PGStore) Serial() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.serial
-}
-
-// Get returns a copy of one resource. O(1) in the size of the state.
-func (s *PGStore) Get(addr string) (*Resource, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.res[addr]
-	if !ok {
-		return nil, false
-	}
-	return r.Clone(), true
-}
-
-// Addrs returns every address, sorted.
-func (s *PGStore) Addrs() []string {
-	s.mu.Lock()
-	addrs := make([]string, 0, len(s.res))
-	for a := range s.res {
-		addrs = append(addrs, a)
-	}
-	s.mu.Unlock()
-	slices.Sort(addrs)
-	return addrs
-}
-
-// Len returns the number of resources.
-func (s *PGStore) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.res)
 }
 
 // Snapshot returns a deep copy of the whole state.

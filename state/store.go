@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -25,10 +24,7 @@ type Store struct {
 	// jf is the journal, open for appending once the first record is written. Guarded by syncMu.
 	jf File
 
-	mu         sync.Mutex
-	lineage    string
-	serial     uint64
-	res        map[string]*Resource
+	memory
 	snapOnDisk bool   // the snapshot file exists (lineage is durable)
 	validLen   int64  // journal length up to its last valid line, as found by Open
 	pending    []byte // journal lines not yet written
@@ -69,7 +65,7 @@ func OpenWith(path string, o Options) (*Store, error) {
 	s := &Store{
 		path:     path,
 		now:      func() time.Time { return time.Now().UTC() },
-		res:      make(map[string]*Resource),
+		memory:   memory{res: make(map[string]*Resource)},
 		openFile: o.OpenFile,
 	}
 	if s.openFile == nil {
@@ -157,57 +153,12 @@ func (s *Store) Path() string { return s.path }
 // journalPath returns the path of the journal beside the snapshot.
 func (s *Store) journalPath() string { return s.path + ".journal" }
 
-// Lineage returns the state's lineage, a UUID fixed when the state was first written.
-func (s *Store) Lineage() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lineage
-}
-
 // IsNew reports whether nothing of this state has been written yet (no snapshot file), so that its
 // lineage is not yet durable: opening the same path again would give another lineage.
 func (s *Store) IsNew() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return !s.snapOnDisk
-}
-
-// Serial increases with every record journaled and every compaction; a saved plan records it and
-// apply refuses the plan if the serial moved on.
-func (s *Store) Serial() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.serial
-}
-
-// Get returns a copy of one resource (nil, false when absent). O(1) in the size of the state.
-func (s *Store) Get(addr string) (*Resource, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.res[addr]
-	if !ok {
-		return nil, false
-	}
-	return r.Clone(), true
-}
-
-// Addrs returns every address, sorted.
-func (s *Store) Addrs() []string {
-	s.mu.Lock()
-	addrs := make([]string, 0, len(s.res))
-	for a := range s.res {
-		addrs = append(addrs, a)
-	}
-	s.mu.Unlock()
-	slices.Sort(addrs)
-	return addrs
-}
-
-// Len returns the number of resources.
-func (s *Store) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.res)
 }
 
 // Snapshot returns a deep copy of the whole state, for commands that render all of it (ferry show,
