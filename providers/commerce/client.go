@@ -9,9 +9,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ferry-dev/ferry/providers"
 )
 
 // Paths of the APS REST API under the endpoint.
@@ -258,20 +259,7 @@ func errorMessage(data []byte) string {
 	return s
 }
 
-// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+// parseRetryAfter reads a Retry-After header (providers.RetryAfter), at most an hour.
 func parseRetryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(h); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		return time.Duration(min(n, 3600)) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil && t.After(now) {
-		return min(t.Sub(now), time.Hour)
-	}
-	return 0
+	return providers.RetryAfter(h, now, time.Hour)
 }

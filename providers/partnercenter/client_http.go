@@ -254,28 +254,9 @@ func (c *Client) apiError(req *request, resp *http.Response, body []byte) *APIEr
 	return e
 }
 
-// parseRetryAfter reads a Retry-After header in seconds or as an HTTP date; 0 when absent or bad.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 || secs != secs {
-			return 0
-		}
-		if secs > retryAfterCap.Seconds() {
-			return retryAfterCap
-		}
-		d = time.Duration(secs * float64(time.Second))
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	if d <= 0 {
-		return 0
-	}
-	return min(d, retryAfterCap)
+// parseRetryAfter reads a Retry-After header (providers.RetryAfter), at most retryAfterCap.
+func parseRetryAfter(h string, now time.Time) time.Duration {
+	return providers.RetryAfter(h, now, retryAfterCap)
 }
 
 // backoff returns the wait before retry attempt+1: exponential from 500 ms, capped at 30 s, with
