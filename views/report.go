@@ -362,7 +362,7 @@ func CSVCell(s string) string {
 // items, and where the reports are.
 var statsTemplate = parse("stats", `{{define "stats"}}
 Statistics:
-{{range .Totals}}  {{esc .Provider}}: customers {{.Customers}} (ready {{.CustomersReady}}, with errors {{.CustomersWithErrors}}, with warnings {{.CustomersWithWarnings}}); {{.Unit}} {{.Items}} (prepared {{.Prepared}}, done {{.Done}}, failed {{.Failed}}, blocked {{.Blocked}})
+{{range .Totals}}  {{esc .Provider}}: {{if .Customers}}customers {{.Customers}} (ready {{.CustomersReady}}, with errors {{.CustomersWithErrors}}, with warnings {{.CustomersWithWarnings}}); {{end}}{{.Unit}} {{.Items}} (prepared {{.Prepared}}, done {{.Done}}, failed {{.Failed}}, blocked {{.Blocked}})
 {{else}}  nothing in this run
 {{end}}
 {{- with .Dir}}Reports: {{esc .}}
