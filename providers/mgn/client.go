@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +50,9 @@ const (
 	ReplicationContinuous = "CONTINUOUS"
 
 	JobCompleted = "COMPLETED"
+
+	// InitiatedByStartCutover is Job.initiatedBy of a job StartCutover started.
+	InitiatedByStartCutover = "START_CUTOVER"
 
 	LaunchLaunched   = "LAUNCHED"
 	LaunchFailed     = "FAILED"
@@ -194,28 +198,51 @@ func (b bufferedBody) Do(req *http.Request) (*http.Response, error) {
 }
 
 // DescribeServers reads the source servers of ids: one DescribeSourceServers per 200 IDs (the
-// sourceServerIDs filter's limit), every page through the SDK's paginator. Servers MGN does not know
-// are absent from the answer.
+// sourceServerIDs filter's limit), every page through the SDK's paginator. The API reference does not
+// say whether a read without the isArchived filter lists archived servers: the IDs it did not list
+// are read again with isArchived = true (no call when every server was listed). Servers MGN does not
+// know are absent from the answer.
 func (c *Client) DescribeServers(ctx context.Context, ids []string) (map[string]*Server, error) {
+	ids = unique(ids)
 	out := make(map[string]*Server, len(ids))
-	for _, chunk := range chunks(unique(ids), MaxServersPerDescribe) {
+	if err := c.describeServers(ctx, ids, nil, out); err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, id := range ids {
+		if out[id] == nil {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		if err := c.describeServers(ctx, missing, aws.Bool(true), out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (c *Client) describeServers(ctx context.Context, ids []string, archived *bool, out map[string]*Server) error {
+	for _, chunk := range chunks(ids, MaxServersPerDescribe) {
 		in := &mgnsdk.DescribeSourceServersInput{
-			Filters:    &types.DescribeSourceServersRequestFilters{SourceServerIDs: chunk},
+			Filters:    &types.DescribeSourceServersRequestFilters{SourceServerIDs: chunk, IsArchived: archived},
 			MaxResults: aws.Int32(MaxResults),
 		}
 		pages := mgnsdk.NewDescribeSourceServersPaginator(c.api, in)
 		for pages.HasMorePages() {
 			page, err := c.readPage(ctx, func(ctx context.Context) (any, error) { return pages.NextPage(ctx) })
 			if err != nil {
-				return nil, fmt.Errorf("DescribeSourceServers: %w", err)
+				return fmt.Errorf("DescribeSourceServers: %w", err)
 			}
 			for _, s := range page.(*mgnsdk.DescribeSourceServersOutput).Items {
-				sv := serverOf(s)
-				out[sv.ID] = sv
+				// Only the servers asked for: a filter the service ignored must not add others.
+				if sv := serverOf(s); slices.Contains(chunk, sv.ID) {
+					out[sv.ID] = sv
+				}
 			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // DescribeJobs reads the jobs of ids: one DescribeJobs per 1 000 IDs (the jobIDs filter's limit),
@@ -245,8 +272,9 @@ func (c *Client) readPage(ctx context.Context, next func(context.Context) (any, 
 	return next(rctx)
 }
 
-// StartCutover starts one cutover job for 1–200 servers, tagged with tags (MGN copies request tags
-// onto the job). One attempt; see Client.
+// StartCutover starts one cutover job for 1–200 servers, sending tags as the request's tags. The API
+// reference says only "Start Cutover by Tags": ferry never relies on finding them on the job (see
+// Provider.findBatchJobs). One attempt; see Client.
 func (c *Client) StartCutover(ctx context.Context, ids []string, tags map[string]string) (*Job, error) {
 	if len(ids) == 0 || len(ids) > MaxServersPerJob {
 		return nil, fmt.Errorf("StartCutover takes 1 to %d servers, not %d", MaxServersPerJob, len(ids))

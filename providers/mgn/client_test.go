@@ -91,7 +91,7 @@ func TestClientDescribeServersFixtures(t *testing.T) {
 	want := map[string]*Server{
 		"s-1234567890abcdef0": {ID: "s-1234567890abcdef0", Hostname: "db01", State: StateCuttingOver, Replication: ReplicationContinuous,
 			Lag: "P1DT2H3M4.5S", LastTestJobID: "mgnjob-1a2b3c4d5e6f70819", LastCutoverJobID: "mgnjob-0a1b2c3d4e5f60718",
-			LastCutoverAt: "2026-11-30T23:30:00.000000+00:00", InstanceID: "i-0a1b2c3d4e5f60718"},
+			LastCutoverAt: "2026-11-30T23:30:00.000000Z", InstanceID: "i-0a1b2c3d4e5f60718"},
 		"s-0000000000ZZZZzzz": {ID: "s-0000000000ZZZZzzz", State: StateReadyForCutover, Replication: "STALLED", Lag: "PT2H"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -120,11 +120,45 @@ func TestClientDescribeServersBatchesOf200(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sizes []int
+	var archived []any
 	for _, b := range fs.bodies["DescribeSourceServers"] {
-		sizes = append(sizes, len(b["filters"].(map[string]any)["sourceServerIDs"].([]any)))
+		f := b["filters"].(map[string]any)
+		sizes = append(sizes, len(f["sourceServerIDs"].([]any)))
+		archived = append(archived, f["isArchived"])
 	}
-	if diff := cmp.Diff([]int{200, 200, 1}, sizes); diff != "" {
+	// None of the 401 was listed: all are asked for once more with isArchived = true.
+	if diff := cmp.Diff([]int{200, 200, 1, 200, 200, 1}, sizes); diff != "" {
 		t.Errorf("filter sizes (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]any{nil, nil, nil, true, true, true}, archived); diff != "" {
+		t.Errorf("isArchived filters (-want +got):\n%s", diff)
+	}
+}
+
+// TestClientDescribeServersFindsArchived: the API reference does not say whether a read without the
+// isArchived filter lists archived servers; a server the first read left out is found by a second
+// read of only the missing IDs with isArchived = true, and a server the service adds that was not
+// asked for is ignored.
+func TestClientDescribeServersFindsArchived(t *testing.T) {
+	c, fs := newFixtureClient(t, func(op string, n int, body map[string]any) (int, map[string]string, string) {
+		if f, _ := body["filters"].(map[string]any); f["isArchived"] == true {
+			return 200, nil, "describe_source_servers_page2.json"
+		}
+		return 200, nil, "describe_source_servers_archived_hidden.json"
+	})
+	got, err := c.DescribeServers(context.Background(), []string{"s-1234567890abcdef0", "s-0000000000ZZZZzzz"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got["s-0000000000ZZZZzzz"] == nil {
+		t.Fatalf("servers = %v", got)
+	}
+	reqs := fs.bodies["DescribeSourceServers"]
+	if len(reqs) != 2 {
+		t.Fatalf("requests = %v", reqs)
+	}
+	if ids := reqs[1]["filters"].(map[string]any)["sourceServerIDs"].([]any); len(ids) != 2 {
+		t.Errorf("second read asked for %v", ids)
 	}
 }
 
@@ -140,8 +174,8 @@ func TestClientJobsAndStartCutoverFixtures(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &Job{ID: "mgnjob-0a1b2c3d4e5f60718", Type: "LAUNCH", InitiatedBy: "START_CUTOVER", Status: JobCompleted,
-		Created: "2026-11-30T23:30:00.000000+00:00", Tags: map[string]string{TagBatch: "1ef2fde2b8c0a6ba880e"},
-		Launch: map[string]string{"s-1234567890abcdef0": LaunchLaunched, "s-0000000000ZZZZzzz": LaunchFailed}}
+		Created: "2026-11-30T23:30:00.000000Z",
+		Launch:  map[string]string{"s-1234567890abcdef0": LaunchLaunched, "s-0000000000ZZZZzzz": LaunchFailed}}
 	if diff := cmp.Diff(want, jobs["mgnjob-0a1b2c3d4e5f60718"]); diff != "" {
 		t.Errorf("job (-want +got):\n%s", diff)
 	}
