@@ -211,3 +211,39 @@ func TestMgnStandinKill9(t *testing.T) {
 		})
 	}
 }
+
+// TestMgnStandinConflictNamesNoServer: web02 is moved by hand between plan and apply; the
+// stand-in refuses the wave's StartCutover as a whole with a ConflictException that names no
+// server (the API reference does not say it names them). ferry reads the wave back, reports web02
+// with the state it is in, starts web01 alone, and app01, which depends on web02, waits.
+func TestMgnStandinConflictNamesNoServer(t *testing.T) {
+	st := mgnStandinWorld()
+	hs := httptest.NewServer(st)
+	defer hs.Close()
+	dir := t.TempDir()
+	env := mgnStandinSpec(t, dir, hs.URL)
+	runFerry(t, env, 0, "plan", "--out", filepath.Join(dir, "wave.plan"), "--chdir", dir)
+	st.mu.Lock()
+	st.server(mgWeb02).LifeCycle.State = "READY_FOR_TEST"
+	st.mu.Unlock()
+	out := runFerry(t, env, 1, "apply", filepath.Join(dir, "wave.plan"), "--chdir", dir)
+	t.Logf("apply:\n%s", out)
+	if !strings.Contains(out, "server "+mgWeb02+" is in lifecycle READY_FOR_TEST; ferry expected READY_FOR_CUTOVER (was it changed by hand since the plan?)") {
+		t.Errorf("the moved server is not reported:\n%s", out)
+	}
+	jobs := st.cutoverJobs()
+	if jobs[mgWeb01] != 1 || jobs[mgWeb02] != 0 || jobs[mgApp01] != 0 {
+		t.Errorf("cutover jobs %v; want web01's only", jobs)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if n := st.requests["StartCutover"]; n != 2 {
+		t.Errorf("%d StartCutover requests, want 2 (refused, then web01 alone)", n)
+	}
+	if sv := st.server(mgWeb01); sv.LifeCycle.State != "CUTOVER" || !sv.IsArchived {
+		t.Errorf("web01: %s archived %v", sv.LifeCycle.State, sv.IsArchived)
+	}
+	for _, v := range st.violations {
+		t.Errorf("request outside the documented contract: %s", v)
+	}
+}
