@@ -459,8 +459,9 @@ func (s *mgnStandin) changeLifeCycle(w http.ResponseWriter, body map[string]json
 		State string `json:"state"`
 	}
 	_ = json.Unmarshal(body["lifeCycle"], &lc)
-	if lc.State != "READY_FOR_TEST" && lc.State != "READY_FOR_CUTOVER" {
-		s.violate("ChangeServerLifeCycleState to %q: only READY_FOR_TEST or READY_FOR_CUTOVER", lc.State)
+	// The description names READY_FOR_TEST and READY_FOR_CUTOVER; the enum also holds CUTOVER.
+	if lc.State != "READY_FOR_TEST" && lc.State != "READY_FOR_CUTOVER" && lc.State != "CUTOVER" {
+		s.violate("ChangeServerLifeCycleState to %q: only READY_FOR_TEST, READY_FOR_CUTOVER or CUTOVER", lc.State)
 		s.fail(w, http.StatusBadRequest, "ValidationException", "invalid lifeCycle.state", map[string]any{"reason": "fieldValidationFailed"})
 		return
 	}
