@@ -29,8 +29,8 @@ import (
 //   - a cutover job is PENDING, then STARTED, then COMPLETED after mgLaunchTime (several reads),
 //     and the server stays CUTTING_OVER; launchedInstance is never filled in;
 //   - date-times are UTC with a "Z" (the documented pattern), lagDuration in several ISO 8601 forms;
-//   - the first FinalizeCutover is throttled (429, Retry-After: 1); a resend for that server before
-//     the second is up is a violation.
+//   - the first FinalizeCutover is throttled (429, Retry-After: 1), and so is the first
+//     DescribeSourceServers (Retry-After: 2); a resend before the wait is up is a violation.
 //
 // Every request outside the documented contract is recorded in violations.
 
@@ -125,6 +125,9 @@ type mgnStandin struct {
 	// throttleFinalize throttles that many FinalizeCutover calls.
 	throttleFinalize int
 	throttledUntil   map[string]time.Time
+	// throttleReads throttles that many DescribeSourceServers calls (429, Retry-After: 2).
+	throttleReads      int
+	readThrottledUntil time.Time
 
 	requests      map[string]int
 	continuations int
@@ -234,6 +237,16 @@ func (s *mgnStandin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch op {
 	case "DescribeSourceServers":
+		if time.Now().Before(s.readThrottledUntil) {
+			s.violate("DescribeSourceServers resent before its Retry-After was up")
+		}
+		if s.throttleReads > 0 {
+			s.throttleReads--
+			s.readThrottledUntil = time.Now().Add(2 * time.Second)
+			w.Header().Set("Retry-After", "2")
+			s.fail(w, http.StatusTooManyRequests, "ThrottlingException", "Rate exceeded", map[string]any{"serviceCode": "mgn"})
+			return
+		}
 		s.describeSourceServers(w, body)
 	case "DescribeJobs":
 		s.describeJobs(w, body)

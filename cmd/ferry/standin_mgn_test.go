@@ -142,12 +142,13 @@ func checkMgnStandinDone(t *testing.T, st *mgnStandin, dir string, env []string)
 // from AWS's documentation (standin_mgn_server_test.go), outside the sandbox: the plan reads lags in
 // the forms ISO 8601 allows and finds the archived server the default read leaves out; the apply
 // marks app01 ready, loses the answer of the first StartCutover and finds its job without the tags
-// MGN does not promise to keep, waits for jobs that take several reads, waits out a throttled
-// FinalizeCutover's Retry-After; the next plan has no changes.
+// MGN does not promise to keep, waits for jobs that take several reads, waits out the Retry-After of
+// a throttled read and of a throttled FinalizeCutover; the next plan has no changes.
 func TestAgainstDocumentedMgnStandin(t *testing.T) {
 	st := mgnStandinWorld()
 	st.dropStartAnswers = 1
 	st.throttleFinalize = 1
+	st.throttleReads = 1
 	hs := httptest.NewServer(st)
 	defer hs.Close()
 	dir := t.TempDir()
@@ -176,8 +177,8 @@ func TestAgainstDocumentedMgnStandin(t *testing.T) {
 
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.dropStartAnswers != 0 || st.throttleFinalize != 0 {
-		t.Errorf("a fault was never provoked: %d lost answers, %d throttles left", st.dropStartAnswers, st.throttleFinalize)
+	if st.dropStartAnswers != 0 || st.throttleFinalize != 0 || st.throttleReads != 0 {
+		t.Errorf("a fault was never provoked: %d lost answers, %d + %d throttles left", st.dropStartAnswers, st.throttleFinalize, st.throttleReads)
 	}
 	if st.continuations == 0 {
 		t.Errorf("ferry never followed a nextToken (requests %v)", st.requests)

@@ -159,12 +159,48 @@ func NewClient(ctx context.Context, o ClientOptions) (*Client, error) {
 		if s.Endpoint != "" {
 			mo.BaseEndpoint = aws.String(strings.TrimRight(s.Endpoint, "/"))
 		}
+		if r, ok := mo.Retryer.(aws.RetryerV2); ok {
+			mo.Retryer = retryAfterRetryer{r}
+		}
 	})
 	logf := o.Log
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
 	return &Client{api: api, readTimeout: time.Minute, maxThrottleRetries: 20, log: logf}, nil
+}
+
+// retryAfterRetryer is the SDK's retryer for reads, waiting at least what a throttled answer's
+// Retry-After asks (ThrottlingException documents it; the SDK's retryer ignores it and would resend
+// after its own, shorter backoff).
+type retryAfterRetryer struct {
+	aws.RetryerV2
+}
+
+// RetryDelay is the SDK's delay, or the answer's Retry-After when that is longer.
+func (r retryAfterRetryer) RetryDelay(attempt int, err error) (time.Duration, error) {
+	d, derr := r.RetryerV2.RetryDelay(attempt, err)
+	if derr != nil {
+		return d, derr
+	}
+	if ra, ok := retryAfterOf(err); ok && ra > d {
+		d = ra
+	}
+	return d, nil
+}
+
+// retryAfterOf reads the Retry-After header (seconds) of an error answer, bounded to 100 ms–5 min.
+func retryAfterOf(err error) (time.Duration, bool) {
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.Response == nil {
+		return 0, false
+	}
+	s := strings.TrimSpace(re.Response.Header.Get("Retry-After"))
+	n, perr := strconv.Atoi(s)
+	if s == "" || perr != nil || n < 0 {
+		return 0, false
+	}
+	return min(max(time.Duration(n)*time.Second, 100*time.Millisecond), 5*time.Minute), true
 }
 
 // bufferedBody hands the transport each request body as an in-memory reader. The SDK's own request
@@ -434,12 +470,8 @@ func apiErrorOf(op string, err error) *APIError {
 			}
 		}
 	}
-	if re.Response != nil {
-		if s := re.Response.Header.Get("Retry-After"); s != "" {
-			if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 0 {
-				ae.RetryAfter = min(max(time.Duration(n)*time.Second, 100*time.Millisecond), 5*time.Minute)
-			}
-		}
+	if ra, ok := retryAfterOf(err); ok {
+		ae.RetryAfter = ra
 	}
 	return ae
 }

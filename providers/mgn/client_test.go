@@ -15,6 +15,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ferry-dev/ferry/model"
@@ -245,5 +249,32 @@ func TestClientThrottleWaitEndsWhenTheRunStops(t *testing.T) {
 	_, err := c.FinalizeCutover(providers.WithSendStop(context.Background(), stop), "s-0000000000ZZZZzzz")
 	if !errors.Is(err, providers.ErrNotSent) || fs.count("FinalizeCutover") != 1 {
 		t.Fatalf("err = %v after %d requests, want not sent after 1", err, fs.count("FinalizeCutover"))
+	}
+}
+
+// TestReadRetryWaitsRetryAfter: the SDK's retryer, which reads keep, resends a throttled read after
+// its own backoff (at most 20 s, usually under a second); ferry's wrapper waits the answer's
+// Retry-After when that is longer.
+func TestReadRetryWaitsRetryAfter(t *testing.T) {
+	throttled := func(header string) error {
+		resp := &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{}}
+		if header != "" {
+			resp.Header.Set("Retry-After", header)
+		}
+		return &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: resp},
+			Err: &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}}}
+	}
+	r := retryAfterRetryer{retry.NewStandard()}
+	if d, err := r.RetryDelay(1, throttled("45")); err != nil || d != 45*time.Second {
+		t.Errorf("Retry-After 45: delay %s, %v", d, err)
+	}
+	if d, err := r.RetryDelay(1, throttled("")); err != nil || d > 20*time.Second {
+		t.Errorf("no Retry-After: delay %s, %v; want the SDK's backoff", d, err)
+	}
+	if d, err := r.RetryDelay(1, throttled("86400")); err != nil || d != 5*time.Minute {
+		t.Errorf("Retry-After of a day: delay %s, %v; want at most 5 min", d, err)
+	}
+	if !r.IsErrorRetryable(throttled("1")) {
+		t.Error("a ThrottlingException is not retried")
 	}
 }
