@@ -38,6 +38,11 @@ const (
 	MaxResults = 1000
 )
 
+// maxPages bounds the pages of one filtered read: a service may answer fewer items a page than
+// maxResults (a page of one item is within the API's contract), never more pages than IDs asked for,
+// but a faulty one could answer a new nextToken for ever.
+const maxPages = 2 * MaxJobsPerDescribe
+
 // Lifecycle states (SourceServer.lifeCycle.state), replication states and launch statuses ferry reads.
 const (
 	StateReadyForTest    = "READY_FOR_TEST"
@@ -264,8 +269,11 @@ func (c *Client) describeServers(ctx context.Context, ids []string, archived *bo
 			Filters:    &types.DescribeSourceServersRequestFilters{SourceServerIDs: chunk, IsArchived: archived},
 			MaxResults: aws.Int32(MaxResults),
 		}
-		pages := mgnsdk.NewDescribeSourceServersPaginator(c.api, in)
-		for pages.HasMorePages() {
+		pages := mgnsdk.NewDescribeSourceServersPaginator(c.api, in, func(o *mgnsdk.DescribeSourceServersPaginatorOptions) { o.StopOnDuplicateToken = true })
+		for n := 0; pages.HasMorePages(); n++ {
+			if n >= maxPages {
+				return fmt.Errorf("DescribeSourceServers: more than %d pages for %d servers; the service keeps answering nextToken", maxPages, len(chunk))
+			}
 			page, err := c.readPage(ctx, func(ctx context.Context) (any, error) { return pages.NextPage(ctx) })
 			if err != nil {
 				return fmt.Errorf("DescribeSourceServers: %w", err)
@@ -287,8 +295,11 @@ func (c *Client) DescribeJobs(ctx context.Context, ids []string) (map[string]*Jo
 	out := make(map[string]*Job, len(ids))
 	for _, chunk := range chunks(unique(ids), MaxJobsPerDescribe) {
 		in := &mgnsdk.DescribeJobsInput{Filters: &types.DescribeJobsRequestFilters{JobIDs: chunk}, MaxResults: aws.Int32(MaxResults)}
-		pages := mgnsdk.NewDescribeJobsPaginator(c.api, in)
-		for pages.HasMorePages() {
+		pages := mgnsdk.NewDescribeJobsPaginator(c.api, in, func(o *mgnsdk.DescribeJobsPaginatorOptions) { o.StopOnDuplicateToken = true })
+		for n := 0; pages.HasMorePages(); n++ {
+			if n >= maxPages {
+				return nil, fmt.Errorf("DescribeJobs: more than %d pages for %d jobs; the service keeps answering nextToken", maxPages, len(chunk))
+			}
 			page, err := c.readPage(ctx, func(ctx context.Context) (any, error) { return pages.NextPage(ctx) })
 			if err != nil {
 				return nil, fmt.Errorf("DescribeJobs: %w", err)

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -276,5 +277,39 @@ func TestReadRetryWaitsRetryAfter(t *testing.T) {
 	}
 	if !r.IsErrorRetryable(throttled("1")) {
 		t.Error("a ThrottlingException is not retried")
+	}
+}
+
+// TestClientPagingEnds: a service that answers nextToken for ever (a new one each page, or the same
+// one again) does not keep a read going: the same token ends the paging, new ones end it with an
+// error after maxPages pages.
+func TestClientPagingEnds(t *testing.T) {
+	for _, same := range []bool{true, false} {
+		var n int
+		var mu sync.Mutex
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			n++
+			tok := fmt.Sprintf("t%d", n)
+			mu.Unlock()
+			if same {
+				tok = "again"
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"items": [], "nextToken": %q}`, tok)
+		}))
+		c, err := NewClient(context.Background(), ClientOptions{Settings: Settings{Region: "eu-west-1", Endpoint: hs.URL},
+			Static: &aws.Credentials{AccessKeyID: "AKIATEST", SecretAccessKey: "secret"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.DescribeJobs(context.Background(), []string{"mgnjob-0a1b2c3d4e5f60718"})
+		hs.Close()
+		switch {
+		case same && (err != nil || n != 2):
+			t.Errorf("the same nextToken again: %d requests, %v; want 2 and no error", n, err)
+		case !same && (err == nil || !strings.Contains(err.Error(), "more than 2000 pages") || n != maxPages):
+			t.Errorf("new nextTokens for ever: %d requests, %v", n, err)
+		}
 	}
 }
