@@ -239,11 +239,11 @@ func stateWords(sv *Server) string {
 
 // findBatchJobs finds, among ids, the servers whose last cutover job this batch started. The API
 // reference documents no label a job gets at its start (StartCutover's tags are only "Start Cutover
-// by Tags"), so the job is recognised by what it does document: the server's
-// lifeCycle.lastCutover.initiated names it; it was started no earlier than since (initiated's
-// apiCallDateTime, else the job's creationDateTime); and, when DescribeJobs lists it, its
-// initiatedBy is START_CUTOVER and its participatingServers hold the server. A job that carries a
-// ferry:batch tag must carry this batch's.
+// by Tags"), so the job is recognised by what it does document: the server is CUTTING_OVER or
+// later; its lifeCycle.lastCutover.initiated names the job; it was started no earlier than since
+// (initiated's apiCallDateTime, else the job's creationDateTime); and, when DescribeJobs lists it,
+// its initiatedBy is START_CUTOVER and its participatingServers hold the server. A job that carries
+// a ferry:batch tag must carry this batch's.
 func (p *Provider) findBatchJobs(ctx context.Context, ids []string, batch string, since time.Time) (map[string]string, error) {
 	servers, err := p.client.DescribeServers(ctx, ids)
 	if err != nil {
@@ -278,6 +278,13 @@ func (p *Provider) findBatchJobs(ctx context.Context, ids []string, batch string
 // startedBy reports whether the server's last cutover job j (nil: not listed) may be the one batch
 // started no earlier than since; see findBatchJobs.
 func startedBy(sv *Server, j *Job, batch string, since time.Time) bool {
+	// StartCutover moves a server to CUTTING_OVER (documented); one back in an earlier state had its
+	// last cutover reverted, whatever job lastCutover still names.
+	switch sv.State {
+	case StateCuttingOver, StateCutover, StateDisconnected, "":
+	default:
+		return false
+	}
 	at := sv.LastCutoverAt
 	if j != nil {
 		if b, ok := j.Tags[TagBatch]; ok && b != batch {

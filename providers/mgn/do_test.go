@@ -182,6 +182,8 @@ func TestStartedBy(t *testing.T) {
 		{"no apiCallDateTime: the job's creationDateTime", &Server{ID: id, LastCutoverJobID: sv.LastCutoverJobID},
 			job(func(j *Job) { j.Created = "2026-12-01T09:00:00Z" }), false},
 		{"the job not listed yet", sv, nil, true},
+		{"finalized since", &Server{ID: id, State: StateCutover, LastCutoverJobID: sv.LastCutoverJobID, LastCutoverAt: sv.LastCutoverAt}, job(nil), true},
+		{"reverted: the server is READY_FOR_CUTOVER again", &Server{ID: id, State: StateReadyForCutover, LastCutoverJobID: sv.LastCutoverJobID, LastCutoverAt: sv.LastCutoverAt}, job(nil), false},
 	} {
 		if got := startedBy(tc.sv, tc.job, "b1", since); got != tc.want {
 			t.Errorf("%s: startedBy = %v, want %v", tc.name, got, tc.want)
