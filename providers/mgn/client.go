@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,11 @@ const (
 	MaxResults = 1000
 )
 
+// maxPages bounds the pages of one filtered read: a service may answer fewer items a page than
+// maxResults (a page of one item is within the API's contract), never more pages than IDs asked for,
+// but a faulty one could answer a new nextToken for ever.
+const maxPages = 2 * MaxJobsPerDescribe
+
 // Lifecycle states (SourceServer.lifeCycle.state), replication states and launch statuses ferry reads.
 const (
 	StateReadyForTest    = "READY_FOR_TEST"
@@ -49,6 +55,9 @@ const (
 	ReplicationContinuous = "CONTINUOUS"
 
 	JobCompleted = "COMPLETED"
+
+	// InitiatedByStartCutover is Job.initiatedBy of a job StartCutover started.
+	InitiatedByStartCutover = "START_CUTOVER"
 
 	LaunchLaunched   = "LAUNCHED"
 	LaunchFailed     = "FAILED"
@@ -155,12 +164,48 @@ func NewClient(ctx context.Context, o ClientOptions) (*Client, error) {
 		if s.Endpoint != "" {
 			mo.BaseEndpoint = aws.String(strings.TrimRight(s.Endpoint, "/"))
 		}
+		if r, ok := mo.Retryer.(aws.RetryerV2); ok {
+			mo.Retryer = retryAfterRetryer{r}
+		}
 	})
 	logf := o.Log
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
 	return &Client{api: api, readTimeout: time.Minute, maxThrottleRetries: 20, log: logf}, nil
+}
+
+// retryAfterRetryer is the SDK's retryer for reads, waiting at least what a throttled answer's
+// Retry-After asks (ThrottlingException documents it; the SDK's retryer ignores it and would resend
+// after its own, shorter backoff).
+type retryAfterRetryer struct {
+	aws.RetryerV2
+}
+
+// RetryDelay is the SDK's delay, or the answer's Retry-After when that is longer.
+func (r retryAfterRetryer) RetryDelay(attempt int, err error) (time.Duration, error) {
+	d, derr := r.RetryerV2.RetryDelay(attempt, err)
+	if derr != nil {
+		return d, derr
+	}
+	if ra, ok := retryAfterOf(err); ok && ra > d {
+		d = ra
+	}
+	return d, nil
+}
+
+// retryAfterOf reads the Retry-After header (seconds) of an error answer, bounded to 100 ms–5 min.
+func retryAfterOf(err error) (time.Duration, bool) {
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.Response == nil {
+		return 0, false
+	}
+	s := strings.TrimSpace(re.Response.Header.Get("Retry-After"))
+	n, perr := strconv.Atoi(s)
+	if s == "" || perr != nil || n < 0 {
+		return 0, false
+	}
+	return min(max(time.Duration(n)*time.Second, 100*time.Millisecond), 5*time.Minute), true
 }
 
 // bufferedBody hands the transport each request body as an in-memory reader. The SDK's own request
@@ -194,28 +239,54 @@ func (b bufferedBody) Do(req *http.Request) (*http.Response, error) {
 }
 
 // DescribeServers reads the source servers of ids: one DescribeSourceServers per 200 IDs (the
-// sourceServerIDs filter's limit), every page through the SDK's paginator. Servers MGN does not know
-// are absent from the answer.
+// sourceServerIDs filter's limit), every page through the SDK's paginator. The API reference does not
+// say whether a read without the isArchived filter lists archived servers: the IDs it did not list
+// are read again with isArchived = true (no call when every server was listed). Servers MGN does not
+// know are absent from the answer.
 func (c *Client) DescribeServers(ctx context.Context, ids []string) (map[string]*Server, error) {
+	ids = unique(ids)
 	out := make(map[string]*Server, len(ids))
-	for _, chunk := range chunks(unique(ids), MaxServersPerDescribe) {
-		in := &mgnsdk.DescribeSourceServersInput{
-			Filters:    &types.DescribeSourceServersRequestFilters{SourceServerIDs: chunk},
-			MaxResults: aws.Int32(MaxResults),
+	if err := c.describeServers(ctx, ids, nil, out); err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, id := range ids {
+		if out[id] == nil {
+			missing = append(missing, id)
 		}
-		pages := mgnsdk.NewDescribeSourceServersPaginator(c.api, in)
-		for pages.HasMorePages() {
-			page, err := c.readPage(ctx, func(ctx context.Context) (any, error) { return pages.NextPage(ctx) })
-			if err != nil {
-				return nil, fmt.Errorf("DescribeSourceServers: %w", err)
-			}
-			for _, s := range page.(*mgnsdk.DescribeSourceServersOutput).Items {
-				sv := serverOf(s)
-				out[sv.ID] = sv
-			}
+	}
+	if len(missing) > 0 {
+		if err := c.describeServers(ctx, missing, aws.Bool(true), out); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+func (c *Client) describeServers(ctx context.Context, ids []string, archived *bool, out map[string]*Server) error {
+	for _, chunk := range chunks(ids, MaxServersPerDescribe) {
+		in := &mgnsdk.DescribeSourceServersInput{
+			Filters:    &types.DescribeSourceServersRequestFilters{SourceServerIDs: chunk, IsArchived: archived},
+			MaxResults: aws.Int32(MaxResults),
+		}
+		pages := mgnsdk.NewDescribeSourceServersPaginator(c.api, in, func(o *mgnsdk.DescribeSourceServersPaginatorOptions) { o.StopOnDuplicateToken = true })
+		for n := 0; pages.HasMorePages(); n++ {
+			if n >= maxPages {
+				return fmt.Errorf("DescribeSourceServers: more than %d pages for %d servers; the service keeps answering nextToken", maxPages, len(chunk))
+			}
+			page, err := c.readPage(ctx, func(ctx context.Context) (any, error) { return pages.NextPage(ctx) })
+			if err != nil {
+				return fmt.Errorf("DescribeSourceServers: %w", err)
+			}
+			for _, s := range page.(*mgnsdk.DescribeSourceServersOutput).Items {
+				// Only the servers asked for: a filter the service ignored must not add others.
+				if sv := serverOf(s); slices.Contains(chunk, sv.ID) {
+					out[sv.ID] = sv
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // DescribeJobs reads the jobs of ids: one DescribeJobs per 1 000 IDs (the jobIDs filter's limit),
@@ -224,8 +295,11 @@ func (c *Client) DescribeJobs(ctx context.Context, ids []string) (map[string]*Jo
 	out := make(map[string]*Job, len(ids))
 	for _, chunk := range chunks(unique(ids), MaxJobsPerDescribe) {
 		in := &mgnsdk.DescribeJobsInput{Filters: &types.DescribeJobsRequestFilters{JobIDs: chunk}, MaxResults: aws.Int32(MaxResults)}
-		pages := mgnsdk.NewDescribeJobsPaginator(c.api, in)
-		for pages.HasMorePages() {
+		pages := mgnsdk.NewDescribeJobsPaginator(c.api, in, func(o *mgnsdk.DescribeJobsPaginatorOptions) { o.StopOnDuplicateToken = true })
+		for n := 0; pages.HasMorePages(); n++ {
+			if n >= maxPages {
+				return nil, fmt.Errorf("DescribeJobs: more than %d pages for %d jobs; the service keeps answering nextToken", maxPages, len(chunk))
+			}
 			page, err := c.readPage(ctx, func(ctx context.Context) (any, error) { return pages.NextPage(ctx) })
 			if err != nil {
 				return nil, fmt.Errorf("DescribeJobs: %w", err)
@@ -245,8 +319,9 @@ func (c *Client) readPage(ctx context.Context, next func(context.Context) (any, 
 	return next(rctx)
 }
 
-// StartCutover starts one cutover job for 1–200 servers, tagged with tags (MGN copies request tags
-// onto the job). One attempt; see Client.
+// StartCutover starts one cutover job for 1–200 servers, sending tags as the request's tags. The API
+// reference says only "Start Cutover by Tags": ferry never relies on finding them on the job (see
+// Provider.findBatchJobs). One attempt; see Client.
 func (c *Client) StartCutover(ctx context.Context, ids []string, tags map[string]string) (*Job, error) {
 	if len(ids) == 0 || len(ids) > MaxServersPerJob {
 		return nil, fmt.Errorf("StartCutover takes 1 to %d servers, not %d", MaxServersPerJob, len(ids))
@@ -406,12 +481,8 @@ func apiErrorOf(op string, err error) *APIError {
 			}
 		}
 	}
-	if re.Response != nil {
-		if s := re.Response.Header.Get("Retry-After"); s != "" {
-			if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 0 {
-				ae.RetryAfter = min(max(time.Duration(n)*time.Second, 100*time.Millisecond), 5*time.Minute)
-			}
-		}
+	if ra, ok := retryAfterOf(err); ok {
+		ae.RetryAfter = ra
 	}
 	return ae
 }

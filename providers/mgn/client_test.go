@@ -10,11 +10,16 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ferry-dev/ferry/model"
@@ -91,7 +96,7 @@ func TestClientDescribeServersFixtures(t *testing.T) {
 	want := map[string]*Server{
 		"s-1234567890abcdef0": {ID: "s-1234567890abcdef0", Hostname: "db01", State: StateCuttingOver, Replication: ReplicationContinuous,
 			Lag: "P1DT2H3M4.5S", LastTestJobID: "mgnjob-1a2b3c4d5e6f70819", LastCutoverJobID: "mgnjob-0a1b2c3d4e5f60718",
-			LastCutoverAt: "2026-11-30T23:30:00.000000+00:00", InstanceID: "i-0a1b2c3d4e5f60718"},
+			LastCutoverAt: "2026-11-30T23:30:00.000000Z", InstanceID: "i-0a1b2c3d4e5f60718"},
 		"s-0000000000ZZZZzzz": {ID: "s-0000000000ZZZZzzz", State: StateReadyForCutover, Replication: "STALLED", Lag: "PT2H"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -120,11 +125,45 @@ func TestClientDescribeServersBatchesOf200(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sizes []int
+	var archived []any
 	for _, b := range fs.bodies["DescribeSourceServers"] {
-		sizes = append(sizes, len(b["filters"].(map[string]any)["sourceServerIDs"].([]any)))
+		f := b["filters"].(map[string]any)
+		sizes = append(sizes, len(f["sourceServerIDs"].([]any)))
+		archived = append(archived, f["isArchived"])
 	}
-	if diff := cmp.Diff([]int{200, 200, 1}, sizes); diff != "" {
+	// None of the 401 was listed: all are asked for once more with isArchived = true.
+	if diff := cmp.Diff([]int{200, 200, 1, 200, 200, 1}, sizes); diff != "" {
 		t.Errorf("filter sizes (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]any{nil, nil, nil, true, true, true}, archived); diff != "" {
+		t.Errorf("isArchived filters (-want +got):\n%s", diff)
+	}
+}
+
+// TestClientDescribeServersFindsArchived: the API reference does not say whether a read without the
+// isArchived filter lists archived servers; a server the first read left out is found by a second
+// read of only the missing IDs with isArchived = true, and a server the service adds that was not
+// asked for is ignored.
+func TestClientDescribeServersFindsArchived(t *testing.T) {
+	c, fs := newFixtureClient(t, func(op string, n int, body map[string]any) (int, map[string]string, string) {
+		if f, _ := body["filters"].(map[string]any); f["isArchived"] == true {
+			return 200, nil, "describe_source_servers_page2.json"
+		}
+		return 200, nil, "describe_source_servers_archived_hidden.json"
+	})
+	got, err := c.DescribeServers(context.Background(), []string{"s-1234567890abcdef0", "s-0000000000ZZZZzzz"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got["s-0000000000ZZZZzzz"] == nil {
+		t.Fatalf("servers = %v", got)
+	}
+	reqs := fs.bodies["DescribeSourceServers"]
+	if len(reqs) != 2 {
+		t.Fatalf("requests = %v", reqs)
+	}
+	if ids := reqs[1]["filters"].(map[string]any)["sourceServerIDs"].([]any); len(ids) != 2 {
+		t.Errorf("second read asked for %v", ids)
 	}
 }
 
@@ -140,8 +179,8 @@ func TestClientJobsAndStartCutoverFixtures(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &Job{ID: "mgnjob-0a1b2c3d4e5f60718", Type: "LAUNCH", InitiatedBy: "START_CUTOVER", Status: JobCompleted,
-		Created: "2026-11-30T23:30:00.000000+00:00", Tags: map[string]string{TagBatch: "1ef2fde2b8c0a6ba880e"},
-		Launch: map[string]string{"s-1234567890abcdef0": LaunchLaunched, "s-0000000000ZZZZzzz": LaunchFailed}}
+		Created: "2026-11-30T23:30:00.000000Z",
+		Launch:  map[string]string{"s-1234567890abcdef0": LaunchLaunched, "s-0000000000ZZZZzzz": LaunchFailed}}
 	if diff := cmp.Diff(want, jobs["mgnjob-0a1b2c3d4e5f60718"]); diff != "" {
 		t.Errorf("job (-want +got):\n%s", diff)
 	}
@@ -211,5 +250,66 @@ func TestClientThrottleWaitEndsWhenTheRunStops(t *testing.T) {
 	_, err := c.FinalizeCutover(providers.WithSendStop(context.Background(), stop), "s-0000000000ZZZZzzz")
 	if !errors.Is(err, providers.ErrNotSent) || fs.count("FinalizeCutover") != 1 {
 		t.Fatalf("err = %v after %d requests, want not sent after 1", err, fs.count("FinalizeCutover"))
+	}
+}
+
+// TestReadRetryWaitsRetryAfter: the SDK's retryer, which reads keep, resends a throttled read after
+// its own backoff (at most 20 s, usually under a second); ferry's wrapper waits the answer's
+// Retry-After when that is longer.
+func TestReadRetryWaitsRetryAfter(t *testing.T) {
+	throttled := func(header string) error {
+		resp := &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{}}
+		if header != "" {
+			resp.Header.Set("Retry-After", header)
+		}
+		return &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: resp},
+			Err: &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}}}
+	}
+	r := retryAfterRetryer{retry.NewStandard()}
+	if d, err := r.RetryDelay(1, throttled("45")); err != nil || d != 45*time.Second {
+		t.Errorf("Retry-After 45: delay %s, %v", d, err)
+	}
+	if d, err := r.RetryDelay(1, throttled("")); err != nil || d > 20*time.Second {
+		t.Errorf("no Retry-After: delay %s, %v; want the SDK's backoff", d, err)
+	}
+	if d, err := r.RetryDelay(1, throttled("86400")); err != nil || d != 5*time.Minute {
+		t.Errorf("Retry-After of a day: delay %s, %v; want at most 5 min", d, err)
+	}
+	if !r.IsErrorRetryable(throttled("1")) {
+		t.Error("a ThrottlingException is not retried")
+	}
+}
+
+// TestClientPagingEnds: a service that answers nextToken for ever (a new one each page, or the same
+// one again) does not keep a read going: the same token ends the paging, new ones end it with an
+// error after maxPages pages.
+func TestClientPagingEnds(t *testing.T) {
+	for _, same := range []bool{true, false} {
+		var n int
+		var mu sync.Mutex
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			n++
+			tok := fmt.Sprintf("t%d", n)
+			mu.Unlock()
+			if same {
+				tok = "again"
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"items": [], "nextToken": %q}`, tok)
+		}))
+		c, err := NewClient(context.Background(), ClientOptions{Settings: Settings{Region: "eu-west-1", Endpoint: hs.URL},
+			Static: &aws.Credentials{AccessKeyID: "AKIATEST", SecretAccessKey: "secret"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.DescribeJobs(context.Background(), []string{"mgnjob-0a1b2c3d4e5f60718"})
+		hs.Close()
+		switch {
+		case same && (err != nil || n != 2):
+			t.Errorf("the same nextToken again: %d requests, %v; want 2 and no error", n, err)
+		case !same && (err == nil || !strings.Contains(err.Error(), "more than 2000 pages") || n != maxPages):
+			t.Errorf("new nextTokens for ever: %d requests, %v", n, err)
+		}
 	}
 }

@@ -14,7 +14,8 @@ import (
 	"github.com/ferry-dev/ferry/state"
 )
 
-// Job tags ferry sets on the cutover jobs it starts (StartCutover copies request tags onto the job).
+// Tags ferry sends with StartCutover. The API reference does not say that MGN puts them on the job;
+// where it does, a resume checks them (see findBatchJobs), and finds the job without them otherwise.
 const (
 	TagBatch = "ferry:batch"
 	TagKey   = "ferry:key"
@@ -236,9 +237,13 @@ func stateWords(sv *Server) string {
 	return s
 }
 
-// findBatchJobs finds, among ids, the servers whose last cutover job was started by this batch: the
-// job named by lifeCycle.lastCutover.initiated.jobID carries the batch's ferry:batch tag and was
-// created after since.
+// findBatchJobs finds, among ids, the servers whose last cutover job this batch started. The API
+// reference documents no label a job gets at its start (StartCutover's tags are only "Start Cutover
+// by Tags"), so the job is recognised by what it does document: the server is CUTTING_OVER or
+// later; its lifeCycle.lastCutover.initiated names the job; it was started no earlier than since
+// (initiated's apiCallDateTime, else the job's creationDateTime); and, when DescribeJobs lists it,
+// its initiatedBy is START_CUTOVER and its participatingServers hold the server. A job that carries
+// a ferry:batch tag must carry this batch's.
 func (p *Provider) findBatchJobs(ctx context.Context, ids []string, batch string, since time.Time) (map[string]string, error) {
 	servers, err := p.client.DescribeServers(ctx, ids)
 	if err != nil {
@@ -263,16 +268,42 @@ func (p *Provider) findBatchJobs(ctx context.Context, ids []string, batch string
 		if sv == nil || sv.LastCutoverJobID == "" {
 			continue
 		}
-		j := jobs[sv.LastCutoverJobID]
-		if j == nil || j.Tags[TagBatch] != batch {
-			continue
+		if startedBy(sv, jobs[sv.LastCutoverJobID], batch, since) {
+			found[id] = sv.LastCutoverJobID
 		}
-		if t, err := time.Parse(time.RFC3339Nano, j.Created); err == nil && !since.IsZero() && t.Before(since) {
-			continue
-		}
-		found[id] = j.ID
 	}
 	return found, nil
+}
+
+// startedBy reports whether the server's last cutover job j (nil: not listed) may be the one batch
+// started no earlier than since; see findBatchJobs.
+func startedBy(sv *Server, j *Job, batch string, since time.Time) bool {
+	// StartCutover moves a server to CUTTING_OVER (documented); one back in an earlier state had its
+	// last cutover reverted, whatever job lastCutover still names.
+	switch sv.State {
+	case StateCuttingOver, StateCutover, StateDisconnected, "":
+	default:
+		return false
+	}
+	at := sv.LastCutoverAt
+	if j != nil {
+		if b, ok := j.Tags[TagBatch]; ok && b != batch {
+			return false
+		}
+		if j.InitiatedBy != "" && !strings.EqualFold(j.InitiatedBy, InitiatedByStartCutover) {
+			return false
+		}
+		if _, ok := j.Launch[sv.ID]; len(j.Launch) > 0 && !ok {
+			return false
+		}
+		if at == "" {
+			at = j.Created
+		}
+	}
+	if t, err := time.Parse(time.RFC3339Nano, at); err == nil && !since.IsZero() && t.Before(since) {
+		return false
+	}
+	return true
 }
 
 // Reconcile finds what an interrupted step did: start_cutover by the server's last cutover job

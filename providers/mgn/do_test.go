@@ -69,7 +69,8 @@ func TestStatusReadsJobsInOneCall(t *testing.T) {
 }
 
 // TestReconcileFindsTheBatchJob: an interrupted start_cutover is found through the server's
-// lastCutover job and the job's ferry:batch tag; another batch's job is not taken for it.
+// lastCutover job, although the simulator (like the API reference) does not put the request's tags
+// on the job; a job started before the intent's window is not taken for it.
 func TestReconcileFindsTheBatchJob(t *testing.T) {
 	p, h := simProvider(t, simTestWorld, simkit.Behaviour{})
 	ctx := context.Background()
@@ -78,8 +79,8 @@ func TestReconcileFindsTheBatchJob(t *testing.T) {
 	}
 	step := func(batch, earlier string) model.Step {
 		raw, _ := json.Marshal(StepParams{SourceServerID: "s-1234567890abcdef0", Batch: &Batch{ID: batch, Servers: []string{"s-1234567890abcdef0"}}})
-		// The intent's time on the simulator's clock: a test must not depend on the day it runs
-		// (this one compared the real time with a simulator standing at 2026-12-01 10:00).
+		// The intent's time on the simulator's clock (the test passed by chance while the wall clock
+		// was within an hour of it).
 		st := model.Step{Name: StepStartCutover, Mutating: true, Params: raw, IntentAt: h.clock.Now()}
 		if earlier != "" {
 			st.Earlier = map[string]string{"batch_id": earlier}
@@ -89,8 +90,10 @@ func TestReconcileFindsTheBatchJob(t *testing.T) {
 	if out, found, err := p.Reconcile(ctx, step("b1", ""), "k"); err != nil || !found || out.RemoteIDs["job_id"] == "" {
 		t.Errorf("same batch: %v %v %v", out, found, err)
 	}
-	if _, found, err := p.Reconcile(ctx, step("b2", ""), "k"); err != nil || found {
-		t.Errorf("other batch found: %v %v", found, err)
+	old := step("b1", "")
+	old.IntentAt = h.clock.Now().Add(2 * time.Hour)
+	if _, found, err := p.Reconcile(ctx, old, "k"); err != nil || found {
+		t.Errorf("a job started more than an hour before the intent found: %v %v", found, err)
 	}
 	if _, found, err := p.Reconcile(ctx, step("regrouped", "b1"), "k"); err != nil || !found {
 		t.Errorf("batch journaled with the intent not used: %v %v", found, err)
@@ -144,7 +147,46 @@ func TestStartBatchConflictWithoutNames(t *testing.T) {
 		t.Errorf("%d StartCutover calls, want 2 (refused, then without the moved server)", n)
 	}
 	jobs := h.sim.Jobs()
-	if len(jobs) != 1 || len(jobs[0].ParticipatingServers) != 2 || jobs[0].Tags[TagBatch] != "wave1" || jobs[0].Tags[TagKey] != "key-1" {
+	if len(jobs) != 1 || len(jobs[0].ParticipatingServers) != 2 || len(jobs[0].Tags) != 0 {
 		t.Errorf("jobs = %+v", jobs)
+	}
+}
+
+// TestStartedBy: the job a server's lifeCycle.lastCutover names is taken for the batch's by what
+// the API reference documents — initiatedBy, participatingServers, the start time — and by the
+// ferry:batch tag only where MGN put one on the job.
+func TestStartedBy(t *testing.T) {
+	const id = "s-1234567890abcdef0"
+	since := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	sv := &Server{ID: id, State: StateCuttingOver, LastCutoverJobID: "mgnjob-0a1b2c3d4e5f60718", LastCutoverAt: "2026-12-01T10:00:01.5Z"}
+	job := func(mut func(*Job)) *Job {
+		j := &Job{ID: sv.LastCutoverJobID, Type: "LAUNCH", InitiatedBy: InitiatedByStartCutover, Status: "STARTED",
+			Created: "2026-12-01T10:00:01Z", Launch: map[string]string{id: "PENDING"}}
+		if mut != nil {
+			mut(j)
+		}
+		return j
+	}
+	for _, tc := range []struct {
+		name string
+		sv   *Server
+		job  *Job
+		want bool
+	}{
+		{"untagged, after the intent", sv, job(nil), true},
+		{"tagged with this batch", sv, job(func(j *Job) { j.Tags = map[string]string{TagBatch: "b1"} }), true},
+		{"tagged with another batch", sv, job(func(j *Job) { j.Tags = map[string]string{TagBatch: "b2"} }), false},
+		{"a test job", sv, job(func(j *Job) { j.InitiatedBy = "START_TEST" }), false},
+		{"the server is not in it", sv, job(func(j *Job) { j.Launch = map[string]string{"s-0000000000ZZZZzzz": "PENDING"} }), false},
+		{"started before the window", &Server{ID: id, LastCutoverJobID: sv.LastCutoverJobID, LastCutoverAt: "2026-12-01T09:59:59Z"}, job(nil), false},
+		{"no apiCallDateTime: the job's creationDateTime", &Server{ID: id, LastCutoverJobID: sv.LastCutoverJobID},
+			job(func(j *Job) { j.Created = "2026-12-01T09:00:00Z" }), false},
+		{"the job not listed yet", sv, nil, true},
+		{"finalized since", &Server{ID: id, State: StateCutover, LastCutoverJobID: sv.LastCutoverJobID, LastCutoverAt: sv.LastCutoverAt}, job(nil), true},
+		{"reverted: the server is READY_FOR_CUTOVER again", &Server{ID: id, State: StateReadyForCutover, LastCutoverJobID: sv.LastCutoverJobID, LastCutoverAt: sv.LastCutoverAt}, job(nil), false},
+	} {
+		if got := startedBy(tc.sv, tc.job, "b1", since); got != tc.want {
+			t.Errorf("%s: startedBy = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

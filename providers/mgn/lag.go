@@ -9,9 +9,12 @@ import (
 )
 
 // ParseDuration reads an ISO 8601 duration as MGN writes lagDuration ("PT2M30.5S", "P1DT4H",
-// "P2W"): weeks, days, hours, minutes and seconds, each a decimal number (a comma or a dot for the
-// fraction), every unit optional but at least one present. Years and months have no fixed length and
-// are refused, as are negative, empty and overflowing values.
+// "P2W", "P0Y0M0DT0H5M0S"): years, months, weeks, days, hours, minutes and seconds, each a decimal
+// number (a comma or a dot for the fraction), every unit optional but at least one present. The API
+// reference gives lagDuration no format (a string of 1 to 64 characters), so every designator ISO
+// 8601 allows is read. Years and months have no fixed length: they count as their longest (366 and
+// 31 days), so that a lag is never read as shorter than it is. Negative, empty and overflowing values
+// are refused.
 func ParseDuration(s string) (time.Duration, error) {
 	const want = `want an ISO 8601 duration such as "PT5M", "PT2M30.5S" or "P1DT4H"`
 	bad := func() (time.Duration, error) { return 0, fmt.Errorf("%q is not an ISO 8601 duration; %s", s, want) }
@@ -25,7 +28,7 @@ func ParseDuration(s string) (time.Duration, error) {
 	dateUnits := []struct {
 		c byte
 		d float64
-	}{{'W', float64(7 * 24 * time.Hour)}, {'D', float64(24 * time.Hour)}}
+	}{{'Y', float64(366 * 24 * time.Hour)}, {'M', float64(31 * 24 * time.Hour)}, {'W', float64(7 * 24 * time.Hour)}, {'D', float64(24 * time.Hour)}}
 	timeUnits := []struct {
 		c byte
 		d float64
@@ -48,9 +51,6 @@ func ParseDuration(s string) (time.Duration, error) {
 		}
 		num, unit := strings.Replace(rest[:i], ",", ".", 1), rest[i]
 		rest = rest[i+1:]
-		if !inTime && (unit == 'Y' || unit == 'M') {
-			return 0, fmt.Errorf("%q uses years or months, whose length varies; %s", s, want)
-		}
 		units := dateUnits
 		if inTime {
 			units = timeUnits

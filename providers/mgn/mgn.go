@@ -48,13 +48,14 @@ const (
 // SecretEnv returns the credential variables whose values are redacted.
 func SecretEnv() []string { return []string{EnvSecretAccessKey, EnvSessionToken} }
 
-// SettingsSchema is the provider block: region, profile, assume_role_arn and endpoint.
+// SettingsSchema is the provider block: region, profile, assume_role_arn, endpoint and poll_interval.
 func SettingsSchema() []providers.Setting {
 	return []providers.Setting{
 		{Name: "region", Type: cty.String, Check: providers.CheckRegion, Doc: "AWS region; default from the SDK's chain (AWS_REGION, the profile)"},
 		{Name: "profile", Type: cty.String, Check: providers.CheckNonEmpty, Doc: "shared config profile; default from the SDK's chain (AWS_PROFILE)"},
 		{Name: "assume_role_arn", Type: cty.String, Check: checkRoleARN, Doc: "IAM role to assume through STS with the chain's credentials (optional)"},
 		{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the SDK's BaseEndpoint: a VPC interface endpoint or a local stand-in (optional)"},
+		{Name: "poll_interval", Type: cty.String, Check: providers.CheckDuration, Doc: "first wait before a cutover job is read; default 30s, backing off to four times it (2m)"},
 	}
 }
 

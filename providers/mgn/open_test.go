@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -84,6 +85,43 @@ func TestSettingsChecks(t *testing.T) {
 	} {
 		if got := checks[tc.name](cty.StringVal(tc.value)); (got == "") != tc.ok {
 			t.Errorf("%s = %q: check %q, want ok=%v", tc.name, tc.value, got, tc.ok)
+		}
+	}
+}
+
+// TestOpenPollInterval: poll_interval sets the watcher's first wait, backing off to four times it;
+// without it the pace is 30 s to 2 min; a non-positive one is refused.
+func TestOpenPollInterval(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLECHAIN")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "chain-secret")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	t.Setenv("AWS_PROFILE", "")
+	for _, tc := range []struct {
+		poll        string
+		first, max  time.Duration
+		errContains string
+	}{
+		{"", 30 * time.Second, 2 * time.Minute, ""},
+		{"200ms", 200 * time.Millisecond, 800 * time.Millisecond, ""},
+		{"0s", 0, 0, "poll_interval must be positive"},
+	} {
+		vals := map[string]cty.Value{"region": cty.StringVal("eu-west-1")}
+		if tc.poll != "" {
+			vals["poll_interval"] = cty.StringVal(tc.poll)
+		}
+		p, err := Open(context.Background(), providers.Config{Name: Name, Values: vals}, providers.Env{})
+		if tc.errContains != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.errContains) {
+				t.Errorf("poll_interval %q: %v", tc.poll, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first, max := p.WatchPace(); first != tc.first || max != tc.max {
+			t.Errorf("poll_interval %q: pace %s to %s, want %s to %s", tc.poll, first, max, tc.first, tc.max)
 		}
 	}
 }

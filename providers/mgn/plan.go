@@ -90,7 +90,9 @@ func decide(in model.Instance, prior *state.Resource, l *Live) decision {
 		}
 		d.steps = append(d.steps, StepAwaitCutover)
 		d = finish(d)
-		if done && !c.Finalize && !c.Archive && sv.InstanceID != "" {
+		// Recorded done with this very job (or MGN names the launched instance, which the API
+		// reference does not promise to fill in): nothing left to do.
+		if done && !c.Finalize && !c.Archive && (sv.InstanceID != "" || prior.RemoteIDs["job_id"] == sv.LastCutoverJobID) {
 			return decision{action: model.ActionNoop, summary: describe(sv) + " cutover instance " + sv.InstanceID + " launched (not finalized)"}
 		}
 		d.action, d.summary = model.ActionResume, fmt.Sprintf("%s: wait for cutover job %s", describe(sv), sv.LastCutoverJobID)
@@ -127,13 +129,16 @@ func gate(c *model.Cutover, sv *Server, testJob *Job) []string {
 	if sv.Replication != ReplicationContinuous {
 		reasons = append(reasons, "replication "+orUnknown(sv.Replication))
 	}
-	switch lag, err := ParseDuration(sv.Lag); {
-	case sv.Lag == "":
+	// The API reference gives lagDuration no format: it is parsed only to compare it with max_lag.
+	if sv.Lag == "" {
 		reasons = append(reasons, "not launchable: MGN reports no lag (no data replicated yet)")
-	case err != nil:
-		reasons = append(reasons, "lagDuration could not be read: "+err.Error())
-	case c.MaxLag > 0 && lag > c.MaxLag:
-		reasons = append(reasons, fmt.Sprintf("lag %s exceeds max_lag %s", sv.Lag, c.MaxLagISO))
+	} else if c.MaxLag > 0 {
+		switch lag, err := ParseDuration(sv.Lag); {
+		case err != nil:
+			reasons = append(reasons, "lagDuration could not be compared with max_lag: "+err.Error())
+		case lag > c.MaxLag:
+			reasons = append(reasons, fmt.Sprintf("lag %s exceeds max_lag %s", sv.Lag, c.MaxLagISO))
+		}
 	}
 	if c.RequireTest && !testLaunched(sv, testJob) {
 		why := "no successful test launch"

@@ -35,6 +35,14 @@ func Open(ctx context.Context, cfg providers.Config, env providers.Env) (*Provid
 	s := SettingsOf(cfg)
 	o := ClientOptions{Settings: s, HTTPClient: env.HTTPClient, Log: env.Log}
 	p := &Provider{first: 30 * time.Second, max: 2 * time.Minute, timeScale: 1, batches: map[string]*batchCall{}}
+	poll, err := cfg.Duration("poll_interval", p.first)
+	if err != nil {
+		return nil, fmt.Errorf("mgn: %w", err)
+	}
+	if poll <= 0 {
+		return nil, fmt.Errorf("mgn: poll_interval must be positive, not %s", poll)
+	}
+	p.first, p.max = poll, 4*poll
 	if env.Sandbox != nil {
 		o.Settings.Endpoint = env.Sandbox.Base(Name)
 		o.Settings.Profile, o.Settings.AssumeRoleARN = "", ""

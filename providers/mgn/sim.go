@@ -19,8 +19,9 @@ import (
 // simDefaultLaunch is how long a simulated launch job takes when the world does not say (mgn.launch).
 const simDefaultLaunch = 3 * time.Second
 
-// simTimeLayout is how MGN writes its date-times (ISO 8601 with microseconds and an offset).
-const simTimeLayout = "2006-01-02T15:04:05.000000-07:00"
+// simTimeLayout is how MGN writes its date-times: UTC with a "Z", the pattern of the API reference
+// ([1-9][0-9]*-MM-DDThh:mm:ss(\.[0-9]+)?Z, 19 to 32 characters).
+const simTimeLayout = "2006-01-02T15:04:05.000000Z"
 
 // maxSimBody bounds a request body.
 const maxSimBody = 1 << 20
@@ -381,7 +382,7 @@ func (s *Simulator) start(w http.ResponseWriter, body []byte, by string) {
 	}
 	now := s.stamp()
 	j := &simJob{SimJob: SimJob{JobID: id, Arn: "arn:aws:mgn:us-east-1:111122223333:job/" + id, Type: "LAUNCH", InitiatedBy: by,
-		CreationDateTime: now, Status: "PENDING", Tags: req.Tags}, started: s.env.Now(), failed: map[string]bool{}}
+		CreationDateTime: now, Status: "PENDING"}, started: s.env.Now(), failed: map[string]bool{}}
 	for _, sid := range req.SourceServerIDs {
 		j.ParticipatingServers = append(j.ParticipatingServers, SimParticipatingServer{SourceServerID: sid, LaunchStatus: "PENDING"})
 		if s.env.Faults.TakeOutcome("mgn."+op, sid) != "" {
