@@ -58,6 +58,7 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 		return ExitError
 	}
 	defer release()
+	g.workspaceWarning(s.err, s.cfg)
 	path := g.sidePath(b) // the run record and the notification outbox are kept beside it
 
 	// The interrupt handler is in place before planning: an interrupt while the live state is read

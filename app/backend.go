@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/ferry-dev/ferry/hclspec"
 	"github.com/ferry-dev/ferry/state"
+	"github.com/ferry-dev/ferry/views"
 )
 
 // DefaultConnStrEnv is the variable the postgres backend reads its connection string from unless
@@ -167,4 +169,31 @@ func readState(ctx context.Context, b state.Backend) (st state.State, exists boo
 		return nil, false, err
 	}
 	return st, !st.IsNew(), nil
+}
+
+// workspaceWarning prints on w (stderr) a warning when the workspace selected with `ferry workspace
+// select` is used instead of another one the spec's backend block names: the selection wins (as
+// documented), but a plan or apply of the state of another workspace than the spec says must not
+// go unnoticed. --backend-config workspace=… is explicit and says nothing.
+func (g *Globals) workspaceWarning(w io.Writer, cfg *hclspec.Config) {
+	if cfg == nil || cfg.Backend == nil || cfg.Backend.Workspace == "" {
+		return
+	}
+	for _, kv := range g.BackendConfig {
+		if strings.HasPrefix(kv, "workspace=") {
+			return
+		}
+	}
+	sel, err := g.selectedWorkspace()
+	if err != nil || sel == "" || sel == cfg.Backend.Workspace {
+		return
+	}
+	msg := fmt.Sprintf("Using workspace %q, selected with `ferry workspace select` (%s); the spec's backend block names %q. "+
+		"Run ferry workspace select %s to follow the spec, or pass --backend-config workspace=NAME.",
+		sel, workspaceFile, cfg.Backend.Workspace, cfg.Backend.Workspace)
+	if g.JSON {
+		_ = views.WriteDiagnosticsJSON(w, []views.Diagnostic{views.WarningDiagnostic("Workspace differs from the spec", msg)})
+		return
+	}
+	fmt.Fprintf(w, "Warning: %s\n\n", views.EscapeLines(msg))
 }

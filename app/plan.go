@@ -56,6 +56,7 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 		return ExitError
 	}
 	g.stateWarnings(s.err, st)
+	g.workspaceWarning(s.err, s.cfg)
 	p, ok := g.makePlan(ctx, s, st, o.Targets, o.RefreshOnly)
 	if p == nil {
 		return ExitError
