@@ -59,6 +59,10 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	}
 	defer release()
 	g.workspaceWarning(s.err, s.cfg)
+	if err := g.localStateLeftBehind(s.cfg, st); err != nil {
+		g.errorf(s.err, "%v", err)
+		return ExitError
+	}
 	path := g.sidePath(b) // the run record and the notification outbox are kept beside it
 
 	// The interrupt handler is in place before planning: an interrupt while the live state is read

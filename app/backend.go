@@ -197,3 +197,24 @@ func (g *Globals) workspaceWarning(w io.Writer, cfg *hclspec.Config) {
 	}
 	fmt.Fprintf(w, "Warning: %s\n\n", views.EscapeLines(msg))
 }
+
+// localStateLeftBehind refuses to plan or apply on an empty shared workspace while a local state
+// file sits in the spec directory: a backend block added to a spec that was applied with a local
+// state would otherwise start a new state (a new lineage, so new idempotency keys) and forget what the
+// local one knows — the skip-list entries ferry added, the steps in flight. `ferry state push` moves it.
+func (g *Globals) localStateLeftBehind(cfg *hclspec.Config, st state.State) error {
+	if cfg == nil || cfg.Backend == nil || st.Serial() != 0 || st.Len() != 0 {
+		return nil
+	}
+	path := g.statePath(cfg)
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	rel := path
+	if r, err := filepath.Rel(g.dir(), path); err == nil && !strings.HasPrefix(r, "..") {
+		rel = r
+	}
+	return fmt.Errorf("the spec keeps its state in backend %q, whose workspace has no state yet, but the local state %s is in the "+
+		"spec directory: move it in first with `ferry state push %s` (nothing lost: same lineage, same idempotency keys), or "+
+		"rename it if it is not this spec's state", cfg.Backend.Type, rel, rel)
+}
