@@ -256,6 +256,13 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 		g.errorf(s.err, "%s is not declared in the spec; add its block first, then import into it", a)
 		return ExitError
 	}
+	if inst.Kind != model.KindSubscription {
+		// As import blocks: only a subscription has an ID to adopt. The ID was ignored for the other
+		// kinds ("Imported <anything> as cutover.db"), recording what the spec said instead.
+		g.errorf(s.err, "ferry import adopts existing New Commerce subscriptions; %s is a %s: ferry apply records what it finds "+
+			"already done (a server already cut over, skip-list entries already present) without sending anything", a, inst.Kind)
+		return ExitError
+	}
 	if e := g.Providers.Lookup(inst.Provider); e != nil && e.CheckImportID != nil {
 		// The ID is a command-line argument: report it as one, not at the block's line.
 		if err := e.CheckImportID(id); err != nil {
@@ -294,7 +301,11 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 			return ExitError
 		}
 		if c.Action != model.ActionImport || c.State == nil {
-			g.errorf(s.err, "%s cannot be imported as %s: %s %v", id, a, c.Action, c.Reasons)
+			why := c.Summary
+			if why == "" {
+				why = strings.Join(c.Reasons, "; ")
+			}
+			g.errorf(s.err, "%s cannot be imported as %s: the plan for it is %q (%s); nothing was recorded", id, a, c.Action, why)
 			return ExitError
 		}
 		r := c.State.Clone()
