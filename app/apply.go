@@ -185,6 +185,17 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 		every = liveRedraw
 	}
 
+	// A provisional run record, replaced by finish: after a kill -9, `ferry report` reports this apply
+	// (its outcomes read from the state) instead of the previous one.
+	prov := newRun(g, s, "apply", started, p, ends, true, executor.Result{})
+	prov.FinishedAt = time.Time{}
+	if !st.IsNew() {
+		prov.Lineage = st.Lineage()
+	}
+	if err := state.WriteRun(path, prov); err != nil {
+		g.errorf(s.err, "could not record the run for ferry report: %v", err)
+	}
+
 	in.applying(ev)
 
 	ev.Start(len(changes), g.parallelism(s.cfg))
