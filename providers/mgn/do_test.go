@@ -71,14 +71,16 @@ func TestStatusReadsJobsInOneCall(t *testing.T) {
 // TestReconcileFindsTheBatchJob: an interrupted start_cutover is found through the server's
 // lastCutover job and the job's ferry:batch tag; another batch's job is not taken for it.
 func TestReconcileFindsTheBatchJob(t *testing.T) {
-	p, _ := simProvider(t, simTestWorld, simkit.Behaviour{})
+	p, h := simProvider(t, simTestWorld, simkit.Behaviour{})
 	ctx := context.Background()
 	if _, err := p.client.StartCutover(ctx, []string{"s-1234567890abcdef0"}, map[string]string{TagBatch: "b1"}); err != nil {
 		t.Fatal(err)
 	}
 	step := func(batch, earlier string) model.Step {
 		raw, _ := json.Marshal(StepParams{SourceServerID: "s-1234567890abcdef0", Batch: &Batch{ID: batch, Servers: []string{"s-1234567890abcdef0"}}})
-		st := model.Step{Name: StepStartCutover, Mutating: true, Params: raw, IntentAt: time.Now()}
+		// The intent is journaled on the simulator's clock (its jobs' creationDateTime): time.Now()
+		// made the test fail whenever the wall clock was more than an hour past the manual clock.
+		st := model.Step{Name: StepStartCutover, Mutating: true, Params: raw, IntentAt: h.clock.Now()}
 		if earlier != "" {
 			st.Earlier = map[string]string{"batch_id": earlier}
 		}
