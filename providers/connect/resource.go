@@ -198,9 +198,10 @@ func (p *Provider) readValues(ctx context.Context, reqs []providers.ReadRequest)
 			for _, r := range byProduct[product] {
 				addrs = append(addrs, r.Instance.Addr)
 			}
+			subject := byProduct[product][0].Instance.DeclRange
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError,
 				Summary: "Cannot read the configurations of Connect product " + product,
-				Detail:  err.Error(), Extra: providers.Unreadable{Addrs: addrs}})
+				Detail:  err.Error(), Subject: &subject, Extra: providers.Unreadable{Addrs: addrs}})
 			continue
 		}
 		for _, r := range byProduct[product] {
