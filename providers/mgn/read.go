@@ -55,7 +55,7 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 	// file and line).
 	unreadable := func(err error) hcl.Diagnostics {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "AWS MGN could not be read",
-			Detail: fmt.Sprintf("%v; plan again once MGN answers. Its %d cutover(s), %s among them, are not planned.", err, len(addrs), addrs[0]),
+			Detail:  fmt.Sprintf("%v; plan again once MGN answers. Its %d cutover(s), %s among them, are not planned.", err, len(addrs), addrs[0]),
 			Subject: subject, Extra: providers.Unreadable{Addrs: addrs}}}
 	}
 	servers, err := p.client.DescribeServers(ctx, ids)
