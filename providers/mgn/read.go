@@ -54,6 +54,9 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 	// The diagnostic points at the first cutover block it leaves unread (every diagnostic names a
 	// file and line).
 	unreadable := func(err error) hcl.Diagnostics {
+		if len(addrs) == 0 {
+			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "AWS MGN could not be read", Detail: err.Error()}}
+		}
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "AWS MGN could not be read",
 			Detail:  fmt.Sprintf("%v; plan again once MGN answers. Its %d cutover(s), %s among them, are not planned.", err, len(addrs), addrs[0]),
 			Subject: subject, Extra: providers.Unreadable{Addrs: addrs}}}
