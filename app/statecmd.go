@@ -93,6 +93,7 @@ func StateShow(g *Globals, addr string) int {
 // removed once.
 func StateRm(g *Globals, addrs []string) int {
 	return g.editState("ferry state rm", func(st state.State) error {
+		done := views.NewStateEdit("state rm")
 		var rm []string
 		seen := map[model.Addr]bool{}
 		for _, raw := range addrs {
@@ -115,7 +116,14 @@ func StateRm(g *Globals, addrs []string) int {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.Stdout, "Removed %s from the state (nothing remote was touched).\n", a)
+			// Each removal is journaled as it is made: say so at once (the JSON line comes at the end).
+			done.Edits = append(done.Edits, views.StateEditItem{Op: "remove", Address: a})
+			if !g.JSON {
+				_ = views.WriteStateEdit(g.Stdout, &views.StateEdit{Edits: done.Edits[len(done.Edits)-1:]}, false)
+			}
+		}
+		if g.JSON {
+			return views.WriteStateEdit(g.Stdout, done, true)
 		}
 		return nil
 	})
@@ -143,8 +151,9 @@ func StateMv(g *Globals, from, to string) int {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(g.Stdout, "Moved %s to %s.\n", f, t)
-		return nil
+		done := views.NewStateEdit("state mv")
+		done.Edits = append(done.Edits, views.StateEditItem{Op: "move", Address: string(f), To: string(t)})
+		return views.WriteStateEdit(g.Stdout, done, g.JSON)
 	})
 }
 
@@ -318,7 +327,9 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 			g.errorf(s.err, "%v", err)
 			return ExitError
 		}
-		fmt.Fprintf(s.out, "Imported %s as %s.\n", id, a)
+		done := views.NewStateEdit("import")
+		done.Edits = append(done.Edits, views.StateEditItem{Op: "import", Address: string(a), ID: id})
+		_ = views.WriteStateEdit(s.out, done, g.JSON)
 		return ExitOK
 	}
 	g.errorf(s.err, "nothing was planned for %s", a)
