@@ -298,6 +298,7 @@ func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bo
 		env.Sandbox = sb
 		out.factor = sb.Pace().Factor
 	}
+	failed := false
 	for _, e := range g.Providers {
 		if !need[e.Name] {
 			continue
@@ -313,12 +314,15 @@ func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bo
 		}
 		p, err := e.Open(ctx, cfg, env)
 		if err != nil {
+			// Every provider that cannot be opened is named (missing credentials of three providers
+			// are three errors of one run, not three runs).
 			g.errorf(s.err, "%s provider: %v", e.Name, err)
-			return out, false
+			failed = true
+			continue
 		}
 		out.providers[e.Name] = p
 	}
-	return out, true
+	return out, !failed
 }
 
 // idleConnsPerHost is how many idle connections per host the providers' transport keeps: enough for

@@ -58,6 +58,11 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 		return ExitError
 	}
 	defer release()
+	g.workspaceWarning(s.err, s.cfg)
+	if err := g.localStateLeftBehind(s.cfg, st); err != nil {
+		g.errorf(s.err, "%v", err)
+		return ExitError
+	}
 	path := g.sidePath(b) // the run record and the notification outbox are kept beside it
 
 	// The interrupt handler is in place before planning: an interrupt while the live state is read
@@ -178,6 +183,17 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	}
 	if live {
 		every = liveRedraw
+	}
+
+	// A provisional run record, replaced by finish: after a kill -9, `ferry report` reports this apply
+	// (its outcomes read from the state) instead of the previous one.
+	prov := newRun(g, s, "apply", started, p, ends, true, executor.Result{})
+	prov.FinishedAt = time.Time{}
+	if !st.IsNew() {
+		prov.Lineage = st.Lineage()
+	}
+	if err := state.WriteRun(path, prov); err != nil {
+		g.errorf(s.err, "could not record the run for ferry report: %v", err)
 	}
 
 	in.applying(ev)

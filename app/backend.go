@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/ferry-dev/ferry/hclspec"
 	"github.com/ferry-dev/ferry/state"
+	"github.com/ferry-dev/ferry/views"
 )
 
 // DefaultConnStrEnv is the variable the postgres backend reads its connection string from unless
@@ -167,4 +169,52 @@ func readState(ctx context.Context, b state.Backend) (st state.State, exists boo
 		return nil, false, err
 	}
 	return st, !st.IsNew(), nil
+}
+
+// workspaceWarning prints on w (stderr) a warning when the workspace selected with `ferry workspace
+// select` is used instead of another one the spec's backend block names: the selection wins (as
+// documented), but a plan or apply of the state of another workspace than the spec says must not
+// go unnoticed. --backend-config workspace=… is explicit and says nothing.
+func (g *Globals) workspaceWarning(w io.Writer, cfg *hclspec.Config) {
+	if cfg == nil || cfg.Backend == nil || cfg.Backend.Workspace == "" {
+		return
+	}
+	for _, kv := range g.BackendConfig {
+		if strings.HasPrefix(kv, "workspace=") {
+			return
+		}
+	}
+	sel, err := g.selectedWorkspace()
+	if err != nil || sel == "" || sel == cfg.Backend.Workspace {
+		return
+	}
+	msg := fmt.Sprintf("Using workspace %q, selected with `ferry workspace select` (%s); the spec's backend block names %q. "+
+		"Run ferry workspace select %s to follow the spec, or pass --backend-config workspace=NAME.",
+		sel, workspaceFile, cfg.Backend.Workspace, cfg.Backend.Workspace)
+	if g.JSON {
+		_ = views.WriteDiagnosticsJSON(w, []views.Diagnostic{views.WarningDiagnostic("Workspace differs from the spec", msg)})
+		return
+	}
+	fmt.Fprintf(w, "Warning: %s\n\n", views.EscapeLines(msg))
+}
+
+// localStateLeftBehind refuses to plan or apply on an empty shared workspace while a local state
+// file sits in the spec directory: a backend block added to a spec that was applied with a local
+// state would otherwise start a new state (a new lineage, so new idempotency keys) and forget what the
+// local one knows — the skip-list entries ferry added, the steps in flight. `ferry state push` moves it.
+func (g *Globals) localStateLeftBehind(cfg *hclspec.Config, st state.State) error {
+	if cfg == nil || cfg.Backend == nil || st.Serial() != 0 || st.Len() != 0 {
+		return nil
+	}
+	path := g.statePath(cfg)
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	rel := path
+	if r, err := filepath.Rel(g.dir(), path); err == nil && !strings.HasPrefix(r, "..") {
+		rel = r
+	}
+	return fmt.Errorf("the spec keeps its state in backend %q, whose workspace has no state yet, but the local state %s is in the "+
+		"spec directory: move it in first with `ferry state push %s` (nothing lost: same lineage, same idempotency keys), or "+
+		"rename it if it is not this spec's state", cfg.Backend.Type, rel, rel)
 }

@@ -56,6 +56,11 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 		return ExitError
 	}
 	g.stateWarnings(s.err, st)
+	g.workspaceWarning(s.err, s.cfg)
+	if err := g.localStateLeftBehind(s.cfg, st); err != nil {
+		g.errorf(s.err, "%v", err)
+		return ExitError
+	}
 	p, ok := g.makePlan(ctx, s, st, o.Targets, o.RefreshOnly)
 	if p == nil {
 		return ExitError

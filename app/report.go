@@ -260,6 +260,11 @@ func Report(ctx context.Context, g *Globals, _ ReportOptions) int {
 		g.errorf(s.err, "ferry report writes a report: --no-report leaves it nothing to do")
 		return ExitError
 	}
+	if run.FinishedAt.IsZero() {
+		unfinishedRun(run, st)
+		fmt.Fprintf(s.err, "The last apply (started %s) did not end (killed?): each change's outcome is read from the state. "+
+			"ferry apply resumes it.\n", run.StartedAt.Format(time.RFC3339))
+	}
 	rep := views.NewRunReport(run, getter(st))
 	dir, err := writeReportDir(g.reportBase(s), run, rep, s.secrets)
 	if err != nil {
@@ -296,4 +301,41 @@ func getter(st state.State) func(string) *state.Resource {
 		r, _ := st.Get(a)
 		return r
 	}
+}
+
+// unfinishedRun completes the provisional record of an apply that never ended (a kill -9) from the
+// state: a change whose resource is done is done, one with a step sent but never answered (or
+// begun) is interrupted, the others were not started. FinishedAt becomes the last step outcome the
+// state holds (the last thing known to have happened), or the start.
+func unfinishedRun(run *state.Run, st state.State) {
+	last := run.StartedAt
+	for i := range run.Entries {
+		e := &run.Entries[i]
+		res, ok := st.Get(e.Addr)
+		if !ok || res == nil {
+			continue
+		}
+		begun := false
+		for _, step := range res.Steps {
+			if step == nil || step.StartedAt.Before(run.StartedAt) {
+				continue
+			}
+			begun = true
+			if step.FinishedAt.After(last) {
+				last = step.FinishedAt
+			}
+		}
+		if e.Outcome != views.OutcomeNotStarted {
+			continue
+		}
+		switch {
+		case res.Status == state.StatusDone || res.Status == state.StatusImported:
+			e.Outcome = views.OutcomeDone
+		case res.Status == state.StatusFailed && begun:
+			e.Outcome = views.OutcomeFailed
+		case begun:
+			e.Outcome = views.OutcomeInterrupted
+		}
+	}
+	run.FinishedAt = last
 }

@@ -93,6 +93,7 @@ func StateShow(g *Globals, addr string) int {
 // removed once.
 func StateRm(g *Globals, addrs []string) int {
 	return g.editState("ferry state rm", func(st state.State) error {
+		done := views.NewStateEdit("state rm")
 		var rm []string
 		seen := map[model.Addr]bool{}
 		for _, raw := range addrs {
@@ -115,7 +116,14 @@ func StateRm(g *Globals, addrs []string) int {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.Stdout, "Removed %s from the state (nothing remote was touched).\n", a)
+			// Each removal is journaled as it is made: say so at once (the JSON line comes at the end).
+			done.Edits = append(done.Edits, views.StateEditItem{Op: "remove", Address: a})
+			if !g.JSON {
+				_ = views.WriteStateEdit(g.Stdout, &views.StateEdit{Edits: done.Edits[len(done.Edits)-1:]}, false)
+			}
+		}
+		if g.JSON {
+			return views.WriteStateEdit(g.Stdout, done, true)
 		}
 		return nil
 	})
@@ -143,8 +151,9 @@ func StateMv(g *Globals, from, to string) int {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(g.Stdout, "Moved %s to %s.\n", f, t)
-		return nil
+		done := views.NewStateEdit("state mv")
+		done.Edits = append(done.Edits, views.StateEditItem{Op: "move", Address: string(f), To: string(t)})
+		return views.WriteStateEdit(g.Stdout, done, g.JSON)
 	})
 }
 
@@ -256,6 +265,13 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 		g.errorf(s.err, "%s is not declared in the spec; add its block first, then import into it", a)
 		return ExitError
 	}
+	if inst.Kind != model.KindSubscription {
+		// As import blocks: only a subscription has an ID to adopt. The ID was ignored for the other
+		// kinds ("Imported <anything> as cutover.db"), recording what the spec said instead.
+		g.errorf(s.err, "ferry import adopts existing New Commerce subscriptions; %s is a %s: ferry apply records what it finds "+
+			"already done (a server already cut over, skip-list entries already present) without sending anything", a, inst.Kind)
+		return ExitError
+	}
 	if e := g.Providers.Lookup(inst.Provider); e != nil && e.CheckImportID != nil {
 		// The ID is a command-line argument: report it as one, not at the block's line.
 		if err := e.CheckImportID(id); err != nil {
@@ -294,7 +310,11 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 			return ExitError
 		}
 		if c.Action != model.ActionImport || c.State == nil {
-			g.errorf(s.err, "%s cannot be imported as %s: %s %v", id, a, c.Action, c.Reasons)
+			why := c.Summary
+			if why == "" {
+				why = strings.Join(c.Reasons, "; ")
+			}
+			g.errorf(s.err, "%s cannot be imported as %s: the plan for it is %q (%s); nothing was recorded", id, a, c.Action, why)
 			return ExitError
 		}
 		r := c.State.Clone()
@@ -307,7 +327,9 @@ func Import(ctx context.Context, g *Globals, addr, id string) int {
 			g.errorf(s.err, "%v", err)
 			return ExitError
 		}
-		fmt.Fprintf(s.out, "Imported %s as %s.\n", id, a)
+		done := views.NewStateEdit("import")
+		done.Edits = append(done.Edits, views.StateEditItem{Op: "import", Address: string(a), ID: id})
+		_ = views.WriteStateEdit(s.out, done, g.JSON)
 		return ExitOK
 	}
 	g.errorf(s.err, "nothing was planned for %s", a)

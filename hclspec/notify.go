@@ -97,7 +97,12 @@ func (l *loader) evalNotify(nb *notifyBlock) (notify.Receiver, bool) {
 		w := r.nested(nb.Webhook.Attrs, "webhook.")
 		hook := &notify.Webhook{}
 		var rng hcl.Range
-		if hook.URL, rng, ok = w.str("url", true); ok {
+		// The URL may come from a sensitive variable: chat webhooks (Slack, Teams) carry their
+		// credential in the path. It is never recorded (state, plan file, outbox) and, being
+		// sensitive, is redacted from all output.
+		u := *w
+		u.sensitiveOK = true
+		if hook.URL, rng, ok = u.str("url", true); ok {
 			if err := notify.CheckWebhookURL(hook.URL); err != nil {
 				w.problem(rng, "Invalid webhook URL", err.Error()+".")
 			}

@@ -236,6 +236,14 @@ type transport struct {
 	next http.RoundTripper
 }
 
+// Unwrap is the transport the requests are logged around.
+func (t *transport) Unwrap() http.RoundTripper { return t.next }
+
+// Rewrap is the same logging around next (a copy of the wrapped transport trusting other roots).
+func (t *transport) Rewrap(next http.RoundTripper) http.RoundTripper {
+	return &transport{l: t.l, next: next}
+}
+
 // requestIDHeaders are the headers that carry a request id, request first, then response.
 var requestIDHeaders = []string{"MS-RequestId", "MS-CorrelationId", "X-Request-Id", "X-Amzn-RequestId", "X-Correlation-Id"}
 

@@ -359,7 +359,7 @@ func CSVCell(s string) string {
 }
 
 // statsTemplate is what an operator sees at the end of a plan or apply: per provider, customers and
-// items, and where the reports are.
+// items, and where the reports are. A provider without customers (MGN's servers) shows its items only.
 var statsTemplate = parse("stats", `{{define "stats"}}
 Statistics:
 {{range .Totals}}  {{esc .Provider}}: {{if .Customers}}customers {{.Customers}} (ready {{.CustomersReady}}, with errors {{.CustomersWithErrors}}, with warnings {{.CustomersWithWarnings}}); {{end}}{{.Unit}} {{.Items}} (prepared {{.Prepared}}, done {{.Done}}, failed {{.Failed}}, blocked {{.Blocked}})

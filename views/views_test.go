@@ -413,6 +413,11 @@ func TestEveryJSONOutputHasTypeAndVersion(t *testing.T) {
 		"workspace list": {TypeWorkspaceList, true, func(b *bytes.Buffer) error {
 			return WriteWorkspaceList(b, NewWorkspaceList("ferry", "emea", []state.WorkspaceInfo{{Name: "emea", Serial: 9, Resources: 2}}), true)
 		}},
+		"state edit": {TypeStateEdit, true, func(b *bytes.Buffer) error {
+			e := NewStateEdit("state rm")
+			e.Edits = append(e.Edits, StateEditItem{Op: "remove", Address: "subscription.a"})
+			return WriteStateEdit(b, e, true)
+		}},
 		"validate": {TypeValidate, false, func(b *bytes.Buffer) error { return WriteValidate(b, NewValidateReport(2), true) }},
 		"version":  {TypeVersion, true, func(b *bytes.Buffer) error { return WriteVersion(b, "1.2.3", true) }},
 		"no state": {TypeState, false, func(b *bytes.Buffer) error { return WriteState(b, NewEmptyStateReport(), true) }},

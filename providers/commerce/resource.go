@@ -263,18 +263,29 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 		}
 	}
 	out := make(map[model.Addr]providers.Live, len(reqs))
+	// A read that failed is an error of the plan (exit 1), not a change the remote system blocks: the
+	// instances it leaves unknown are named in one diagnostic per cause (an account, or the linked
+	// subscriptions query). An instance already migrated needs no read and stays unchanged.
+	unread := map[error][]providers.ReadRequest{}
+	var causes []error
 	for _, r := range reqs {
 		c := commerceOf(r.Instance)
 		if c == nil {
 			continue
 		}
 		d := accounts[c.AccountID]
-		if d.err != nil {
-			out[r.Instance.Addr] = &Live{ReadErr: d.err}
-			continue
+		err := d.err
+		if err == nil {
+			err = linkErr
 		}
-		if linkErr != nil {
-			out[r.Instance.Addr] = &Live{ReadErr: linkErr}
+		if err != nil {
+			out[r.Instance.Addr] = &Live{ReadErr: err}
+			if r.Prior == nil || r.Prior.Status != state.StatusDone {
+				if _, ok := unread[err]; !ok {
+					causes = append(causes, err)
+				}
+				unread[err] = append(unread[err], r)
+			}
 			continue
 		}
 		l := liveOf(r.Instance.Subscription, d)
@@ -288,7 +299,27 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 		out[r.Instance.Addr] = l
 	}
 	p.estimate(ctx, reqs, out)
-	return out, nil
+	return out, unreadDiags(causes, unread)
+}
+
+// unreadDiags is one error diagnostic per read that failed, naming (as providers.Unreadable) the
+// instances it leaves unread, so that the planner leaves them out and the plan exits 1.
+func unreadDiags(causes []error, unread map[error][]providers.ReadRequest) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, err := range causes {
+		rs := unread[err]
+		addrs := make([]model.Addr, len(rs))
+		for i, r := range rs {
+			addrs[i] = r.Instance.Addr
+		}
+		subject := rs[0].Instance.DeclRange
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError,
+			Summary: "Cannot read CloudBlue Commerce",
+			Detail: fmt.Sprintf("%v. Its %d instance(s), %s among them, are not planned; check the endpoint and FERRY_COMMERCE_APS_TOKEN, then plan again once Commerce answers.",
+				err, len(addrs), addrs[0]),
+			Subject: &subject, Extra: providers.Unreadable{Addrs: addrs}})
+	}
+	return diags
 }
 
 // estimate asks Commerce to estimate, without placing it, the first order each instance's plan would

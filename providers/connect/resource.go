@@ -198,9 +198,10 @@ func (p *Provider) readValues(ctx context.Context, reqs []providers.ReadRequest)
 			for _, r := range byProduct[product] {
 				addrs = append(addrs, r.Instance.Addr)
 			}
+			subject := byProduct[product][0].Instance.DeclRange
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError,
 				Summary: "Cannot read the configurations of Connect product " + product,
-				Detail:  err.Error(), Extra: providers.Unreadable{Addrs: addrs}})
+				Detail:  err.Error(), Subject: &subject, Extra: providers.Unreadable{Addrs: addrs}})
 			continue
 		}
 		for _, r := range byProduct[product] {
@@ -297,7 +298,7 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 		details = append(details, model.Detail{Name: "- " + e, New: "remove (ferry added it)"})
 	}
 	if len(foreign) > 0 {
-		details = append(details, model.Detail{Name: "left alone", New: strings.Join(foreign, ", ") + " (not added by ferry)"})
+		details = append(details, model.Detail{Name: "left alone", New: leftAlone(foreign)})
 	}
 	if len(add) == 0 && len(remove) == 0 {
 		if prior == nil {
@@ -509,4 +510,18 @@ func OpenProvider(ctx context.Context, cfg providers.Config, env providers.Env) 
 		return nil, err
 	}
 	return p, nil
+}
+
+// maxLeftAlone is how many of the entries ferry did not add a plan names: a skip list of thousands
+// of entries made one line of the plan hundreds of kilobytes long.
+const maxLeftAlone = 20
+
+// leftAlone says which entries of the remote list ferry leaves alone: the first maxLeftAlone, then
+// how many more.
+func leftAlone(foreign []string) string {
+	if len(foreign) <= maxLeftAlone {
+		return strings.Join(foreign, ", ") + " (not added by ferry)"
+	}
+	return fmt.Sprintf("%s and %d more (%d entries not added by ferry)", strings.Join(foreign[:maxLeftAlone], ", "),
+		len(foreign)-maxLeftAlone, len(foreign))
 }

@@ -3,6 +3,7 @@ package mgn
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -139,13 +140,22 @@ func NewClient(ctx context.Context, o ClientOptions) (*Client, error) {
 		if s.Profile != "" {
 			opts = append(opts, config.WithSharedConfigProfile(s.Profile))
 		}
-		if o.HTTPClient != nil {
-			opts = append(opts, config.WithHTTPClient(o.HTTPClient))
-		}
+		// The SDK is left to build its own client while it loads the configuration: with a CA bundle
+		// (AWS_CA_BUNDLE, ca_bundle in the profile) it refuses any client but its own. The bundle it
+		// loaded is then applied to ours, which logs every request and guards redirects.
 		var err error
 		cfg, err = config.LoadDefaultConfig(ctx, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("loading the AWS configuration: %w", err)
+		}
+		if o.HTTPClient != nil {
+			hc := o.HTTPClient
+			if pool := bundleRoots(cfg.HTTPClient); pool != nil {
+				if hc, err = providers.WithRootCAs(hc, pool); err != nil {
+					return nil, fmt.Errorf("applying the AWS CA bundle: %w", err)
+				}
+			}
+			cfg.HTTPClient = hc
 		}
 		if cfg.Region == "" {
 			return nil, errors.New(`no AWS region: set provider "mgn" { region = "eu-west-1" } or AWS_REGION`)
@@ -206,6 +216,18 @@ func retryAfterOf(err error) (time.Duration, bool) {
 		return 0, false
 	}
 	return min(max(time.Duration(n)*time.Second, 100*time.Millisecond), 5*time.Minute), true
+}
+
+// bundleRoots is the pool of a CA bundle the SDK loaded into its own client (nil: none).
+func bundleRoots(c aws.HTTPClient) *x509.CertPool {
+	bc, ok := c.(*awshttp.BuildableClient)
+	if !ok || bc == nil {
+		return nil
+	}
+	if tr := bc.GetTransport(); tr != nil && tr.TLSClientConfig != nil {
+		return tr.TLSClientConfig.RootCAs
+	}
+	return nil
 }
 
 // bufferedBody hands the transport each request body as an in-memory reader. The SDK's own request

@@ -2,10 +2,20 @@ package mgn
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -86,6 +96,99 @@ func TestSettingsChecks(t *testing.T) {
 		if got := checks[tc.name](cty.StringVal(tc.value)); (got == "") != tc.ok {
 			t.Errorf("%s = %q: check %q, want ok=%v", tc.name, tc.value, got, tc.ok)
 		}
+	}
+}
+
+// countingTransport is a wrapper like the run log's: it counts the requests through it.
+type countingTransport struct {
+	n    *atomic.Int32
+	next http.RoundTripper
+}
+
+func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
+}
+func (c countingTransport) Unwrap() http.RoundTripper { return c.next }
+func (c countingTransport) Rewrap(next http.RoundTripper) http.RoundTripper {
+	return countingTransport{n: c.n, next: next}
+}
+
+// TestOpenWithCABundle: with AWS_CA_BUNDLE set (a corporate TLS proxy, a VPC endpoint with a private
+// CA), the provider opens with ferry's own HTTP client (the SDK refuses any client but its own when it
+// loads a bundle: "unable to add custom RootCAs HTTPClient"), its requests trust the bundle, and they
+// still go through ferry's wrappers (the run log).
+func TestOpenWithCABundle(t *testing.T) {
+	hs := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"items": []}`))
+	}))
+	defer hs.Close()
+	bundle := filepath.Join(t.TempDir(), "bundle.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: hs.Certificate().Raw})
+	if err := os.WriteFile(bundle, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CA_BUNDLE", bundle)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLECHAIN")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "chain-secret")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	t.Setenv("AWS_PROFILE", "")
+	var n atomic.Int32
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	hc := providers.GuardRedirects(&http.Client{Transport: countingTransport{n: &n, next: base}})
+	cfg := providers.Config{Name: Name, Values: map[string]cty.Value{"region": cty.StringVal("eu-west-1"), "endpoint": cty.StringVal(hs.URL)}}
+	p, err := Open(context.Background(), cfg, providers.Env{HTTPClient: hc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.client.DescribeServers(context.Background(), []string{"s-1234567890abcdef0"}); err != nil {
+		t.Fatalf("a server whose certificate is in AWS_CA_BUNDLE: %v", err)
+	}
+	if n.Load() == 0 {
+		t.Error("the request did not go through ferry's HTTP client")
+	}
+	if base.TLSClientConfig != nil && base.TLSClientConfig.RootCAs != nil {
+		t.Error("the shared transport was changed")
+	}
+}
+
+// TestOpenWithCABundleNotTrusted: a bundle that does not hold the server's certificate fails the TLS
+// handshake (the bundle replaces the system roots, as the SDK does).
+func TestOpenWithCABundleNotTrusted(t *testing.T) {
+	hs := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer hs.Close()
+	// Another CA (every httptest server has the same certificate).
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "another CA"}, IsCA: true,
+		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle := filepath.Join(t.TempDir(), "bundle.pem")
+	if err := os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CA_BUNDLE", bundle)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLECHAIN")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "chain-secret")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	t.Setenv("AWS_PROFILE", "")
+	cfg := providers.Config{Name: Name, Values: map[string]cty.Value{"region": cty.StringVal("eu-west-1"), "endpoint": cty.StringVal(hs.URL)}}
+	p, err := Open(context.Background(), cfg, providers.Env{HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := p.client.DescribeServers(ctx, []string{"s-1234567890abcdef0"}); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("err = %v, want a certificate error", err)
 	}
 }
 

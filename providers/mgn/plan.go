@@ -191,6 +191,20 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 		ch.Action, ch.Summary = model.ActionBlocked, "not read from AWS MGN"
 		return ch, nil
 	}
+	if l.Server == nil {
+		if prior != nil && prior.Status == state.StatusDone {
+			// Cut over by ferry, then deleted from MGN (its end of life): nothing left to do.
+			ch.Action, ch.Summary = model.ActionNoop, "cut over (source server "+c.SourceServerID+" is no longer in MGN)"
+			return ch, nil
+		}
+		// A server MGN does not know is a mistake in the spec (a typo, another account or region),
+		// as a missing legacy subscription is: an error (exit 1), not a change MGN blocks (exit 3).
+		return ch, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Source server not found",
+			Detail: fmt.Sprintf("MGN does not know source server %s (source_server_id of %s) in this account and region. Check "+
+				"source_server_id, and the region and credentials of provider \"mgn\". %s is not planned; the others are planned as usual.",
+				c.SourceServerID, desired.Addr, desired.Addr),
+			Subject: &desired.DeclRange, Extra: providers.Unreadable{Addrs: []model.Addr{desired.Addr}}}}
+	}
 	d := decide(desired, prior, l)
 	ch.Action, ch.Summary, ch.Reasons = d.action, d.summary, d.reasons
 	ch.Details = details(c, l)

@@ -76,8 +76,7 @@ func TestPlanGateAndSteps(t *testing.T) {
 			action: model.ActionCreate, steps: []string{StepStartCutover, StepAwaitCutover, StepFinalize}},
 		{name: "disconnected", inst: cutover(id, nil), server: ready(func(s *Server) { s.State = StateDisconnected; s.Replication = "DISCONNECTED" }), test: testOK,
 			action: model.ActionBlocked, reasons: []string{"lifecycle DISCONNECTED", "replication DISCONNECTED"}},
-		{name: "not found", inst: cutover(id, nil), action: model.ActionBlocked,
-			reasons: []string{"MGN does not know source server s-1234567890abcdef0 in this account and region"}},
+		{name: "gone after it was cut over", inst: cutover(id, nil), prior: done, action: model.ActionNoop},
 		{name: "cutting over resumes at the wait", inst: cutover(id, nil), server: ready(func(s *Server) { s.State = StateCuttingOver; s.LastCutoverJobID = "mgnjob-0a1b2c3d4e5f60718" }),
 			test: testOK, action: model.ActionResume, steps: []string{StepAwaitCutover, StepFinalize}},
 		{name: "interrupted start is reconciled first", inst: cutover(id, nil), prior: dangling(StepStartCutover),
@@ -118,6 +117,24 @@ func TestPlanGateAndSteps(t *testing.T) {
 				t.Errorf("details = %v", ch.Details)
 			}
 		})
+	}
+}
+
+// TestPlanServerNotFound: a server MGN does not know is an error naming the block (the planner leaves
+// it out: exit 1), never a change blocked by MGN (exit 3) — the same for a typo as for another region.
+func TestPlanServerNotFound(t *testing.T) {
+	const id = "s-1234567890abcdef0"
+	p := &Provider{timeScale: 1}
+	for _, prior := range []*state.Resource{nil, {Status: state.StatusInProgress}} {
+		ch, diags := p.Plan(cutover(id, nil), prior, &Live{})
+		if !diags.HasErrors() || len(ch.Steps) != 0 {
+			t.Fatalf("prior %v: Plan = %s %q, diags %v; want an error", prior, ch.Action, ch.Summary, diags)
+		}
+		d := diags[0]
+		if _, ok := d.Extra.(providers.Unreadable); !ok || d.Summary != "Source server not found" ||
+			!strings.Contains(d.Detail, "MGN does not know source server "+id+" (source_server_id of cutover.1234567890abcdef0)") {
+			t.Errorf("diagnostic %q: %q (extra %T)", d.Summary, d.Detail, d.Extra)
+		}
 	}
 }
 

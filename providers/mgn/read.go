@@ -40,15 +40,26 @@ type Batch struct {
 func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
 	var ids []string
 	var addrs []model.Addr
+	var subject *hcl.Range
 	for _, r := range reqs {
 		if r.Instance.Cutover != nil {
 			ids = append(ids, r.Instance.Cutover.SourceServerID)
 			addrs = append(addrs, r.Instance.Addr)
+			if subject == nil {
+				rng := r.Instance.DeclRange
+				subject = &rng
+			}
 		}
 	}
+	// The diagnostic points at the first cutover block it leaves unread (every diagnostic names a
+	// file and line).
 	unreadable := func(err error) hcl.Diagnostics {
+		if len(addrs) == 0 {
+			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "AWS MGN could not be read", Detail: err.Error()}}
+		}
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "AWS MGN could not be read",
-			Detail: err.Error() + "; plan again once MGN answers.", Extra: providers.Unreadable{Addrs: addrs}}}
+			Detail:  fmt.Sprintf("%v; plan again once MGN answers. Its %d cutover(s), %s among them, are not planned.", err, len(addrs), addrs[0]),
+			Subject: subject, Extra: providers.Unreadable{Addrs: addrs}}}
 	}
 	servers, err := p.client.DescribeServers(ctx, ids)
 	if err != nil {
