@@ -91,7 +91,7 @@ func testCommerceKill9AtManyMoments(t *testing.T, setup func(string, []string) (
 			}
 
 			var got struct {
-				Commerce commerce.SimWorld `json:"commerce"`
+				Commerce commerceWorld `json:"commerce"`
 			}
 			getJSON(t, hs.URL+"/_sandbox/world", &got)
 			sales, cancels, changes := map[string]int{}, map[string]int{}, map[string]int{}

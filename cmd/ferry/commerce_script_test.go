@@ -8,6 +8,16 @@ import (
 	"github.com/ferry-dev/ferry/providers/commerce"
 )
 
+// commerceWorld is the Commerce simulator's world section as the client's types read it (the
+// simulator's own types are kept apart from the client's).
+type commerceWorld struct {
+	Accounts []struct {
+		ID            string                  `json:"id"`
+		Subscriptions []commerce.Subscription `json:"subscriptions"`
+	} `json:"accounts"`
+	Orders []commerce.Order `json:"orders"`
+}
+
 // orders SALES CANCELLATIONS CHANGES: the Commerce simulator holds exactly that many orders
 // of each type; no legacy subscription has two sales orders (nor an adopted subscription two
 // adoption orders) and no source subscription two
@@ -18,7 +28,7 @@ func cmdCommerceOrders(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: orders SALES CANCELLATIONS CHANGES")
 	}
 	var world struct {
-		Commerce commerce.SimWorld `json:"commerce"`
+		Commerce commerceWorld `json:"commerce"`
 	}
 	sandboxGet(ts, "/_sandbox/world", &world)
 	count := map[string]int{}

@@ -105,8 +105,17 @@ func (r *rig) apply() (int, string) {
 	})
 }
 
-func (r *rig) world() commerce.SimWorld {
-	var w commerce.SimWorld
+// clientWorld is the simulator's world section as the client's types read it.
+type clientWorld struct {
+	Accounts []struct {
+		ID            string                  `json:"id"`
+		Subscriptions []commerce.Subscription `json:"subscriptions"`
+	} `json:"accounts"`
+	Orders []commerce.Order `json:"orders"`
+}
+
+func (r *rig) world() clientWorld {
+	var w clientWorld
 	raw, _ := json.Marshal(r.srv.Simulator(commerce.Name).Snapshot())
 	if err := json.Unmarshal(raw, &w); err != nil {
 		r.t.Fatal(err)

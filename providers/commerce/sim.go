@@ -18,28 +18,8 @@ import (
 // simDefaultOrder is how long a simulated order takes when the world does not say (commerce.order).
 const simDefaultOrder = 2 * time.Second
 
-// SimWorld is the "commerce" section of a sandbox world.
-type SimWorld struct {
-	Accounts []SimAccount `json:"accounts"`
-	// Plans are the plans orders may name (empty: any plan).
-	Plans map[string]SimPlan `json:"plans,omitempty"`
-	// Orders are the orders placed so far.
-	Orders []Order `json:"orders"`
-}
-
-// SimAccount is a Commerce account with its subscriptions.
-type SimAccount struct {
-	ID            string         `json:"id"`
-	Subscriptions []Subscription `json:"subscriptions"`
-}
-
-// SimPlan is a service plan.
-type SimPlan struct {
-	Name string `json:"name,omitempty"`
-}
-
 type simOrder struct {
-	Order
+	SimOrder
 	placed  time.Time
 	outcome string // "fail" from a fault
 }
@@ -74,7 +54,7 @@ func NewSandboxSimulator(section json.RawMessage, env *simkit.Env) (simkit.Simul
 	}
 	s := &Simulator{env: env, accounts: w.Accounts, plans: w.Plans, nextID: 1}
 	for _, o := range w.Orders {
-		s.orders = append(s.orders, &simOrder{Order: o, placed: env.Now()})
+		s.orders = append(s.orders, &simOrder{SimOrder: o, placed: env.Now()})
 		s.nextID++
 	}
 	return s, nil
@@ -85,13 +65,13 @@ func (s *Simulator) Snapshot() any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.progress()
-	w := SimWorld{Plans: s.plans, Orders: []Order{}}
+	w := SimWorld{Plans: s.plans, Orders: []SimOrder{}}
 	for _, a := range s.accounts {
-		a.Subscriptions = append([]Subscription(nil), a.Subscriptions...)
+		a.Subscriptions = append([]SimSubscription(nil), a.Subscriptions...)
 		w.Accounts = append(w.Accounts, a)
 	}
 	for _, o := range s.orders {
-		w.Orders = append(w.Orders, o.Order)
+		w.Orders = append(w.Orders, o.SimOrder)
 	}
 	return w
 }
@@ -109,18 +89,18 @@ func (s *Simulator) progress() {
 	now := s.env.Now()
 	d := s.env.Duration(DurationOrder, simDefaultOrder)
 	for _, o := range s.orders {
-		if o.Completed() || o.Failed() || now.Before(o.placed.Add(d)) {
+		if o.ended() || now.Before(o.placed.Add(d)) {
 			continue
 		}
 		if o.outcome != "" {
-			o.Status, o.ProvisioningStatus, o.Details = StatusFailed, StatusFailed, "the order failed (injected fault)"
+			o.Status, o.ProvisioningStatus, o.Details = simStatusFailed, simStatusFailed, "the order failed (injected fault)"
 			continue
 		}
 		if err := s.fulfil(o); err != "" {
-			o.Status, o.ProvisioningStatus, o.Details = StatusFailed, StatusFailed, err
+			o.Status, o.ProvisioningStatus, o.Details = simStatusFailed, simStatusFailed, err
 			continue
 		}
-		o.Status, o.ProvisioningStatus = StatusCompleted, StatusCompleted
+		o.Status, o.ProvisioningStatus = simStatusCompleted, simStatusCompleted
 	}
 }
 
@@ -133,7 +113,7 @@ func (s *Simulator) account(id string) *SimAccount {
 	return nil
 }
 
-func (a *SimAccount) subscription(id string) *Subscription {
+func (a *SimAccount) subscription(id string) *SimSubscription {
 	for i := range a.Subscriptions {
 		if a.Subscriptions[i].ID == id {
 			return &a.Subscriptions[i]
@@ -153,32 +133,32 @@ func (s *Simulator) fulfil(o *simOrder) string {
 		return "account " + o.AccountID + " does not exist"
 	}
 	line := &o.Products[0]
-	tx := o.Param(ParamTransactionID)
-	domain := o.Param(ParamMicrosoftDomain)
+	tx := o.param(simParamTransactionID)
+	domain := o.param(simParamMicrosoftDomain)
 	switch o.Type {
-	case OrderSales:
-		params := []Parameter{{Key: ParamTransactionID, Value: tx}}
-		sub := Subscription{ID: s.newID("sub"), PlanID: line.PlanID, Status: SubscriptionActive, Parameters: params}
-		var addons []Subscription
-		if m := o.Migration(); m != nil {
+	case simOrderSales:
+		params := []SimParameter{{Key: simParamTransactionID, Value: tx}}
+		sub := SimSubscription{ID: s.newID("sub"), PlanID: line.PlanID, Status: simSubscriptionActive, Parameters: params}
+		var addons []SimSubscription
+		if m := o.migration(); m != nil {
 			if why := s.checkAdoption(m); why != "" {
 				return why
 			}
 			sub.VendorSubscriptionID = m.SubscriptionID
 			s.connectFulfil(simkit.LinkFulfilment{Type: "purchase", TransactionID: tx, CustomerID: m.MSCustomerID, MicrosoftDomain: domain, SubscriptionID: m.SubscriptionID})
-		} else if t := o.Transaction(); t != nil {
+		} else if t := o.transaction(); t != nil {
 			migrated, linked, why := s.migrate(t, tx)
 			if why != "" {
 				return why
 			}
-			addonLines := o.AddonLines()
+			addonPlans := o.addonPlans()
 			for i, ad := range t.Addons {
 				plan := line.PlanID + "-addon"
-				if i < len(addonLines) {
-					plan = addonLines[i].PlanID
+				if i < len(addonPlans) {
+					plan = addonPlans[i]
 				}
-				as := Subscription{ID: s.newID("sub"), PlanID: plan, Status: SubscriptionActive,
-					Parameters: []Parameter{{Key: ParamTransactionID, Value: tx}}}
+				as := SimSubscription{ID: s.newID("sub"), PlanID: plan, Status: simSubscriptionActive,
+					Parameters: []SimParameter{{Key: simParamTransactionID, Value: tx}}}
 				if linked {
 					as.VendorSubscriptionID = migrated.AddOns[strings.ToLower(ad.SubscriptionID)]
 				}
@@ -194,12 +174,12 @@ func (s *Simulator) fulfil(o *simOrder) string {
 		a.Subscriptions = append(a.Subscriptions, sub)
 		a.Subscriptions = append(a.Subscriptions, addons...)
 		line.SubscriptionID = sub.ID
-	case OrderChange:
+	case simOrderChange:
 		sub := a.subscription(line.SubscriptionID)
-		if sub == nil || sub.Status != SubscriptionActive {
+		if sub == nil || sub.Status != simSubscriptionActive {
 			return "subscription " + line.SubscriptionID + " is not active"
 		}
-		if t := o.Transaction(); t != nil {
+		if t := o.transaction(); t != nil {
 			migrated, linked, why := s.migrate(t, tx)
 			if why != "" {
 				return why
@@ -207,18 +187,18 @@ func (s *Simulator) fulfil(o *simOrder) string {
 			if linked {
 				old := sub.VendorSubscriptionID
 				sub.VendorSubscriptionID = migrated.SubscriptionID
-				sub.Parameters = setParam(sub.Parameters, ParamTransactionID, tx)
+				sub.Parameters = setParam(sub.Parameters, simParamTransactionID, tx)
 				s.connectFulfil(simkit.LinkFulfilment{Type: "change", TransactionID: tx, CustomerID: t.MSCustomerID, MicrosoftDomain: domain,
 					SubscriptionID: migrated.SubscriptionID, Replaces: old})
 			}
 		}
 		sub.PlanID = line.PlanID
-	case OrderCancellation:
+	case simOrderCancellation:
 		sub := a.subscription(line.SubscriptionID)
 		if sub == nil {
 			return "subscription " + line.SubscriptionID + " does not exist"
 		}
-		sub.Status = SubscriptionTerminated
+		sub.Status = simSubscriptionTerminated
 		if c := s.env.Link.Connect(); c != nil && sub.VendorSubscriptionID != "" {
 			_ = c.Terminate(sub.VendorSubscriptionID, tx)
 		}
@@ -229,7 +209,7 @@ func (s *Simulator) fulfil(o *simOrder) string {
 // migrate asks Microsoft, through the link, for the migration a transaction_info_object describes.
 // linked is false when the sandbox has no Microsoft side for the customer (the order completes
 // unlinked); a non-empty why fails the order with Microsoft's reason.
-func (s *Simulator) migrate(t *TransactionInfo, tx string) (migrated simkit.LinkMigrated, linked bool, why string) {
+func (s *Simulator) migrate(t *simTransactionInfo, tx string) (migrated simkit.LinkMigrated, linked bool, why string) {
 	ms := s.env.Link.Microsoft()
 	if ms == nil {
 		return migrated, false, ""
@@ -254,7 +234,7 @@ func (s *Simulator) migrate(t *TransactionInfo, tx string) (migrated simkit.Link
 
 // checkAdoption is the processor's check of an import order against the Microsoft subscription:
 // it exists, is active, and was placed by the order csp_order_id names.
-func (s *Simulator) checkAdoption(m *MigrationInfo) string {
+func (s *Simulator) checkAdoption(m *simMigrationInfo) string {
 	ms := s.env.Link.Microsoft()
 	if ms == nil {
 		return ""
@@ -281,7 +261,7 @@ func (s *Simulator) connectFulfil(f simkit.LinkFulfilment) {
 }
 
 // mapsValues returns the new subscriptions of the add-ons, in the order of addons.
-func mapsValues(m map[string]string, addons []AddonMigrate) []string {
+func mapsValues(m map[string]string, addons []simAddon) []string {
 	var out []string
 	for _, a := range addons {
 		if id := m[strings.ToLower(a.SubscriptionID)]; id != "" {
@@ -302,27 +282,27 @@ func (s *Simulator) newID(kind string) string {
 // Handler serves the order manager and the subscription list under /aps/2/services.
 func (s *Simulator) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+pathOrders, s.guard(OpListOrders, func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+simPathOrders, s.guard(OpListOrders, func(w http.ResponseWriter, r *http.Request) {
 		account := rqlEqValue(r.URL.RawQuery, "accountId")
-		out := []Order{}
+		out := []SimOrder{}
 		for _, o := range s.orders {
 			if account == "" || o.AccountID == account {
-				out = append(out, o.Order)
+				out = append(out, o.SimOrder)
 			}
 		}
 		writeJSON(w, http.StatusOK, out)
 	}))
-	mux.HandleFunc("GET "+pathOrders+"/{id}", s.guard(OpGetOrder, func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+simPathOrders+"/{id}", s.guard(OpGetOrder, func(w http.ResponseWriter, r *http.Request) {
 		for _, o := range s.orders {
 			if o.OrderID == r.PathValue("id") {
-				writeJSON(w, http.StatusOK, o.Order)
+				writeJSON(w, http.StatusOK, o.SimOrder)
 				return
 			}
 		}
 		apsError(w, http.StatusNotFound, "order "+r.PathValue("id")+" not found")
 	}))
-	mux.HandleFunc("GET "+pathSubscriptions, s.guard(OpListSubscriptions, func(w http.ResponseWriter, r *http.Request) {
-		out := []Subscription{}
+	mux.HandleFunc("GET "+simPathSubscriptions, s.guard(OpListSubscriptions, func(w http.ResponseWriter, r *http.Request) {
+		out := []SimSubscription{}
 		if ids := rqlInValues(r.URL.RawQuery, "vendorSubscriptionId"); ids != nil {
 			for _, a := range s.accounts {
 				for _, sub := range a.Subscriptions {
@@ -343,16 +323,16 @@ func (s *Simulator) Handler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, out)
 	}))
-	mux.HandleFunc("POST "+pathOrders, func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST "+simPathOrders, func(w http.ResponseWriter, r *http.Request) {
 		s.env.Stats.Inc(OpCreateOrder)
 		s.env.Delay(r.Context())
-		var o Order
+		var o SimOrder
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&o); err != nil {
 			apsError(w, http.StatusBadRequest, "the order could not be read: "+err.Error())
 			return
 		}
-		keys := []string{o.AccountID, o.SubscriptionID()}
-		if t := o.Transaction(); t != nil {
+		keys := []string{o.AccountID, o.subscription()}
+		if t := o.transaction(); t != nil {
 			keys = append(keys, t.SubscriptionID)
 		}
 		fault, faulty := s.env.Faults.Take(OpCreateOrder, keys...)
@@ -368,9 +348,10 @@ func (s *Simulator) Handler() http.Handler {
 			apsError(w, http.StatusBadRequest, msg)
 			return
 		}
-		o.OrderID, o.Status, o.ProvisioningStatus = s.newID("order"), "PROCESSING", "PROVISIONING"
+		o.OrderID, o.Status, o.ProvisioningStatus = s.newID("order"), simStatusProcessing, simStatusProvisioning
+		o.OrderNumber = fmt.Sprintf("SO%06d", len(s.orders)+1)
 		o.CreationTime = s.env.Now().UTC().Format(time.RFC3339)
-		s.orders = append(s.orders, &simOrder{Order: o, placed: s.env.Now(), outcome: s.env.Faults.TakeOutcome(OpCreateOrder, keys...)})
+		s.orders = append(s.orders, &simOrder{SimOrder: o, placed: s.env.Now(), outcome: s.env.Faults.TakeOutcome(OpCreateOrder, keys...)})
 		s.mu.Unlock()
 		if faulty {
 			if fault.Status == 0 && simkit.DropConnection(w) {
@@ -379,17 +360,17 @@ func (s *Simulator) Handler() http.Handler {
 			s.fault(w, fault)
 			return
 		}
-		writeJSON(w, http.StatusCreated, CreatedOrder{OrderID: o.OrderID})
+		writeJSON(w, http.StatusCreated, simCreatedOrder{OrderID: o.OrderID})
 	})
-	mux.HandleFunc("POST "+pathOrders+"/estimate", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST "+simPathOrders+"/estimate", func(w http.ResponseWriter, r *http.Request) {
 		s.env.Stats.Inc(OpEstimateOrder)
 		s.env.Delay(r.Context())
-		var o Order
+		var o SimOrder
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&o); err != nil {
 			apsError(w, http.StatusBadRequest, "the order could not be read: "+err.Error())
 			return
 		}
-		if f, ok := s.env.Faults.Take(OpEstimateOrder, o.AccountID, o.SubscriptionID()); ok {
+		if f, ok := s.env.Faults.Take(OpEstimateOrder, o.AccountID, o.subscription()); ok {
 			s.fault(w, f)
 			return
 		}
@@ -410,9 +391,9 @@ func (s *Simulator) Handler() http.Handler {
 }
 
 // check validates a new order (s.mu held).
-func (s *Simulator) check(o *Order) string {
+func (s *Simulator) check(o *SimOrder) string {
 	switch o.Type {
-	case OrderSales, OrderChange, OrderCancellation:
+	case simOrderSales, simOrderChange, simOrderCancellation:
 	default:
 		return fmt.Sprintf("type %q is not SALES, CHANGE or CANCELLATION", o.Type)
 	}
@@ -424,7 +405,7 @@ func (s *Simulator) check(o *Order) string {
 		return "products is empty"
 	}
 	line := o.Products[0]
-	if o.Type != OrderCancellation {
+	if o.Type != simOrderCancellation {
 		if line.PlanID == "" {
 			return "products[0].planId is required"
 		}
@@ -434,12 +415,12 @@ func (s *Simulator) check(o *Order) string {
 			}
 		}
 	}
-	if o.Type != OrderSales {
+	if o.Type != simOrderSales {
 		sub := a.subscription(line.SubscriptionID)
 		if sub == nil {
 			return "subscription " + line.SubscriptionID + " does not exist in account " + a.ID
 		}
-		if sub.Status != SubscriptionActive {
+		if sub.Status != simSubscriptionActive {
 			return "subscription " + sub.ID + " is " + sub.Status
 		}
 	}
@@ -511,7 +492,7 @@ func rqlInValues(raw, field string) map[string]bool {
 }
 
 func apsError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"code": status, "type": "APSException", "message": msg})
+	writeJSON(w, status, simAPSError{Code: status, Type: "APSException", Message: msg})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -523,27 +504,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func unescape(s string) (string, error) { return url.QueryUnescape(s) }
 
 // setParam sets (or adds) a plain parameter of a subscription.
-func setParam(ps []Parameter, key, value string) []Parameter {
-	ps = append([]Parameter(nil), ps...)
+func setParam(ps []SimParameter, key, value string) []SimParameter {
+	ps = append([]SimParameter(nil), ps...)
 	for i := range ps {
 		if ps[i].Key == key {
 			ps[i].Value = value
 			return ps
 		}
 	}
-	return append(ps, Parameter{Key: key, Value: value})
-}
-
-// simEstimate is the simulator's answer to POST …/orders/estimate: the order's lines and a total
-// (the shape is inferred; ferry reads only whether the estimate succeeded).
-type simEstimate struct {
-	Type      string         `json:"type"`
-	AccountID string         `json:"accountId"`
-	Products  []OrderProduct `json:"products"`
-	Total     simPrice       `json:"total"`
-}
-
-type simPrice struct {
-	Currency string `json:"currency"`
-	Amount   string `json:"amount"`
+	return append(ps, SimParameter{Key: key, Value: value})
 }

@@ -99,7 +99,7 @@ func TestLinkedSimulatorsAgree(t *testing.T) {
 		pc.Migrations[0].NewCommerceSubscriptionID != nce {
 		t.Errorf("Partner Center migrations = %+v, want one Completed with externalReferenceId tx-1", pc.Migrations)
 	}
-	var created commerce.Subscription
+	var created commerce.SimSubscription
 	for _, s := range cm.Accounts[0].Subscriptions {
 		if s.ID == o.SubscriptionID() || s.VendorSubscriptionID == nce {
 			created = s
