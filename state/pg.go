@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -189,7 +191,12 @@ func pgTryLock(ctx context.Context, conn *pgx.Conn, b PGBackend, key int64, time
 			return nil
 		}
 		if !time.Now().Before(deadline) {
-			return &LockedError{Path: b.Where(), Holder: pgHolder(ctx, conn, b)}
+			holder := pgHolder(ctx, conn, b)
+			if !holderGone(holder) || time.Since(deadline) > deadHolderGrace {
+				return &LockedError{Path: b.Where(), Holder: holder}
+			}
+			// The holder was a ferry on this machine that is gone (kill -9): PostgreSQL releases its
+			// session lock once its backend has seen the connection close, a moment later.
 		}
 		select {
 		case <-ctx.Done():
@@ -197,6 +204,23 @@ func pgTryLock(ctx context.Context, conn *pgx.Conn, b PGBackend, key int64, time
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// deadHolderGrace is how long a lock whose recorded holder is a process of this machine that no
+// longer exists is waited for beyond --lock-timeout: the time PostgreSQL takes to end the killed
+// process's session (and with it the lock).
+const deadHolderGrace = 5 * time.Second
+
+// holderGone reports whether the recorded holder of a lock is a process of this machine that no
+// longer exists.
+func holderGone(h *LockInfo) bool {
+	if h == nil || h.PID <= 0 {
+		return false
+	}
+	if host, err := os.Hostname(); err != nil || host != h.Host {
+		return false
+	}
+	return errors.Is(syscall.Kill(h.PID, 0), syscall.ESRCH)
 }
 
 // pgHolder reads who holds the lock of b's workspace from the locks table; nil when it does not say.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -381,4 +383,29 @@ func TestPGLockTimeout(t *testing.T) {
 	if _, ok := second.Get(`subscription.s["a"]`); !ok {
 		t.Fatal("the second locker does not see what the first wrote")
 	}
+}
+
+// TestPGLockOfAKilledHolder: right after a ferry of this machine was killed, its session (and lock)
+// lives on for a moment; the next apply, even with no --lock-timeout, waits for it instead of
+// refusing (a kill -9 test met "state is locked by pid …" once).
+func TestPGLockOfAKilledHolder(t *testing.T) {
+	b := pgBackend(t, "w1")
+	admin := pgAdmin(t, b.URL)
+	st := lockedT(t, b, "apply")
+	dead := exec.Command("true")
+	mustOK(t, dead.Run())
+	host, err := os.Hostname()
+	mustOK(t, err)
+	_, err = admin.Exec(context.Background(), `UPDATE `+b.table("locks")+` SET pid = $2, host = $3 WHERE workspace = $1`,
+		b.Workspace, dead.Process.Pid, host)
+	mustOK(t, err)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		_ = st.Close() // the session of the killed process ends
+	}()
+	next, err := b.OpenLocked(context.Background(), "apply", 0)
+	if err != nil {
+		t.Fatalf("the lock of a process that no longer exists: %v, want it taken once its session ended", err)
+	}
+	_ = next.Close()
 }
