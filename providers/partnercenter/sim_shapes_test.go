@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -123,67 +121,14 @@ func TestFixtureQueryPagesAndErrors(t *testing.T) {
 	}
 }
 
-// jsonShape flattens a JSON value into path → JSON type ("object", "array", "string", "number",
-// "bool"); array elements share the path "<array>[]". null has no type and is left out.
-func jsonShape(t *testing.T, data []byte) map[string]string {
-	t.Helper()
-	var v any
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatalf("%v: %s", err, data)
-	}
-	out := map[string]string{}
-	var walk func(path string, v any)
-	walk = func(path string, v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			out[path] = "object"
-			for k, e := range x {
-				walk(path+"."+k, e)
-			}
-		case []any:
-			out[path] = "array"
-			for _, e := range x {
-				walk(path+"[]", e)
-			}
-		case string:
-			out[path] = "string"
-		case float64:
-			out[path] = "number"
-		case bool:
-			out[path] = "bool"
-		}
-	}
-	walk("", v)
-	return out
-}
-
-// sameShape checks that every key the simulator sends is in the documented fixture with the same
-// JSON type (the simulator invents nothing), and that the fixture's keys are sent except those
-// listed as optional.
+// sameShape reports the differences between the shape of the simulator's answer and its documented
+// fixture (simkit.ShapeProblems).
 func sameShape(t *testing.T, name string, fixture, sim []byte, optional ...string) {
 	t.Helper()
-	want, got := jsonShape(t, fixture), jsonShape(t, sim)
-	var problems []string
-	for k, typ := range got {
-		if w, ok := want[k]; !ok {
-			problems = append(problems, fmt.Sprintf("simulator sends %q, which %s does not have", k, name))
-		} else if w != typ {
-			problems = append(problems, fmt.Sprintf("%q is %s in the simulator, %s in %s", k, typ, w, name))
-		}
+	problems, err := simkit.ShapeProblems(name, fixture, sim, optional...)
+	if err != nil {
+		t.Fatal(err)
 	}
-outer:
-	for k := range want {
-		if _, ok := got[k]; ok {
-			continue
-		}
-		for _, o := range optional {
-			if k == o || strings.HasPrefix(k, o+".") || strings.HasPrefix(k, o+"[]") {
-				continue outer
-			}
-		}
-		problems = append(problems, fmt.Sprintf("simulator does not send %q of %s", k, name))
-	}
-	sort.Strings(problems)
 	for _, p := range problems {
 		t.Error(p)
 	}
