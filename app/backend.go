@@ -136,6 +136,22 @@ func (g *Globals) selectedWorkspace() (string, error) {
 	return name, nil
 }
 
+// openState opens the spec's state for reading, without its lock (plan, report); it prints why
+// when it cannot. The caller closes the state.
+func (g *Globals) openState(ctx context.Context, s *spec) (state.Backend, state.State, bool) {
+	b, err := g.backend(s.cfg)
+	if err != nil {
+		g.errorf(s.err, "%v", err)
+		return nil, nil, false
+	}
+	st, err := b.Open(ctx)
+	if err != nil {
+		g.errorf(s.err, "%v", err)
+		return nil, nil, false
+	}
+	return b, st, true
+}
+
 // lockedState takes the state lock for operation (waiting up to --lock-timeout), opens the state
 // under it and checks that it can be written — before the operation sends or records anything, so
 // that an unwritable or full state directory (or a lost PostgreSQL lock) fails here, once; release

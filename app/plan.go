@@ -45,16 +45,11 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 	if !ok {
 		return ExitError
 	}
-	b, err := g.backend(s.cfg)
-	if err != nil {
-		g.errorf(s.err, "%v", err)
+	_, st, ok := g.openState(ctx, s)
+	if !ok {
 		return ExitError
 	}
-	st, err := b.Open(ctx)
-	if err != nil {
-		g.errorf(s.err, "%v", err)
-		return ExitError
-	}
+	defer st.Close()
 	g.stateWarnings(s.err, st)
 	g.workspaceWarning(s.err, s.cfg)
 	if err := g.localStateLeftBehind(s.cfg, st); err != nil {
@@ -65,6 +60,7 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 	if p == nil {
 		return ExitError
 	}
+	var err error
 	switch r := views.NewPlanReport(p); {
 	case g.JSON:
 		err = views.WritePlanJSON(s.out, r)

@@ -231,14 +231,8 @@ func Report(ctx context.Context, g *Globals, _ ReportOptions) int {
 	if !ok {
 		return ExitError
 	}
-	b, err := g.backend(s.cfg)
-	if err != nil {
-		g.errorf(s.err, "%v", err)
-		return ExitError
-	}
-	st, err := b.Open(ctx)
-	if err != nil {
-		g.errorf(s.err, "%v", err)
+	b, st, ok := g.openState(ctx, s)
+	if !ok {
 		return ExitError
 	}
 	defer st.Close()
