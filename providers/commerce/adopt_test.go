@@ -61,8 +61,11 @@ func TestAdoptionPlacesASalesOrderWithMigrationInfo(t *testing.T) {
 		!strings.Contains(out, "csp_order_id: a1b2c3d4e5f6") {
 		t.Fatalf("plan = %d", code)
 	}
-	if got := r.srv.Env().Stats.Get(partnercenter.OpGetSubscription); got != 1 {
-		t.Errorf("plan read the Microsoft subscription %d times, want 1", got)
+	if got := r.srv.Env().Stats.Get(partnercenter.OpListSubscriptions); got != 1 {
+		t.Errorf("plan listed the Microsoft customer's subscriptions %d times, want 1", got)
+	}
+	if got := r.srv.Env().Stats.Get(partnercenter.OpGetSubscription); got != 0 {
+		t.Errorf("plan read %d Microsoft subscriptions one by one, want none (one list per customer)", got)
 	}
 	if code, _ := r.apply(); code != app.ExitOK {
 		t.Fatalf("apply = %d", code)

@@ -24,14 +24,15 @@ type MicrosoftSubscription struct {
 // Center client opened from the spec's provider "partnercenter" block (or the sandbox), so that
 // this package never names another provider's client.
 type Microsoft interface {
-	// Subscription returns one customer subscription; nil and no error when Microsoft has none.
-	Subscription(ctx context.Context, customerID, subscriptionID string) (*MicrosoftSubscription, error)
+	// Subscriptions lists a customer's subscriptions (one list per customer, however many of its
+	// subscriptions are adopted).
+	Subscriptions(ctx context.Context, customerID string) ([]MicrosoftSubscription, error)
 }
 
 // noMicrosoft is the Microsoft side when it cannot be read: every read says why.
 type noMicrosoft struct{ why error }
 
-func (n noMicrosoft) Subscription(context.Context, string, string) (*MicrosoftSubscription, error) {
+func (n noMicrosoft) Subscriptions(context.Context, string) ([]MicrosoftSubscription, error) {
 	return nil, n.why
 }
 

@@ -432,30 +432,52 @@ type adoptionRead struct {
 	err error
 }
 
-// readAdoptions reads from Microsoft the subscription of each adoption (one GET each, at most
-// readWorkers at once): adoptions are few, so there is no list to batch them into.
+// readAdoptions reads from Microsoft the subscription of each adoption: one list per customer
+// (at most readWorkers at once), however many of its subscriptions are adopted.
 func (p *Provider) readAdoptions(ctx context.Context, reqs []providers.ReadRequest) map[model.Addr]adoptionRead {
-	out := map[model.Addr]adoptionRead{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, p.readWorkers)
+	type adoption struct {
+		addr model.Addr
+		sub  string
+	}
+	byCustomer := map[string][]adoption{}
+	var customers []string
 	for _, r := range reqs {
 		customer, sub, ok := adoptionOf(r.Instance)
 		if !ok || (r.Prior != nil && r.Prior.Status == state.StatusDone) {
 			continue
 		}
+		k := strings.ToLower(customer)
+		if _, seen := byCustomer[k]; !seen {
+			customers = append(customers, customer)
+		}
+		byCustomer[k] = append(byCustomer[k], adoption{r.Instance.Addr, sub})
+	}
+	out := map[model.Addr]adoptionRead{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, p.readWorkers)
+	for _, customer := range customers {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			ms, err := p.Microsoft.Subscription(ctx, customer, sub)
-			if err != nil {
-				err = fmt.Errorf("reading Microsoft subscription %s of customer %s: %w", sub, customer, err)
-			}
+			subs, err := p.Microsoft.Subscriptions(ctx, customer)
 			mu.Lock()
-			out[r.Instance.Addr] = adoptionRead{sub: ms, err: err}
-			mu.Unlock()
+			defer mu.Unlock()
+			for _, a := range byCustomer[strings.ToLower(customer)] {
+				if err != nil {
+					out[a.addr] = adoptionRead{err: fmt.Errorf("reading Microsoft subscription %s of customer %s: %w", a.sub, customer, err)}
+					continue
+				}
+				read := adoptionRead{}
+				for i := range subs {
+					if strings.EqualFold(subs[i].ID, a.sub) {
+						read.sub = &subs[i]
+					}
+				}
+				out[a.addr] = read
+			}
 		}()
 	}
 	wg.Wait()

@@ -27,17 +27,21 @@ func partnerCenterReader(ctx context.Context, env providers.Env) commerce.Micros
 	return pcReader{c: c}
 }
 
-// pcReader reads a Microsoft subscription through the Partner Center client.
+// pcReader lists a customer's Microsoft subscriptions through the Partner Center client.
 type pcReader struct{ c *partnercenter.Client }
 
-func (r pcReader) Subscription(ctx context.Context, customerID, subscriptionID string) (*commerce.MicrosoftSubscription, error) {
-	s, err := r.c.GetSubscription(ctx, customerID, subscriptionID)
+func (r pcReader) Subscriptions(ctx context.Context, customerID string) ([]commerce.MicrosoftSubscription, error) {
+	subs, err := r.c.ListSubscriptions(ctx, customerID)
 	if partnercenter.IsNotFound(err) {
-		return nil, nil
+		return nil, nil // no such customer: none of the adopted subscriptions exists
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &commerce.MicrosoftSubscription{ID: s.ID, OfferID: s.OfferID, OrderID: s.OrderID, Status: s.Status, Quantity: s.Quantity,
-		BillingCycle: s.BillingCycle, TermDuration: s.TermDuration, MigratedFrom: s.MigratedFromSubscriptionID}, nil
+	out := make([]commerce.MicrosoftSubscription, 0, len(subs))
+	for _, s := range subs {
+		out = append(out, commerce.MicrosoftSubscription{ID: s.ID, OfferID: s.OfferID, OrderID: s.OrderID, Status: s.Status,
+			Quantity: s.Quantity, BillingCycle: s.BillingCycle, TermDuration: s.TermDuration, MigratedFrom: s.MigratedFromSubscriptionID})
+	}
+	return out, nil
 }
