@@ -83,6 +83,8 @@ type Globals struct {
 
 	// planDiags are the diagnostics of the last plan made (for the events they carry).
 	planDiags hcl.Diagnostics
+	// onRead, when set, is told when the next plan has read the live state (FERRY_TIMINGS).
+	onRead func()
 
 	// stateOpts is how commands that write the state open it (tests play a full or read-only disk).
 	stateOpts state.Options

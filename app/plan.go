@@ -41,7 +41,9 @@ type PlanOptions struct {
 // Plan reads live state and prints what apply would do.
 func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 	started := time.Now()
+	mark := g.timings(started)
 	s, ok := g.loadSpec()
+	mark("spec loaded")
 	if !ok {
 		return ExitError
 	}
@@ -56,10 +58,15 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
+	mark("state opened")
+	g.onRead = func() { mark("live state read") }
 	p, ok := g.makePlan(ctx, s, st, o.Targets, o.RefreshOnly)
+	mark("planned")
 	if p == nil {
 		return ExitError
 	}
+	// The run report is written while the plan is printed; its statistics follow the plan.
+	finishReport := g.startReport(s, newRun(g, s, "plan", started, p, newOutcomes(), false, executor.Result{}), getter(st), nil)
 	var err error
 	switch r := views.NewPlanReport(p); {
 	case g.JSON:
@@ -69,11 +76,13 @@ func Plan(ctx context.Context, g *Globals, o PlanOptions) int {
 	default:
 		err = views.WritePlan(s.out, r, views.TextOptions{Color: g.color()})
 	}
+	mark("printed")
+	finishReport()
+	mark("report written")
 	if err != nil {
 		g.errorf(s.err, "%v", err)
 		return ExitError
 	}
-	g.writeReport(s, newRun(g, s, "plan", started, p, newOutcomes(), false, executor.Result{}), getter(st), nil)
 	if !ok || len(p.Unreadable) > 0 {
 		if o.Out != "" {
 			g.errorf(s.err, "the plan has errors (above), so it was not saved to %s.", o.Out)
@@ -136,7 +145,7 @@ func (g *Globals) makePlan(ctx context.Context, s *spec, st planner.StateReader,
 	stopTicker := g.readingProgress(s.err, len(s.cfg.Instances))
 	p, diags := planner.Make(rctx, planner.Input{
 		Instances: s.cfg.Instances, SpecHash: s.cfg.Hash, Targets: targets,
-		RefreshOnly: refreshOnly, Providers: res.providers, Unavailable: res.unavailable,
+		RefreshOnly: refreshOnly, Providers: res.providers, Unavailable: res.unavailable, OnRead: g.onRead,
 	}, st)
 	stopTicker()
 	g.planDiags = diags
@@ -149,6 +158,17 @@ func (g *Globals) makePlan(ctx context.Context, s *spec, st planner.StateReader,
 		}
 	}
 	return p, true
+}
+
+// timings returns what marks the end of a phase of a command started at start: with FERRY_TIMINGS
+// set (a developer's knob, docs/commands.md), each mark prints the time since start to stderr.
+func (g *Globals) timings(start time.Time) func(phase string) {
+	if g.Getenv("FERRY_TIMINGS") == "" {
+		return func(string) {}
+	}
+	return func(phase string) {
+		fmt.Fprintf(g.Stderr, "ferry: timing: %-16s %6.3f s\n", phase, time.Since(start).Seconds())
+	}
 }
 
 // readingProgress prints a line every 10 s while live objects are read, so a long plan against a

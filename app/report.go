@@ -169,20 +169,39 @@ func describe(e *state.RunEntry, c model.Change, inst *model.Instance) {
 // the command's output. A report that cannot be written is a warning, never a failure of the
 // command: the state holds what the report is built from.
 func (g *Globals) writeReport(s *spec, run *state.Run, get func(string) *state.Resource, failed []views.FailedDelivery) {
-	rep := views.NewRunReport(run, get)
-	rep.Notifications = append(rep.Notifications, failed...)
-	if base := g.reportBase(s); base != "" {
-		dir, err := writeReportDir(base, run, rep, s.secrets)
-		if err != nil {
-			g.errorf(s.err, "could not write the run report (the state is saved; `ferry report` writes it again): %v", err)
-		} else {
-			rep.Dir = dir
+	g.startReport(s, run, get, failed)()
+}
+
+// startReport builds the run report and writes its files in the background (a plan of 100 000
+// subscriptions does so while its text is printed); the returned func waits for that, then prints
+// the statistics to stderr, after whatever was printed meanwhile.
+func (g *Globals) startReport(s *spec, run *state.Run, get func(string) *state.Resource, failed []views.FailedDelivery) func() {
+	var rep *views.RunReport
+	var reportErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rep = views.NewRunReport(run, get)
+		rep.Notifications = append(rep.Notifications, failed...)
+		if base := g.reportBase(s); base != "" {
+			dir, err := writeReportDir(base, run, rep, s.secrets)
+			if err != nil {
+				reportErr = err
+			} else {
+				rep.Dir = dir
+			}
 		}
+	}()
+	return func() {
+		<-done
+		if reportErr != nil {
+			g.errorf(s.err, "could not write the run report (the state is saved; `ferry report` writes it again): %v", reportErr)
+		}
+		if g.JSON {
+			return
+		}
+		_ = views.WriteStats(s.err, rep)
 	}
-	if g.JSON {
-		return
-	}
-	_ = views.WriteStats(s.err, rep)
 }
 
 // writeReportDir makes base/<command>_<UTC time>/ (with a suffix when that exists already) and writes

@@ -3,7 +3,9 @@ package planner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -276,5 +278,41 @@ func TestDependentsOfBlockedChangesAreBlocked(t *testing.T) {
 	}
 	if len(cs[1].Steps) != 0 || !strings.Contains(cs[1].Reasons[0], "skip_list.nce") {
 		t.Errorf("blocked dependent = %+v", cs[1])
+	}
+}
+
+// A large plan calls Plan on every CPU at once: the changes, unreadable instances and diagnostics
+// are those of the same plan made one instance at a time, in the same order.
+func TestLargePlanIsPlannedInParallelInOrder(t *testing.T) {
+	var insts []model.Instance
+	prior := memState{res: map[string]*state.Resource{}}
+	for i := range parallelPlanMin + 1000 {
+		addr := fmt.Sprintf(`subscription.s["%05d"]`, i)
+		switch i % 7 {
+		case 3:
+			addr = fmt.Sprintf(`subscription.trial["%05d"]`, i)
+		case 5:
+			addr = fmt.Sprintf(`subscription.lost["%05d"]`, i)
+		case 6:
+			prior.res[addr] = &state.Resource{Status: "migrated"}
+		}
+		insts = append(insts, inst(addr))
+	}
+	make1 := func(cpus int) (*Plan, hcl.Diagnostics) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cpus))
+		in := Input{Instances: insts, Providers: map[string]providers.Provider{"fake": &planFake{}}}
+		return Make(context.Background(), in, prior)
+	}
+	serial, serialDiags := make1(1)
+	parallel, parallelDiags := make1(4)
+	parallel.CreatedAt = serial.CreatedAt
+	if d := cmp.Diff(serial, parallel); d != "" {
+		t.Errorf("plan made on 4 CPUs differs from the plan made on one (-one +four):\n%s", d)
+	}
+	if d := cmp.Diff(serialDiags.Error(), parallelDiags.Error()); d != "" {
+		t.Errorf("diagnostics differ (-one +four):\n%s", d)
+	}
+	if len(parallel.Changes) < parallelPlanMin || len(parallel.Unreadable) == 0 {
+		t.Errorf("%d changes, %d unreadable: the test planned too little", len(parallel.Changes), len(parallel.Unreadable))
 	}
 }

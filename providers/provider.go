@@ -30,7 +30,8 @@ type Provider interface {
 	// Read fetches the live objects of many instances at once. The provider batches: one list call
 	// per customer, never one call per instance.
 	Read(ctx context.Context, reqs []ReadRequest) (map[model.Addr]Live, hcl.Diagnostics)
-	// Plan turns desired + prior state + live into a Change. It makes no remote calls.
+	// Plan turns desired + prior state + live into a Change. It makes no remote calls and changes
+	// nothing shared: the planner calls it for many instances at once.
 	Plan(desired model.Instance, prior *state.Resource, live Live) (model.Change, hcl.Diagnostics)
 	// Do runs one step under its idempotency key, reporting remote IDs through progress as soon as
 	// they are known. A returned error means the step failed; the Outcome may still carry IDs.

@@ -129,7 +129,11 @@ func (l *Logger) Log(kind string, fields map[string]any) {
 	if err != nil {
 		return
 	}
-	out := l.redact(string(b))
+	l.write(t, kind, l.redact(string(b)))
+}
+
+// write appends the line out, logged at t, to the day's file.
+func (l *Logger) write(t time.Time, kind, out string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.rotateLocked(t) != nil {
@@ -249,31 +253,31 @@ var requestIDHeaders = []string{"MS-RequestId", "MS-CorrelationId", "X-Request-I
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
-	fields := map[string]any{"method": req.Method, "host": req.URL.Host, "path": req.URL.Path}
+	line := requestLine{method: req.Method, host: req.URL.Host, path: req.URL.Path}
 	for _, h := range requestIDHeaders {
 		if v := req.Header.Get(h); v != "" {
-			fields["request_id"] = v
+			line.requestID = v
 			break
 		}
 	}
 	secretExchange := tokenExchange(req)
 	if t.l.verbose && req.Body != nil && req.GetBody != nil {
 		if body, err := req.GetBody(); err == nil {
-			fields["request_body"] = bodyText(body, secretExchange)
+			line.requestBody, line.hasRequestBody = bodyText(body, secretExchange), true
 		}
 	}
 	resp, err := t.next.RoundTrip(req)
-	fields["duration_ms"] = time.Since(start).Milliseconds()
+	line.durationMS = time.Since(start).Milliseconds()
 	if err != nil {
-		fields["error"] = err.Error()
-		t.l.Log("request", fields)
+		line.err, line.hasErr = err.Error(), true
+		t.l.logRequest(&line)
 		return resp, err
 	}
-	fields["status"] = resp.StatusCode
-	if _, ok := fields["request_id"]; !ok {
+	line.status = resp.StatusCode
+	if line.requestID == "" {
 		for _, h := range requestIDHeaders {
 			if v := resp.Header.Get(h); v != "" {
-				fields["request_id"] = v
+				line.requestID = v
 				break
 			}
 		}
@@ -284,11 +288,71 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// The caller still reads the whole body: what was read for the log, then the rest.
 		resp.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(data), orig), Closer: orig}
 		if rerr == nil {
-			fields["response_body"] = clip(data, secretExchange || bytes.Contains(data, []byte(`"access_token"`)))
+			line.responseBody, line.hasResponseBody = clip(data, secretExchange || bytes.Contains(data, []byte(`"access_token"`))), true
 		}
 	}
-	t.l.Log("request", fields)
+	t.l.logRequest(&line)
 	return resp, nil
+}
+
+// requestLine is the fields of a "request" line: a plan of 100 000 subscriptions logs 120 000 of
+// them, so they are written without a map (see logRequest).
+type requestLine struct {
+	method, host, path string
+	requestID          string // "": none
+	durationMS         int64
+	status             int // 0: no answer (err is set)
+	err                string
+	hasErr             bool
+	requestBody        string
+	hasRequestBody     bool
+	responseBody       string
+	hasResponseBody    bool
+}
+
+// logRequest writes r exactly as Log("request", fields) writes the same fields (keys sorted), for a
+// fraction of the cost.
+func (l *Logger) logRequest(r *requestLine) {
+	t := l.now().UTC()
+	b := make([]byte, 0, 320)
+	b = append(b, `{"command":`...)
+	b = appendString(b, l.command)
+	b = append(b, `,"duration_ms":`...)
+	b = strconv.AppendInt(b, r.durationMS, 10)
+	if r.hasErr {
+		b = append(b, `,"error":`...)
+		b = appendString(b, r.err)
+	}
+	b = append(b, `,"format_version":`...)
+	b = appendString(b, FormatVersion)
+	b = append(b, `,"host":`...)
+	b = appendString(b, r.host)
+	b = append(b, `,"kind":"request","method":`...)
+	b = appendString(b, r.method)
+	b = append(b, `,"path":`...)
+	b = appendString(b, r.path)
+	if r.hasRequestBody {
+		b = append(b, `,"request_body":`...)
+		b = appendString(b, r.requestBody)
+	}
+	if r.requestID != "" {
+		b = append(b, `,"request_id":`...)
+		b = appendString(b, r.requestID)
+	}
+	if r.hasResponseBody {
+		b = append(b, `,"response_body":`...)
+		b = appendString(b, r.responseBody)
+	}
+	b = append(b, `,"run_id":`...)
+	b = appendString(b, l.runID)
+	if !r.hasErr {
+		b = append(b, `,"status":`...)
+		b = strconv.AppendInt(b, int64(r.status), 10)
+	}
+	b = append(b, `,"time":"`...)
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","type":"log"}`+"\n"...)
+	l.write(t, "request", l.redact(string(b)))
 }
 
 // tokenExchange reports a request to an OAuth token endpoint: neither its body (client secret) nor

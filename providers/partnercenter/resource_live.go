@@ -96,6 +96,9 @@ type customerView struct {
 	// schedulesOf maps legacy id → its schedules, newest first (when schedulesRead).
 	schedulesOf   map[string][]MigrationSchedule
 	schedulesRead bool
+	// coterm are the customer's co-termination dates (cotermDates), shared by every Live of the
+	// customer: read only.
+	coterm []time.Time
 }
 
 func newCustomerView(subs []Subscription) *customerView {
@@ -119,6 +122,7 @@ func newCustomerView(subs []Subscription) *customerView {
 			}
 		}
 	}
+	v.coterm = cotermDates(subs)
 	return v
 }
 

@@ -56,11 +56,7 @@ func (v *customerView) setSchedules(ss []MigrationSchedule) {
 func (v *customerView) scheduleInfo(l *Live, k string) {
 	l.SchedulesRead = v.schedulesRead
 	l.Schedules = append([]MigrationSchedule(nil), v.schedulesOf[k]...)
-	subs := make([]Subscription, 0, len(v.byID))
-	for _, s := range v.byID {
-		subs = append(subs, *s)
-	}
-	l.Coterm = cotermDates(subs)
+	l.Coterm = v.coterm
 }
 
 // pendingSchedule is the legacy subscription's schedule still waiting for its date, or nil.

@@ -47,7 +47,8 @@ func (s *Simulator) Handler() http.Handler {
 type simCall struct {
 	r    *http.Request
 	body []byte
-	// keys are what a fault's match is compared with: customer, subscription and migration IDs.
+	// keys are what a fault's match is compared with: customer, subscription and migration IDs
+	// (nil while no fault is armed).
 	keys []string
 }
 
@@ -92,7 +93,9 @@ func (s *Simulator) route(op string, fn func(*simCall) simReply) http.Handler {
 			}
 			call.body = body
 		}
-		call.keys = matchKeys(r, call.body)
+		if s.env.Faults.Armed() {
+			call.keys = matchKeys(r, call.body)
+		}
 		if key, limit, ok := s.limitFor(op, r); ok {
 			if allowed, wait := s.env.Allow(key, limit); !allowed {
 				s.env.Stats.Inc(op + ".throttled")
@@ -190,7 +193,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		data = []byte(`{"code":500,"description":"The simulator could not encode its answer."}`)
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(data)))
 	w.WriteHeader(status)
 	_, _ = w.Write(data)
 }

@@ -48,6 +48,19 @@ func (i *Injector) Faults() []Fault {
 	return out
 }
 
+// Armed reports whether some fault can still hit a request: when none can, a simulator need not
+// work out what a request is about (its match keys), which is most of the cost of a cheap request.
+func (i *Injector) Armed() bool {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	for _, f := range i.faults {
+		if !f.exhausted() {
+			return true
+		}
+	}
+	return false
+}
+
 // Take returns the HTTP fault (Status or LostResponse) for one request of op about keys, if any,
 // and counts it. Outcome faults are left to TakeOutcome.
 func (i *Injector) Take(op string, keys ...string) (Fault, bool) {
