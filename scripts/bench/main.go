@@ -191,6 +191,12 @@ func usePG(spec, schema string) {
 
 // startSandbox runs `ferry sandbox` on a free port and returns its URL and how to stop it.
 func startSandbox(bin, worldFile string) (string, func()) {
+	u, stop, _ := startSandboxProcess(bin, worldFile)
+	return u, stop
+}
+
+// startSandboxProcess is startSandbox, also returning the sandbox's process ID.
+func startSandboxProcess(bin, worldFile string) (string, func(), int) {
 	cmd := exec.Command(bin, "sandbox", "--world", worldFile, "--listen", "127.0.0.1:0")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -211,12 +217,12 @@ func startSandbox(bin, worldFile string) (string, func()) {
 				for sc.Scan() {
 				}
 			}()
-			return u, stop
+			return u, stop, cmd.Process.Pid
 		}
 	}
 	stop()
 	fail(fmt.Errorf("ferry sandbox did not say where it listens"))
-	return "", nil
+	return "", nil, 0
 }
 
 func stats(base string) map[string]int {

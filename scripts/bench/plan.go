@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -15,7 +17,7 @@ import (
 // counted), the two figures of the "plan at 100 000" goal (within 5 s and 1 GiB).
 func planAtScale(bin, genBin string, sizes []size) {
 	fmt.Printf("\n## Plan at scale (rate limits off; the plan's output goes to a file)\n\n")
-	fmt.Printf("%-40s %10s %12s %14s  %s\n", "size", "wall", "peak RSS", "per instance", "API calls")
+	fmt.Printf("%-40s %10s %12s %14s %10s %12s  %s\n", "size", "wall", "peak RSS", "per instance", "ferry CPU", "sandbox CPU", "API calls")
 	for _, s := range sizes {
 		planOnce(bin, genBin, s)
 	}
@@ -31,7 +33,7 @@ func planOnce(bin, genBin string, s size) {
 	if out, err := exec.Command(genBin, genArgs...).CombinedOutput(); err != nil {
 		fail(fmt.Errorf("gen: %v\n%s", err, out))
 	}
-	sandboxURL, stop := startSandbox(bin, filepath.Join(dir, "world.json"))
+	sandboxURL, stop, sandboxPID := startSandboxProcess(bin, filepath.Join(dir, "world.json"))
 	defer stop()
 	logPath := filepath.Join(dir, "output.log")
 	logFile, err := os.Create(logPath)
@@ -44,12 +46,14 @@ func planOnce(bin, genBin string, s size) {
 		loadavg = strings.Join(strings.Fields(string(b))[:1], "")
 	}
 	before := stats(sandboxURL)
+	sandboxBefore := processCPU(sandboxPID)
 	cmd := exec.Command(bin, "plan", "--chdir", dir)
 	cmd.Env = append(os.Environ(), "FERRY_SANDBOX="+sandboxURL, "NO_COLOR=1")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	start := time.Now()
 	err = cmd.Run()
 	wall := time.Since(start)
+	sandboxCPU := processCPU(sandboxPID) - sandboxBefore
 	logFile.Close()
 	if err != nil {
 		tail, _ := os.ReadFile(logPath)
@@ -63,6 +67,29 @@ func planOnce(bin, genBin string, s size) {
 		rss = ru.Maxrss // KiB on Linux
 	}
 	name := fmt.Sprintf("%d subscriptions / %d customers", s.subs, s.customers)
-	fmt.Printf("%-40s %10s %8.1f MiB %10.1f KiB  %s (load average before: %s)\n", name, wall.Round(time.Millisecond),
-		float64(rss)/1024, float64(rss)/float64(s.subs), diff(before, stats(sandboxURL)), loadavg)
+	ferryCPU := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	fmt.Printf("%-40s %10s %8.1f MiB %10.1f KiB %10s %12s  %s (load average before: %s)\n", name, wall.Round(time.Millisecond),
+		float64(rss)/1024, float64(rss)/float64(s.subs), ferryCPU.Round(10*time.Millisecond), sandboxCPU.Round(10*time.Millisecond),
+		diff(before, stats(sandboxURL)), loadavg)
 }
+
+// processCPU is the CPU time (user + system) a process of this machine has used so far, from
+// /proc/PID/stat (zero where there is no /proc). The sandbox shares the machine's cores with ferry,
+// so a plan's wall time is read beside both CPU times.
+func processCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces: the fields counted start after its ")".
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / clockTicks
+}
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc/PID/stat's times (100 on Linux).
+const clockTicks = 100
