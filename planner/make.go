@@ -156,13 +156,16 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 			if d.HasErrors() {
 				// A provider may also find at plan time that an instance cannot be planned from what
 				// was read (a migrate_from that names nothing): left out like an unread instance.
-				for _, e := range d {
-					if _, ok := e.Extra.(providers.Unreadable); ok && e.Severity == hcl.DiagError && !unreadable[inst.Addr] {
+				// Any other error (an import that does not match the spec) keeps the instance in the
+				// plan as blocked, with the provider's reasons when it gave a blocked change, so that
+				// the plan neither drops it nor says every instance matches the spec.
+				if errorIsUnreadable(d) || ch.Action != model.ActionBlocked {
+					if !unreadable[inst.Addr] {
 						unreadable[inst.Addr] = true
 						p.Unreadable = append(p.Unreadable, inst.Addr)
 					}
+					continue
 				}
-				continue
 			}
 			ch.Addr, ch.Kind, ch.Provider = inst.Addr, inst.Kind, inst.Provider
 			ch.DependsOn = inst.DependsOn
@@ -183,6 +186,17 @@ func Make(ctx context.Context, in Input, st StateReader) (*Plan, hcl.Diagnostics
 	}
 	sortChanges(p.Changes)
 	return p, diags
+}
+
+// errorIsUnreadable reports whether one of the error diagnostics of d says its instance could not
+// be read (providers.Unreadable).
+func errorIsUnreadable(d hcl.Diagnostics) bool {
+	for _, e := range d {
+		if _, ok := e.Extra.(providers.Unreadable); ok && e.Severity == hcl.DiagError {
+			return true
+		}
+	}
+	return false
 }
 
 // plannedInstance is what a provider's Plan returned for one instance (done false: not planned).

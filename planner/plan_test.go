@@ -65,6 +65,13 @@ func (f *planFake) Plan(d model.Instance, prior *state.Resource, live providers.
 	if prior != nil {
 		return model.Change{Action: model.ActionNoop, State: &state.Resource{Status: "migrated"}}, nil
 	}
+	if strings.Contains(string(d.Addr), "mismatch") { // an import that does not match the spec
+		return model.Change{Action: model.ActionBlocked, Reasons: []string{"the spec says quantity = 9"}},
+			hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Imported subscription does not match quantity"}}
+	}
+	if strings.Contains(string(d.Addr), "broken") { // an error without a change
+		return model.Change{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot plan"}}
+	}
 	if strings.Contains(string(d.Addr), "trial") {
 		return model.Change{Action: model.ActionBlocked, Reasons: []string{"SubscriptionIsTrial: trials cannot be migrated"}}, nil
 	}
@@ -145,6 +152,37 @@ func TestUnreadableInstancesAreErrorsNotChanges(t *testing.T) {
 		t.Errorf("unreadable (-want +got):\n%s", d)
 	}
 	if s := p.Summary(); s != (Summary{Create: 1, Blocked: 1, Unreadable: 1}) {
+		t.Errorf("summary = %+v", s)
+	}
+}
+
+// An instance whose Plan returned an error that is not about reading (an import that does not match
+// the spec) stays in the plan, blocked, and so do its dependents: the plan used to drop it and print
+// "No changes. Every instance matches the spec" above the error.
+func TestInstancesWithPlanErrorsStayInThePlan(t *testing.T) {
+	in := Input{
+		Instances: []model.Instance{inst(`subscription.mismatch`), inst(`subscription.broken`),
+			inst(`subscription.fine`), inst(`subscription.after`, "subscription.mismatch"),
+			inst(`subscription.later`, "subscription.broken")},
+		Providers: map[string]providers.Provider{"fake": &planFake{}},
+	}
+	p, diags := Make(context.Background(), in, memState{})
+	if !diags.HasErrors() {
+		t.Fatal("the provider's errors must be returned")
+	}
+	got := map[model.Addr]model.Action{}
+	for _, c := range p.Changes {
+		got[c.Addr] = c.Action
+	}
+	want := map[model.Addr]model.Action{`subscription.mismatch`: model.ActionBlocked, `subscription.fine`: model.ActionCreate,
+		`subscription.after`: model.ActionBlocked, `subscription.later`: model.ActionBlocked}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("actions (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]model.Addr{"subscription.broken"}, p.Unreadable); d != "" {
+		t.Errorf("unreadable (-want +got):\n%s", d)
+	}
+	if s := p.Summary(); s != (Summary{Create: 1, Blocked: 3, Unreadable: 1}) {
 		t.Errorf("summary = %+v", s)
 	}
 }
