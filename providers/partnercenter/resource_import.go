@@ -64,7 +64,18 @@ func planImport(ch model.Change, desired model.Instance, l *Live) (model.Change,
 		mismatch("migrate_from", fmt.Sprintf("%q (whose New Commerce offer is %s)", s.MigrateFrom, want), "offerId "+strconv.Quote(t.OfferID))
 	}
 	if want, ok := expectedQuantity(s, l); ok && want != t.Quantity {
-		mismatch("quantity", strconv.Itoa(want), fmt.Sprintf("quantity %d", t.Quantity))
+		if s.Quantity != nil {
+			mismatch("quantity", strconv.Itoa(want), fmt.Sprintf("quantity %d", t.Quantity))
+		} else {
+			// The spec does not set quantity: say where the expected one comes from, and how to fix it.
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Imported subscription does not match quantity",
+				Detail: fmt.Sprintf("%s: the spec does not set quantity, so it is the legacy subscription's (%s: %d), but Partner Center has quantity %d for subscription %s. Set quantity = %d in the spec to match, or import another subscription.",
+					desired.Addr, s.MigrateFrom, want, t.Quantity, t.ID, t.Quantity),
+				Subject: rangePtr(attrRange(desired, "quantity")),
+			})
+		}
 	}
 	if !strings.EqualFold(s.TermDuration, t.TermDuration) {
 		mismatch("term_duration", strconv.Quote(s.TermDuration), "termDuration "+strconv.Quote(t.TermDuration))

@@ -461,6 +461,14 @@ func TestPlanImport(t *testing.T) {
 			diagText: []string{"quantity = 40, but Partner Center has quantity 25", `billing_cycle = "monthly", but Partner Center has billingCycle "annual"`},
 		},
 		{
+			// The spec sets no quantity: the message must not claim it says one.
+			name: "quantity unset, legacy differs", inst: importInst(),
+			live:     tLive(target(func(s *Subscription) { s.Quantity = 30 })),
+			action:   model.ActionBlocked,
+			diagLine: []int{14},
+			diagText: []string{"the spec does not set quantity, so it is the legacy subscription's (" + tLegacy + ": 25), but Partner Center has quantity 30"},
+		},
+		{
 			name: "term differs, offer differs", inst: importInst(),
 			live:     tLive(target(func(s *Subscription) { s.TermDuration = "P1M"; s.OfferID = "CFQ7TTC0LH18:0001" })),
 			action:   model.ActionBlocked,
