@@ -130,6 +130,26 @@ type spec struct {
 // loadSpec loads the spec and prints its diagnostics; ok is false when there were errors.
 func (g *Globals) loadSpec() (*spec, bool) {
 	cfg, files, diags := hclspec.Load(g.dir(), g.specOptions())
+	s := g.newSpec(cfg, files)
+	g.logger(s).Log("start", map[string]any{"dir": g.dir(), "errors": diags.HasErrors()})
+	if len(diags) > 0 {
+		g.writeDiags(s, diags)
+	}
+	return s, cfg != nil && !diags.HasErrors()
+}
+
+// loadSettings loads the spec for its ferry block alone (hclspec.LoadSettings), for commands that
+// read only the state: its diagnostics are not printed, and s.cfg holds only the settings (nil when
+// the ferry block cannot be read: the defaults apply).
+func (g *Globals) loadSettings() *spec {
+	cfg, files, diags := hclspec.LoadSettings(g.dir(), g.specOptions())
+	s := g.newSpec(cfg, files)
+	g.logger(s).Log("start", map[string]any{"dir": g.dir(), "errors": diags.HasErrors()})
+	return s
+}
+
+// newSpec wraps a loaded spec with the outputs of this run, redacting every secret it knows.
+func (g *Globals) newSpec(cfg *hclspec.Config, files *hclspec.Files) *spec {
 	s := &spec{cfg: cfg, files: files, out: g.Stdout, err: g.Stderr}
 	// files knows the sensitive values even when the spec did not load, so errors are redacted too;
 	// the providers' credentials and the notification secrets from the environment are secrets too.
@@ -147,11 +167,7 @@ func (g *Globals) loadSpec() (*spec, bool) {
 		s.out = &redactor{w: g.Stdout, r: s.red}
 		s.err = &redactor{w: g.Stderr, r: s.red}
 	}
-	g.logger(s).Log("start", map[string]any{"dir": g.dir(), "errors": diags.HasErrors()})
-	if len(diags) > 0 {
-		g.writeDiags(s, diags)
-	}
-	return s, cfg != nil && !diags.HasErrors()
+	return s
 }
 
 // secrets returns every secret ferry knows in this run, the one source of its redaction: the

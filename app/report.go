@@ -244,12 +244,12 @@ func writeReportDir(base string, run *state.Run, rep *views.RunReport, secrets [
 }
 
 // Report rebuilds the report of the last apply from the state alone (the resources and the run
-// record beside them): the same files as the apply wrote, in a new directory.
+// record beside them): the same files as the apply wrote, in a new directory. Of the spec it reads
+// only the ferry block.
 func Report(ctx context.Context, g *Globals, _ ReportOptions) int {
-	s, ok := g.loadSpec()
-	if !ok {
-		return ExitError
-	}
+	// Only the ferry block matters (where the state and the reports are): a spec that does not
+	// load now (a variable without a value) does not stop the report of what was applied.
+	s := g.loadSettings()
 	b, st, ok := g.openState(ctx, s)
 	if !ok {
 		return ExitError

@@ -14,32 +14,17 @@ import (
 	"github.com/ferry-dev/ferry/views"
 )
 
-// stateOnly resolves the backend for commands that do not need a valid spec: the spec is read if
-// it loads, for its ferry { state } setting or backend block, and otherwise ignored.
+// stateOnly resolves the backend for commands that do not need a valid spec: the spec's ferry block
+// is read, for its state setting or backend block, even when the rest of the spec has errors (a
+// variable without a value); a spec whose files do not parse, or whose ferry block is wrong, is
+// ignored.
 func (g *Globals) stateOnly() (state.Backend, error) {
 	g.logger(&spec{out: g.Stdout, err: g.Stderr}).Log("start", map[string]any{"dir": g.dir()})
 	if g.StatePath != "" && len(g.BackendConfig) == 0 {
 		return g.backend(nil)
 	}
-	cfg, _, diags := hclspec.Load(g.dir(), g.specOptions())
-	if diags.HasErrors() {
-		// Only the ferry block matters here: a spec whose resources do not load still names its
-		// shared backend, unless the ferry block itself is wrong.
-		if cfg == nil || cfg.Backend == nil || !ferryBlockOK(diags) {
-			cfg = nil
-		}
-	}
+	cfg, _, _ := hclspec.LoadSettings(g.dir(), g.specOptions())
 	return g.backend(cfg)
-}
-
-// ferryBlockOK reports whether none of diags is about the ferry block or its backend.
-func ferryBlockOK(diags hcl.Diagnostics) bool {
-	for _, d := range diags {
-		if strings.Contains(d.Summary, "backend") || strings.Contains(d.Summary, "state settings") {
-			return false
-		}
-	}
-	return true
 }
 
 // StateList prints every address in the state, one per line, with its status.

@@ -15,13 +15,15 @@ import (
 
 // loader carries the state of one Load.
 type loader struct {
-	dir   string
-	opts  Options
-	files *Files
-	diags hcl.Diagnostics
-	seen  map[string]bool // keys of instance-level diagnostics already reported
-	fr    *fileReader
-	scope *scope
+	// ferryErrors is set when the ferry block (its settings or backend) has an error.
+	ferryErrors bool
+	dir         string
+	opts        Options
+	files       *Files
+	diags       hcl.Diagnostics
+	seen        map[string]bool // keys of instance-level diagnostics already reported
+	fr          *fileReader
+	scope       *scope
 	// sources are the spec files by name, for the hash.
 	sources map[string][]byte
 	// ranges holds, per instance, where its arguments were set ("entries[2]", "addon[0].migrate_from").
@@ -41,6 +43,23 @@ type loader struct {
 func Load(dir string, opts Options) (*Config, *Files, hcl.Diagnostics) {
 	l := newLoader(dir, opts, map[string][]byte{})
 	return l.finish(l.load())
+}
+
+// LoadSettings loads the spec for its ferry block alone — state, reports, parallelism and backend —
+// for the commands that need no valid spec (state, show, report): a spec with errors elsewhere (a
+// variable without a value, a resource that does not evaluate) still names where its state is. The
+// Config holds only those settings; it is nil when the files do not parse or the ferry block itself
+// has an error. The diagnostics are those of the whole spec.
+func LoadSettings(dir string, opts Options) (*Config, *Files, hcl.Diagnostics) {
+	l := newLoader(dir, opts, map[string][]byte{})
+	full := l.load()
+	l.diags = dedupeDiags(l.diags)
+	l.files.sortSecrets()
+	if full == nil || l.ferryErrors {
+		return nil, l.files, l.diags
+	}
+	return &Config{Dir: full.Dir, StatePath: full.StatePath, Parallelism: full.Parallelism, Reports: full.Reports,
+		Backend: full.Backend, Sensitive: l.files.sensitive}, l.files, l.diags
 }
 
 // LoadSources is Load for in-memory spec files (file name → content); file() still reads from dir.
@@ -151,7 +170,9 @@ func (l *loader) evaluate() *Config {
 	l.evalLocals(mod.locals)
 
 	cfg := &Config{Dir: l.dir, Providers: map[string]providers.Config{}}
+	before := len(l.diags)
 	l.evalFerry(mod.ferry, cfg)
+	l.ferryErrors = l.diags[before:].HasErrors()
 	for _, p := range mod.providers {
 		cfg.Providers[p.Name] = l.evalProvider(p)
 	}
