@@ -317,20 +317,28 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 	if prior == nil {
 		action = model.ActionCreate
 	}
-	var parts []string
-	if len(add) > 0 {
-		parts = append(parts, fmt.Sprintf("append %d", len(add)))
-	}
-	if len(remove) > 0 {
-		parts = append(parts, fmt.Sprintf("remove %d", len(remove)))
-	}
-	summary := fmt.Sprintf("%s %s to %s", strings.Join(parts, ", "), plural(len(add)+len(remove), "entry", "entries"), where)
+	summary := changeSummary(len(add), len(remove), where)
 	if !l.Found {
 		summary += " (no value set yet)"
 	}
 	return model.Change{Action: action, Summary: summary, Details: details, State: st,
 		Steps: []model.Step{{Addr: desired.Addr, Provider: Name, Name: stepWrite, Mutating: true, Attempt: nextAttempt(prior),
 			Description: "writing " + where, Params: params}}}, diags
+}
+
+// changeSummary says what a write does to the list at where: "append 2 entries to …", "remove 1
+// entry from …", or "append 2 entries to, and remove 1 entry from, …".
+func changeSummary(add, remove int, where string) string {
+	appendPart := fmt.Sprintf("append %d %s to", add, plural(add, "entry", "entries"))
+	removePart := fmt.Sprintf("remove %d %s from", remove, plural(remove, "entry", "entries"))
+	switch {
+	case add > 0 && remove > 0:
+		return fmt.Sprintf("%s, and %s, %s", appendPart, removePart, where)
+	case remove > 0:
+		return removePart + " " + where
+	default:
+		return appendPart + " " + where
+	}
 }
 
 // warnings are the skip list's plan-time warnings about entries it adds; none blocks the apply.

@@ -93,11 +93,30 @@ func TestPlanRemovesOnlyWhatFerryAdded(t *testing.T) {
 	if !strings.Contains(detailNames(c), "- PR-3590-4186-1549-001: remove (ferry added it)") {
 		t.Errorf("details:\n%s", detailNames(c))
 	}
+	if !strings.HasPrefix(c.Summary, "remove 1 entry from ") {
+		t.Errorf("summary = %q, want \"remove 1 entry from …\" (it said \"remove 1 entry to …\")", c.Summary)
+	}
 	if c.Steps[0].Attempt != 2 {
 		t.Errorf("attempt = %d, want a new attempt after a done write", c.Steps[0].Attempt)
 	}
 	if got := c.State.Attributes[AttrValue]; got != foreign+",AS-1564-9639-4055" {
 		t.Errorf("planned value = %q", got)
+	}
+}
+
+func TestChangeSummary(t *testing.T) {
+	for _, tc := range []struct {
+		add, remove int
+		want        string
+	}{
+		{2, 0, "append 2 entries to X"},
+		{1, 0, "append 1 entry to X"},
+		{0, 1, "remove 1 entry from X"},
+		{1, 3, "append 1 entry to, and remove 3 entries from, X"},
+	} {
+		if got := changeSummary(tc.add, tc.remove, "X"); got != tc.want {
+			t.Errorf("changeSummary(%d, %d) = %q, want %q", tc.add, tc.remove, got, tc.want)
+		}
 	}
 }
 
