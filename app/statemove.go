@@ -2,8 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 
+	"github.com/ferry-dev/ferry/internal/atomicfile"
+	"github.com/ferry-dev/ferry/notify"
 	"github.com/ferry-dev/ferry/state"
 )
 
@@ -82,8 +86,69 @@ func (g *Globals) moveState(ctx context.Context, src, dst state.Backend, op stri
 		g.errorf(g.Stderr, "%v", err)
 		return ExitError
 	}
+	if err := g.moveSideFiles(src, dst); err != nil {
+		g.errorf(g.Stderr, "the state of %s was copied to %s, but not what goes with it: %v", src.Where(), dst.Where(), err)
+		return ExitError
+	}
 	fmt.Fprintf(g.Stdout, "Copied the state of %s (%d resource(s), lineage %s) to %s.\n", src.Where(), len(snap.Resources), snap.Lineage, dst.Where())
 	return ExitOK
+}
+
+// moveSideFiles carries what goes with src's state but is kept beside it (sidePath) to dst's side:
+// the notification outbox is merged into dst's (its replay is a union: an event queued or delivered
+// on either side is never queued again, one queued and not delivered is sent by the next apply), and
+// the run record of the last apply replaces dst's (it describes the state now in dst). Without them
+// the first apply after a push or pull sent again the events already delivered (change_blocked) and
+// forgot the undelivered ones. Both locks are held.
+func (g *Globals) moveSideFiles(src, dst state.Backend) error {
+	from, to := g.sidePath(src), g.sidePath(dst)
+	if from == to {
+		return nil
+	}
+	data, err := os.ReadFile(notify.OutboxPath(from))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("read the notification outbox: %w", err)
+	default:
+		if err := appendOutbox(notify.OutboxPath(to), data); err != nil {
+			return err
+		}
+	}
+	run, err := os.ReadFile(state.RunPath(from))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("read the run record: %w", err)
+	}
+	if err := atomicfile.Write(state.RunPath(to), run, 0o600); err != nil {
+		return fmt.Errorf("write the run record: %w", err)
+	}
+	return nil
+}
+
+// appendOutbox appends the lines of another outbox to the one at path (created if absent), on a line
+// of their own, and syncs it.
+func appendOutbox(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("open the notification outbox: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+			data = append([]byte("\n"), data...)
+		}
+	}
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("write the notification outbox: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync the notification outbox: %w", err)
+	}
+	return nil
 }
 
 // lockedReader opens src under its lock, for a consistent copy that no apply changes meanwhile.

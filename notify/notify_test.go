@@ -69,6 +69,43 @@ func TestWebhookOncePerEvent(t *testing.T) {
 	}
 }
 
+// A webhook with secret_env whose variable is unset is not sent unsigned: the delivery fails, names
+// the variable, and the event stays in the outbox for a run that has the key.
+func TestWebhookWithoutItsSecretIsNotSentUnsigned(t *testing.T) {
+	hook := receivertest.NewHook("s3cret-key-value")
+	defer hook.Close()
+	recv := []notify.Receiver{{Name: "ops", Events: []string{notify.ApplyFinished},
+		Webhook: &notify.Webhook{URL: hook.URL, SecretEnv: "HOOK_SECRET", Timeout: 2 * time.Second}}}
+	dir := t.TempDir()
+	opts := fastOpts(map[string]string{})
+	opts.MaxAttempts = 1
+	d, err := notify.Start(open(t, dir), recv, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Notify(event(notify.ApplyFinished, "")); err != nil {
+		t.Fatal(err)
+	}
+	failed := d.Close()
+	if len(failed) != 1 || !strings.Contains(failed[0].Err.Error(), "HOOK_SECRET") {
+		t.Fatalf("failed deliveries %v, want one naming HOOK_SECRET", failed)
+	}
+	if got := hook.Got(); len(got) != 0 {
+		t.Fatalf("the receiver got %d unsigned requests, want none", len(got))
+	}
+	d, err = notify.Start(open(t, dir), recv, fastOpts(map[string]string{"HOOK_SECRET": "s3cret-key-value"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed := d.Close(); len(failed) != 0 {
+		t.Fatalf("next run: failed deliveries %v", failed)
+	}
+	got := hook.Got()
+	if len(got) != 1 || !got[0].SignedOK {
+		t.Fatalf("next run: receiver got %+v, want the one event, signed", got)
+	}
+}
+
 // A receiver answering 500 does not fail anything: the delivery is reported failed, stays in the
 // outbox, and the next run delivers it with the same event_id.
 func TestFailingReceiverKeepsEventForNextRun(t *testing.T) {

@@ -84,6 +84,11 @@ func (s *webhookSender) send(ctx context.Context, e Event) error {
 	if err := CheckWebhookURL(s.w.URL); err != nil {
 		return err
 	}
+	if s.w.SecretEnv != "" && len(s.secret) == 0 {
+		// Signing was asked for: an unsigned request would be refused by a receiver that checks the
+		// signature, or accepted by one that does not, without anyone noticing the missing key.
+		return fmt.Errorf("secret_env names %s, which is not set or empty: the event is not sent unsigned and stays in the outbox", s.w.SecretEnv)
+	}
 	body, err := e.Body()
 	if err != nil {
 		return err

@@ -69,7 +69,9 @@ func TestOpenWithoutRegion(t *testing.T) {
 	t.Setenv("AWS_DEFAULT_REGION", "")
 	t.Setenv("AWS_PROFILE", "")
 	_, err := Open(context.Background(), providers.Config{Name: Name}, providers.Env{})
-	if err == nil || !strings.Contains(err.Error(), `no AWS region: set provider "mgn" { region = "eu-west-1" } or AWS_REGION`) {
+	// The message starts with what is wrong: the caller prefixes "mgn provider: ", so a prefix of
+	// its own would print "mgn provider: mgn: no AWS region".
+	if err == nil || !strings.HasPrefix(err.Error(), `no AWS region: set provider "mgn" { region = "eu-west-1" } or AWS_REGION`) {
 		t.Fatalf("err = %v", err)
 	}
 }

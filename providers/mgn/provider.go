@@ -35,12 +35,13 @@ func Open(ctx context.Context, cfg providers.Config, env providers.Env) (*Provid
 	s := SettingsOf(cfg)
 	o := ClientOptions{Settings: s, HTTPClient: env.HTTPClient, Log: env.Log}
 	p := &Provider{first: 30 * time.Second, max: 2 * time.Minute, timeScale: 1, batches: map[string]*batchCall{}}
+	// The caller names the provider ("mgn provider: …"): these errors do not repeat it.
 	poll, err := cfg.Duration("poll_interval", p.first)
 	if err != nil {
-		return nil, fmt.Errorf("mgn: %w", err)
+		return nil, err
 	}
 	if poll <= 0 {
-		return nil, fmt.Errorf("mgn: poll_interval must be positive, not %s", poll)
+		return nil, fmt.Errorf("poll_interval must be positive, not %s", poll)
 	}
 	p.first, p.max = poll, 4*poll
 	if env.Sandbox != nil {
@@ -58,7 +59,7 @@ func Open(ctx context.Context, cfg providers.Config, env providers.Env) (*Provid
 	}
 	c, err := NewClient(ctx, o)
 	if err != nil {
-		return nil, fmt.Errorf("mgn: %w", err)
+		return nil, err
 	}
 	p.client = c
 	return p, nil

@@ -80,8 +80,15 @@ func NewSandboxSimulator(section json.RawMessage, env *simkit.Env) (simkit.Simul
 		if !jobIDRE.MatchString(j.JobID) {
 			return nil, fmt.Errorf("mgn.jobs[%d].jobID: %q is not mgnjob- and 17 letters or digits", i, j.JobID)
 		}
+		if err := checkSimJob(i, j); err != nil {
+			return nil, err
+		}
 		started := env.Now()
-		if t, err := time.Parse(time.RFC3339Nano, j.CreationDateTime); err == nil {
+		if j.CreationDateTime != "" {
+			t, err := time.Parse(time.RFC3339Nano, j.CreationDateTime)
+			if err != nil {
+				return nil, fmt.Errorf("mgn.jobs[%d].creationDateTime: %q is not a date-time such as 2026-12-01T10:00:00.000000Z", i, j.CreationDateTime)
+			}
 			started = t
 		}
 		sj := &simJob{SimJob: j, started: started, failed: map[string]bool{}}
@@ -90,6 +97,25 @@ func NewSandboxSimulator(section json.RawMessage, env *simkit.Env) (simkit.Simul
 	}
 	s.seq = len(w.Jobs)
 	return s, nil
+}
+
+// checkSimJob refuses a world job whose status or launch status is not one of the API's values: a
+// misspelt "COMPLETE" would otherwise make the job progress and launch its servers, turning a failed
+// test launch into a successful one without a word.
+func checkSimJob(i int, j SimJob) error {
+	switch j.Status {
+	case "", "PENDING", "STARTED", JobCompleted:
+	default:
+		return fmt.Errorf("mgn.jobs[%d].status: %q is not one of PENDING, STARTED, COMPLETED", i, j.Status)
+	}
+	for k, p := range j.ParticipatingServers {
+		switch p.LaunchStatus {
+		case "", "PENDING", "IN_PROGRESS", LaunchLaunched, LaunchFailed, LaunchTerminated:
+		default:
+			return fmt.Errorf("mgn.jobs[%d].participatingServers[%d].launchStatus: %q is not one of PENDING, IN_PROGRESS, LAUNCHED, FAILED, TERMINATED", i, k, p.LaunchStatus)
+		}
+	}
+	return nil
 }
 
 // Snapshot returns the current world section.

@@ -278,7 +278,11 @@ func TestSimUninitializedAndUnsigned(t *testing.T) {
 		t.Errorf("unsigned request = %d %s", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
 	}
 	for _, bad := range []string{`{"sourceServers": [{"sourceServerID": "s-123", "lifeCycle": {"state": "READY_FOR_TEST"}}]}`,
-		`{"sourceServers": [], "servers": []}`, `{"jobs": [{"jobID": "job-1"}]}`} {
+		`{"sourceServers": [], "servers": []}`, `{"jobs": [{"jobID": "job-1"}]}`,
+		// Misspelt values the simulator reads: a "COMPLETE" test job would progress and launch.
+		`{"jobs": [{"jobID": "mgnjob-00000000000000001", "status": "COMPLETE"}]}`,
+		`{"jobs": [{"jobID": "mgnjob-00000000000000001", "status": "COMPLETED", "creationDateTime": "yesterday"}]}`,
+		`{"jobs": [{"jobID": "mgnjob-00000000000000001", "status": "COMPLETED", "participatingServers": [{"sourceServerID": "s-00000000000000001", "launchStatus": "FAIL"}]}]}`} {
 		if _, err := NewSandboxSimulator(json.RawMessage(bad), simkit.NewEnv(simkit.Behaviour{})); err == nil {
 			t.Errorf("world %s accepted", bad)
 		}
