@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/smithy-go/logging"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -133,7 +135,9 @@ func NewClient(ctx context.Context, o ClientOptions) (*Client, error) {
 			cfg.HTTPClient = o.HTTPClient
 		}
 	} else {
-		var opts []func(*config.LoadOptions) error
+		// The SDK's own messages (e.g. "falling back to IMDSv1") are debug lines of ferry's, not
+		// lines written straight to stderr past the redaction and the document rules.
+		opts := []func(*config.LoadOptions) error{config.WithLogger(sdkLogger(o.Log))}
 		if s.Region != "" {
 			opts = append(opts, config.WithRegion(s.Region))
 		}
@@ -183,6 +187,15 @@ func NewClient(ctx context.Context, o ClientOptions) (*Client, error) {
 		logf = func(string, ...any) {}
 	}
 	return &Client{api: api, readTimeout: time.Minute, maxThrottleRetries: 20, log: logf}, nil
+}
+
+// sdkLogger hands the SDK's log lines to log (nil: they are dropped).
+func sdkLogger(log func(format string, args ...any)) logging.Logger {
+	return logging.LoggerFunc(func(c logging.Classification, format string, args ...any) {
+		if log != nil {
+			log("mgn: AWS SDK %s: %s", strings.ToLower(string(c)), fmt.Sprintf(format, args...))
+		}
+	})
 }
 
 // retryAfterRetryer is the SDK's retryer for reads, waiting at least what a throttled answer's

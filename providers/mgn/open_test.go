@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go/logging"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/ferry-dev/ferry/providers"
@@ -229,4 +231,16 @@ func TestOpenPollInterval(t *testing.T) {
 			t.Errorf("poll_interval %q: pace %s to %s, want %s to %s", tc.poll, first, max, tc.first, tc.max)
 		}
 	}
+}
+
+// The AWS SDK's own log lines (such as its IMDSv1 warning) become ferry's debug lines, not lines on
+// stderr: sdkLogger hands them to the provider's log, and drops them without one.
+func TestSDKLogLinesGoToTheDebugLog(t *testing.T) {
+	var got []string
+	sdkLogger(func(format string, args ...any) { got = append(got, fmt.Sprintf(format, args...)) }).
+		Logf(logging.Warn, "falling back to IMDSv1: %v", "no token")
+	if len(got) != 1 || got[0] != "mgn: AWS SDK warn: falling back to IMDSv1: no token" {
+		t.Fatalf("debug lines %q", got)
+	}
+	sdkLogger(nil).Logf(logging.Warn, "dropped") // must not panic
 }
