@@ -17,6 +17,16 @@ var (
 	ErrNoWorkspace     = errors.New("no such workspace")
 )
 
+// workspaceError is an error of CreateWorkspace or DeleteWorkspace that is kind (errors.Is) without
+// repeating kind's words after its own ("… already exists in schema ferry: workspace exists").
+type workspaceError struct {
+	msg  string
+	kind error
+}
+
+func (e *workspaceError) Error() string        { return e.msg }
+func (e *workspaceError) Is(target error) bool { return target == e.kind }
+
 // WorkspaceInfo describes one workspace of a PostgreSQL backend.
 type WorkspaceInfo struct {
 	// Name is the workspace's name.
@@ -75,7 +85,7 @@ func (b PGBackend) CreateWorkspace(ctx context.Context) error {
 	s := st.(*PGStore)
 	defer s.Close()
 	if !s.IsNew() {
-		return fmt.Errorf("workspace %q already exists in schema %s: %w", b.Workspace, b.Schema, ErrWorkspaceExists)
+		return &workspaceError{msg: fmt.Sprintf("workspace %q already exists in schema %s", b.Workspace, b.Schema), kind: ErrWorkspaceExists}
 	}
 	lineage := uuid.NewString()
 	empty, err := json.Marshal(Snapshot{Version: FormatVersion, Lineage: lineage, Serial: 0, Resources: map[string]*Resource{}})
@@ -101,7 +111,7 @@ func (b PGBackend) DeleteWorkspace(ctx context.Context, force bool) error {
 	s := st.(*PGStore)
 	defer s.Close()
 	if s.IsNew() {
-		return fmt.Errorf("schema %s has no workspace %q: %w", b.Schema, b.Workspace, ErrNoWorkspace)
+		return &workspaceError{msg: fmt.Sprintf("schema %s has no workspace %q", b.Schema, b.Workspace), kind: ErrNoWorkspace}
 	}
 	if n := s.Len(); n > 0 && !force {
 		return fmt.Errorf("workspace %q holds %d resource(s); deleting it forgets what ferry did and was doing there (nothing remote is touched). "+
