@@ -285,7 +285,7 @@ const savedClaim = "The state is saved. Run ferry apply again to resume: nothing
 
 // journalFailed reports an apply during which the state journal could not be written (a full disk):
 // the summary, without its claim that the state is saved; which steps may have been sent with no
-// outcome recorded, as the journal on disk shows them (an intent without an outcome), which the next
+// outcome recorded, as the stored journal shows them (an intent without an outcome), which the next
 // apply reconciles by key; and the advice to apply again once the disk has space.
 func (g *Globals) journalFailed(ctx context.Context, s *spec, be state.Backend, result executor.Result, blocked []model.Change, unreadable []model.Addr, jerr error) int {
 	var sum strings.Builder
@@ -317,7 +317,7 @@ func (g *Globals) journalFailed(ctx context.Context, s *spec, be state.Backend, 
 		fmt.Fprintf(&b, "%d step(s) may have been sent without their outcome recorded: %s. The next apply looks each one up by its "+
 			"idempotency key before sending anything, so none is sent twice. ", len(pending), strings.Join(pending, "; "))
 	default:
-		b.WriteString("The journal on disk shows no step sent without its outcome (waits are simply run again). ")
+		b.WriteString("The journal as stored shows no step sent without its outcome (waits are simply run again). ")
 	}
 	if lb, ok := be.(state.LocalBackend); ok {
 		fmt.Fprintf(&b, "Free space on the disk of %s (or make it writable), then run `ferry apply` again to record the rest.", filepath.Dir(lb.Path))
