@@ -348,7 +348,7 @@ func reportResult(w io.Writer, asJSON bool, r executor.Result, blockedChanges []
 const recentSendWindow = time.Hour
 
 // seedPacers hands each pacing provider the times its mutating steps were sent in the last hour
-// (the journal's intents), so a re-apply right after an interrupted one paces from them.
+// (the journal's intents and outcomes), so a re-apply right after an interrupted one paces from them.
 func seedPacers(st state.State, provs map[string]providers.Provider, now time.Time) {
 	sends := map[string]map[string][]time.Time{} // provider → step → times
 	for _, addr := range st.Addrs() {
@@ -367,7 +367,7 @@ func seedPacers(st state.State, provs map[string]providers.Provider, now time.Ti
 			if sends[r.Provider] == nil {
 				sends[r.Provider] = map[string][]time.Time{}
 			}
-			sends[r.Provider][name] = append(sends[r.Provider][name], rec.StartedAt)
+			sends[r.Provider][name] = append(sends[r.Provider][name], sentAt(rec, now))
 		}
 	}
 	for name, steps := range sends {
@@ -376,4 +376,17 @@ func seedPacers(st state.State, provs map[string]providers.Provider, now time.Ti
 			p.RecordedSends(step, at)
 		}
 	}
+}
+
+// sentAt is the latest moment a journaled step can have been sent: the intent is journaled before
+// the provider waits for its rate limit, so the send may come long after StartedAt (a whole limit
+// window at the documented pace). Pacing from StartedAt would free those slots too early and the
+// re-apply would be throttled; the outcome (journaled after the answer) bounds the send from above,
+// and an intent without one (a kill -9, or an interrupt before it was sent) may have been sent up to
+// now.
+func sentAt(rec *state.StepRecord, now time.Time) time.Time {
+	if rec.FinishedAt.IsZero() {
+		return now
+	}
+	return rec.FinishedAt
 }
