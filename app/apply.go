@@ -168,7 +168,7 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	if !ok {
 		return ExitError
 	}
-	seedPacers(st, res.providers, time.Now())
+	earlier := seedPacers(st, res.providers, time.Now())
 	nt.startWatch(res.factor)
 
 	// The report (the summary; with --json the event and apply_progress lines) goes to stdout, the
@@ -207,7 +207,7 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	}
 	result := executor.Run(ctx, hard, changes, res.providers, loggedJournal{Journal: st, log: log}, executor.Options{
 		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), OnEvent: onEvent,
-		OnSnapshot: ev.Snapshot, SnapshotEvery: every,
+		OnSnapshot: ev.Snapshot, SnapshotEvery: every, EarlierSends: earlier,
 	})
 	ev.Finish()
 	if jerr := st.Err(); jerr != nil {
@@ -349,7 +349,8 @@ const recentSendWindow = time.Hour
 
 // seedPacers hands each pacing provider the times its mutating steps were sent in the last hour
 // (the journal's intents and outcomes), so a re-apply right after an interrupted one paces from them.
-func seedPacers(st state.State, provs map[string]providers.Provider, now time.Time) {
+// It returns those times per provider, all steps together, for the progress display's send rate.
+func seedPacers(st state.State, provs map[string]providers.Provider, now time.Time) map[string][]time.Time {
 	sends := map[string]map[string][]time.Time{} // provider → step → times
 	for _, addr := range st.Addrs() {
 		r, ok := st.Get(addr)
@@ -370,12 +371,15 @@ func seedPacers(st state.State, provs map[string]providers.Provider, now time.Ti
 			sends[r.Provider][name] = append(sends[r.Provider][name], sentAt(rec, now))
 		}
 	}
+	all := map[string][]time.Time{}
 	for name, steps := range sends {
 		p := provs[name].(providers.Pacer)
 		for step, at := range steps {
 			p.RecordedSends(step, at)
+			all[name] = append(all[name], at...)
 		}
 	}
+	return all
 }
 
 // sentAt is the latest moment a journaled step can have been sent: the intent is journaled before
