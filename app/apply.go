@@ -32,6 +32,9 @@ type ApplyOptions struct {
 	// the terminal's width in columns.
 	Live  bool
 	Width int
+	// WidthNow, when set, reads the terminal's width again (0: unknown); the live block is fitted to
+	// it at every redraw, so a terminal resized during the apply keeps a clean block.
+	WidthNow func() int
 }
 
 // liveRedraw is how often the live status block is redrawn.
@@ -168,14 +171,14 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	if !ok {
 		return ExitError
 	}
-	seedPacers(st, res.providers, time.Now())
+	earlier := seedPacers(st, res.providers, time.Now())
 	nt.startWatch(res.factor)
 
 	// The report (the summary; with --json the event and apply_progress lines) goes to stdout, the
 	// progress to stderr: on a terminal one status block redrawn in place, otherwise one line per
 	// change that ended and a summary line every interval.
 	live := o.Live && !g.JSON
-	ev := views.NewApplyView(s.out, s.err, views.ApplyViewOptions{JSON: g.JSON, Live: live, Width: o.Width,
+	ev := views.NewApplyView(s.out, s.err, views.ApplyViewOptions{JSON: g.JSON, Live: live, Width: o.Width, WidthNow: o.WidthNow,
 		Color: live && !g.NoColor && g.Getenv("NO_COLOR") == "", Blocked: len(blocked)})
 	every := o.ProgressInterval
 	if every <= 0 {
@@ -207,7 +210,7 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	}
 	result := executor.Run(ctx, hard, changes, res.providers, loggedJournal{Journal: st, log: log}, executor.Options{
 		Lineage: st.Lineage(), Parallelism: g.parallelism(s.cfg), OnEvent: onEvent,
-		OnSnapshot: ev.Snapshot, SnapshotEvery: every,
+		OnSnapshot: ev.Snapshot, SnapshotEvery: every, EarlierSends: earlier,
 	})
 	ev.Finish()
 	if jerr := st.Err(); jerr != nil {
@@ -348,8 +351,9 @@ func reportResult(w io.Writer, asJSON bool, r executor.Result, blockedChanges []
 const recentSendWindow = time.Hour
 
 // seedPacers hands each pacing provider the times its mutating steps were sent in the last hour
-// (the journal's intents), so a re-apply right after an interrupted one paces from them.
-func seedPacers(st state.State, provs map[string]providers.Provider, now time.Time) {
+// (the journal's intents and outcomes), so a re-apply right after an interrupted one paces from them.
+// It returns those times per provider, all steps together, for the progress display's send rate.
+func seedPacers(st state.State, provs map[string]providers.Provider, now time.Time) map[string][]time.Time {
 	sends := map[string]map[string][]time.Time{} // provider → step → times
 	for _, addr := range st.Addrs() {
 		r, ok := st.Get(addr)
@@ -367,13 +371,29 @@ func seedPacers(st state.State, provs map[string]providers.Provider, now time.Ti
 			if sends[r.Provider] == nil {
 				sends[r.Provider] = map[string][]time.Time{}
 			}
-			sends[r.Provider][name] = append(sends[r.Provider][name], rec.StartedAt)
+			sends[r.Provider][name] = append(sends[r.Provider][name], sentAt(rec, now))
 		}
 	}
+	all := map[string][]time.Time{}
 	for name, steps := range sends {
 		p := provs[name].(providers.Pacer)
 		for step, at := range steps {
 			p.RecordedSends(step, at)
+			all[name] = append(all[name], at...)
 		}
 	}
+	return all
+}
+
+// sentAt is the latest moment a journaled step can have been sent: the intent is journaled before
+// the provider waits for its rate limit, so the send may come long after StartedAt (a whole limit
+// window at the documented pace). Pacing from StartedAt would free those slots too early and the
+// re-apply would be throttled; the outcome (journaled after the answer) bounds the send from above,
+// and an intent without one (a kill -9, or an interrupt before it was sent) may have been sent up to
+// now.
+func sentAt(rec *state.StepRecord, now time.Time) time.Time {
+	if rec.FinishedAt.IsZero() {
+		return now
+	}
+	return rec.FinishedAt
 }

@@ -48,6 +48,10 @@ type Options struct {
 	SnapshotEvery time.Duration
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// EarlierSends are, per provider, the times earlier runs sent mutating calls (from the journal),
+	// so that a re-apply right after an interrupted one shows them in its send rate and when the
+	// limit lets the next call go, as the provider's pacing counts them.
+	EarlierSends map[string][]time.Time
 }
 
 // Result is how a run ended.
@@ -111,6 +115,7 @@ func Run(stop, hard context.Context, changes []model.Change, byName map[string]p
 	r := &runner{opt: opt, providers: byName, j: j, stop: stop, hard: hard,
 		slots: make(chan struct{}, opt.Parallelism), finished: make(chan struct{}),
 		prog: newProgress(opt.Now, len(changes), byName)}
+	r.prog.seed(opt.EarlierSends)
 	r.emitMu = &sync.Mutex{}
 	defer close(r.finished)
 	res := r.walk(changes)

@@ -148,6 +148,33 @@ func newProgress(now func() time.Time, total int, byName map[string]providers.Pr
 	return p
 }
 
+// seed adds sends of earlier runs (per provider, any order) to the send rates; those older than the
+// longest window a snapshot looks at are left out.
+func (p *progress) seed(earlier map[string][]time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	for name, at := range earlier {
+		keep := max(time.Minute, p.limits[name].Per)
+		var recent []time.Time
+		for _, t := range at {
+			if t.After(now.Add(-keep)) && !t.After(now) {
+				recent = append(recent, t)
+			}
+		}
+		if len(recent) == 0 {
+			continue
+		}
+		q := p.sends[name]
+		if q == nil {
+			q = &times{}
+			p.sends[name] = q
+		}
+		q.t = append(q.t, recent...)
+		sort.Slice(q.t, func(i, j int) bool { return q.t[i].Before(q.t[j]) })
+	}
+}
+
 func (p *progress) slot(delta int) {
 	p.mu.Lock()
 	p.sending += delta

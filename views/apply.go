@@ -64,6 +64,10 @@ type ApplyViewOptions struct {
 	Color bool
 	// Width is the terminal's width in columns, for the live block (0: 100).
 	Width int
+	// WidthNow, when set, is asked for the terminal's width at every redraw, so that a terminal
+	// narrowed during a long apply does not wrap the block's lines (which the redraw would then not
+	// erase); an answer of 0 or less keeps Width.
+	WidthNow func() int
 	// Blocked counts the plan's blocked changes, shown with the counts.
 	Blocked int
 }
@@ -154,7 +158,13 @@ func (v *ApplyView) Snapshot(s executor.Snapshot) {
 	case v.o.JSON:
 		_ = writeJSON(v.report, p, false)
 	case v.o.Live:
-		block, n := liveBlock(p, v.style, v.o.Width)
+		width := v.o.Width
+		if v.o.WidthNow != nil {
+			if w := v.o.WidthNow(); w > 0 {
+				width = w
+			}
+		}
+		block, n := liveBlock(p, v.style, width)
 		var b strings.Builder
 		b.WriteString(erase(v.drawn))
 		b.Write(v.pending)

@@ -700,3 +700,27 @@ func TestShortDur(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyLiveFollowsResize: the width was read once when apply started, so a terminal narrowed
+// during a long apply wrapped every line of the block, and each redraw (cursor up by the block's line
+// count) left the wrapped rest behind. The block now fits the width of the moment.
+func TestApplyLiveFollowsResize(t *testing.T) {
+	var live, stdout bytes.Buffer
+	width := 100
+	v := NewApplyView(&stdout, &live, ApplyViewOptions{Live: true, Width: 100, WidthNow: func() int { return width }})
+	v.Start(200, 10)
+	snaps := fixtureSnapshots()
+	v.Snapshot(snaps[0])
+	width = 30
+	mark := live.Len()
+	v.Snapshot(snaps[1])
+	after := live.String()[mark:]
+	for _, l := range strings.Split(after, "\n") {
+		if i := strings.LastIndex(l, "\x1b[J"); i >= 0 {
+			l = l[i+3:]
+		}
+		if n := visibleLen(l); n >= 30 {
+			t.Errorf("a line of %d columns after the terminal was narrowed to 30: %q", n, l)
+		}
+	}
+}

@@ -257,6 +257,13 @@ func applyCmd(g *app.Globals, set func(int)) *cobra.Command {
 			if w, _, err := term.GetSize(int(os.Stderr.Fd())); err == nil {
 				o.Width = w
 			}
+			o.WidthNow = func() int {
+				w, _, err := term.GetSize(int(os.Stderr.Fd()))
+				if err != nil {
+					return 0
+				}
+				return w
+			}
 			set(app.Apply(cmd.Context(), hardCtx, g, o))
 		},
 	}
