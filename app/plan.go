@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -167,8 +168,17 @@ func (g *Globals) timings(start time.Time) func(phase string) {
 		return func(string) {}
 	}
 	return func(phase string) {
-		fmt.Fprintf(g.Stderr, "ferry: timing: %-16s %6.3f s\n", phase, time.Since(start).Seconds())
+		fmt.Fprintf(g.Stderr, "ferry: timing: %-16s %6.3f s (CPU so far %.3f s)\n", phase, time.Since(start).Seconds(), cpuTime().Seconds())
 	}
+}
+
+// cpuTime is the CPU time (user + system) this process has used so far (zero where unknown).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // readingProgress prints a line every 10 s while live objects are read, so a long plan against a
