@@ -40,7 +40,12 @@ func StateList(g *Globals) int {
 		return ExitError
 	}
 	if !exists {
-		fmt.Fprintf(g.Stderr, "No state at %s: nothing has been applied yet.\n", b.Where())
+		// No state yet: --json still prints its (empty) state_list document, as show --json does.
+		if g.JSON {
+			_ = views.WriteStateList(g.Stdout, views.NewEmptyStateList(), true)
+		} else {
+			fmt.Fprintf(g.Stderr, "No state at %s: nothing has been applied yet.\n", b.Where())
+		}
 		return ExitOK
 	}
 	_ = views.WriteStateList(g.Stdout, views.NewStateList(st), g.JSON)

@@ -54,9 +54,14 @@ func (f *Files) Source(name string) []byte {
 }
 
 // parseHCL parses one file of HCL native syntax.
-// Nesting deeper than MaxNestingDepth is refused before the parser recurses into it.
+// A file that is not UTF-8, or nests deeper than MaxNestingDepth, is refused before the scanner
+// and parser run.
 func (f *Files) parseHCL(src []byte, name string) (*hcl.File, hcl.Diagnostics) {
-	if diags := checkNesting(src, name); diags.HasErrors() {
+	diags := checkEncoding(src, name)
+	if !diags.HasErrors() {
+		diags = checkNesting(src, name)
+	}
+	if diags.HasErrors() {
 		// The file is registered (without a body) so that the diagnostic shows its source line.
 		f.parser.AddFile(name, &hcl.File{Body: hcl.EmptyBody(), Bytes: src})
 		return nil, diags

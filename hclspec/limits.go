@@ -3,6 +3,7 @@ package hclspec
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -107,6 +108,9 @@ func ReadSpecFile(path string) ([]byte, error) {
 // ParseFile parses one file of HCL native syntax as the loader does: nesting deeper than
 // MaxNestingDepth is a diagnostic, found before the parser recurses into it. The file is nil then.
 func ParseFile(src []byte, name string) (*hcl.File, hcl.Diagnostics) {
+	if diags := checkEncoding(src, name); diags.HasErrors() {
+		return nil, diags
+	}
 	if diags := checkNesting(src, name); diags.HasErrors() {
 		return nil, diags
 	}
@@ -119,4 +123,35 @@ func sizeText(n int64) string {
 		return fmt.Sprintf("%d MiB", n>>20)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// checkEncoding refuses src when it is not UTF-8 (a binary file, or another encoding): one
+// diagnostic at the first invalid byte, before the scanner, which would report every invalid byte
+// and allocate tokens for each (a 16 MiB binary file took gigabytes).
+func checkEncoding(src []byte, filename string) hcl.Diagnostics {
+	if utf8.Valid(src) {
+		return nil
+	}
+	pos := hcl.Pos{Line: 1, Column: 1}
+	for pos.Byte < len(src) {
+		r, size := utf8.DecodeRune(src[pos.Byte:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		pos.Byte += size
+		pos.Column++
+		if r == '\n' {
+			pos.Line, pos.Column = pos.Line+1, 1
+		}
+	}
+	end := pos
+	end.Byte++
+	end.Column++
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid character encoding",
+		Detail: fmt.Sprintf("The file is not UTF-8: byte 0x%02x at line %d, column %d is not valid UTF-8 (is it a binary file?). All input files must be UTF-8 encoded.",
+			src[pos.Byte], pos.Line, pos.Column),
+		Subject: &hcl.Range{Filename: filename, Start: pos, End: end},
+	}}
 }

@@ -1,6 +1,7 @@
 package hclspec
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -254,4 +255,20 @@ func FuzzParseFile(f *testing.F) {
 		}
 		_ = Format([]byte(src))
 	})
+}
+
+// A binary (or non-UTF-8) spec file is one diagnostic at its first invalid byte, found before the
+// scanner: HCL's scanner reports every invalid byte and took gigabytes for a 16 MiB binary file.
+func TestBinarySpecIsOneDiagnostic(t *testing.T) {
+	src := append([]byte("locals {\n  x = \"a"), bytes.Repeat([]byte{0xff, 0x01, 0x80}, 1<<20)...)
+	_, _, diags := LoadSources("testdata", map[string][]byte{"bin.ferry.hcl": src}, withTable(Options{}))
+	if len(diags) != 1 || diags[0].Summary != "Invalid character encoding" {
+		t.Fatalf("want one encoding diagnostic, got %d: %v", len(diags), diags[:min(len(diags), 3)])
+	}
+	if s := diags[0].Subject; s == nil || s.Filename != "bin.ferry.hcl" || s.Start.Line != 2 || s.Start.Column != 9 || s.Start.Byte != 17 {
+		t.Fatalf("subject = %+v, want bin.ferry.hcl:2:9 (byte 17)", s)
+	}
+	if _, diags := ParseFile(src, "bin.ferry.hcl"); len(diags) != 1 {
+		t.Fatalf("ParseFile: want one diagnostic, got %d", len(diags))
+	}
 }

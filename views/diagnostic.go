@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcled"
@@ -68,13 +69,32 @@ func WarningDiagnostic(summary, detail string) Diagnostic {
 
 // NewDiagnostics converts HCL diagnostics; files (by file name, as hclparse.Parser.Files returns
 // them; may be nil) supply the source snippets.
+//
+// At most MaxDiagnostics are converted; the rest are counted in one last diagnostic, so that a binary
+// or garbled file (one HCL diagnostic per byte) prints a bounded report, not millions of lines.
 func NewDiagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) []Diagnostic {
-	out := make([]Diagnostic, 0, len(diags))
-	for _, d := range diags {
+	n := min(len(diags), MaxDiagnostics)
+	out := make([]Diagnostic, 0, n+1)
+	for _, d := range diags[:n] {
 		out = append(out, NewDiagnostic(d, files))
+	}
+	if rest := diags[n:]; len(rest) > 0 {
+		more := ErrorDiagnostic(fmt.Sprintf("Too many diagnostics: %d more not shown", len(rest)),
+			fmt.Sprintf("Only the first %d diagnostics are shown; fix those first (a binary or wrongly encoded file gives one per byte).", MaxDiagnostics))
+		if !rest.HasErrors() {
+			more.Severity = "warning"
+		}
+		out = append(out, more)
 	}
 	return out
 }
+
+// MaxDiagnostics is the most diagnostics NewDiagnostics converts; more are counted in one.
+const MaxDiagnostics = 100
+
+// maxSnippet is the most bytes of source a snippet holds; a longer one (a minified or binary line)
+// is cut to a window around its subject.
+const maxSnippet = 512
 
 // NewDiagnostic converts one HCL diagnostic; see NewDiagnostics.
 func NewDiagnostic(d *hcl.Diagnostic, files map[string]*hcl.File) Diagnostic {
@@ -118,9 +138,24 @@ func snippet(f *hcl.File, r hcl.Range) *Snippet {
 		}
 	}
 	code := strings.TrimRight(string(src[from:to]), "\r\n")
-	s := &Snippet{Code: code, StartLine: r.Start.Line,
-		HighlightStartOffset: clamp(r.Start.Byte-from, 0, len(code))}
-	s.HighlightEndOffset = clamp(r.End.Byte-from, s.HighlightStartOffset, len(code))
+	hs := clamp(r.Start.Byte-from, 0, len(code))
+	he := clamp(r.End.Byte-from, hs, len(code))
+	if len(code) > maxSnippet {
+		// Keep a window around the subject, cut at character boundaries.
+		lo := max(0, hs-maxSnippet/4)
+		for lo > 0 && !utf8.RuneStart(code[lo]) {
+			lo--
+		}
+		hi := min(len(code), max(he, hs+maxSnippet/4))
+		hi = min(hi, lo+maxSnippet)
+		for hi < len(code) && !utf8.RuneStart(code[hi]) {
+			hi++
+		}
+		code = code[lo:hi]
+		hs, he = clamp(hs-lo, 0, len(code)), clamp(he-lo, 0, len(code))
+		he = max(he, hs)
+	}
+	s := &Snippet{Code: code, StartLine: r.Start.Line, HighlightStartOffset: hs, HighlightEndOffset: he}
 	s.Context = hcled.ContextString(f, r.Start.Byte)
 	return s
 }

@@ -178,6 +178,11 @@ func NewStateList(st StateSource) *StateList {
 	return l
 }
 
+// NewEmptyStateList is the list of a state that does not exist yet: no resources.
+func NewEmptyStateList() *StateList {
+	return &StateList{Header: header(TypeStateList), Resources: []StateListItem{}}
+}
+
 var stateListTemplate = parse("state_list", "{{define \"state_list\"}}{{range .Resources}}{{esc .Address}}\t{{esc .Status}}\n{{end}}{{end}}")
 
 // WriteStateList writes the list as text, or as JSON when asJSON.

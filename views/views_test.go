@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/ferry-dev/ferry/executor"
 	"github.com/ferry-dev/ferry/model"
@@ -722,5 +723,28 @@ func TestApplyLiveFollowsResize(t *testing.T) {
 		if n := visibleLen(l); n >= 30 {
 			t.Errorf("a line of %d columns after the terminal was narrowed to 30: %q", n, l)
 		}
+	}
+}
+
+// A garbled spec gives one HCL diagnostic per byte, each quoting its (possibly megabyte-long) line:
+// at most MaxDiagnostics are converted, the rest counted in one, and a snippet keeps a window of
+// the line around its subject (1 MB of control characters took over 20 GB before).
+func TestDiagnosticsBounded(t *testing.T) {
+	src := bytes.Repeat([]byte{1}, 1<<20)
+	f, diags := hclsyntax.ParseConfig(src, "a.ferry.hcl", hcl.InitialPos)
+	if len(diags) < 1000 {
+		t.Fatalf("fixture: want many diagnostics, got %d", len(diags))
+	}
+	vd := NewDiagnostics(diags, map[string]*hcl.File{"a.ferry.hcl": f})
+	if len(vd) != MaxDiagnostics+1 {
+		t.Fatalf("got %d diagnostics, want %d", len(vd), MaxDiagnostics+1)
+	}
+	if last := vd[len(vd)-1]; last.Severity != "error" || !strings.HasPrefix(last.Summary, fmt.Sprintf("Too many diagnostics: %d more", len(diags)-MaxDiagnostics)) {
+		t.Fatalf("last = %+v", last)
+	}
+	mid := NewDiagnostic(diags[len(diags)/2], map[string]*hcl.File{"a.ferry.hcl": f})
+	s := mid.Snippet
+	if s == nil || len(s.Code) > maxSnippet || s.HighlightStartOffset > s.HighlightEndOffset || s.HighlightEndOffset > len(s.Code) || s.HighlightEndOffset == 0 {
+		t.Fatalf("snippet = %d bytes, highlight %d-%d", len(s.Code), s.HighlightStartOffset, s.HighlightEndOffset)
 	}
 }

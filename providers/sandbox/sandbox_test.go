@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -399,4 +400,26 @@ func pcOf(t *testing.T, w any) partnercenter.SimWorld {
 		t.Fatalf("partnercenter section: %v", err)
 	}
 	return pc
+}
+
+// A world file that is not a regular file is refused before it is read: /dev/zero grew memory until
+// the sandbox died, a FIFO blocked it for ever (even SIGTERM did not end it).
+func TestLoadWorldRefusesNonRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "world.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	for path, want := range map[string]string{"/dev/zero": "(a device)", fifo: "(a named pipe)", dir: "(a directory)"} {
+		done := make(chan error, 1)
+		go func() { _, err := LoadWorld(path, table.Default()); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "is not a regular file "+want) {
+				t.Errorf("LoadWorld(%s) = %v, want not a regular file %s", path, err, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("LoadWorld(%s) blocked", path)
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/providers/simkit"
@@ -44,12 +45,52 @@ func (w World) MarshalJSON() ([]byte, error) {
 
 // LoadWorld reads and checks a world file against the provider table. Errors name the file, and
 // the line and column where the JSON can be placed; unknown fields are rejected.
+//
+// Only a regular file of at most MaxWorldBytes is read: /dev/zero would grow memory without end, a
+// FIFO would block for ever (opened without waiting for a writer, then refused).
 func LoadWorld(path string, table providers.Table) (*World, error) {
-	data, err := os.ReadFile(path)
+	data, err := readWorldFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading world file: %w", err)
 	}
 	return DecodeWorld(path, data, table)
+}
+
+// MaxWorldBytes is the largest world file LoadWorld reads (1 GiB: a world of a million
+// subscriptions is well under it).
+const MaxWorldBytes = 1 << 30
+
+// readWorldFile reads path when it is a regular file of at most MaxWorldBytes.
+func readWorldFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		kind := "not a file"
+		switch m := fi.Mode(); {
+		case m.IsDir():
+			kind = "a directory"
+		case m&os.ModeNamedPipe != 0:
+			kind = "a named pipe"
+		case m&os.ModeDevice != 0:
+			kind = "a device"
+		}
+		return nil, fmt.Errorf("%s is not a regular file (%s)", path, kind)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxWorldBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxWorldBytes {
+		return nil, fmt.Errorf("%s is larger than the limit of %d bytes of a world file", path, MaxWorldBytes)
+	}
+	return data, nil
 }
 
 // DecodeWorld decodes and checks a world from data; name is used in error messages. Every section
