@@ -104,4 +104,8 @@ func TestRemoteTextIsEscapedEverywhere(t *testing.T) {
 	if md := mdEscape("a\x1b*b*\n~x~ &amp;"); md != `a\\x1b\*b\*\\n\~x\~ &amp;amp;` {
 		t.Errorf("mdEscape = %q", md)
 	}
+	// No @mention reaches a pull request from remote text: a zero-width space breaks each one.
+	if md := mdEscape("Teams for @contoso/admins and @bob"); md != "Teams for @\u200bcontoso/admins and @\u200bbob" {
+		t.Errorf("mdEscape = %q", md)
+	}
 }

@@ -153,15 +153,17 @@ func Symbol(a model.Action) string {
 }
 
 // mdEscape makes text safe inside a markdown paragraph, list item or table cell: no raw HTML, no
-// table breaks, no line breaks, no emphasis, strike-through, entities or links from remote text, and
-// nothing a terminal acts on (Escape first).
+// table breaks, no line breaks, no emphasis, strike-through, entities or links from remote text, no
+// @mention (a zero-width space follows each "@", so remote text such as an offer named "@org/team"
+// notifies nobody when the plan is posted to a pull request), and nothing a terminal acts on
+// (Escape first).
 func mdEscape(s string) string {
 	return mdEscaper.Replace(Escape(s))
 }
 
 var mdEscaper = strings.NewReplacer(
 	`\`, `\\`, "|", `\|`, "<", "&lt;", ">", "&gt;", "&", "&amp;",
-	"*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "~", `\~`,
+	"*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "~", `\~`, "@", "@\u200b",
 )
 
 // mdCode renders s as inline code, with a fence longer than any run of backticks in s.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -25,7 +26,7 @@ type APIError struct {
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: HTTP %d", e.Operation, e.StatusCode)
-	if e.Code != "" {
+	if e.Code != "" && e.Code != strconv.Itoa(e.StatusCode) { // "HTTP 500 500" says nothing more
 		fmt.Fprintf(&b, " %s", e.Code)
 	}
 	if e.Description != "" {
