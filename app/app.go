@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/ferry-dev/ferry/hclspec"
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/notify"
 	"github.com/ferry-dev/ferry/providers"
 	"github.com/ferry-dev/ferry/state"
@@ -334,7 +335,7 @@ func (g *Globals) openProviders(ctx context.Context, s *spec, need map[string]bo
 		if err != nil {
 			// Every provider that cannot be opened is named (missing credentials of three providers
 			// are three errors of one run, not three runs).
-			g.errorf(s.err, "%s provider: %v", e.Name, err)
+			g.errorf(s.err, "%s provider: %v%s", e.Name, err, providerWhere(s.cfg, cfg))
 			failed = true
 			continue
 		}
@@ -357,6 +358,30 @@ func baseTransport() http.RoundTripper {
 	t := def.Clone()
 	t.MaxIdleConnsPerHost = idleConnsPerHost
 	return t
+}
+
+// providerWhere says where the spec asks for a provider that could not be opened: its block, or,
+// without one, the first instance that uses it (" (provider block at main.ferry.hcl:9)").
+func providerWhere(cfg *hclspec.Config, pc providers.Config) string {
+	if r := pc.DeclRange; r.Filename != "" {
+		return fmt.Sprintf(" (provider %q block at %s:%d)", pc.Name, r.Filename, r.Start.Line)
+	}
+	var first *model.Instance // in file order
+	for i := range cfg.Instances {
+		inst := &cfg.Instances[i]
+		if inst.Provider != pc.Name {
+			continue
+		}
+		if r, f := inst.DeclRange, first; f == nil || r.Filename < f.DeclRange.Filename ||
+			(r.Filename == f.DeclRange.Filename && r.Start.Line < f.DeclRange.Start.Line) {
+			first = inst
+		}
+	}
+	if first == nil {
+		return ""
+	}
+	r := first.DeclRange
+	return fmt.Sprintf(" (the spec has no provider %q block; %s at %s:%d uses it)", pc.Name, first.Addr, r.Filename, r.Start.Line)
 }
 
 // sandboxBanner is the first line of plan and apply when talking to the sandbox. It goes to stderr
