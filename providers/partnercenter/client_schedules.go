@@ -17,12 +17,14 @@ const (
 	OpCancelSchedule = "partnercenter.CancelMigrationSchedule"
 )
 
-// Schedule statuses. Cadenced (waiting for its date) is the value of Microsoft's documented
-// examples; the others are ferry's reading of the model (a schedule that has produced its migration,
-// one cancelled, one that could not be processed — errorCode and errorDescription then say why).
+// Schedule statuses. Cadenced and Created (both waiting for their date) are the values of
+// Microsoft's documented examples ("Get a new commerce migration schedule" answers "Created");
+// the others are ferry's reading of the model (a schedule that has produced its migration, one
+// cancelled, one that could not be processed — errorCode and errorDescription then say why).
 // Statuses are compared case-insensitively and unknown ones are kept as they are.
 const (
 	ScheduleCadenced  = "Cadenced"
+	ScheduleCreated   = "Created"
 	ScheduleCompleted = "Completed"
 	ScheduleCanceled  = "Canceled"
 	ScheduleFailed    = "Failed"
@@ -54,7 +56,60 @@ type MigrationSchedule struct {
 }
 
 // Pending reports whether the schedule is still waiting for its date (or the renewal).
-func (s *MigrationSchedule) Pending() bool { return strings.EqualFold(s.Status, ScheduleCadenced) }
+func (s *MigrationSchedule) Pending() bool {
+	return strings.EqualFold(s.Status, ScheduleCadenced) || strings.EqualFold(s.Status, ScheduleCreated)
+}
+
+// UnmarshalJSON decodes a schedule whose dates may lack a time zone: Microsoft's documented answer
+// has "targetDate": "2022-10-30T00:00:00" (read as UTC) next to RFC 3339 times.
+func (s *MigrationSchedule) UnmarshalJSON(b []byte) error {
+	type plain MigrationSchedule
+	aux := struct {
+		*plain
+		CustomTermEndDate   *scheduleTime `json:"customTermEndDate,omitempty"`
+		SubscriptionEndDate *scheduleTime `json:"subscriptionEndDate,omitempty"`
+		TargetDate          *scheduleTime `json:"targetDate,omitempty"`
+		CreatedTime         *scheduleTime `json:"createdTime,omitempty"`
+		LastModifiedTime    *scheduleTime `json:"lastModifiedTime,omitempty"`
+	}{plain: (*plain)(s)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	s.CustomTermEndDate = aux.CustomTermEndDate.time()
+	s.SubscriptionEndDate = aux.SubscriptionEndDate.time()
+	s.TargetDate = aux.TargetDate.time()
+	s.CreatedTime = aux.CreatedTime.time()
+	s.LastModifiedTime = aux.LastModifiedTime.time()
+	return nil
+}
+
+// scheduleTime is an RFC 3339 time, or one without a zone (UTC).
+type scheduleTime time.Time
+
+func (t *scheduleTime) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", time.DateOnly} {
+		if v, err := time.Parse(layout, s); err == nil {
+			*t = scheduleTime(v)
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not a date-time", s)
+}
+
+func (t *scheduleTime) time() *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := time.Time(*t)
+	return &v
+}
 
 // When describes the schedule's moment: "on renewal" or "on 2027-03-31".
 func (s *MigrationSchedule) When() string {
