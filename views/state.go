@@ -21,7 +21,7 @@ func NewValidateReport(n int) *ValidateReport {
 	return &ValidateReport{Header: header(TypeValidate), Valid: true, Instances: n}
 }
 
-var validateTemplate = parse("validate", `{{define "validate"}}Success! The spec is valid: {{.Instances}} resource instances.
+var validateTemplate = parse("validate", `{{define "validate"}}Success! The spec is valid: {{.Instances}} resource {{if eq .Instances 1}}instance{{else}}instances{{end}}.
 {{end}}`)
 
 // WriteValidate writes the report as text, or as JSON when asJSON.

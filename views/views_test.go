@@ -748,3 +748,16 @@ func TestDiagnosticsBounded(t *testing.T) {
 		t.Fatalf("snippet = %d bytes, highlight %d-%d", len(s.Code), s.HighlightStartOffset, s.HighlightEndOffset)
 	}
 }
+
+// One instance is "1 resource instance", not "1 resource instances".
+func TestValidateCountsInstancesInEnglish(t *testing.T) {
+	for n, want := range map[int]string{1: "valid: 1 resource instance.\n", 2: "valid: 2 resource instances.\n"} {
+		var b bytes.Buffer
+		if err := WriteValidate(&b, NewValidateReport(n), false); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(b.String(), want) {
+			t.Errorf("validate of %d: %q, want it to end with %q", n, b.String(), want)
+		}
+	}
+}

@@ -359,8 +359,7 @@ func rangePtr(r hcl.Range) *hcl.Range {
 
 // CheckImportID checks the ID of `ferry import` for a Partner Center subscription.
 func CheckImportID(id string) error {
-	if _, _, err := ParseImportID(id); err != nil {
-		return fmt.Errorf("%w; want <customer_id>/<subscription_id>", err)
-	}
-	return nil
+	// ParseImportID's error already names the form wanted.
+	_, _, err := ParseImportID(id)
+	return err
 }
