@@ -53,7 +53,7 @@ type ClientConfig struct {
 	// Sleep waits d or until ctx is done; nil sleeps for real (tests inject a fake).
 	Sleep func(ctx context.Context, d time.Duration) error
 	// ReadTimeout bounds each attempt of a read (0: DefaultReadTimeout; negative: none); a mutating
-	// call is bounded by the HTTP client's timeout only.
+	// call is bounded by the HTTP client's timeout only (a read by the shorter of the two).
 	ReadTimeout time.Duration
 	// Log receives one line per request; nil discards. Tokens are never logged.
 	Log func(format string, args ...any)
@@ -69,6 +69,10 @@ type Client struct {
 	readTimeout   time.Duration
 	// readTimeoutCause is the error of a read attempt that timed out (made once, not per request).
 	readTimeoutCause error
+	// callTimeout is the HTTP client's own timeout, applied as each attempt's deadline instead, so
+	// that a request arms one timer, not two; callTimeoutCause is its error.
+	callTimeout      time.Duration
+	callTimeoutCause error
 	sleep            func(ctx context.Context, d time.Duration) error
 	log              func(format string, args ...any)
 }
@@ -92,6 +96,12 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		c.http = &http.Client{Timeout: 60 * time.Second}
 	}
 	c.http = withIdleConns(c.http)
+	if c.http.Timeout > 0 {
+		hc := *c.http
+		c.callTimeout, c.callTimeoutCause = hc.Timeout, fmt.Errorf("no answer within %s", hc.Timeout)
+		hc.Timeout = 0
+		c.http = &hc
+	}
 	if c.readTimeout == 0 {
 		c.readTimeout = DefaultReadTimeout
 	}

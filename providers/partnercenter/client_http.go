@@ -113,13 +113,17 @@ func (c *Client) attempt(ctx context.Context, req *request, attempt int) (body [
 	// either way, so it is not traced).
 	var wrote atomic.Bool
 	actx := ctx
+	timeout, cause := c.callTimeout, c.callTimeoutCause
 	if req.mutating {
 		actx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }})
-	} else if c.readTimeout > 0 {
+	} else if c.readTimeout > 0 && (timeout == 0 || c.readTimeout < timeout) {
 		// A read that hangs ends after its own timeout and is retried; a mutating call keeps the
 		// client's (longer) timeout, after which its outcome is unknown and reconciled.
+		timeout, cause = c.readTimeout, c.readTimeoutCause
+	}
+	if timeout > 0 {
 		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeoutCause(ctx, c.readTimeout, c.readTimeoutCause)
+		actx, cancel = context.WithTimeoutCause(actx, timeout, cause)
 		defer cancel()
 	}
 	hr, err := http.NewRequestWithContext(actx, req.method, req.url, bytes.NewReader(req.body))
@@ -138,14 +142,14 @@ func (c *Client) attempt(ctx context.Context, req *request, attempt int) (body [
 	resp, err := c.http.Do(hr)
 	if err != nil {
 		c.log("partnercenter: %s %s: %v (attempt %d, MS-RequestId %s)", req.method, hr.URL.Path, err, attempt+1, req.requestID)
+		if ctx.Err() == nil && actx.Err() != nil {
+			err = context.Cause(actx) // the attempt's own deadline: "no answer within …"
+		}
 		if req.mutating && wrote.Load() {
 			return nil, 0, &UnknownOutcomeError{Operation: req.op, RequestID: req.requestID, Err: err}
 		}
 		if ctx.Err() != nil {
 			return nil, 0, fmt.Errorf("%s: %w", req.op, context.Cause(ctx))
-		}
-		if actx.Err() != nil {
-			err = context.Cause(actx)
 		}
 		if errors.Is(err, providers.ErrRedirectRefused) {
 			// The server sends us elsewhere: asking again gets the same answer.

@@ -113,6 +113,39 @@ func TestHungReadTimesOutAndIsRetried(t *testing.T) {
 	}
 }
 
+// TestHungCreateEndsAtTheClientTimeout: a create that was sent and never answered ends at the HTTP
+// client's own timeout (applied as the attempt's deadline) as an unknown outcome that says why, and
+// is not sent again.
+func TestHungCreateEndsAtTheClientTimeout(t *testing.T) {
+	var calls atomic.Int64
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c, err := NewClient(ClientConfig{BaseURL: srv.URL + "/v1", Sleep: noSleep, Limits: NoLimits(),
+		HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CreateMigration(context.Background(), "c", MigrationRequest{CurrentSubscriptionID: "s"}, "key")
+	var ue *UnknownOutcomeError
+	if !errors.As(err, &ue) {
+		t.Fatalf("err = %v, want an unknown outcome", err)
+	}
+	if !strings.Contains(err.Error(), "no answer within 100ms") {
+		t.Errorf("err = %v, want it to say no answer came within the client's timeout", err)
+	}
+	if calls.Load() != 1 {
+		t.Errorf("%d creates sent, want 1", calls.Load())
+	}
+}
+
 // TestCredentialsNeverFollowARedirect: neither the bearer token (API) nor the client secret (token
 // request) is sent to another host that a redirect points at.
 func TestCredentialsNeverFollowARedirect(t *testing.T) {
