@@ -32,9 +32,9 @@ type ApplyOptions struct {
 	// the terminal's width in columns.
 	Live  bool
 	Width int
-	// WidthNow, when set, reads the terminal's width again (0: unknown); the live block is fitted to
+	// SizeNow, when set, reads the terminal's size again (0: unknown); the live block is fitted to
 	// it at every redraw, so a terminal resized during the apply keeps a clean block.
-	WidthNow func() int
+	SizeNow func() (width, height int)
 }
 
 // liveRedraw is how often the live status block is redrawn.
@@ -178,7 +178,7 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	// progress to stderr: on a terminal one status block redrawn in place, otherwise one line per
 	// change that ended and a summary line every interval.
 	live := o.Live && !g.JSON
-	ev := views.NewApplyView(s.out, s.err, views.ApplyViewOptions{JSON: g.JSON, Live: live, Width: o.Width, WidthNow: o.WidthNow,
+	ev := views.NewApplyView(s.out, s.err, views.ApplyViewOptions{JSON: g.JSON, Live: live, Width: o.Width, SizeNow: o.SizeNow,
 		Color: live && !g.NoColor && g.Getenv("NO_COLOR") == "", Blocked: len(blocked)})
 	every := o.ProgressInterval
 	if every <= 0 {

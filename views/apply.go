@@ -64,10 +64,12 @@ type ApplyViewOptions struct {
 	Color bool
 	// Width is the terminal's width in columns, for the live block (0: 100).
 	Width int
-	// WidthNow, when set, is asked for the terminal's width at every redraw, so that a terminal
-	// narrowed during a long apply does not wrap the block's lines (which the redraw would then not
-	// erase); an answer of 0 or less keeps Width.
-	WidthNow func() int
+	// SizeNow, when set, is asked for the terminal's size at every redraw, so that a terminal
+	// resized during a long apply neither wraps the block's lines nor scrolls its first lines out
+	// of reach (which the redraw could then not erase): each line is cut to the width and the block
+	// to one line less than the height. A width of 0 or less keeps Width; a height of 0 or less
+	// leaves the block whole.
+	SizeNow func() (width, height int)
 	// Blocked counts the plan's blocked changes, shown with the counts.
 	Blocked int
 }
@@ -158,13 +160,15 @@ func (v *ApplyView) Snapshot(s executor.Snapshot) {
 	case v.o.JSON:
 		_ = writeJSON(v.report, p, false)
 	case v.o.Live:
-		width := v.o.Width
-		if v.o.WidthNow != nil {
-			if w := v.o.WidthNow(); w > 0 {
+		width, height := v.o.Width, 0
+		if v.o.SizeNow != nil {
+			w, h := v.o.SizeNow()
+			if w > 0 {
 				width = w
 			}
+			height = h
 		}
-		block, n := liveBlock(p, v.style, width)
+		block, n := liveBlock(p, v.style, width, height)
 		var b strings.Builder
 		b.WriteString(erase(v.drawn))
 		b.Write(v.pending)

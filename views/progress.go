@@ -212,11 +212,16 @@ Progress after {{.Elapsed}}: {{.Ended}}/{{.Total}} ended ({{.Done}} done{{with .
 {{range $i, $w := .OldestWaits}}  {{if eq $i 0}}oldest waits:{{else}}             {{end}} {{printf "%6s" .Age}}  {{.Address}}
 {{end}}{{end}}`)
 
-// liveBlock renders the live status block, each line cut to width columns.
-func liveBlock(p *ApplyProgress, s style, width int) (string, int) {
+// liveBlock renders the live status block, each line cut to width columns and the block to
+// height-1 lines when height is above 0 (the oldest waits, last, go first): a block taller than the
+// terminal would scroll its first lines out of the redraw's reach.
+func liveBlock(p *ApplyProgress, s style, width, height int) (string, int) {
 	var b strings.Builder
 	_ = render(&b, progressTemplate, "block", s, p)
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if height > 0 && len(lines) > max(height-1, 1) {
+		lines = lines[:max(height-1, 1)]
+	}
 	for i, l := range lines {
 		lines[i] = fit(l, width-1)
 	}

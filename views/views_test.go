@@ -708,7 +708,7 @@ func TestShortDur(t *testing.T) {
 func TestApplyLiveFollowsResize(t *testing.T) {
 	var live, stdout bytes.Buffer
 	width := 100
-	v := NewApplyView(&stdout, &live, ApplyViewOptions{Live: true, Width: 100, WidthNow: func() int { return width }})
+	v := NewApplyView(&stdout, &live, ApplyViewOptions{Live: true, Width: 100, SizeNow: func() (int, int) { return width, 0 }})
 	v.Start(200, 10)
 	snaps := fixtureSnapshots()
 	v.Snapshot(snaps[0])
@@ -723,6 +723,38 @@ func TestApplyLiveFollowsResize(t *testing.T) {
 		if n := visibleLen(l); n >= 30 {
 			t.Errorf("a line of %d columns after the terminal was narrowed to 30: %q", n, l)
 		}
+	}
+}
+
+// TestApplyLiveFitsAShortTerminal: a block taller than the terminal scrolled its first lines out of
+// the redraw's reach ("cursor up" stops at the top of the screen), so each redraw left old lines
+// behind. The block is cut to one line less than the terminal's height, its oldest waits first.
+func TestApplyLiveFitsAShortTerminal(t *testing.T) {
+	var live, stdout bytes.Buffer
+	height := 50
+	v := NewApplyView(&stdout, &live, ApplyViewOptions{Live: true, Width: 100, SizeNow: func() (int, int) { return 100, height }})
+	v.Start(200, 10)
+	snaps := fixtureSnapshots()
+	v.Snapshot(snaps[1])
+	full := v.drawn
+	if full < 6 {
+		t.Fatalf("fixture: the block has %d lines, want a tall one", full)
+	}
+	height = 4
+	mark := live.Len()
+	v.Snapshot(snaps[1])
+	if v.drawn != 3 {
+		t.Errorf("a block of %d lines drawn on a terminal of 4 lines, want 3", v.drawn)
+	}
+	after := live.String()[mark:]
+	if i := strings.LastIndex(after, "\x1b[J"); i >= 0 {
+		after = after[i+3:]
+	}
+	if got := strings.Count(after, "\n"); got != 3 {
+		t.Errorf("%d lines written, want 3: %q", got, after)
+	}
+	if !strings.HasPrefix(after, "Applying") {
+		t.Errorf("the block lost its first line: %q", after)
 	}
 }
 

@@ -257,12 +257,12 @@ func applyCmd(g *app.Globals, set func(int)) *cobra.Command {
 			if w, _, err := term.GetSize(int(os.Stderr.Fd())); err == nil {
 				o.Width = w
 			}
-			o.WidthNow = func() int {
-				w, _, err := term.GetSize(int(os.Stderr.Fd()))
+			o.SizeNow = func() (int, int) {
+				w, h, err := term.GetSize(int(os.Stderr.Fd()))
 				if err != nil {
-					return 0
+					return 0, 0
 				}
-				return w
+				return w, h
 			}
 			set(app.Apply(cmd.Context(), hardCtx, g, o))
 		},
