@@ -461,12 +461,15 @@ func TestPlanImport(t *testing.T) {
 			diagText: []string{"quantity = 40, but Partner Center has quantity 25", `billing_cycle = "monthly", but Partner Center has billingCycle "annual"`},
 		},
 		{
-			// The spec sets no quantity: the message must not claim it says one.
-			name: "quantity unset, legacy differs", inst: importInst(),
-			live:     tLive(target(func(s *Subscription) { s.Quantity = 30 })),
-			action:   model.ActionBlocked,
-			diagLine: []int{14},
-			diagText: []string{"the spec does not set quantity, so it is the legacy subscription's (" + tLegacy + ": 25), but Partner Center has quantity 30"},
+			// The spec sets no quantity: seats are not compared, whatever the legacy subscription had.
+			name: "quantity unset, seats differ from the legacy", inst: importInst(),
+			live:   tLive(target(func(s *Subscription) { s.Quantity = 30 })),
+			action: model.ActionImport,
+		},
+		{
+			name: "quantity set, equal", inst: importInst(func(i *model.Instance) { q := 25; i.Subscription.Quantity = &q }),
+			live:   tLive(target()),
+			action: model.ActionImport,
 		},
 		{
 			name: "term differs, offer differs", inst: importInst(),
