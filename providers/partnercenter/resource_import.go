@@ -85,7 +85,7 @@ func planImport(ch model.Change, desired model.Instance, l *Live) (model.Change,
 	ch.Action = model.ActionImport
 	name := ""
 	if n := subscriptionName(t); n != "" {
-		name = fmt.Sprintf(" %q", n)
+		name = " " + quoteName(n)
 	}
 	ch.Summary = fmt.Sprintf("import New Commerce subscription %s%s (%s, %s %s)", shortID(t.ID), name, seats(t.Quantity), t.TermDuration, t.BillingCycle)
 	ch.Details = successorDetails(t)

@@ -769,3 +769,38 @@ func TestMigrationNotStartedByFerry(t *testing.T) {
 		})
 	}
 }
+
+// TestRemoteNamesStayRaw: a remote name in a summary or an attribute is the text Partner Center sent,
+// between double quotes, not Go-quoted (%q would put \x1b in the plan JSON where the offer attribute
+// has the character); the renderers escape it when they print.
+func TestRemoteNamesStayRaw(t *testing.T) {
+	const evil = "Evil \x1b[31mRED\u202e\"X"
+	live := tLive(func(l *Live) {
+		l.Legacy.OfferName = evil
+		for i := range l.Addons {
+			l.Addons[i].OfferName = evil
+		}
+	})
+	ch, diags := NewProvider(nil).Plan(tInstance(withAddons), nil, live)
+	if diags.HasErrors() || ch.Action != model.ActionCreate {
+		t.Fatalf("action %q: %v", ch.Action, diags)
+	}
+	if want := `"` + evil + `" (`; !strings.Contains(ch.Summary, want) {
+		t.Errorf("summary %q lacks %q", ch.Summary, want)
+	}
+	found := false
+	for _, d := range ch.Details {
+		if strings.HasPrefix(d.Name, "addon ") {
+			found = true
+			if !strings.HasPrefix(d.New, `"`+evil+`" (`) {
+				t.Errorf("add-on attribute %q, want the raw name first", d.New)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no add-on attribute in %+v", ch.Details)
+	}
+	if strings.Contains(ch.Summary, `\x1b`) {
+		t.Errorf("summary Go-quoted: %q", ch.Summary)
+	}
+}
