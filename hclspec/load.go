@@ -47,19 +47,27 @@ func Load(dir string, opts Options) (*Config, *Files, hcl.Diagnostics) {
 
 // LoadSettings loads the spec for its ferry block alone — state, reports, parallelism and backend —
 // for the commands that need no valid spec (state, show, report): a spec with errors elsewhere (a
-// variable without a value, a resource that does not evaluate) still names where its state is. The
-// Config holds only those settings; it is nil when the files do not parse or the ferry block itself
-// has an error. The diagnostics are those of the whole spec.
+// variable without a value, a resource that does not evaluate) still names where its state is. It
+// parses every file but evaluates only what the ferry block can use: the variables, the locals the
+// ferry, provider and notify blocks refer to (directly or through other locals), and those blocks
+// (provider and notify blocks for the sensitive values they compute, which are redacted from the
+// output). Resource and import blocks, and the locals only they use, are not evaluated: a spec whose
+// for_each expands a large CSV costs no more than its ferry block. The Config holds only the
+// settings; it is nil when the files do not parse or the ferry block itself has an error. The
+// diagnostics are those of what was evaluated.
 func LoadSettings(dir string, opts Options) (*Config, *Files, hcl.Diagnostics) {
 	l := newLoader(dir, opts, map[string][]byte{})
-	full := l.load()
+	var cfg *Config
+	if l.read() {
+		cfg = l.evaluateSettings()
+	}
 	l.diags = dedupeDiags(l.diags)
 	l.files.sortSecrets()
-	if full == nil || l.ferryErrors {
+	if cfg == nil || l.ferryErrors {
 		return nil, l.files, l.diags
 	}
-	return &Config{Dir: full.Dir, StatePath: full.StatePath, Parallelism: full.Parallelism, Reports: full.Reports,
-		Backend: full.Backend, Sensitive: l.files.sensitive}, l.files, l.diags
+	return &Config{Dir: cfg.Dir, StatePath: cfg.StatePath, Parallelism: cfg.Parallelism, Reports: cfg.Reports,
+		Backend: cfg.Backend, Sensitive: l.files.sensitive}, l.files, l.diags
 }
 
 // LoadSources is Load for in-memory spec files (file name → content); file() still reads from dir.
@@ -112,14 +120,23 @@ func (l *loader) finish(cfg *Config) (*Config, *Files, hcl.Diagnostics) {
 
 // load reads the spec files of the directory and evaluates them.
 func (l *loader) load() *Config {
+	if !l.read() {
+		return nil
+	}
+	return l.evaluate()
+}
+
+// read reads the spec files of the directory into l.sources; false when there are none or the
+// directory cannot be read. A file that cannot be read is reported and left out.
+func (l *loader) read() bool {
 	names, err := specFiles(l.dir)
 	if err != nil {
 		l.errorf(nil, "Cannot read the spec directory", "%s.", err)
-		return nil
+		return false
 	}
 	if len(names) == 0 {
 		l.errorf(nil, "No spec files", "The directory %s has no *%s files. Write the spec there, or point --chdir at the directory that has it.", l.dir, SpecSuffix)
-		return nil
+		return false
 	}
 	for _, name := range names {
 		src, ok := l.readSpecFile(name)
@@ -128,11 +145,11 @@ func (l *loader) load() *Config {
 		}
 		l.sources[name] = src
 	}
-	return l.evaluate()
+	return true
 }
 
-// evaluate parses l.sources, decodes them into the source model, and evaluates the model.
-func (l *loader) evaluate() *Config {
+// decode parses l.sources and decodes them into the source model; nil when a file does not parse.
+func (l *loader) decode() *module {
 	names := make([]string, 0, len(l.sources))
 	for name := range l.sources {
 		names = append(names, name)
@@ -157,8 +174,11 @@ func (l *loader) evaluate() *Config {
 		dec.decodeFile(f)
 	}
 	l.diags = append(l.diags, dec.diags...)
-	mod := &dec.mod
+	return &dec.mod
+}
 
+// evalVariablesOf evaluates the variables of mod into the scope, and declares its locals.
+func (l *loader) evalVariablesOf(mod *module) map[string]cty.Value {
 	for _, v := range mod.variables {
 		l.scope.declared[v.Name] = true
 	}
@@ -167,6 +187,66 @@ func (l *loader) evaluate() *Config {
 	}
 	vars := l.evalVariables(mod.variables)
 	l.scope.vars = vars
+	return vars
+}
+
+// evaluateSettings evaluates, of l.sources, only what LoadSettings returns or redacts: the
+// variables, the ferry, provider and notify blocks and the locals they refer to.
+func (l *loader) evaluateSettings() *Config {
+	mod := l.decode()
+	if mod == nil {
+		return nil
+	}
+	l.evalVariablesOf(mod)
+	var roots []hcl.Expression
+	if fb := mod.ferry; fb != nil {
+		roots = appendExprs(roots, fb.Attrs)
+		if fb.Backend != nil {
+			roots = appendExprs(roots, fb.Backend.Attrs)
+		}
+	}
+	for _, p := range mod.providers {
+		roots = appendExprs(roots, p.Attrs)
+	}
+	for _, nb := range mod.notifies {
+		roots = appendExprs(roots, nb.Attrs)
+		for _, inner := range []*nestedBlock{nb.Webhook, nb.Email} {
+			if inner != nil {
+				roots = appendExprs(roots, inner.Attrs)
+			}
+		}
+	}
+	l.evalLocalsFor(mod.locals, roots)
+	cfg := &Config{Dir: l.dir, Providers: map[string]providers.Config{}}
+	before := len(l.diags)
+	l.evalFerry(mod.ferry, cfg)
+	l.ferryErrors = l.diags[before:].HasErrors()
+	for _, p := range mod.providers {
+		cfg.Providers[p.Name] = l.evalProvider(p)
+	}
+	for _, nb := range mod.notifies {
+		if rc, ok := l.evalNotify(nb); ok {
+			cfg.Notify = append(cfg.Notify, rc)
+		}
+	}
+	return cfg
+}
+
+// appendExprs appends the expressions of attrs to exprs.
+func appendExprs(exprs []hcl.Expression, attrs hcl.Attributes) []hcl.Expression {
+	for _, a := range attrs {
+		exprs = append(exprs, a.Expr)
+	}
+	return exprs
+}
+
+// evaluate parses l.sources, decodes them into the source model, and evaluates the model.
+func (l *loader) evaluate() *Config {
+	mod := l.decode()
+	if mod == nil {
+		return nil
+	}
+	vars := l.evalVariablesOf(mod)
 	l.evalLocals(mod.locals)
 
 	cfg := &Config{Dir: l.dir, Providers: map[string]providers.Config{}}

@@ -10,6 +10,20 @@ import (
 // evalLocals evaluates the locals in dependency order. A local whose evaluation fails (or that is
 // part of a cycle) becomes unknown, so that what uses it reports nothing more.
 func (l *loader) evalLocals(locals []*hcl.Attribute) {
+	l.visitLocals(locals, nil)
+}
+
+// evalLocalsFor evaluates only the locals that roots refer to, directly or through other locals, in
+// dependency order; the others stay unknown.
+func (l *loader) evalLocalsFor(locals []*hcl.Attribute, roots []hcl.Expression) {
+	if roots == nil {
+		roots = []hcl.Expression{}
+	}
+	l.visitLocals(locals, roots)
+}
+
+// visitLocals evaluates the locals that roots refer to (every local when roots is nil).
+func (l *loader) visitLocals(locals []*hcl.Attribute, roots []hcl.Expression) {
 	byName := make(map[string]*hcl.Attribute, len(locals))
 	for _, a := range locals {
 		byName[a.Name] = a
@@ -69,7 +83,22 @@ func (l *loader) evalLocals(locals []*hcl.Attribute) {
 		}
 		stateOf[a.Name] = done
 	}
-	for _, a := range locals {
-		visit(a)
+	if roots == nil {
+		for _, a := range locals {
+			visit(a)
+		}
+		return
+	}
+	for _, expr := range roots {
+		for _, trav := range expr.Variables() {
+			if trav.RootName() != "local" || len(trav) < 2 {
+				continue
+			}
+			if attr, ok := trav[1].(hcl.TraverseAttr); ok {
+				if a := byName[attr.Name]; a != nil {
+					visit(a)
+				}
+			}
+		}
 	}
 }

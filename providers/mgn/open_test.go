@@ -234,13 +234,51 @@ func TestOpenPollInterval(t *testing.T) {
 }
 
 // The AWS SDK's own log lines (such as its IMDSv1 warning) become ferry's debug lines, not lines on
-// stderr: sdkLogger hands them to the provider's log, and drops them without one.
+// stderr: the client Open builds outside the sandbox hands them to the provider's log. The test
+// server answers with a Date header the SDK cannot parse, for which the SDK logs a warning through
+// the configuration's logger; without the wiring that line would go to the SDK's default logger
+// (stderr) and not reach env.Log.
 func TestSDKLogLinesGoToTheDebugLog(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLECHAIN")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "chain-secret")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	t.Setenv("AWS_PROFILE", "")
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", "not a date")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"items": []}`))
+	}))
+	defer hs.Close()
+	var mu sync.Mutex
 	var got []string
-	sdkLogger(func(format string, args ...any) { got = append(got, fmt.Sprintf(format, args...)) }).
-		Logf(logging.Warn, "falling back to IMDSv1: %v", "no token")
-	if len(got) != 1 || got[0] != "mgn: AWS SDK warn: falling back to IMDSv1: no token" {
-		t.Fatalf("debug lines %q", got)
+	env := providers.Env{Log: func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, fmt.Sprintf(format, args...))
+	}}
+	cfg := providers.Config{Name: Name, Values: map[string]cty.Value{"region": cty.StringVal("eu-west-1"), "endpoint": cty.StringVal(hs.URL)}}
+	p, err := Open(context.Background(), cfg, env)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if _, err := p.client.DescribeServers(context.Background(), []string{"s-1234567890abcdef0"}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	found := false
+	for _, l := range got {
+		if strings.HasPrefix(l, "mgn: AWS SDK warn: failed to parse response Date header value") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the SDK's warning about the Date header is not among the debug lines %q", got)
+	}
+}
+
+// sdkLogger drops the SDK's lines when there is no debug log.
+func TestSDKLoggerWithoutLog(t *testing.T) {
 	sdkLogger(nil).Logf(logging.Warn, "dropped") // must not panic
 }

@@ -23,10 +23,17 @@ func describeLegacy(id string, legacy *Subscription) string {
 		return shortID(id)
 	}
 	if n := subscriptionName(legacy); n != "" {
-		return fmt.Sprintf("%s %q", shortID(legacy.ID), n)
+		return shortID(legacy.ID) + " " + quoteName(n)
 	}
 	return shortID(legacy.ID)
 }
+
+// quoteName puts a remote name (an offer or friendly name) between double quotes in a human line
+// (a summary, a reason, an attribute), its text as Partner Center sent it, as the attributes carry
+// it: the text and markdown renderers escape what a terminal would act on when they print the line,
+// and JSON escapes control characters itself, so a JSON consumer reads the name unchanged. (Go
+// quoting, %q, would show a consumer \x1b where the attribute beside it has the character.)
+func quoteName(n string) string { return `"` + n + `"` }
 
 func subscriptionName(s *Subscription) string {
 	if s.OfferName != "" {
@@ -115,7 +122,7 @@ func createDetails(s *model.Subscription, l *Live, req *MigrationRequest) []mode
 		name := ""
 		if live := l.addon(a.CurrentSubscriptionID); live != nil {
 			if n := subscriptionName(live); n != "" {
-				name = fmt.Sprintf("%q ", n)
+				name = quoteName(n) + " "
 			}
 		}
 		d = append(d, model.Detail{

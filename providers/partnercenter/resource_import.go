@@ -63,19 +63,10 @@ func planImport(ch model.Change, desired model.Instance, l *Live) (model.Change,
 	if want := expectedCatalogItem(l); want != "" && !offerMatches(t.OfferID, want) {
 		mismatch("migrate_from", fmt.Sprintf("%q (whose New Commerce offer is %s)", s.MigrateFrom, want), "offerId "+strconv.Quote(t.OfferID))
 	}
-	if want, ok := expectedQuantity(s, l); ok && want != t.Quantity {
-		if s.Quantity != nil {
-			mismatch("quantity", strconv.Itoa(want), fmt.Sprintf("quantity %d", t.Quantity))
-		} else {
-			// The spec does not set quantity: say where the expected one comes from, and how to fix it.
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Imported subscription does not match quantity",
-				Detail: fmt.Sprintf("%s: the spec does not set quantity, so it is the legacy subscription's (%s: %d), but Partner Center has quantity %d for subscription %s. Set quantity = %d in the spec to match, or import another subscription.",
-					desired.Addr, s.MigrateFrom, want, t.Quantity, t.ID, t.Quantity),
-				Subject: rangePtr(attrRange(desired, "quantity")),
-			})
-		}
+	// Seats are compared only when the spec pins them: without quantity the spec accepts whatever
+	// the New Commerce subscription has (its seats may have changed since the migration).
+	if s.Quantity != nil && *s.Quantity != t.Quantity {
+		mismatch("quantity", strconv.Itoa(*s.Quantity), fmt.Sprintf("quantity %d", t.Quantity))
 	}
 	if !strings.EqualFold(s.TermDuration, t.TermDuration) {
 		mismatch("term_duration", strconv.Quote(s.TermDuration), "termDuration "+strconv.Quote(t.TermDuration))
@@ -94,7 +85,7 @@ func planImport(ch model.Change, desired model.Instance, l *Live) (model.Change,
 	ch.Action = model.ActionImport
 	name := ""
 	if n := subscriptionName(t); n != "" {
-		name = fmt.Sprintf(" %q", n)
+		name = " " + quoteName(n)
 	}
 	ch.Summary = fmt.Sprintf("import New Commerce subscription %s%s (%s, %s %s)", shortID(t.ID), name, seats(t.Quantity), t.TermDuration, t.BillingCycle)
 	ch.Details = successorDetails(t)
@@ -134,17 +125,6 @@ func expectedCatalogItem(l *Live) string {
 		}
 	}
 	return ""
-}
-
-// expectedQuantity is the quantity the spec asks for: its own, else the legacy one when known.
-func expectedQuantity(s *model.Subscription, l *Live) (int, bool) {
-	if s.Quantity != nil {
-		return *s.Quantity, true
-	}
-	if l.Legacy != nil {
-		return l.Legacy.Quantity, true
-	}
-	return 0, false
 }
 
 // offerMatches compares a subscription's offerId with a catalog item id: equal, or one a prefix of

@@ -396,7 +396,7 @@ func addonProblems(s *model.Subscription, l *Live) []string {
 
 func quotedName(s *Subscription) string {
 	if n := subscriptionName(s); n != "" {
-		return fmt.Sprintf(" (%q)", n)
+		return " (" + quoteName(n) + ")"
 	}
 	return ""
 }

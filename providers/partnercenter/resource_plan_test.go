@@ -461,12 +461,15 @@ func TestPlanImport(t *testing.T) {
 			diagText: []string{"quantity = 40, but Partner Center has quantity 25", `billing_cycle = "monthly", but Partner Center has billingCycle "annual"`},
 		},
 		{
-			// The spec sets no quantity: the message must not claim it says one.
-			name: "quantity unset, legacy differs", inst: importInst(),
-			live:     tLive(target(func(s *Subscription) { s.Quantity = 30 })),
-			action:   model.ActionBlocked,
-			diagLine: []int{14},
-			diagText: []string{"the spec does not set quantity, so it is the legacy subscription's (" + tLegacy + ": 25), but Partner Center has quantity 30"},
+			// The spec sets no quantity: seats are not compared, whatever the legacy subscription had.
+			name: "quantity unset, seats differ from the legacy", inst: importInst(),
+			live:   tLive(target(func(s *Subscription) { s.Quantity = 30 })),
+			action: model.ActionImport,
+		},
+		{
+			name: "quantity set, equal", inst: importInst(func(i *model.Instance) { q := 25; i.Subscription.Quantity = &q }),
+			live:   tLive(target()),
+			action: model.ActionImport,
 		},
 		{
 			name: "term differs, offer differs", inst: importInst(),
@@ -764,5 +767,40 @@ func TestMigrationNotStartedByFerry(t *testing.T) {
 				t.Errorf("term_duration matches the spec but is warned about: %s", text)
 			}
 		})
+	}
+}
+
+// TestRemoteNamesStayRaw: a remote name in a summary or an attribute is the text Partner Center sent,
+// between double quotes, not Go-quoted (%q would put \x1b in the plan JSON where the offer attribute
+// has the character); the renderers escape it when they print.
+func TestRemoteNamesStayRaw(t *testing.T) {
+	const evil = "Evil \x1b[31mRED\u202e\"X"
+	live := tLive(func(l *Live) {
+		l.Legacy.OfferName = evil
+		for i := range l.Addons {
+			l.Addons[i].OfferName = evil
+		}
+	})
+	ch, diags := NewProvider(nil).Plan(tInstance(withAddons), nil, live)
+	if diags.HasErrors() || ch.Action != model.ActionCreate {
+		t.Fatalf("action %q: %v", ch.Action, diags)
+	}
+	if want := `"` + evil + `" (`; !strings.Contains(ch.Summary, want) {
+		t.Errorf("summary %q lacks %q", ch.Summary, want)
+	}
+	found := false
+	for _, d := range ch.Details {
+		if strings.HasPrefix(d.Name, "addon ") {
+			found = true
+			if !strings.HasPrefix(d.New, `"`+evil+`" (`) {
+				t.Errorf("add-on attribute %q, want the raw name first", d.New)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no add-on attribute in %+v", ch.Details)
+	}
+	if strings.Contains(ch.Summary, `\x1b`) {
+		t.Errorf("summary Go-quoted: %q", ch.Summary)
 	}
 }
