@@ -140,13 +140,17 @@ func (g *Globals) loadSpec() (*spec, bool) {
 }
 
 // loadSettings loads the spec for its ferry block alone (hclspec.LoadSettings), for commands that
-// read only the state: its diagnostics are not printed, and s.cfg holds only the settings (nil when
-// the ferry block cannot be read: the defaults apply).
-func (g *Globals) loadSettings() *spec {
+// read only the state: s.cfg holds only the settings. When the ferry block cannot be read, its
+// errors are printed and ok is false, unless --state names the state file (the defaults apply).
+func (g *Globals) loadSettings() (s *spec, ok bool) {
 	cfg, files, diags := hclspec.LoadSettings(g.dir(), g.specOptions())
-	s := g.newSpec(cfg, files)
+	s = g.newSpec(cfg, files)
 	g.logger(s).Log("start", map[string]any{"dir": g.dir(), "errors": diags.HasErrors()})
-	return s
+	if cfg == nil && (g.StatePath == "" || len(g.BackendConfig) > 0) {
+		g.errorf(s.err, "%v", g.settingsUnknown(s, diags))
+		return s, false
+	}
+	return s, true
 }
 
 // newSpec wraps a loaded spec with the outputs of this run, redacting every secret it knows.

@@ -249,7 +249,10 @@ func writeReportDir(base string, run *state.Run, rep *views.RunReport, secrets [
 func Report(ctx context.Context, g *Globals, _ ReportOptions) int {
 	// Only the ferry block matters (where the state and the reports are): a spec that does not
 	// load now (a variable without a value) does not stop the report of what was applied.
-	s := g.loadSettings()
+	s, ok := g.loadSettings()
+	if !ok {
+		return ExitError
+	}
 	b, st, ok := g.openState(ctx, s)
 	if !ok {
 		return ExitError

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -16,15 +17,33 @@ import (
 
 // stateOnly resolves the backend for commands that do not need a valid spec: the spec's ferry block
 // is read, for its state setting or backend block, even when the rest of the spec has errors (a
-// variable without a value); a spec whose files do not parse, or whose ferry block is wrong, is
-// ignored.
+// variable without a value). A spec whose files do not parse, or whose ferry block has an error,
+// cannot say where its state is: that is an error (its diagnostics are printed), not the default
+// state file, unless --state names the file.
 func (g *Globals) stateOnly() (state.Backend, error) {
 	g.logger(&spec{out: g.Stdout, err: g.Stderr}).Log("start", map[string]any{"dir": g.dir()})
 	if g.StatePath != "" && len(g.BackendConfig) == 0 {
 		return g.backend(nil)
 	}
-	cfg, _, _ := hclspec.LoadSettings(g.dir(), g.specOptions())
+	cfg, files, diags := hclspec.LoadSettings(g.dir(), g.specOptions())
+	if cfg == nil {
+		return nil, g.settingsUnknown(g.newSpec(nil, files), diags)
+	}
 	return g.backend(cfg)
+}
+
+// settingsUnknown prints the errors that kept the spec's ferry block from being read and returns
+// the error that says what follows: the state it names is unknown.
+func (g *Globals) settingsUnknown(s *spec, diags hcl.Diagnostics) error {
+	var errs hcl.Diagnostics
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			errs = append(errs, d)
+		}
+	}
+	g.writeDiagnostics(s.err, views.NewDiagnostics(errs, s.files.Map()))
+	return errors.New("the spec's ferry block could not be read (see above), so the state it names is unknown: " +
+		"fix the spec, or name the state file with --state")
 }
 
 // StateList prints every address in the state, one per line, with its status.

@@ -17,6 +17,8 @@ import (
 type loader struct {
 	// ferryErrors is set when the ferry block (its settings or backend) has an error.
 	ferryErrors bool
+	// noSpecFiles is set when the directory has no spec file at all.
+	noSpecFiles bool
 	dir         string
 	opts        Options
 	files       *Files
@@ -54,11 +56,16 @@ func Load(dir string, opts Options) (*Config, *Files, hcl.Diagnostics) {
 // output). Resource and import blocks, and the locals only they use, are not evaluated: a spec whose
 // for_each expands a large CSV costs no more than its ferry block. The Config holds only the
 // settings; it is nil when the files do not parse or the ferry block itself has an error. The
-// diagnostics are those of what was evaluated.
+// diagnostics are those of what was evaluated. A directory without spec files has the default
+// settings (and no diagnostic): nothing there names another state.
 func LoadSettings(dir string, opts Options) (*Config, *Files, hcl.Diagnostics) {
 	l := newLoader(dir, opts, map[string][]byte{})
 	var cfg *Config
-	if l.read() {
+	switch {
+	case l.read():
+		cfg = l.evaluateSettings()
+	case l.noSpecFiles:
+		l.diags = nil
 		cfg = l.evaluateSettings()
 	}
 	l.diags = dedupeDiags(l.diags)
@@ -135,6 +142,7 @@ func (l *loader) read() bool {
 		return false
 	}
 	if len(names) == 0 {
+		l.noSpecFiles = true
 		l.errorf(nil, "No spec files", "The directory %s has no *%s files. Write the spec there, or point --chdir at the directory that has it.", l.dir, SpecSuffix)
 		return false
 	}

@@ -24,6 +24,10 @@ type attrReader struct {
 	// sensitiveOK accepts values computed from sensitive variables (provider blocks): they are
 	// unmarked and registered for redaction. Elsewhere such a value is refused.
 	sensitiveOK bool
+	// unknownIsError reports an argument whose value is not known (it depends on a variable
+	// without a value, or a local with an error) at the argument: the ferry block's settings say
+	// where the state is, so an unknown one must not fall back to the default in silence.
+	unknownIsError bool
 }
 
 // nested returns a reader for a nested block's body with the same context.
@@ -72,6 +76,10 @@ func (r *attrReader) value(name string, ty cty.Type) (cty.Value, hcl.Range, bool
 	}
 	r.l.fr.explainCSVRow(diags, r.ctx)
 	r.l.diags = append(r.l.diags, diags...)
+	if !diags.HasErrors() && !val.IsWhollyKnown() && r.unknownIsError {
+		r.problem(rng, "Setting not known", fmt.Sprintf("The argument %q depends on a value that is not known "+
+			"(a variable without a value, or a local with an error), so ferry cannot tell what it is; the default is not assumed.", name))
+	}
 	if diags.HasErrors() || !val.IsWhollyKnown() {
 		return cty.NilVal, rng, false
 	}

@@ -24,6 +24,7 @@ func (l *loader) evalFerry(fb *ferryBlock, cfg *Config) {
 		return
 	}
 	r := l.settingsReader(fb.Attrs)
+	r.unknownIsError = true
 	cfg.StatePath, _, _ = r.str("state", false, stateCheck)
 	cfg.Reports, _, _ = r.str("reports", false, nonEmptyCheck)
 	if p := r.integer("parallelism", 1); p != nil {
@@ -39,6 +40,7 @@ func (l *loader) evalFerry(fb *ferryBlock, cfg *Config) {
 			bb.Type, where(bb.DeclRange))
 	}
 	br := l.settingsReader(bb.Attrs)
+	br.unknownIsError = true
 	cfg.Backend = &Backend{Type: bb.Type, DeclRange: bb.DeclRange}
 	cfg.Backend.ConnStrEnv, _, _ = br.str("conn_str_env", false, envNameCheck)
 	cfg.Backend.Schema, _, _ = br.str("schema", false, pgNameCheck("schema"))
