@@ -225,6 +225,11 @@ func (l *loader) evaluateSettings() *Config {
 		}
 	}
 	l.evalLocalsFor(mod.locals, roots)
+	return l.evalSettings(mod)
+}
+
+// evalSettings evaluates the ferry, provider and notify blocks of mod into a new Config.
+func (l *loader) evalSettings(mod *module) *Config {
 	cfg := &Config{Dir: l.dir, Providers: map[string]providers.Config{}}
 	before := len(l.diags)
 	l.evalFerry(mod.ferry, cfg)
@@ -257,18 +262,7 @@ func (l *loader) evaluate() *Config {
 	vars := l.evalVariablesOf(mod)
 	l.evalLocals(mod.locals)
 
-	cfg := &Config{Dir: l.dir, Providers: map[string]providers.Config{}}
-	before := len(l.diags)
-	l.evalFerry(mod.ferry, cfg)
-	l.ferryErrors = l.diags[before:].HasErrors()
-	for _, p := range mod.providers {
-		cfg.Providers[p.Name] = l.evalProvider(p)
-	}
-	for _, nb := range mod.notifies {
-		if rc, ok := l.evalNotify(nb); ok {
-			cfg.Notify = append(cfg.Notify, rc)
-		}
-	}
+	cfg := l.evalSettings(mod)
 	blocks := map[string]*resourceBlock{}
 	instancesOf := map[string][]model.Addr{}
 	for _, rb := range mod.resources {
