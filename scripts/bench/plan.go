@@ -20,9 +20,9 @@ func planAtScale(bin, genBin string, sizes []size) {
 	fmt.Println("The reads' floor is the time a bare net/http client takes to send the plan's requests (one")
 	fmt.Println("subscription list per customer, one eligibility check per subscription) to the same sandbox and")
 	fmt.Println("do nothing with the answers: no plan can read faster on this machine. The plan's wall time is")
-	fmt.Println("read beside it.")
+	fmt.Println("read beside it; the ratio is the plan's wall time to the floor.")
 	fmt.Println()
-	fmt.Printf("%-40s %10s %12s %14s %10s %12s %12s  %s\n", "size", "wall", "peak RSS", "per instance", "ferry CPU", "sandbox CPU", "reads' floor", "API calls")
+	fmt.Printf("%-40s %10s %12s %14s %10s %12s %12s %7s  %s\n", "size", "wall", "peak RSS", "per instance", "ferry CPU", "sandbox CPU", "reads' floor", "ratio", "API calls")
 	for _, s := range sizes {
 		planOnce(bin, genBin, s)
 	}
@@ -78,9 +78,9 @@ func planOnce(bin, genBin string, s size) {
 	if err != nil {
 		fail(fmt.Errorf("the reads' floor of %d: %v", s.subs, err))
 	}
-	fmt.Printf("%-40s %10s %8.1f MiB %10.1f KiB %10s %12s %12s  %s (load average before: %s)\n", name, wall.Round(time.Millisecond),
+	fmt.Printf("%-40s %10s %8.1f MiB %10.1f KiB %10s %12s %12s %6.2f×  %s (load average before: %s)\n", name, wall.Round(time.Millisecond),
 		float64(rss)/1024, float64(rss)/float64(s.subs), ferryCPU.Round(10*time.Millisecond), sandboxCPU.Round(10*time.Millisecond),
-		floor.Round(time.Millisecond), calls, loadavg)
+		floor.Round(time.Millisecond), wall.Seconds()/floor.Seconds(), calls, loadavg)
 }
 
 // processCPU is the CPU time (user + system) a process of this machine has used so far, from
