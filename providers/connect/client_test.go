@@ -178,10 +178,10 @@ func TestSetConfiguration(t *testing.T) {
 }
 
 func TestParseContentRange(t *testing.T) {
-	if cr, ok := parseContentRange("items 0-99/250"); !ok || cr.last != 99 || cr.total != 250 {
+	if cr, ok := parseContentRange("items 0-99/250"); !ok || cr.Last != 99 || cr.Total != 250 {
 		t.Errorf("got %+v %v", cr, ok)
 	}
-	if cr, ok := parseContentRange("items 100-199/*"); !ok || cr.total != -1 {
+	if cr, ok := parseContentRange("items 100-199/*"); !ok || cr.Total != -1 {
 		t.Errorf("got %+v %v", cr, ok)
 	}
 	for _, bad := range []string{"", "bytes 0-1/2", "items 5-1/9", "items a-b/c"} {
