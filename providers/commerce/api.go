@@ -222,6 +222,18 @@ func (o *Order) Completed() bool {
 	return strings.EqualFold(o.Status, StatusCompleted)
 }
 
+// Progress names where an order under way stands, for messages: its provisioningStatus (what
+// ferry waits on), else its status, else "under way" (an answer may carry either, or neither).
+func (o *Order) Progress() string {
+	switch {
+	case o.ProvisioningStatus != "":
+		return strings.ToLower(o.ProvisioningStatus)
+	case o.Status != "":
+		return strings.ToLower(o.Status)
+	}
+	return "under way"
+}
+
 // Failed reports whether the order failed (its status or its provisioningStatus says FAILED).
 func (o *Order) Failed() bool {
 	return strings.EqualFold(o.Status, StatusFailed) || strings.EqualFold(o.ProvisioningStatus, StatusFailed)

@@ -2,6 +2,7 @@ package commerce
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -118,5 +119,26 @@ func TestAPSControllerErrorBody(t *testing.T) {
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Status != 403 || ae.Message != "APS::Util::AuthenticationFailed: Authentication Failed" {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// An order under way is named by its provisioningStatus, what ferry waits on: the documented
+// fixture says status COMPLETED while provisioning goes on, and an answer may carry no status at all
+// (the plan read "wait for sales order … ()").
+func TestOrderProgressNamesProvisioning(t *testing.T) {
+	b, err := os.ReadFile("testdata/order_provisioning.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o Order
+	if err := json.Unmarshal(b, &o); err != nil {
+		t.Fatal(err)
+	}
+	if got := o.Progress(); got != "provisioning" {
+		t.Errorf("progress %q, want provisioning", got)
+	}
+	o.Status, o.ProvisioningStatus = "", ""
+	if got := o.Progress(); got != "under way" {
+		t.Errorf("progress %q without either, want under way", got)
 	}
 }
