@@ -163,8 +163,11 @@ type Request struct {
 	} `json:"asset"`
 }
 
-// OpenStatuses are the statuses of a request still open for the Microsoft processor.
-var OpenStatuses = []string{"pending", "inquiring", "tiers_setup", "draft"}
+// OpenStatuses are the statuses of a request still open for the Microsoft processor: of the statuses
+// Connect documents for requests (draft, tiers_setup, pending, inquiring, approved, failed,
+// scheduled, revoking, revoked), those of a request that may still be fulfilled; a scheduled
+// request becomes pending at its date.
+var OpenStatuses = []string{"pending", "inquiring", "tiers_setup", "draft", "scheduled"}
 
 // ListOpenRequests reads the requests of product's assets in marketplace whose status is one of
 // statuses, filtered by Connect with RQL (asset.product.id, asset.marketplace.id and status are

@@ -206,7 +206,7 @@ func TestListOpenRequestsFiltersWithRQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "and(eq(asset.product.id,PRD-183-233-565),eq(asset.marketplace.id,MP-65669),in(status,(pending,inquiring,tiers_setup,draft)))&limit=100&offset=0"
+	want := "and(eq(asset.product.id,PRD-183-233-565),eq(asset.marketplace.id,MP-65669),in(status,(pending,inquiring,tiers_setup,draft,scheduled)))&limit=100&offset=0"
 	if query != want {
 		t.Errorf("query = %s\nwant    %s", query, want)
 	}
@@ -222,6 +222,7 @@ func TestSimulatorRequestsRQL(t *testing.T) {
 	  {"id": "PR-1000-0000-0001-001", "type": "purchase", "status": "pending", "asset": {"id": "AS-1000-0000-0001", "status": "processing", "product": {"id": "PRD-1"}, "marketplace": {"id": "MP-1"}}},
 	  {"id": "PR-1000-0000-0002-001", "type": "purchase", "status": "approved", "asset": {"id": "AS-1000-0000-0002", "status": "active", "product": {"id": "PRD-1"}, "marketplace": {"id": "MP-1"}}},
 	  {"id": "PR-1000-0000-0003-001", "type": "purchase", "status": "draft", "asset": {"id": "AS-1000-0000-0003", "status": "draft", "product": {"id": "PRD-1"}, "marketplace": {"id": "MP-2"}}},
+	  {"id": "PR-1000-0000-0005-001", "type": "change", "status": "scheduled", "asset": {"id": "AS-1000-0000-0001", "status": "active", "product": {"id": "PRD-1"}, "marketplace": {"id": "MP-1"}}},
 	  {"id": "PR-1000-0000-0004-001", "type": "purchase", "status": "tiers_setup", "asset": {"id": "AS-1000-0000-0004", "status": "processing", "product": {"id": "PRD-2"}, "marketplace": {"id": "MP-1"}}}]}`
 	sim, err := NewSimulator([]byte(section), simkit.NewEnv(simkit.Behaviour{}))
 	if err != nil {
@@ -233,8 +234,8 @@ func TestSimulatorRequestsRQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].ID != "PR-1000-0000-0001-001" {
-		t.Errorf("requests = %+v, want only PR-1000-0000-0001-001", got)
+	if len(got) != 2 || got[0].ID != "PR-1000-0000-0001-001" || got[1].ID != "PR-1000-0000-0005-001" {
+		t.Errorf("requests = %+v, want PR-1000-0000-0001-001 and the scheduled PR-1000-0000-0005-001", got)
 	}
 }
 
