@@ -98,9 +98,15 @@ func (c *Client) GetOrder(ctx context.Context, id string) (*Order, error) {
 	return &o, nil
 }
 
-// ListOrders reads every order of an account (RQL eq(accountId,…)), page by page.
+// ListOrders reads every order of an account (RQL eq(accountId,…)), page by page, and returns them
+// oldest first (SortOldestFirst): the list's own order is not documented.
 func (c *Client) ListOrders(ctx context.Context, accountID string) ([]Order, error) {
-	return listAll(ctx, c, pathOrders, rqlEq("accountId", accountID), func(o Order) string { return o.OrderID })
+	orders, err := listAll(ctx, c, pathOrders, rqlEq("accountId", accountID), func(o Order) string { return o.OrderID })
+	if err != nil {
+		return nil, err
+	}
+	SortOldestFirst(orders)
+	return orders, nil
 }
 
 // ListSubscriptions reads every subscription of an account, page by page.

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ferry-dev/ferry/model"
 )
 
 // apsPages serves the fixture files as the pages of one APS collection: each answer carries
@@ -61,7 +63,8 @@ func (p *apsPages) serve(t *testing.T, path string, files ...string) *httptest.S
 }
 
 // The order list is paged by the APS controller: ferry reads every page, taking the next offset
-// from Content-Range (the server cut the page to 2 rows although ferry asked for 100). A client that
+// from Content-Range (the server cut the page to 2 rows although ferry asked for 100), and returns
+// them oldest first (by creationTime). A client that
 // read one page lost the third order, and reconcile would have placed it again.
 func TestListOrdersReadsEveryPage(t *testing.T) {
 	var p apsPages
@@ -75,7 +78,7 @@ func TestListOrdersReadsEveryPage(t *testing.T) {
 	for _, o := range orders {
 		ids = append(ids, o.OrderID)
 	}
-	if got := strings.Join(ids, ","); got != "f0817852-282c-4047-a4d3-f6501939d5a6,0b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d,5d2e7a10-93b4-4c1f-a6e8-2b7c0d9f4e31" {
+	if got := strings.Join(ids, ","); got != "f0817852-282c-4047-a4d3-f6501939d5a6,5d2e7a10-93b4-4c1f-a6e8-2b7c0d9f4e31,0b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d" {
 		t.Errorf("orders %s", got)
 	}
 	want := []string{"eq(accountId,1000048)&limit(0,100)", "eq(accountId,1000048)&limit(2,100)"}
@@ -140,5 +143,46 @@ func TestOrderProgressNamesProvisioning(t *testing.T) {
 	o.Status, o.ProvisioningStatus = "", ""
 	if got := o.Progress(); got != "under way" {
 		t.Errorf("progress %q without either, want under way", got)
+	}
+}
+
+// The order list's own order is not documented: a server that lists the newest order first (here a
+// migration order under way, then the older failed attempt) must not make ferry take the failed
+// attempt as the migration's order, and plan a third. ListOrders returns the orders oldest first,
+// by creationTime.
+func TestListOrdersOldestFirstWhateverTheServerOrder(t *testing.T) {
+	b, err := os.ReadFile("testdata/orders_newest_first.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Range", "items 0-1/2")
+		_, _ = w.Write(b)
+	}))
+	defer hs.Close()
+	orders, err := NewClient(hs.URL, "tok", nil).ListOrders(context.Background(), "1000048")
+	if err != nil || len(orders) != 2 {
+		t.Fatalf("%d orders, err %v", len(orders), err)
+	}
+	if orders[0].OrderNumber != "SO000019" || orders[1].OrderNumber != "SO000024" {
+		t.Errorf("orders %s, %s; want SO000019 then SO000024", orders[0].OrderNumber, orders[1].OrderNumber)
+	}
+	s := &model.Subscription{MigrateFrom: "11111111-aaaa-4aaa-8aaa-000000000001", Commerce: &model.CommerceOptions{SourceSubscriptionID: "1000122"}}
+	if l := liveOf(s, &accountData{orders: orders}); l.Sales == nil || l.Sales.OrderNumber != "SO000024" || l.Sales.Failed() {
+		t.Errorf("the migration's sales order is %+v, want SO000024 under way", l.Sales)
+	}
+}
+
+// Without creationTime, the order number says which order came first.
+func TestSortOldestFirstByOrderNumber(t *testing.T) {
+	orders := []Order{{OrderNumber: "SO000100"}, {OrderNumber: "SO000024"}, {OrderNumber: "SO000099"}}
+	SortOldestFirst(orders)
+	if orders[0].OrderNumber != "SO000024" || orders[1].OrderNumber != "SO000099" || orders[2].OrderNumber != "SO000100" {
+		t.Errorf("orders %+v", orders)
+	}
+	mixed := []Order{{OrderID: "b", CreationTime: "2026-11-30T11:00:00+0000"}, {OrderID: "a", CreationTime: "2026-11-30T10:00:00Z"}}
+	SortOldestFirst(mixed)
+	if mixed[0].OrderID != "a" {
+		t.Errorf("orders %+v, want a first", mixed)
 	}
 }
