@@ -27,6 +27,9 @@ import (
 // …/subscription-manager/subscriptions with eq(accountId,…) and in(vendorSubscriptionId,(…)), and the
 // echo of the order's products[].parameters in the order list.
 //
+// Collections (the order and subscription lists) are paged as every APS collection is: RQL
+// limit(offset,count), answered with Content-Range; the stand-in cuts each page to two rows.
+//
 // Scripted faults: a gateway's HTML 503 on a read, a 429 with Retry-After whose early retries are
 // refused and recorded as violations.
 
@@ -183,7 +186,7 @@ func (s *commerceStandin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				out = append(out, sub)
 			}
 		}
-		s.reply(w, http.StatusOK, out)
+		ccPage(w, q, out)
 	case r.Method == http.MethodGet && path == "order-manager/orders":
 		out := []*ccOrder{}
 		for _, o := range s.orders {
@@ -191,7 +194,7 @@ func (s *commerceStandin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				out = append(out, o)
 			}
 		}
-		s.reply(w, http.StatusOK, out)
+		ccPage(w, q, out)
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "order-manager/orders/"):
 		id := strings.TrimPrefix(path, "order-manager/orders/")
 		for _, o := range s.orders {
@@ -290,6 +293,29 @@ func (s *commerceStandin) readOrder(r *http.Request) (*ccOrder, string) {
 		return nil, "Unknown order type " + o.Type + "."
 	}
 	return &o, ""
+}
+
+// ccPage answers one page of a collection as the APS controller does: RQL limit(offset,count)
+// picks the slice, cut to two rows (a server may send fewer than asked), and "Content-Range:
+// items a-b/total" says which.
+func ccPage[T any](w http.ResponseWriter, q string, rows []T) {
+	from, count := 0, len(rows)
+	for _, term := range strings.Split(q, "&") {
+		if args, ok := strings.CutPrefix(term, "limit("); ok {
+			if _, err := fmt.Sscanf(args, "%d,%d)", &from, &count); err != nil {
+				from, count = 0, len(rows)
+			}
+		}
+	}
+	from = min(max(from, 0), len(rows))
+	page := rows[from:min(from+min(count, 2), len(rows))]
+	if len(page) == 0 {
+		w.Header().Set("Content-Range", fmt.Sprintf("items 0-0/%d", len(rows)))
+	} else {
+		w.Header().Set("Content-Range", fmt.Sprintf("items %d-%d/%d", from, from+len(page)-1, len(rows)))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(page)
 }
 
 // ccMatch applies eq(field,value) and in(field,(a,b)) terms joined by & (other terms are ignored).

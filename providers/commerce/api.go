@@ -2,7 +2,9 @@ package commerce
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
+	"time"
 )
 
 // This file is the one place that knows the shape of an APS order-manager order with the Connect
@@ -61,6 +63,8 @@ type Order struct {
 	TopSubscriptionID string `json:"subscriptionId,omitempty"`
 	// CreationTime is when the order was placed (RFC 3339), as the order manager reports it.
 	CreationTime string `json:"creationTime,omitempty"`
+	// OrderNumber is the Billing order number ("SO000019"), numbered in the order orders are placed.
+	OrderNumber string `json:"orderNumber,omitempty"`
 	// Details explains a failed order.
 	Details string `json:"details,omitempty"`
 }
@@ -222,6 +226,18 @@ func (o *Order) Completed() bool {
 	return strings.EqualFold(o.Status, StatusCompleted)
 }
 
+// Progress names where an order under way stands, for messages: its provisioningStatus (what
+// ferry waits on), else its status, else "under way" (an answer may carry either, or neither).
+func (o *Order) Progress() string {
+	switch {
+	case o.ProvisioningStatus != "":
+		return strings.ToLower(o.ProvisioningStatus)
+	case o.Status != "":
+		return strings.ToLower(o.Status)
+	}
+	return "under way"
+}
+
 // Failed reports whether the order failed (its status or its provisioningStatus says FAILED).
 func (o *Order) Failed() bool {
 	return strings.EqualFold(o.Status, StatusFailed) || strings.EqualFold(o.ProvisioningStatus, StatusFailed)
@@ -309,4 +325,75 @@ func AdoptionSalesOrder(a AdoptionOrder) Order {
 		{Key: ParamTransactionID, Value: a.TransactionID},
 	}
 	return Order{Type: OrderSales, AccountID: a.AccountID, Products: []OrderProduct{{PlanID: a.PlanID, Parameters: params}}}
+}
+
+// SortOldestFirst puts orders in the order they were placed, which every "newest order" choice of
+// ferry relies on: the APS controller documents no order for a collection it lists. By creationTime
+// when every order has one ferry can read, else by the number of orderNumber when every order has
+// one; otherwise (and between equals) as listed.
+func SortOldestFirst(orders []Order) {
+	times := make([]time.Time, len(orders))
+	byTime := true
+	for i := range orders {
+		t, ok := orderTime(orders[i].CreationTime)
+		times[i], byTime = t, byTime && ok
+	}
+	idx := make([]int, len(orders))
+	for i := range idx {
+		idx[i] = i
+	}
+	switch {
+	case byTime:
+		slices.SortStableFunc(idx, func(a, b int) int { return times[a].Compare(times[b]) })
+	case everyOrderNumbered(orders):
+		slices.SortStableFunc(idx, func(a, b int) int {
+			x, y := orderDigits(orders[a].OrderNumber), orderDigits(orders[b].OrderNumber)
+			if len(x) != len(y) {
+				return len(x) - len(y)
+			}
+			return strings.Compare(x, y)
+		})
+	default:
+		return
+	}
+	sorted := make([]Order, len(orders))
+	for i, j := range idx {
+		sorted[i] = orders[j]
+	}
+	copy(orders, sorted)
+}
+
+// orderTime reads a creationTime: RFC 3339 (any fraction), an offset without a colon, or no zone
+// (taken as UTC).
+func orderTime(s string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func everyOrderNumbered(orders []Order) bool {
+	for i := range orders {
+		if orderDigits(orders[i].OrderNumber) == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// orderDigits is the number of an order number ("SO000019" → "19"), without leading zeros.
+func orderDigits(n string) string {
+	var b strings.Builder
+	for _, r := range n {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	d := strings.TrimLeft(b.String(), "0")
+	if d == "" && b.Len() > 0 {
+		return "0"
+	}
+	return d
 }

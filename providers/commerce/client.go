@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,26 +98,25 @@ func (c *Client) GetOrder(ctx context.Context, id string) (*Order, error) {
 	return &o, nil
 }
 
-// ListOrders reads every order of an account (RQL eq(accountId,…)).
+// ListOrders reads every order of an account (RQL eq(accountId,…)), page by page, and returns them
+// oldest first (SortOldestFirst): the list's own order is not documented.
 func (c *Client) ListOrders(ctx context.Context, accountID string) ([]Order, error) {
-	var out []Order
-	if err := c.call(ctx, http.MethodGet, pathOrders+"?"+rqlEq("accountId", accountID), nil, &out, c.readTries); err != nil {
+	orders, err := listAll(ctx, c, pathOrders, rqlEq("accountId", accountID), func(o Order) string { return o.OrderID })
+	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	SortOldestFirst(orders)
+	return orders, nil
 }
 
-// ListSubscriptions reads every subscription of an account.
+// ListSubscriptions reads every subscription of an account, page by page.
 func (c *Client) ListSubscriptions(ctx context.Context, accountID string) ([]Subscription, error) {
-	var out []Subscription
-	if err := c.call(ctx, http.MethodGet, pathSubscriptions+"?"+rqlEq("accountId", accountID), nil, &out, c.readTries); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return listAll(ctx, c, pathSubscriptions, rqlEq("accountId", accountID), func(s Subscription) string { return s.ID })
 }
 
 // SubscriptionsLinkedTo reads the subscriptions of every account synced with one of the Microsoft
-// subscriptions vendorIDs (RQL in(vendorSubscriptionId,(…)), at most linkBatch IDs a request).
+// subscriptions vendorIDs (RQL in(vendorSubscriptionId,(…)), at most linkBatch IDs a request, every
+// page of each).
 func (c *Client) SubscriptionsLinkedTo(ctx context.Context, vendorIDs []string) ([]Subscription, error) {
 	var all []Subscription
 	for start := 0; start < len(vendorIDs); start += linkBatch {
@@ -125,14 +125,72 @@ func (c *Client) SubscriptionsLinkedTo(ctx context.Context, vendorIDs []string) 
 		for i, id := range chunk {
 			quoted[i] = url.QueryEscape(id)
 		}
-		var out []Subscription
 		q := "in(vendorSubscriptionId,(" + strings.Join(quoted, ",") + "))"
-		if err := c.call(ctx, http.MethodGet, pathSubscriptions+"?"+q, nil, &out, c.readTries); err != nil {
+		out, err := listAll(ctx, c, pathSubscriptions, q, func(s Subscription) string { return s.ID })
+		if err != nil {
 			return nil, err
 		}
 		all = append(all, out...)
 	}
 	return all, nil
+}
+
+// pageSize is the count of RQL limit(offset,count) ferry asks for on every list read. The APS
+// controller answers a page of a collection with "Content-Range: items first-last/total"; the next
+// offset is taken from it (a server may send fewer than asked), never from this number.
+const pageSize = 100
+
+// maxPages bounds the pages of one list read (a server that never ends a list does not hold ferry).
+const maxPages = 10000
+
+// listAll reads every page of an APS collection: the RQL filter, then limit(offset,pageSize); the
+// next offset comes from Content-Range. Without the header, a page shorter than asked is the last.
+// Rows are kept once by key (offsets shift when rows are added meanwhile; a server that ignores
+// limit() and sends no Content-Range answers the same rows again, and the list ends when a page
+// brings nothing new).
+func listAll[T any](ctx context.Context, c *Client, path, rql string, key func(T) string) ([]T, error) {
+	var all []T
+	seen := map[string]bool{}
+	offset := 0
+	for pages := 0; ; pages++ {
+		if pages >= maxPages {
+			return nil, fmt.Errorf("GET %s: more than %d pages; giving up", path, maxPages)
+		}
+		var rows []T
+		var hdr http.Header
+		q := path + "?" + rql + "&limit(" + strconv.Itoa(offset) + "," + strconv.Itoa(pageSize) + ")"
+		if err := c.callH(ctx, http.MethodGet, q, nil, &rows, c.readTries, &hdr); err != nil {
+			return nil, err
+		}
+		fresh := 0
+		for _, r := range rows {
+			if k := key(r); k != "" {
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+			}
+			all = append(all, r)
+			fresh++
+		}
+		if len(rows) == 0 {
+			return all, nil
+		}
+		if cr, ok := providers.ParseContentRange(hdr.Get("Content-Range")); ok {
+			// A server that ignores the offset answers a range that does not move on: the end.
+			if (cr.Total >= 0 && cr.Last+1 >= cr.Total) || cr.Last+1 <= offset {
+				return all, nil
+			}
+			offset = cr.Last + 1
+			continue
+		}
+		if len(rows) != pageSize || fresh == 0 {
+			// Shorter: the last page. Longer, or nothing new: the server ignored limit() and sent
+			// everything.
+			return all, nil
+		}
+		offset += len(rows)
+	}
 }
 
 // linkBatch bounds the IDs of one in() query.
@@ -149,6 +207,11 @@ const readTimeout = 30 * time.Second
 const maxRetryAfter = 30 * time.Second
 
 func (c *Client) call(ctx context.Context, method, path string, body []byte, into any, tries int) error {
+	return c.callH(ctx, method, path, body, into, tries, nil)
+}
+
+// callH is call that also hands back the successful answer's headers (hdr may be nil).
+func (c *Client) callH(ctx context.Context, method, path string, body []byte, into any, tries int, hdr *http.Header) error {
 	var last error
 	var retryAfter time.Duration
 	for try := 0; try < tries; try++ {
@@ -162,7 +225,7 @@ func (c *Client) call(ctx context.Context, method, path string, body []byte, int
 			case <-t.C:
 			}
 		}
-		err := c.once(ctx, method, path, body, into)
+		err := c.once(ctx, method, path, body, into, hdr)
 		if err == nil {
 			return nil
 		}
@@ -182,7 +245,7 @@ func (c *Client) call(ctx context.Context, method, path string, body []byte, int
 	return last
 }
 
-func (c *Client) once(ctx context.Context, method, path string, body []byte, into any) error {
+func (c *Client) once(ctx context.Context, method, path string, body []byte, into any, hdr *http.Header) error {
 	if c.inFlight != nil {
 		select {
 		case c.inFlight <- struct{}{}:
@@ -228,6 +291,9 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte, int
 		return &APIError{Method: method, Path: shown, Status: resp.StatusCode, Message: errorMessage(data),
 			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
+	if hdr != nil {
+		*hdr = resp.Header
+	}
 	if into == nil {
 		return nil
 	}
@@ -237,13 +303,19 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte, int
 	return nil
 }
 
-// errorMessage reads an APS error body {code, type, message}; anything else (an HTML page) is cut.
+// errorMessage reads an APS error body: {code, error, message} as the APS controller writes it
+// (error names the exception, e.g. APS::Util::AuthenticationFailed), or {code, type, message};
+// anything else (an HTML page) is cut.
 func errorMessage(data []byte) string {
 	var e struct {
 		Type    string `json:"type"`
+		Error   string `json:"error"`
 		Message string `json:"message"`
 	}
 	if json.Unmarshal(data, &e) == nil && e.Message != "" {
+		if e.Type == "" {
+			e.Type = e.Error
+		}
 		if e.Type != "" {
 			return e.Type + ": " + e.Message
 		}

@@ -166,7 +166,7 @@ func (p *Provider) orderStatus(step model.Step, params StepParams, o *Order) mod
 		return model.WaitStatus{Done: true, Outcome: model.Outcome{RemoteIDs: ids},
 			Err: fmt.Errorf("%s order %s failed: %s", strings.ToLower(o.Type), o.OrderID, msg)}
 	}
-	return model.WaitStatus{Message: fmt.Sprintf("order %s %s", o.OrderID, strings.ToLower(o.Status)), RemoteIDs: ids}
+	return model.WaitStatus{Message: fmt.Sprintf("order %s %s", o.OrderID, o.Progress()), RemoteIDs: ids}
 }
 
 var _ providers.Watcher = (*Provider)(nil)

@@ -121,7 +121,7 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 		ch = action(ch, model.ActionResume, fmt.Sprintf("record completed %s order %s", strings.ToLower(have.Type), have.OrderID))
 		return then(ch)
 	case have != nil && !have.Failed():
-		ch = action(ch, model.ActionResume, fmt.Sprintf("wait for %s order %s (%s)", strings.ToLower(have.Type), have.OrderID, have.Status))
+		ch = action(ch, model.ActionResume, fmt.Sprintf("wait for %s order %s (%s)", strings.ToLower(have.Type), have.OrderID, have.Progress()))
 		ch.Steps = append(ch.Steps, b.await(step, have.OrderID, final))
 		return then(ch)
 	}

@@ -290,7 +290,7 @@ func (s *Simulator) Handler() http.Handler {
 				out = append(out, o.SimOrder)
 			}
 		}
-		writeJSON(w, http.StatusOK, out)
+		writePage(w, r, out)
 	}))
 	mux.HandleFunc("GET "+simPathOrders+"/{id}", s.guard(OpGetOrder, func(w http.ResponseWriter, r *http.Request) {
 		for _, o := range s.orders {
@@ -312,7 +312,7 @@ func (s *Simulator) Handler() http.Handler {
 					}
 				}
 			}
-			writeJSON(w, http.StatusOK, out)
+			writePage(w, r, out)
 			return
 		}
 		if a := s.account(rqlEqValue(r.URL.RawQuery, "accountId")); a != nil {
@@ -321,7 +321,7 @@ func (s *Simulator) Handler() http.Handler {
 				out = append(out, sub)
 			}
 		}
-		writeJSON(w, http.StatusOK, out)
+		writePage(w, r, out)
 	}))
 	mux.HandleFunc("POST "+simPathOrders, func(w http.ResponseWriter, r *http.Request) {
 		s.env.Stats.Inc(OpCreateOrder)
@@ -499,6 +499,52 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writePage answers a collection as the APS controller does: the slice the query's RQL
+// limit(offset,count) asks for (everything without one), with "Content-Range: items a-b/total".
+func writePage[T any](w http.ResponseWriter, r *http.Request, rows []T) {
+	from, count := 0, len(rows)
+	if o, c, ok := rqlLimit(r.URL.RawQuery); ok {
+		from, count = min(o, len(rows)), c
+	}
+	page := rows[from:min(from+count, len(rows))]
+	if len(page) == 0 {
+		w.Header().Set("Content-Range", "items 0-0/"+strconv.Itoa(len(rows)))
+	} else {
+		w.Header().Set("Content-Range", fmt.Sprintf("items %d-%d/%d", from, from+len(page)-1, len(rows)))
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// rqlLimit reads limit(offset,count) (or limit(count)) from an RQL query.
+func rqlLimit(raw string) (offset, count int, ok bool) {
+	q, err := unescape(raw)
+	if err != nil {
+		q = raw
+	}
+	for _, term := range strings.FieldsFunc(q, func(r rune) bool { return r == '&' }) {
+		args, found := strings.CutPrefix(term, "limit(")
+		if !found || !strings.HasSuffix(args, ")") {
+			continue
+		}
+		parts := strings.Split(strings.TrimSuffix(args, ")"), ",")
+		nums := make([]int, 0, 2)
+		for _, p := range parts {
+			n, err := strconv.Atoi(strings.TrimSpace(p))
+			if err != nil || n < 0 {
+				return 0, 0, false
+			}
+			nums = append(nums, n)
+		}
+		switch len(nums) {
+		case 1:
+			return 0, nums[0], true
+		case 2:
+			return nums[0], nums[1], true
+		}
+	}
+	return 0, 0, false
 }
 
 func unescape(s string) (string, error) { return url.QueryUnescape(s) }

@@ -163,8 +163,11 @@ type Request struct {
 	} `json:"asset"`
 }
 
-// OpenStatuses are the statuses of a request still open for the Microsoft processor.
-var OpenStatuses = []string{"pending", "inquiring", "tiers_setup", "draft"}
+// OpenStatuses are the statuses of a request still open for the Microsoft processor: of the statuses
+// Connect documents for requests (draft, tiers_setup, pending, inquiring, approved, failed,
+// scheduled, revoking, revoked), those of a request that may still be fulfilled; a scheduled
+// request becomes pending at its date.
+var OpenStatuses = []string{"pending", "inquiring", "tiers_setup", "draft", "scheduled"}
 
 // ListOpenRequests reads the requests of product's assets in marketplace whose status is one of
 // statuses, filtered by Connect with RQL (asset.product.id, asset.marketplace.id and status are
@@ -228,10 +231,10 @@ func listAll[T any](ctx context.Context, c *Client, path, rql string) ([]T, erro
 		switch {
 		case ok:
 			// The next offset comes from the range the server says it sent: it may have cut the limit.
-			if len(rows) == 0 || (cr.total >= 0 && cr.last+1 >= cr.total) || cr.last+1 <= offset {
+			if len(rows) == 0 || (cr.Total >= 0 && cr.Last+1 >= cr.Total) || cr.Last+1 <= offset {
 				return all, nil
 			}
-			offset = cr.last + 1
+			offset = cr.Last + 1
 		default:
 			// No Content-Range: a short page is the last one.
 			if len(rows) < pageLimit {
@@ -380,37 +383,9 @@ func excerpt(data []byte) string {
 	return s
 }
 
-type contentRange struct{ first, last, total int }
-
-// parseContentRange reads "items a-b/total" (total may be "*": -1).
-func parseContentRange(h string) (contentRange, bool) {
-	h = strings.TrimSpace(h)
-	rest, ok := strings.CutPrefix(h, "items ")
-	if !ok {
-		return contentRange{}, false
-	}
-	span, tot, ok := strings.Cut(strings.TrimSpace(rest), "/")
-	if !ok {
-		return contentRange{}, false
-	}
-	a, b, ok := strings.Cut(span, "-")
-	if !ok {
-		return contentRange{}, false
-	}
-	first, err1 := strconv.Atoi(a)
-	last, err2 := strconv.Atoi(b)
-	if err1 != nil || err2 != nil || last < first {
-		return contentRange{}, false
-	}
-	total := -1
-	if tot != "*" {
-		n, err := strconv.Atoi(tot)
-		if err != nil {
-			return contentRange{}, false
-		}
-		total = n
-	}
-	return contentRange{first, last, total}, true
+// parseContentRange reads "items a-b/total" (providers.ParseContentRange).
+func parseContentRange(h string) (providers.ContentRange, bool) {
+	return providers.ParseContentRange(h)
 }
 
 // parseRetryAfter reads a Retry-After header (providers.RetryAfter), at most an hour.

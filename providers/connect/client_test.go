@@ -178,10 +178,10 @@ func TestSetConfiguration(t *testing.T) {
 }
 
 func TestParseContentRange(t *testing.T) {
-	if cr, ok := parseContentRange("items 0-99/250"); !ok || cr.last != 99 || cr.total != 250 {
+	if cr, ok := parseContentRange("items 0-99/250"); !ok || cr.Last != 99 || cr.Total != 250 {
 		t.Errorf("got %+v %v", cr, ok)
 	}
-	if cr, ok := parseContentRange("items 100-199/*"); !ok || cr.total != -1 {
+	if cr, ok := parseContentRange("items 100-199/*"); !ok || cr.Total != -1 {
 		t.Errorf("got %+v %v", cr, ok)
 	}
 	for _, bad := range []string{"", "bytes 0-1/2", "items 5-1/9", "items a-b/c"} {
@@ -206,7 +206,7 @@ func TestListOpenRequestsFiltersWithRQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "and(eq(asset.product.id,PRD-183-233-565),eq(asset.marketplace.id,MP-65669),in(status,(pending,inquiring,tiers_setup,draft)))&limit=100&offset=0"
+	want := "and(eq(asset.product.id,PRD-183-233-565),eq(asset.marketplace.id,MP-65669),in(status,(pending,inquiring,tiers_setup,draft,scheduled)))&limit=100&offset=0"
 	if query != want {
 		t.Errorf("query = %s\nwant    %s", query, want)
 	}
@@ -222,6 +222,7 @@ func TestSimulatorRequestsRQL(t *testing.T) {
 	  {"id": "PR-1000-0000-0001-001", "type": "purchase", "status": "pending", "asset": {"id": "AS-1000-0000-0001", "status": "processing", "product": {"id": "PRD-1"}, "marketplace": {"id": "MP-1"}}},
 	  {"id": "PR-1000-0000-0002-001", "type": "purchase", "status": "approved", "asset": {"id": "AS-1000-0000-0002", "status": "active", "product": {"id": "PRD-1"}, "marketplace": {"id": "MP-1"}}},
 	  {"id": "PR-1000-0000-0003-001", "type": "purchase", "status": "draft", "asset": {"id": "AS-1000-0000-0003", "status": "draft", "product": {"id": "PRD-1"}, "marketplace": {"id": "MP-2"}}},
+	  {"id": "PR-1000-0000-0005-001", "type": "change", "status": "scheduled", "asset": {"id": "AS-1000-0000-0001", "status": "active", "product": {"id": "PRD-1"}, "marketplace": {"id": "MP-1"}}},
 	  {"id": "PR-1000-0000-0004-001", "type": "purchase", "status": "tiers_setup", "asset": {"id": "AS-1000-0000-0004", "status": "processing", "product": {"id": "PRD-2"}, "marketplace": {"id": "MP-1"}}}]}`
 	sim, err := NewSimulator([]byte(section), simkit.NewEnv(simkit.Behaviour{}))
 	if err != nil {
@@ -233,8 +234,8 @@ func TestSimulatorRequestsRQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].ID != "PR-1000-0000-0001-001" {
-		t.Errorf("requests = %+v, want only PR-1000-0000-0001-001", got)
+	if len(got) != 2 || got[0].ID != "PR-1000-0000-0001-001" || got[1].ID != "PR-1000-0000-0005-001" {
+		t.Errorf("requests = %+v, want PR-1000-0000-0001-001 and the scheduled PR-1000-0000-0005-001", got)
 	}
 }
 

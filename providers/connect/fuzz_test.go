@@ -64,7 +64,7 @@ func FuzzParseContentRange(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, h string) {
-		if cr, ok := parseContentRange(h); ok && (cr.last < cr.first || cr.total < -1) {
+		if cr, ok := parseContentRange(h); ok && (cr.Last < cr.First || cr.Total < -1) {
 			t.Fatalf("%q parsed as %+v", h, cr)
 		}
 		if d := parseRetryAfter(h, time.Now()); d < 0 || d > time.Hour {

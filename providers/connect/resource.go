@@ -91,7 +91,7 @@ type Live struct {
 	// Value is the row's value ("" when unset).
 	Value string
 	// OpenRequests are the requests of the product's assets in the marketplace that are still open
-	// (pending, inquiring, tiers_setup, draft); ReadErr says why they could not be listed.
+	// (pending, inquiring, tiers_setup, draft, scheduled); ReadErr says why they could not be listed.
 	OpenRequests []string
 	RequestsErr  error
 	// TierImports maps a customer entry (TA-…) the spec adds to the imports planned for that
@@ -351,7 +351,7 @@ func warnings(desired model.Instance, l *Live, add []string) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if len(l.OpenRequests) > 0 {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Migration requests still open",
-			Detail: fmt.Sprintf("%s: %s still open (pending, inquiring, tiers_setup or draft) for product %s in marketplace %s. CloudBlue advises checking that no other migration request is active before changing the processor skip list; the entries are added anyway.",
+			Detail: fmt.Sprintf("%s: %s still open (pending, inquiring, tiers_setup, draft or scheduled) for product %s in marketplace %s. CloudBlue advises checking that no other migration request is active before changing the processor skip list; the entries are added anyway.",
 				desired.Addr, plural(len(l.OpenRequests), "request "+l.OpenRequests[0]+" is", "requests "+strings.Join(l.OpenRequests, ", ")+" are"), sl.Product, sl.Marketplace),
 			Subject: &subject})
 	}
