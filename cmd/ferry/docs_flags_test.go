@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -42,7 +43,7 @@ func TestEveryFlagIsDocumented(t *testing.T) {
 			if f.Hidden || f.Name == "help" {
 				return
 			}
-			if !strings.Contains(string(commands), "--"+f.Name) {
+			if !regexp.MustCompile(`--` + regexp.QuoteMeta(f.Name) + `([^A-Za-z0-9-]|$)`).Match(commands) {
 				t.Errorf("docs/commands.md does not document --%s (of %s)", f.Name, path)
 			}
 		}
