@@ -18,9 +18,11 @@ type MicrosoftSubscription struct {
 	TermDuration string
 	// MigratedFrom is the legacy subscription the New Commerce one was migrated from ("" for none).
 	MigratedFrom string
+	// ParentID is the base subscription of an add-on (parentSubscriptionId; "" for a base).
+	ParentID string
 }
 
-// Microsoft reads the Microsoft side of an adoption. The provider table wires it to a Partner
+// Microsoft reads the Microsoft side of an adoption, and the legacy add-ons of a migration. The provider table wires it to a Partner
 // Center client opened from the spec's provider "partnercenter" block (or the sandbox), so that
 // this package never names another provider's client.
 type Microsoft interface {

@@ -188,6 +188,12 @@ type Live struct {
 	AdoptSales *Order
 	Adopted    []Subscription
 
+	// Addons are the Microsoft subscriptions whose parent is the legacy one, read from Partner Center
+	// when the plan would place a migration order now and Partner Center can be read (AddonsErr: why
+	// the read failed). Nil without a read.
+	Addons    []MicrosoftSubscription
+	AddonsErr error
+
 	// EstimateErr is the answer of POST …/orders/estimate for the order the plan would place first
 	// (nil: estimated fine, or nothing to estimate).
 	EstimateErr error
@@ -298,8 +304,69 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 		}
 		out[r.Instance.Addr] = l
 	}
+	p.readAddons(ctx, reqs, out)
 	p.estimate(ctx, reqs, out)
 	return out, unreadDiags(causes, unread)
+}
+
+// readAddons reads from Partner Center the legacy add-ons of every migration whose plan would place
+// its first order now: one list per customer, at most readWorkers at once. A base migrated without
+// one of its active add-ons would leave the add-on on a suspended base, where it can no longer be
+// migrated; the plan refuses that, as the partnercenter provider does. Without a Partner Center
+// reader (no credentials: CloudBlue partners need none to migrate through Commerce) nothing is read
+// and nothing is checked.
+func (p *Provider) readAddons(ctx context.Context, reqs []providers.ReadRequest, out map[model.Addr]providers.Live) {
+	if _, none := p.Microsoft.(noMicrosoft); none || p.Microsoft == nil {
+		return
+	}
+	type migration struct {
+		legacy string
+		live   *Live
+	}
+	byCustomer := map[string][]migration{}
+	var customers []string
+	for _, r := range reqs {
+		l, _ := out[r.Instance.Addr].(*Live)
+		if _, _, adopt := adoptionOf(r.Instance); adopt || l == nil || l.ReadErr != nil {
+			continue
+		}
+		if _, placing := firstOrder(r.Instance, r.Prior, l); !placing {
+			continue
+		}
+		s := r.Instance.Subscription
+		k := strings.ToLower(s.CustomerID)
+		if _, seen := byCustomer[k]; !seen {
+			customers = append(customers, s.CustomerID)
+		}
+		byCustomer[k] = append(byCustomer[k], migration{legacy: s.MigrateFrom, live: l})
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, p.readWorkers)
+	for _, customer := range customers {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			subs, err := p.Microsoft.Subscriptions(ctx, customer)
+			mu.Lock()
+			defer mu.Unlock()
+			for _, m := range byCustomer[strings.ToLower(customer)] {
+				if err != nil {
+					m.live.AddonsErr = fmt.Errorf("reading the subscriptions of customer %s in Partner Center: %w", customer, err)
+					continue
+				}
+				m.live.Addons = []MicrosoftSubscription{}
+				for _, sub := range subs {
+					if strings.EqualFold(sub.ParentID, m.legacy) {
+						m.live.Addons = append(m.live.Addons, sub)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // unreadDiags is one error diagnostic per read that failed, naming (as providers.Unreadable) the
@@ -333,8 +400,8 @@ func (p *Provider) estimate(ctx context.Context, reqs []providers.ReadRequest, o
 	for _, r := range reqs {
 		l, _ := out[r.Instance.Addr].(*Live)
 		body, ok := firstOrder(r.Instance, r.Prior, l)
-		if !ok {
-			continue
+		if !ok || len(strandedAddons(r.Instance.Subscription, l.Addons)) > 0 {
+			continue // nothing to place, or blocked by the add-on check anyway
 		}
 		wg.Add(1)
 		sem <- struct{}{}

@@ -135,6 +135,9 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 		if !strings.EqualFold(l.Source.Status, SubscriptionActive) {
 			return blocked(ch, fmt.Sprintf("source subscription %s is %s in Commerce, not active", l.Source.ID, l.Source.Status))
 		}
+		if stranded := strandedAddons(b.desired.Subscription, l.Addons); len(stranded) > 0 {
+			return blocked(ch, "cannot migrate "+b.desired.Subscription.MigrateFrom+" without its active add-ons", stranded...)
+		}
 	}
 	if len(ch.Steps) == 0 {
 		var ae *APIError
@@ -147,6 +150,9 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 	if l.EstimateErr != nil && len(ch.Steps) == 0 {
 		ch.Reasons = append(ch.Reasons, "the order could not be estimated in advance: "+l.EstimateErr.Error())
 	}
+	if l.AddonsErr != nil && len(ch.Steps) == 0 && !b.adopt {
+		ch.Reasons = append(ch.Reasons, "the legacy add-ons could not be checked: "+l.AddonsErr.Error())
+	}
 	if have != nil && have.Failed() {
 		why := have.Details
 		if why == "" {
@@ -156,6 +162,25 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 	}
 	ch.Steps = append(ch.Steps, b.place(step, body, attempt), b.await(step, "", final))
 	return then(ch)
+}
+
+// strandedAddons names each active legacy add-on of the base (read from Partner Center) that the
+// spec's addon blocks leave out: migrating the base suspends it, and an add-on left on a suspended
+// base can no longer be migrated.
+func strandedAddons(s *model.Subscription, addons []MicrosoftSubscription) []string {
+	listed := map[string]bool{}
+	for _, a := range s.Addons {
+		listed[strings.ToLower(a.MigrateFrom)] = true
+	}
+	var out []string
+	for _, a := range addons {
+		if strings.EqualFold(a.Status, "active") && !listed[strings.ToLower(a.ID)] {
+			out = append(out, fmt.Sprintf("the active legacy add-on %s of %s is not in the spec: migrating the base without it would "+
+				"leave it on a suspended base, where it can no longer be migrated; add `addon { migrate_from = %q }` to the block",
+				a.ID, s.MigrateFrom, a.ID))
+		}
+	}
+	return out
 }
 
 // action sets the change's action and summary the first time (the first order decides them).

@@ -9,7 +9,7 @@ import (
 )
 
 // partnerCenterReader opens a Partner Center client from the spec's partnercenter block (defaults
-// when there is none) for the commerce provider's adoption checks. The table is the one place that
+// when there is none) for the commerce provider's adoption and add-on checks. The table is the one place that
 // names both providers; each keeps its own types.
 func partnerCenterReader(ctx context.Context, env providers.Env) commerce.Microsoft {
 	cfg, ok := env.Blocks[partnercenter.Name]
@@ -41,7 +41,8 @@ func (r pcReader) Subscriptions(ctx context.Context, customerID string) ([]comme
 	out := make([]commerce.MicrosoftSubscription, 0, len(subs))
 	for _, s := range subs {
 		out = append(out, commerce.MicrosoftSubscription{ID: s.ID, OfferID: s.OfferID, OrderID: s.OrderID, Status: s.Status,
-			Quantity: s.Quantity, BillingCycle: s.BillingCycle, TermDuration: s.TermDuration, MigratedFrom: s.MigratedFromSubscriptionID})
+			Quantity: s.Quantity, BillingCycle: s.BillingCycle, TermDuration: s.TermDuration, MigratedFrom: s.MigratedFromSubscriptionID,
+			ParentID: s.ParentSubscriptionID})
 	}
 	return out, nil
 }
