@@ -193,6 +193,8 @@ type Live struct {
 	// the read failed). Nil without a read.
 	Addons    []MicrosoftSubscription
 	AddonsErr error
+	// Legacy is the legacy subscription itself, from the same read (nil: not read, or not found).
+	Legacy *MicrosoftSubscription
 
 	// EstimateErr is the answer of POST …/orders/estimate for the order the plan would place first
 	// (nil: estimated fine, or nothing to estimate).
@@ -358,9 +360,12 @@ func (p *Provider) readAddons(ctx context.Context, reqs []providers.ReadRequest,
 					continue
 				}
 				m.live.Addons = []MicrosoftSubscription{}
-				for _, sub := range subs {
+				for i, sub := range subs {
 					if strings.EqualFold(sub.ParentID, m.legacy) {
 						m.live.Addons = append(m.live.Addons, sub)
+					}
+					if strings.EqualFold(sub.ID, m.legacy) {
+						m.live.Legacy = &subs[i]
 					}
 				}
 			}
@@ -400,7 +405,7 @@ func (p *Provider) estimate(ctx context.Context, reqs []providers.ReadRequest, o
 	for _, r := range reqs {
 		l, _ := out[r.Instance.Addr].(*Live)
 		body, ok := firstOrder(r.Instance, r.Prior, l)
-		if !ok || len(strandedAddons(r.Instance.Subscription, l.Addons)) > 0 {
+		if !ok || len(strandedAddons(r.Instance.Subscription, l.Addons)) > 0 || quantityProblem(r.Instance.Subscription, l.Legacy) != "" {
 			continue // nothing to place, or blocked by the add-on check anyway
 		}
 		wg.Add(1)

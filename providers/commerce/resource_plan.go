@@ -86,6 +86,13 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 		return p.planAdoption(ch, b, prior, l, adopted)
 	}
 
+	if _, placing := firstOrder(desired, prior, l); placing {
+		if why := quantityProblem(s, l.Legacy); why != "" {
+			return blocked(ch, fmt.Sprintf("cannot migrate %s with quantity %d", s.MigrateFrom, *s.Quantity)), hcl.Diagnostics{{Severity: hcl.DiagError,
+				Summary: "Quantity not supported through Commerce", Detail: fmt.Sprintf("%s: %s.", desired.Addr, why),
+				Subject: rangePtr(attrRange(desired, "quantity"))}}
+		}
+	}
 	if c.Mode == ModeSwitchPlan {
 		return p.planOrder(ch, b, prior, l, StepChange, l.Change, ChangeOrder(c.SourceSubscriptionID, migrationOrder(s)), nil), nil
 	}
@@ -153,6 +160,9 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 	if l.AddonsErr != nil && len(ch.Steps) == 0 && !b.adopt {
 		ch.Reasons = append(ch.Reasons, "the legacy add-ons could not be checked: "+l.AddonsErr.Error())
 	}
+	if q := b.desired.Subscription.Quantity; q != nil && l.Legacy == nil && len(ch.Steps) == 0 && !b.adopt {
+		ch.Reasons = append(ch.Reasons, fmt.Sprintf("warning: quantity = %d is not part of a Commerce migration order; Microsoft migrates the legacy subscription's seats", *q))
+	}
 	if have != nil && have.Failed() {
 		why := have.Details
 		if why == "" {
@@ -181,6 +191,17 @@ func strandedAddons(s *model.Subscription, addons []MicrosoftSubscription) []str
 		}
 	}
 	return out
+}
+
+// quantityProblem says why the spec's quantity cannot be honoured by a Commerce migration order
+// ("" when it can, or is not set): the order (transaction_info_object) carries no quantity, so the
+// New Commerce subscription gets the legacy subscription's seats.
+func quantityProblem(s *model.Subscription, legacy *MicrosoftSubscription) string {
+	if s.Quantity == nil || legacy == nil || *s.Quantity == legacy.Quantity {
+		return ""
+	}
+	return fmt.Sprintf("the spec says quantity = %d, but a Commerce migration order carries no quantity: Microsoft migrates the %d seats of legacy subscription %s. "+
+		"Set quantity = %d (or remove it), and change the seats in Commerce after the migration", *s.Quantity, legacy.Quantity, legacy.ID, legacy.Quantity)
 }
 
 // action sets the change's action and summary the first time (the first order decides them).
