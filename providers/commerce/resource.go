@@ -195,6 +195,10 @@ type Live struct {
 	AddonsErr error
 	// Legacy is the legacy subscription itself, from the same read (nil: not read, or not found).
 	Legacy *MicrosoftSubscription
+	// Ineligible are Partner Center's reasons the migration is not eligible (validate, asked once the
+	// add-ons and the quantity pass); EligibilityErr why it could not be asked.
+	Ineligible     []string
+	EligibilityErr error
 
 	// EstimateErr is the answer of POST …/orders/estimate for the order the plan would place first
 	// (nil: estimated fine, or nothing to estimate).
@@ -312,7 +316,8 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 }
 
 // readAddons reads from Partner Center the legacy add-ons of every migration whose plan would place
-// its first order now: one list per customer, at most readWorkers at once. A base migrated without
+// its first order now (one list per customer, at most readWorkers at once), then asks Partner
+// Center's eligibility check of each that passes ferry's checks (one validate per migration). A base migrated without
 // one of its active add-ons would leave the add-on on a suspended base, where it can no longer be
 // migrated; the plan refuses that, as the partnercenter provider does. Without a Partner Center
 // reader (no credentials: CloudBlue partners need none to migrate through Commerce) nothing is read
@@ -372,6 +377,42 @@ func (p *Provider) readAddons(ctx context.Context, reqs []providers.ReadRequest,
 		}()
 	}
 	wg.Wait()
+	// Then Microsoft's eligibility check of each migration that passes ferry's own checks, as the
+	// Connect processor will make it: an ineligible subscription (no New Commerce product, an active
+	// promotion, …) is blocked before any order, instead of a sales order that fails — and is placed
+	// again by every apply.
+	for _, r := range reqs {
+		l, _ := out[r.Instance.Addr].(*Live)
+		s := r.Instance.Subscription
+		if l == nil || l.Legacy == nil || len(strandedAddons(s, l.Addons)) > 0 || quantityProblem(s, l.Legacy) != "" {
+			continue
+		}
+		check := EligibilityCheck{LegacyID: l.Legacy.ID, Quantity: l.Legacy.Quantity, TermDuration: s.TermDuration, BillingCycle: s.BillingCycle,
+			PurchaseFullTerm: s.PurchaseFullTerm}
+		for _, a := range s.Addons {
+			ea := EligibilityAddon{ID: a.MigrateFrom, TermDuration: a.TermDuration, BillingCycle: a.BillingCycle, PurchaseFullTerm: a.PurchaseFullTerm}
+			for _, sub := range l.Addons {
+				if strings.EqualFold(sub.ID, a.MigrateFrom) {
+					ea.ID, ea.Quantity = sub.ID, sub.Quantity
+				}
+			}
+			check.Addons = append(check.Addons, ea)
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			reasons, err := p.Microsoft.Validate(ctx, s.CustomerID, check)
+			mu.Lock()
+			defer mu.Unlock()
+			l.Ineligible = reasons
+			if err != nil {
+				l.EligibilityErr = fmt.Errorf("checking the eligibility of %s in Partner Center: %w", s.MigrateFrom, err)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // unreadDiags is one error diagnostic per read that failed, naming (as providers.Unreadable) the
@@ -405,7 +446,7 @@ func (p *Provider) estimate(ctx context.Context, reqs []providers.ReadRequest, o
 	for _, r := range reqs {
 		l, _ := out[r.Instance.Addr].(*Live)
 		body, ok := firstOrder(r.Instance, r.Prior, l)
-		if !ok || len(strandedAddons(r.Instance.Subscription, l.Addons)) > 0 || quantityProblem(r.Instance.Subscription, l.Legacy) != "" {
+		if !ok || len(strandedAddons(r.Instance.Subscription, l.Addons)) > 0 || quantityProblem(r.Instance.Subscription, l.Legacy) != "" || len(l.Ineligible) > 0 {
 			continue // nothing to place, or blocked by the add-on check anyway
 		}
 		wg.Add(1)

@@ -145,6 +145,9 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 		if stranded := strandedAddons(b.desired.Subscription, l.Addons); len(stranded) > 0 {
 			return blocked(ch, "cannot migrate "+b.desired.Subscription.MigrateFrom+" without its active add-ons", stranded...)
 		}
+		if len(l.Ineligible) > 0 {
+			return blocked(ch, "cannot migrate "+b.desired.Subscription.MigrateFrom+": Microsoft says it is not eligible for New Commerce", l.Ineligible...)
+		}
 	}
 	if len(ch.Steps) == 0 {
 		var ae *APIError
@@ -159,6 +162,9 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 	}
 	if l.AddonsErr != nil && len(ch.Steps) == 0 && !b.adopt {
 		ch.Reasons = append(ch.Reasons, "the legacy add-ons could not be checked: "+l.AddonsErr.Error())
+	}
+	if l.EligibilityErr != nil && len(ch.Steps) == 0 && !b.adopt {
+		ch.Reasons = append(ch.Reasons, "the eligibility could not be checked: "+l.EligibilityErr.Error())
 	}
 	if q := b.desired.Subscription.Quantity; q != nil && l.Legacy == nil && len(ch.Steps) == 0 && !b.adopt {
 		ch.Reasons = append(ch.Reasons, fmt.Sprintf("warning: quantity = %d is not part of a Commerce migration order; Microsoft migrates the legacy subscription's seats", *q))

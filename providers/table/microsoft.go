@@ -46,3 +46,24 @@ func (r pcReader) Subscriptions(ctx context.Context, customerID string) ([]comme
 	}
 	return out, nil
 }
+
+// Validate runs Partner Center's eligibility check for the migration a Commerce order would ask for.
+func (r pcReader) Validate(ctx context.Context, customerID string, check commerce.EligibilityCheck) ([]string, error) {
+	req := partnercenter.MigrationRequest{CurrentSubscriptionID: check.LegacyID, Quantity: check.Quantity, TermDuration: check.TermDuration,
+		BillingCycle: check.BillingCycle, PurchaseFullTerm: check.PurchaseFullTerm}
+	for _, a := range check.Addons {
+		req.AddOnMigrations = append(req.AddOnMigrations, partnercenter.AddOnMigration{CurrentSubscriptionID: a.ID,
+			Quantity: a.Quantity, TermDuration: a.TermDuration, BillingCycle: a.BillingCycle, PurchaseFullTerm: a.PurchaseFullTerm})
+	}
+	res, err := r.c.ValidateMigration(ctx, customerID, req)
+	if err != nil {
+		return nil, err
+	}
+	if res.IsEligible {
+		return nil, nil
+	}
+	if reasons := res.Reasons(); len(reasons) > 0 {
+		return reasons, nil
+	}
+	return []string{"Partner Center answered isEligible false without giving a reason"}, nil
+}
