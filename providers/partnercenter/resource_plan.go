@@ -133,6 +133,10 @@ func (p *Provider) planMigration(desired model.Instance, prior *state.Resource, 
 			ch.Details = successorDetails(l.Successor)
 		}
 		ch.Reasons = []string{"the legacy subscription is already migrated but the state does not record it (an interrupted apply); nothing is sent, the result is recorded"}
+		if rec != nil && rec.Status == state.StepDone && rec.RemoteIDs["migration_id"] != "" && latest != nil && strings.EqualFold(latest.ID, rec.RemoteIDs["migration_id"]) {
+			// The state records the migration (an earlier apply started it), only not its result.
+			ch.Reasons = []string{fmt.Sprintf("migration %s, started by an earlier apply that stopped before recording its result, has completed; nothing is sent, the result is recorded", shortID(latest.ID))}
+		}
 		if origin := notStartedByFerry(latest, l.Successor, rec, l.Legacy); origin != "" {
 			if origin == originTermEnd {
 				origin = "migrated by Microsoft at term end"
