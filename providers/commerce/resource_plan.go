@@ -88,7 +88,7 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 
 	if _, placing := firstOrder(desired, prior, l); placing {
 		if why := quantityProblem(s, l.Legacy); why != "" {
-			return blocked(ch, fmt.Sprintf("cannot migrate %s with quantity %d", s.MigrateFrom, *s.Quantity)), hcl.Diagnostics{{Severity: hcl.DiagError,
+			return blocked(ch, fmt.Sprintf("cannot migrate %s with quantity %d", s.MigrateFrom, *s.Quantity), why), hcl.Diagnostics{{Severity: hcl.DiagError,
 				Summary: "Quantity not supported through Commerce", Detail: fmt.Sprintf("%s: %s.", desired.Addr, why),
 				Subject: rangePtr(attrRange(desired, "quantity"))}}
 		}
