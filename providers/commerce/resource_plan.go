@@ -156,6 +156,11 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 				" (POST …/orders/estimate; nothing is ordered until the estimate succeeds)")
 		}
 	}
+	if ch.Action != "" {
+		// A later order of a change whose first one is recorded or awaited (the cancellation after
+		// a completed sales order): the summary says that it is placed too.
+		ch.Summary += "; then " + what
+	}
 	ch = action(ch, model.ActionCreate, what)
 	if l.EstimateErr != nil && len(ch.Steps) == 0 {
 		ch.Reasons = append(ch.Reasons, "the order could not be estimated in advance: "+l.EstimateErr.Error())
