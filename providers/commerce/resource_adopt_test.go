@@ -63,4 +63,9 @@ func TestPlanSummaryNamesTheCancellationAfterACompletedSale(t *testing.T) {
 	if want := "record completed sales order 5000002; then cancel Commerce subscription 1000122"; ch.Summary != want {
 		t.Errorf("summary = %q, want %q", ch.Summary, want)
 	}
+	// A sales order placed now already names the cancellation: it is not named twice.
+	ch, _ = p.Plan(in, nil, &Live{Source: l.Source})
+	if want := "order plan nce-e3 in Commerce account 1000048 for legacy 11111111-bbbb-0000-0000-000000000002, then cancel subscription 1000122"; ch.Summary != want {
+		t.Errorf("fresh migration: summary = %q, want %q", ch.Summary, want)
+	}
 }

@@ -156,9 +156,10 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 				" (POST …/orders/estimate; nothing is ordered until the estimate succeeds)")
 		}
 	}
-	if ch.Action != "" {
+	if ch.Action == model.ActionResume {
 		// A later order of a change whose first one is recorded or awaited (the cancellation after
-		// a completed sales order): the summary says that it is placed too.
+		// a completed sales order): the summary says that it is placed too. (A first order placed
+		// now already names the cancellation that follows it.)
 		ch.Summary += "; then " + what
 	}
 	ch = action(ch, model.ActionCreate, what)
