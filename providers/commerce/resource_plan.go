@@ -86,6 +86,16 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 		return p.planAdoption(ch, b, prior, l, adopted)
 	}
 
+	if l.Source == nil && !b.adopt && nothingOrdered(desired, prior, l) {
+		// A source subscription the account does not have, before anything was ordered, is a mistake
+		// in the spec (a typo in account_id or source_subscription_id), as a migrate_from that names
+		// no subscription is for Partner Center: an error (exit 1), not a change the remote blocks.
+		return ch, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Commerce source subscription not found",
+			Detail: fmt.Sprintf("Commerce account %s has no subscription %s (commerce.source_subscription_id of %s). Check account_id and source_subscription_id: "+
+				"they name the Commerce subscription of legacy %s. %s is not planned; the others are planned as usual.",
+				c.AccountID, c.SourceSubscriptionID, desired.Addr, s.MigrateFrom, desired.Addr),
+			Subject: rangePtr(attrRange(desired, "commerce.source_subscription_id")), Extra: providers.Unreadable{Addrs: []model.Addr{desired.Addr}}}}
+	}
 	if _, placing := firstOrder(desired, prior, l); placing {
 		if why := quantityProblem(s, l.Legacy); why != "" {
 			return blocked(ch, fmt.Sprintf("cannot migrate %s with quantity %d", s.MigrateFrom, *s.Quantity), why), hcl.Diagnostics{{Severity: hcl.DiagError,
@@ -203,6 +213,19 @@ func strandedAddons(s *model.Subscription, addons []MicrosoftSubscription) []str
 		}
 	}
 	return out
+}
+
+// nothingOrdered reports whether no order of the migration was placed yet (none found, or only a
+// failed one) and none may be in flight (no intent journaled without its outcome).
+func nothingOrdered(in model.Instance, prior *state.Resource, l *Live) bool {
+	step, have := StepOrder, l.Sales
+	if in.Subscription.Commerce.Mode == ModeSwitchPlan {
+		step, have = StepChange, l.Change
+	}
+	if rec := priorStep(prior, step); rec != nil && rec.Status == state.StepIntent {
+		return false
+	}
+	return have == nil || have.Failed()
 }
 
 // quantityProblem says why the spec's quantity cannot be honoured by a Commerce migration order
