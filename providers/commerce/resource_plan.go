@@ -38,7 +38,8 @@ type StepParams struct {
 //     await_order, cancel, await_cancel; a sales order under way → await_order and the rest; a
 //     completed one → the cancellation (placed, or awaited when under way or done);
 //   - switch_plan: the same with one CHANGE order and await_change;
-//   - a source subscription missing, or not active before anything was ordered: blocked.
+//   - a source subscription missing before anything was ordered: an error at
+//     source_subscription_id (not read); not active before anything was ordered: blocked.
 func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live providers.Live) (model.Change, hcl.Diagnostics) {
 	ch := model.Change{Addr: desired.Addr, Kind: model.KindSubscription, Provider: Name, DependsOn: desired.DependsOn}
 	s := desired.Subscription
