@@ -41,6 +41,16 @@ func (l *loader) evalSubscription(r *attrReader, rb *resourceBlock) *model.Subsc
 	s.CustomTermEndDate = r.date("custom_term_end_date")
 	if sb := rb.Nested[blockSchedule]; len(sb) > 0 {
 		s.Schedule = evalSchedule(r.nested(sb[0].Attrs, "schedule."), sb[0])
+		if s.Via == commerceVia {
+			// A Commerce migration order migrates when it is fulfilled; it carries no schedule.
+			// Ignoring the block would migrate at once a subscription meant to migrate later.
+			r.problem(sb[0].DeclRange, "Schedule not supported through Commerce",
+				`A schedule is a Partner Center migration schedule; a subscription with via = "commerce" is migrated by a Commerce order, which migrates when it is fulfilled and carries no schedule. Remove the block (the order is placed at apply), or migrate this subscription with via = "partnercenter".`)
+		}
+	}
+	if a := r.attrs["custom_term_end_date"]; a != nil && s.Via == commerceVia {
+		r.problem(a.Expr.Range(), "custom_term_end_date not supported through Commerce",
+			`custom_term_end_date is sent to Partner Center as customTermEndDate; the Commerce migration order (transaction_info_object) has no such field, so it would be ignored. Remove it, or use purchase_full_term.`)
 	}
 
 	withPlan := 0
@@ -100,6 +110,10 @@ func (l *loader) evalAddon(r *attrReader, nb *nestedBlock, base *model.Subscript
 	}
 	a.PurchaseFullTerm = r.boolean("purchase_full_term", base.PurchaseFullTerm)
 	a.CustomTermEndDate = r.date("custom_term_end_date")
+	if at := r.attrs["custom_term_end_date"]; at != nil && base.Via == commerceVia {
+		r.problem(at.Expr.Range(), "custom_term_end_date not supported through Commerce",
+			`custom_term_end_date is sent to Partner Center as customTermEndDate; the Commerce migration order (transaction_info_object.addons) has no such field, so it would be ignored. Remove it.`)
+	}
 	if plan, rng, ok := r.str("plan_id", false, nonEmptyCheck); ok {
 		if base.Via != commerceVia {
 			r.problem(rng, "Unexpected add-on plan_id",

@@ -18,21 +18,51 @@ type MicrosoftSubscription struct {
 	TermDuration string
 	// MigratedFrom is the legacy subscription the New Commerce one was migrated from ("" for none).
 	MigratedFrom string
+	// ParentID is the base subscription of an add-on (parentSubscriptionId; "" for a base).
+	ParentID string
 }
 
-// Microsoft reads the Microsoft side of an adoption. The provider table wires it to a Partner
+// Microsoft reads the Microsoft side of an adoption, and the legacy add-ons of a migration. The provider table wires it to a Partner
 // Center client opened from the spec's provider "partnercenter" block (or the sandbox), so that
 // this package never names another provider's client.
 type Microsoft interface {
 	// Subscriptions lists a customer's subscriptions (one list per customer, however many of its
 	// subscriptions are adopted).
 	Subscriptions(ctx context.Context, customerID string) ([]MicrosoftSubscription, error)
+	// Validate asks Partner Center whether a migration is eligible (…/migrations/newcommerce/validate,
+	// which the Connect processor also calls before it migrates): nil reasons when it is, else each
+	// eligibility error as "Name (code): description".
+	Validate(ctx context.Context, customerID string, check EligibilityCheck) (reasons []string, err error)
+}
+
+// EligibilityCheck is the migration a Commerce order would ask Microsoft for, in the commerce
+// provider's words.
+type EligibilityCheck struct {
+	LegacyID         string
+	Quantity         int
+	TermDuration     string
+	BillingCycle     string
+	PurchaseFullTerm bool
+	Addons           []EligibilityAddon
+}
+
+// EligibilityAddon is one add-on of an EligibilityCheck.
+type EligibilityAddon struct {
+	ID               string
+	Quantity         int
+	TermDuration     string
+	BillingCycle     string
+	PurchaseFullTerm bool
 }
 
 // noMicrosoft is the Microsoft side when it cannot be read: every read says why.
 type noMicrosoft struct{ why error }
 
 func (n noMicrosoft) Subscriptions(context.Context, string) ([]MicrosoftSubscription, error) {
+	return nil, n.why
+}
+
+func (n noMicrosoft) Validate(context.Context, string, EligibilityCheck) ([]string, error) {
 	return nil, n.why
 }
 

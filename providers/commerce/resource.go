@@ -188,6 +188,18 @@ type Live struct {
 	AdoptSales *Order
 	Adopted    []Subscription
 
+	// Addons are the Microsoft subscriptions whose parent is the legacy one, read from Partner Center
+	// when the plan would place a migration order now and Partner Center can be read (AddonsErr: why
+	// the read failed). Nil without a read.
+	Addons    []MicrosoftSubscription
+	AddonsErr error
+	// Legacy is the legacy subscription itself, from the same read (nil: not read, or not found).
+	Legacy *MicrosoftSubscription
+	// Ineligible are Partner Center's reasons the migration is not eligible (validate, asked once the
+	// add-ons and the quantity pass); EligibilityErr why it could not be asked.
+	Ineligible     []string
+	EligibilityErr error
+
 	// EstimateErr is the answer of POST …/orders/estimate for the order the plan would place first
 	// (nil: estimated fine, or nothing to estimate).
 	EstimateErr error
@@ -298,8 +310,109 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 		}
 		out[r.Instance.Addr] = l
 	}
+	p.readAddons(ctx, reqs, out)
 	p.estimate(ctx, reqs, out)
 	return out, unreadDiags(causes, unread)
+}
+
+// readAddons reads from Partner Center the legacy add-ons of every migration whose plan would place
+// its first order now (one list per customer, at most readWorkers at once), then asks Partner
+// Center's eligibility check of each that passes ferry's checks (one validate per migration). A base migrated without
+// one of its active add-ons would leave the add-on on a suspended base, where it can no longer be
+// migrated; the plan refuses that, as the partnercenter provider does. Without a Partner Center
+// reader (no credentials: CloudBlue partners need none to migrate through Commerce) nothing is read
+// and nothing is checked.
+func (p *Provider) readAddons(ctx context.Context, reqs []providers.ReadRequest, out map[model.Addr]providers.Live) {
+	if _, none := p.Microsoft.(noMicrosoft); none || p.Microsoft == nil {
+		return
+	}
+	type migration struct {
+		legacy string
+		live   *Live
+	}
+	byCustomer := map[string][]migration{}
+	var customers []string
+	for _, r := range reqs {
+		l, _ := out[r.Instance.Addr].(*Live)
+		if _, _, adopt := adoptionOf(r.Instance); adopt || l == nil || l.ReadErr != nil {
+			continue
+		}
+		if _, placing := firstOrder(r.Instance, r.Prior, l); !placing {
+			continue
+		}
+		s := r.Instance.Subscription
+		k := strings.ToLower(s.CustomerID)
+		if _, seen := byCustomer[k]; !seen {
+			customers = append(customers, s.CustomerID)
+		}
+		byCustomer[k] = append(byCustomer[k], migration{legacy: s.MigrateFrom, live: l})
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, p.readWorkers)
+	for _, customer := range customers {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			subs, err := p.Microsoft.Subscriptions(ctx, customer)
+			mu.Lock()
+			defer mu.Unlock()
+			for _, m := range byCustomer[strings.ToLower(customer)] {
+				if err != nil {
+					m.live.AddonsErr = fmt.Errorf("reading the subscriptions of customer %s in Partner Center: %w", customer, err)
+					continue
+				}
+				m.live.Addons = []MicrosoftSubscription{}
+				for i, sub := range subs {
+					if strings.EqualFold(sub.ParentID, m.legacy) {
+						m.live.Addons = append(m.live.Addons, sub)
+					}
+					if strings.EqualFold(sub.ID, m.legacy) {
+						m.live.Legacy = &subs[i]
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// Then Microsoft's eligibility check of each migration that passes ferry's own checks, as the
+	// Connect processor will make it: an ineligible subscription (no New Commerce product, an active
+	// promotion, …) is blocked before any order, instead of a sales order that fails — and is placed
+	// again by every apply.
+	for _, r := range reqs {
+		l, _ := out[r.Instance.Addr].(*Live)
+		s := r.Instance.Subscription
+		if l == nil || l.Legacy == nil || len(strandedAddons(s, l.Addons)) > 0 || quantityProblem(s, l.Legacy) != "" {
+			continue
+		}
+		check := EligibilityCheck{LegacyID: l.Legacy.ID, Quantity: l.Legacy.Quantity, TermDuration: s.TermDuration, BillingCycle: s.BillingCycle,
+			PurchaseFullTerm: s.PurchaseFullTerm}
+		for _, a := range s.Addons {
+			ea := EligibilityAddon{ID: a.MigrateFrom, TermDuration: a.TermDuration, BillingCycle: a.BillingCycle, PurchaseFullTerm: a.PurchaseFullTerm}
+			for _, sub := range l.Addons {
+				if strings.EqualFold(sub.ID, a.MigrateFrom) {
+					ea.ID, ea.Quantity = sub.ID, sub.Quantity
+				}
+			}
+			check.Addons = append(check.Addons, ea)
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			reasons, err := p.Microsoft.Validate(ctx, s.CustomerID, check)
+			mu.Lock()
+			defer mu.Unlock()
+			l.Ineligible = reasons
+			if err != nil {
+				l.EligibilityErr = fmt.Errorf("checking the eligibility of %s in Partner Center: %w", s.MigrateFrom, err)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // unreadDiags is one error diagnostic per read that failed, naming (as providers.Unreadable) the
@@ -333,8 +446,8 @@ func (p *Provider) estimate(ctx context.Context, reqs []providers.ReadRequest, o
 	for _, r := range reqs {
 		l, _ := out[r.Instance.Addr].(*Live)
 		body, ok := firstOrder(r.Instance, r.Prior, l)
-		if !ok {
-			continue
+		if !ok || len(strandedAddons(r.Instance.Subscription, l.Addons)) > 0 || quantityProblem(r.Instance.Subscription, l.Legacy) != "" || len(l.Ineligible) > 0 {
+			continue // nothing to place, or blocked by the add-on check anyway
 		}
 		wg.Add(1)
 		sem <- struct{}{}

@@ -44,3 +44,28 @@ func TestAdoptionOrderShape(t *testing.T) {
 		t.Errorf("parameters = %+v", o.Products[0].Parameters)
 	}
 }
+
+// After a completed sales order whose cancellation failed, the plan places a new cancellation; its
+// summary says so, not only "record completed sales order".
+func TestPlanSummaryNamesTheCancellationAfterACompletedSale(t *testing.T) {
+	p := &Provider{timeScale: 1, readWorkers: 1, Microsoft: Unavailable(errors.New("none"))}
+	in := model.Instance{Addr: "subscription.beta", Kind: model.KindSubscription, Provider: Name,
+		Subscription: &model.Subscription{Via: Name, CustomerID: "bbbbbbbb-0000-0000-0000-000000000002", MigrateFrom: "11111111-bbbb-0000-0000-000000000002",
+			TermDuration: "P1Y", BillingCycle: "monthly",
+			Commerce: &model.CommerceOptions{AccountID: "1000048", SourceSubscriptionID: "1000122", PlanID: "nce-e3", Mode: ModeNewSubscription}}}
+	l := &Live{Source: &Subscription{ID: "1000122", Status: SubscriptionActive},
+		Sales:  &Order{OrderID: "5000002", Type: OrderSales, Status: StatusCompleted},
+		Cancel: &Order{OrderID: "5000004", Type: OrderCancellation, Status: StatusFailed, Details: "refused"}}
+	ch, diags := p.Plan(in, nil, l)
+	if diags.HasErrors() || ch.Action != model.ActionResume {
+		t.Fatalf("change = %s %q %v", ch.Action, ch.Summary, diags)
+	}
+	if want := "record completed sales order 5000002; then cancel Commerce subscription 1000122"; ch.Summary != want {
+		t.Errorf("summary = %q, want %q", ch.Summary, want)
+	}
+	// A sales order placed now already names the cancellation: it is not named twice.
+	ch, _ = p.Plan(in, nil, &Live{Source: l.Source})
+	if want := "order plan nce-e3 in Commerce account 1000048 for legacy 11111111-bbbb-0000-0000-000000000002, then cancel subscription 1000122"; ch.Summary != want {
+		t.Errorf("fresh migration: summary = %q, want %q", ch.Summary, want)
+	}
+}

@@ -38,7 +38,8 @@ type StepParams struct {
 //     await_order, cancel, await_cancel; a sales order under way → await_order and the rest; a
 //     completed one → the cancellation (placed, or awaited when under way or done);
 //   - switch_plan: the same with one CHANGE order and await_change;
-//   - a source subscription missing, or not active before anything was ordered: blocked.
+//   - a source subscription missing before anything was ordered: an error at
+//     source_subscription_id (not read); not active before anything was ordered: blocked.
 func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live providers.Live) (model.Change, hcl.Diagnostics) {
 	ch := model.Change{Addr: desired.Addr, Kind: model.KindSubscription, Provider: Name, DependsOn: desired.DependsOn}
 	s := desired.Subscription
@@ -86,6 +87,23 @@ func (p *Provider) Plan(desired model.Instance, prior *state.Resource, live prov
 		return p.planAdoption(ch, b, prior, l, adopted)
 	}
 
+	if l.Source == nil && !b.adopt && nothingOrdered(desired, prior, l) {
+		// A source subscription the account does not have, before anything was ordered, is a mistake
+		// in the spec (a typo in account_id or source_subscription_id), as a migrate_from that names
+		// no subscription is for Partner Center: an error (exit 1), not a change the remote blocks.
+		return ch, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Commerce source subscription not found",
+			Detail: fmt.Sprintf("Commerce account %s has no subscription %s (commerce.source_subscription_id of %s). Check account_id and source_subscription_id: "+
+				"they name the Commerce subscription of legacy %s. %s is not planned; the others are planned as usual.",
+				c.AccountID, c.SourceSubscriptionID, desired.Addr, s.MigrateFrom, desired.Addr),
+			Subject: rangePtr(attrRange(desired, "commerce.source_subscription_id")), Extra: providers.Unreadable{Addrs: []model.Addr{desired.Addr}}}}
+	}
+	if _, placing := firstOrder(desired, prior, l); placing {
+		if why := quantityProblem(s, l.Legacy); why != "" {
+			return blocked(ch, fmt.Sprintf("cannot migrate %s with quantity %d", s.MigrateFrom, *s.Quantity), why), hcl.Diagnostics{{Severity: hcl.DiagError,
+				Summary: "Quantity not supported through Commerce", Detail: fmt.Sprintf("%s: %s.", desired.Addr, why),
+				Subject: rangePtr(attrRange(desired, "quantity"))}}
+		}
+	}
 	if c.Mode == ModeSwitchPlan {
 		return p.planOrder(ch, b, prior, l, StepChange, l.Change, ChangeOrder(c.SourceSubscriptionID, migrationOrder(s)), nil), nil
 	}
@@ -135,6 +153,12 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 		if !strings.EqualFold(l.Source.Status, SubscriptionActive) {
 			return blocked(ch, fmt.Sprintf("source subscription %s is %s in Commerce, not active", l.Source.ID, l.Source.Status))
 		}
+		if stranded := strandedAddons(b.desired.Subscription, l.Addons); len(stranded) > 0 {
+			return blocked(ch, "cannot migrate "+b.desired.Subscription.MigrateFrom+" without its active add-ons", stranded...)
+		}
+		if len(l.Ineligible) > 0 {
+			return blocked(ch, "cannot migrate "+b.desired.Subscription.MigrateFrom+": Microsoft says it is not eligible for New Commerce", l.Ineligible...)
+		}
 	}
 	if len(ch.Steps) == 0 {
 		var ae *APIError
@@ -143,9 +167,24 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 				" (POST …/orders/estimate; nothing is ordered until the estimate succeeds)")
 		}
 	}
+	if ch.Action == model.ActionResume {
+		// A later order of a change whose first one is recorded or awaited (the cancellation after
+		// a completed sales order): the summary says that it is placed too. (A first order placed
+		// now already names the cancellation that follows it.)
+		ch.Summary += "; then " + what
+	}
 	ch = action(ch, model.ActionCreate, what)
 	if l.EstimateErr != nil && len(ch.Steps) == 0 {
 		ch.Reasons = append(ch.Reasons, "the order could not be estimated in advance: "+l.EstimateErr.Error())
+	}
+	if l.AddonsErr != nil && len(ch.Steps) == 0 && !b.adopt {
+		ch.Reasons = append(ch.Reasons, "the legacy add-ons could not be checked: "+l.AddonsErr.Error())
+	}
+	if l.EligibilityErr != nil && len(ch.Steps) == 0 && !b.adopt {
+		ch.Reasons = append(ch.Reasons, "the eligibility could not be checked: "+l.EligibilityErr.Error())
+	}
+	if q := b.desired.Subscription.Quantity; q != nil && l.Legacy == nil && len(ch.Steps) == 0 && !b.adopt {
+		ch.Reasons = append(ch.Reasons, fmt.Sprintf("warning: quantity = %d is not part of a Commerce migration order; Microsoft migrates the legacy subscription's seats", *q))
 	}
 	if have != nil && have.Failed() {
 		why := have.Details
@@ -156,6 +195,49 @@ func (p *Provider) planOrder(ch model.Change, b builder, prior *state.Resource, 
 	}
 	ch.Steps = append(ch.Steps, b.place(step, body, attempt), b.await(step, "", final))
 	return then(ch)
+}
+
+// strandedAddons names each active legacy add-on of the base (read from Partner Center) that the
+// spec's addon blocks leave out: migrating the base suspends it, and an add-on left on a suspended
+// base can no longer be migrated.
+func strandedAddons(s *model.Subscription, addons []MicrosoftSubscription) []string {
+	listed := map[string]bool{}
+	for _, a := range s.Addons {
+		listed[strings.ToLower(a.MigrateFrom)] = true
+	}
+	var out []string
+	for _, a := range addons {
+		if strings.EqualFold(a.Status, "active") && !listed[strings.ToLower(a.ID)] {
+			out = append(out, fmt.Sprintf("the active legacy add-on %s of %s is not in the spec: migrating the base without it would "+
+				"leave it on a suspended base, where it can no longer be migrated; add `addon { migrate_from = %q }` to the block",
+				a.ID, s.MigrateFrom, a.ID))
+		}
+	}
+	return out
+}
+
+// nothingOrdered reports whether no order of the migration was placed yet (none found, or only a
+// failed one) and none may be in flight (no intent journaled without its outcome).
+func nothingOrdered(in model.Instance, prior *state.Resource, l *Live) bool {
+	step, have := StepOrder, l.Sales
+	if in.Subscription.Commerce.Mode == ModeSwitchPlan {
+		step, have = StepChange, l.Change
+	}
+	if rec := priorStep(prior, step); rec != nil && rec.Status == state.StepIntent {
+		return false
+	}
+	return have == nil || have.Failed()
+}
+
+// quantityProblem says why the spec's quantity cannot be honoured by a Commerce migration order
+// ("" when it can, or is not set): the order (transaction_info_object) carries no quantity, so the
+// New Commerce subscription gets the legacy subscription's seats.
+func quantityProblem(s *model.Subscription, legacy *MicrosoftSubscription) string {
+	if s.Quantity == nil || legacy == nil || *s.Quantity == legacy.Quantity {
+		return ""
+	}
+	return fmt.Sprintf("the spec says quantity = %d, but a Commerce migration order carries no quantity: Microsoft migrates the %d seats of legacy subscription %s. "+
+		"Set quantity = %d (or remove it), and change the seats in Commerce after the migration", *s.Quantity, legacy.Quantity, legacy.ID, legacy.Quantity)
 }
 
 // action sets the change's action and summary the first time (the first order decides them).

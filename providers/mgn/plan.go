@@ -95,6 +95,13 @@ func decide(in model.Instance, prior *state.Resource, l *Live) decision {
 		if done && !c.Finalize && !c.Archive && (sv.InstanceID != "" || prior.RemoteIDs["job_id"] == sv.LastCutoverJobID) {
 			return decision{action: model.ActionNoop, summary: describe(sv) + " cutover instance " + sv.InstanceID + " launched (not finalized)"}
 		}
+		// The job already ended without launching this server: waiting for it again would only fail
+		// again. A person has to relaunch or revert the cutover in MGN; until then it is blocked.
+		if j := l.CutoverJob; j != nil && strings.EqualFold(j.Status, JobCompleted) && j.Launch[sv.ID] != LaunchLaunched {
+			why := fmt.Sprintf("cutover job %s COMPLETED but the launch of %s is %s; the server stays CUTTING_OVER: look at the job log in MGN, then relaunch or revert it there",
+				j.ID, sv.ID, orUnknown(j.Launch[sv.ID]))
+			return decision{action: model.ActionBlocked, summary: describe(sv) + " not cut over: the cutover launch failed", reasons: []string{why}}
+		}
 		d.action, d.summary = model.ActionResume, fmt.Sprintf("%s: wait for cutover job %s", describe(sv), sv.LastCutoverJobID)
 		if len(d.steps) > 1 {
 			d.summary += ", then " + strings.Join(stepWords(d.steps[1:]), ", ")

@@ -41,14 +41,16 @@ func TestPlanGateAndSteps(t *testing.T) {
 		return &state.Resource{Status: state.StatusInProgress, Steps: map[string]*state.StepRecord{step: {Attempt: 1, Status: state.StepIntent}}}
 	}
 	tests := []struct {
-		name    string
-		inst    model.Instance
-		prior   *state.Resource
-		server  *Server
-		test    *Job
-		action  model.Action
-		steps   []string
-		reasons []string
+		name   string
+		inst   model.Instance
+		prior  *state.Resource
+		server *Server
+		test   *Job
+		// cutoverJob is the last cutover job Read found for a server CUTTING_OVER.
+		cutoverJob *Job
+		action     model.Action
+		steps      []string
+		reasons    []string
 	}{
 		{name: "ready", inst: cutover(id, nil), server: ready(nil), test: testOK, action: model.ActionCreate,
 			steps: []string{StepStartCutover, StepAwaitCutover, StepFinalize}},
@@ -79,6 +81,16 @@ func TestPlanGateAndSteps(t *testing.T) {
 		{name: "gone after it was cut over", inst: cutover(id, nil), prior: done, action: model.ActionNoop},
 		{name: "cutting over resumes at the wait", inst: cutover(id, nil), server: ready(func(s *Server) { s.State = StateCuttingOver; s.LastCutoverJobID = "mgnjob-0a1b2c3d4e5f60718" }),
 			test: testOK, action: model.ActionResume, steps: []string{StepAwaitCutover, StepFinalize}},
+		{name: "cutting over with a completed job whose launch failed is blocked", inst: cutover(id, nil),
+			prior:  &state.Resource{Status: state.StatusFailed},
+			server: ready(func(s *Server) { s.State = StateCuttingOver; s.LastCutoverJobID = "mgnjob-0a1b2c3d4e5f60718" }), test: testOK,
+			cutoverJob: &Job{ID: "mgnjob-0a1b2c3d4e5f60718", Status: JobCompleted, Launch: map[string]string{id: LaunchFailed}},
+			action:     model.ActionBlocked, reasons: []string{"cutover job mgnjob-0a1b2c3d4e5f60718 COMPLETED but the launch of " + id +
+				" is FAILED; the server stays CUTTING_OVER: look at the job log in MGN, then relaunch or revert it there"}},
+		{name: "cutting over with a job still running resumes at the wait", inst: cutover(id, nil),
+			server: ready(func(s *Server) { s.State = StateCuttingOver; s.LastCutoverJobID = "mgnjob-0a1b2c3d4e5f60718" }), test: testOK,
+			cutoverJob: &Job{ID: "mgnjob-0a1b2c3d4e5f60718", Status: "STARTED", Launch: map[string]string{id: "IN_PROGRESS"}},
+			action:     model.ActionResume, steps: []string{StepAwaitCutover, StepFinalize}},
 		{name: "interrupted start is reconciled first", inst: cutover(id, nil), prior: dangling(StepStartCutover),
 			server: ready(func(s *Server) { s.State = StateCuttingOver; s.LastCutoverJobID = "mgnjob-0a1b2c3d4e5f60718" }),
 			test:   testOK, action: model.ActionResume, steps: []string{StepStartCutover, StepAwaitCutover, StepFinalize}},
@@ -102,7 +114,7 @@ func TestPlanGateAndSteps(t *testing.T) {
 	p := &Provider{timeScale: 1}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ch, diags := p.Plan(tt.inst, tt.prior, &Live{Server: tt.server, TestJob: tt.test})
+			ch, diags := p.Plan(tt.inst, tt.prior, &Live{Server: tt.server, TestJob: tt.test, CutoverJob: tt.cutoverJob})
 			if diags.HasErrors() {
 				t.Fatal(diags)
 			}

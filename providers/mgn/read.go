@@ -21,6 +21,9 @@ type Live struct {
 	Server *Server
 	// TestJob is the server's last test job (nil: none, or not found).
 	TestJob *Job
+	// CutoverJob is the last cutover job of a server that is CUTTING_OVER (nil: none, not read, or
+	// not found): read with the test jobs, so that a launch that already failed is seen at plan time.
+	CutoverJob *Job
 	// Batch is the StartCutover call the server joins when its plan starts a cutover.
 	Batch *Batch
 }
@@ -35,7 +38,8 @@ type Batch struct {
 }
 
 // Read reads every server of the request in one DescribeSourceServers per 200 servers, and the
-// last test job of each in one DescribeJobs per 1 000 jobs. It then groups the servers whose plan
+// last test job of each (and the last cutover job of each server CUTTING_OVER) in one DescribeJobs
+// per 1 000 jobs. It then groups the servers whose plan
 // starts a cutover into batches (see Batch).
 func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[model.Addr]providers.Live, hcl.Diagnostics) {
 	var ids []string
@@ -70,6 +74,9 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 		if sv.LastTestJobID != "" {
 			jobIDs = append(jobIDs, sv.LastTestJobID)
 		}
+		if sv.State == StateCuttingOver && sv.LastCutoverJobID != "" {
+			jobIDs = append(jobIDs, sv.LastCutoverJobID)
+		}
 	}
 	jobs := map[string]*Job{}
 	if len(jobIDs) > 0 {
@@ -87,6 +94,9 @@ func (p *Provider) Read(ctx context.Context, reqs []providers.ReadRequest) (map[
 		l := &Live{Server: servers[c.SourceServerID]}
 		if l.Server != nil {
 			l.TestJob = jobs[l.Server.LastTestJobID]
+			if l.Server.State == StateCuttingOver {
+				l.CutoverJob = jobs[l.Server.LastCutoverJobID]
+			}
 		}
 		out[r.Instance.Addr] = l
 		d := decide(r.Instance, r.Prior, l)

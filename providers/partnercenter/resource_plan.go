@@ -133,7 +133,13 @@ func (p *Provider) planMigration(desired model.Instance, prior *state.Resource, 
 			ch.Details = successorDetails(l.Successor)
 		}
 		ch.Reasons = []string{"the legacy subscription is already migrated but the state does not record it (an interrupted apply); nothing is sent, the result is recorded"}
-		if origin := notStartedByFerry(latest, l.Successor, rec, l.Legacy); origin != "" {
+		if rec != nil && rec.Status == state.StepDone && rec.RemoteIDs["migration_id"] != "" && latest != nil && strings.EqualFold(latest.ID, rec.RemoteIDs["migration_id"]) {
+			// The state records the migration (an earlier apply started it), only not its result.
+			ch.Reasons = []string{fmt.Sprintf("migration %s, started by an earlier apply that stopped before recording its result, has completed; nothing is sent, the result is recorded", shortID(latest.ID))}
+		}
+		if sch := ownSchedule(latest, prior, l); sch != nil {
+			ch.Reasons = []string{fmt.Sprintf("the migration ferry scheduled (schedule %s) has completed; nothing is sent, the result is recorded", shortID(sch.ID))}
+		} else if origin := notStartedByFerry(latest, l.Successor, rec, l.Legacy); origin != "" {
 			if origin == originTermEnd {
 				origin = "migrated by Microsoft at term end"
 			}
@@ -164,7 +170,9 @@ func (p *Provider) planMigration(desired model.Instance, prior *state.Resource, 
 		ch.Action = model.ActionResume
 		ch.Summary = fmt.Sprintf("await migration %s of %s (Processing)", shortID(latest.ID), legacyName)
 		ch.Details = migrationDetails(latest)
-		if origin := notStartedByFerry(latest, nil, rec, l.Legacy); origin != "" {
+		if sch := ownSchedule(latest, prior, l); sch != nil {
+			ch.Reasons = []string{fmt.Sprintf("the migration ferry scheduled (schedule %s) has started; nothing is sent, ferry waits for it and records its result", shortID(sch.ID))}
+		} else if origin := notStartedByFerry(latest, nil, rec, l.Legacy); origin != "" {
 			if origin == originTermEnd {
 				origin = "being migrated by Microsoft at term end"
 			}
@@ -515,6 +523,32 @@ const termEndWindow = 72 * time.Hour
 // ferry's — its id, batch id or key is the one the state's migrate step records — or when there is
 // nothing to tell. Since January 2024 Microsoft migrates legacy subscriptions itself at term end: a
 // migration (or successor) starting no earlier than 72 h before the legacy term's end is that one.
+// ownSchedule is the schedule recorded in state (created by ferry's schedule step) that produced the
+// migration m — named by the schedule's newCommerceMigrationId, or carrying the schedule step's key
+// as externalReferenceId, as a schedule's migration does — or nil. Such a migration is ferry's.
+func ownSchedule(m *Migration, prior *state.Resource, l *Live) *MigrationSchedule {
+	if prior == nil {
+		return nil
+	}
+	id := prior.RemoteIDs["schedule_id"]
+	srec := priorStep(prior, StepSchedule)
+	for i := range l.Schedules {
+		sch := &l.Schedules[i]
+		if id == "" || !strings.EqualFold(sch.ID, id) {
+			continue
+		}
+		switch {
+		case m != nil && sch.NewCommerceMigrationID != "" && strings.EqualFold(sch.NewCommerceMigrationID, m.ID):
+			return sch
+		case m != nil && srec != nil && m.ExternalReferenceID != "" && m.ExternalReferenceID == srec.Key:
+			return sch
+		case m == nil && l.Successor != nil && strings.EqualFold(sch.Status, ScheduleCompleted):
+			return sch
+		}
+	}
+	return nil
+}
+
 func notStartedByFerry(m *Migration, succ *Subscription, rec *state.StepRecord, legacy *Subscription) string {
 	if rec != nil {
 		if m == nil {

@@ -804,3 +804,24 @@ func TestRemoteNamesStayRaw(t *testing.T) {
 		t.Errorf("summary Go-quoted: %q", ch.Summary)
 	}
 }
+
+// TestResumeOfRecordedMigrationSaysSo: an apply that created a migration (journaled with its id) and
+// was interrupted before recording the result; the next plan must not claim that the state does not
+// record the migration — it names it as the one the earlier apply started.
+func TestResumeOfRecordedMigrationSaysSo(t *testing.T) {
+	p := &Provider{}
+	prior := tPrior(StatusMigrating, map[string]*state.StepRecord{
+		StepMigrate: {Key: "k2", Attempt: 2, Status: state.StepDone, RemoteIDs: map[string]string{"migration_id": "m-2"}},
+	})
+	ch, diags := p.Plan(tInstance(), prior, tLive(func(l *Live) {
+		l.Legacy = tLegacySub("suspended")
+		l.Successor = &Subscription{ID: tNCE, MigratedFromSubscriptionID: tLegacy}
+		l.Migrations = []Migration{tMigration("m-2", MigrationCompleted, "batch", "2026-01-02T00:00:00Z")}
+	}))
+	if diags.HasErrors() || ch.Action != model.ActionResume || len(ch.Reasons) != 1 {
+		t.Fatalf("change = %s %q %v", ch.Action, ch.Reasons, diags)
+	}
+	if r := ch.Reasons[0]; strings.Contains(r, "does not record") || !strings.Contains(r, "migration m-2, started by an earlier apply") {
+		t.Errorf("reason = %q", r)
+	}
+}

@@ -138,7 +138,11 @@ func (s *Simulator) checkItem(sub *Subscription, r simMigrationRequest) (itemPla
 	} else if id, ok := s.catalog[strings.ToLower(sub.OfferID)]; ok && id != "" {
 		item.catalogItemID = id
 	} else {
-		add(EligibilityNewCommerceProductUnavailable, "No New Commerce product is available for offer %s (%s).", sub.OfferID, sub.OfferName)
+		if sub.OfferName != "" {
+			add(EligibilityNewCommerceProductUnavailable, "No New Commerce product is available for offer %s (%s).", sub.OfferID, sub.OfferName)
+		} else {
+			add(EligibilityNewCommerceProductUnavailable, "No New Commerce product is available for offer %s.", sub.OfferID)
+		}
 	}
 	cycles, ok := allowedBilling(item.termDuration)
 	if !ok || !contains(cycles, item.billingCycle) {

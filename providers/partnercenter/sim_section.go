@@ -43,4 +43,4 @@ func NewSandboxSimulator(section json.RawMessage, env *simkit.Env) (simkit.Simul
 func (s *Simulator) Snapshot() any { return s.World() }
 
 // Durations are the behaviour.durations keys the simulator reads.
-func Durations() []string { return []string{DurationMigration, DurationSchedule} }
+func Durations() []string { return []string{DurationMigration, DurationSchedule, DurationResolve} }

@@ -494,3 +494,22 @@ func TestSimFirstMonthAndSeatLimit(t *testing.T) {
 		t.Fatalf("30 seats: status %d, %+v", resp.StatusCode, res)
 	}
 }
+
+// TestSimNoProductDescriptionWithoutOfferName: a legacy subscription without offerName (optional in
+// a world) is refused with a description that does not end in an empty "()".
+func TestSimNoProductDescriptionWithoutOfferName(t *testing.T) {
+	w := pcTestWorld()
+	for i := range w.Customers {
+		for j := range w.Customers[i].Subscriptions {
+			if w.Customers[i].Subscriptions[j].ID == pcTNoEquiv {
+				w.Customers[i].Subscriptions[j].OfferName = ""
+			}
+		}
+	}
+	ts := pcNewTestSim(t, w, simkit.Behaviour{})
+	var res ValidationResult
+	ts.call(t, http.MethodPost, pcValidatePath(pcTCustomer), MigrationRequest{CurrentSubscriptionID: pcTNoEquiv}, &res)
+	if len(res.Errors) != 1 || strings.Contains(res.Errors[0].Description, "()") || !strings.HasSuffix(res.Errors[0].Description, pcOfferNoNCE+".") {
+		t.Errorf("errors = %+v", res.Errors)
+	}
+}

@@ -385,6 +385,18 @@ func TestUnknownOperationsAndDurationsAreRefused(t *testing.T) {
 	}
 }
 
+// Every duration kind docs/sandbox.md documents is accepted in a world file: partnercenter.resolve
+// (how long Microsoft takes to resolve a migration that failed after suspension) was refused as
+// unknown.
+func TestDocumentedDurationsAreAccepted(t *testing.T) {
+	for _, kind := range []string{"partnercenter.migration", "partnercenter.resolve", "partnercenter.schedule", "commerce.order", "mgn.launch"} {
+		in := `{"behaviour": {"durations": {"` + kind + `": "2s"}}}`
+		if _, err := DecodeWorld("world.json", []byte(in), table.Default()); err != nil {
+			t.Errorf("%s: %v", kind, err)
+		}
+	}
+}
+
 // pcOf decodes the Partner Center section of a world.
 func pcOf(t *testing.T, w any) partnercenter.SimWorld {
 	t.Helper()

@@ -9,7 +9,7 @@ import (
 )
 
 // partnerCenterReader opens a Partner Center client from the spec's partnercenter block (defaults
-// when there is none) for the commerce provider's adoption checks. The table is the one place that
+// when there is none) for the commerce provider's adoption and add-on checks. The table is the one place that
 // names both providers; each keeps its own types.
 func partnerCenterReader(ctx context.Context, env providers.Env) commerce.Microsoft {
 	cfg, ok := env.Blocks[partnercenter.Name]
@@ -41,7 +41,29 @@ func (r pcReader) Subscriptions(ctx context.Context, customerID string) ([]comme
 	out := make([]commerce.MicrosoftSubscription, 0, len(subs))
 	for _, s := range subs {
 		out = append(out, commerce.MicrosoftSubscription{ID: s.ID, OfferID: s.OfferID, OrderID: s.OrderID, Status: s.Status,
-			Quantity: s.Quantity, BillingCycle: s.BillingCycle, TermDuration: s.TermDuration, MigratedFrom: s.MigratedFromSubscriptionID})
+			Quantity: s.Quantity, BillingCycle: s.BillingCycle, TermDuration: s.TermDuration, MigratedFrom: s.MigratedFromSubscriptionID,
+			ParentID: s.ParentSubscriptionID})
 	}
 	return out, nil
+}
+
+// Validate runs Partner Center's eligibility check for the migration a Commerce order would ask for.
+func (r pcReader) Validate(ctx context.Context, customerID string, check commerce.EligibilityCheck) ([]string, error) {
+	req := partnercenter.MigrationRequest{CurrentSubscriptionID: check.LegacyID, Quantity: check.Quantity, TermDuration: check.TermDuration,
+		BillingCycle: check.BillingCycle, PurchaseFullTerm: check.PurchaseFullTerm}
+	for _, a := range check.Addons {
+		req.AddOnMigrations = append(req.AddOnMigrations, partnercenter.AddOnMigration{CurrentSubscriptionID: a.ID,
+			Quantity: a.Quantity, TermDuration: a.TermDuration, BillingCycle: a.BillingCycle, PurchaseFullTerm: a.PurchaseFullTerm})
+	}
+	res, err := r.c.ValidateMigration(ctx, customerID, req)
+	if err != nil {
+		return nil, err
+	}
+	if res.IsEligible {
+		return nil, nil
+	}
+	if reasons := res.Reasons(); len(reasons) > 0 {
+		return reasons, nil
+	}
+	return []string{"Partner Center answered isEligible false without giving a reason"}, nil
 }
