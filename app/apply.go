@@ -298,8 +298,12 @@ func (g *Globals) journalFailed(ctx context.Context, s *spec, be state.Backend, 
 	var b strings.Builder
 	fmt.Fprintf(&b, "the state journal could not be written (%v), so ferry stopped recording: what happened after its last complete record is not in the state. ", jerr)
 	var pending []string
+	unread := false
 	if disk, err := be.Open(context.WithoutCancel(ctx)); err != nil {
-		fmt.Fprintf(&b, "The state could not be read back to list what is unrecorded (%v). ", err)
+		unread = true
+		fmt.Fprintf(&b, "The state could not be read back to list what is unrecorded (%v), so ferry cannot tell which steps "+
+			"may have been sent without their outcome recorded. The next apply looks up every step in flight by its "+
+			"idempotency key before sending anything, so none is sent twice. ", err)
 	} else {
 		for _, a := range disk.Addrs() {
 			r, _ := disk.Get(a)
@@ -316,6 +320,7 @@ func (g *Globals) journalFailed(ctx context.Context, s *spec, be state.Backend, 
 		}
 	}
 	switch {
+	case unread:
 	case len(pending) > 0:
 		fmt.Fprintf(&b, "%d step(s) may have been sent without their outcome recorded: %s. The next apply looks each one up by its "+
 			"idempotency key before sending anything, so none is sent twice. ", len(pending), strings.Join(pending, "; "))
