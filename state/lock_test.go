@@ -28,9 +28,13 @@ func TestLockHeld(t *testing.T) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
 	}
-	// Waiting with a timeout that expires gives the same error.
-	if _, err := Lock(path, "plan", 60*time.Millisecond); !errors.As(err, &le) {
+	// Waiting with a timeout that expires says so, rather than advising --lock-timeout again.
+	_, err = Lock(path, "plan", 60*time.Millisecond)
+	if !errors.As(err, &le) {
 		t.Fatalf("Lock with timeout while held: %v", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "still held after waiting 60ms (--lock-timeout)") || strings.Contains(msg, "use --lock-timeout") {
+		t.Errorf("error after waiting: %q", msg)
 	}
 	must(t, unlock())
 	must(t, unlock()) // twice is harmless
@@ -85,6 +89,10 @@ func TestLockedErrorMessage(t *testing.T) {
 			"state is locked by pid 7 (ferry apply, user ci) on host ci-3 since 2026-11-21T12:00:00Z; retry later or use --lock-timeout"},
 		{"pid only", &LockInfo{PID: 7}, "state is locked by pid 7; retry later or use --lock-timeout"},
 		{"unknown", nil, "state is locked by another process (x.lock names no holder); retry later or use --lock-timeout"},
+	}
+	waited := (&LockedError{Path: "x.lock", Holder: &LockInfo{PID: 7}, Waited: 5 * time.Minute}).Error()
+	if want := "state is locked by pid 7; still held after waiting 5m0s (--lock-timeout); retry later or wait longer"; waited != want {
+		t.Errorf("after waiting:\ngot  %q\nwant %q", waited, want)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -193,14 +193,14 @@ func pgTryLock(ctx context.Context, conn *pgx.Conn, b PGBackend, key int64, time
 		if !time.Now().Before(deadline) {
 			holder := pgHolder(ctx, conn, b)
 			if !holderGone(holder) || time.Since(deadline) > deadHolderGrace {
-				return &LockedError{Path: b.Where(), Holder: holder}
+				return &LockedError{Path: b.Where(), Holder: holder, Waited: timeout}
 			}
 			// The holder was a ferry on this machine that is gone (kill -9): PostgreSQL releases its
 			// session lock once its backend has seen the connection close, a moment later.
 		}
 		select {
 		case <-ctx.Done():
-			return &LockedError{Path: b.Where(), Holder: pgHolder(ctx, conn, b)}
+			return &LockedError{Path: b.Where(), Holder: pgHolder(ctx, conn, b), Waited: timeout}
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

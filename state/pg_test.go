@@ -115,6 +115,10 @@ func TestBackendLockHeldNamesHolder(t *testing.T) {
 		if !strings.Contains(err.Error(), "(ferry apply, user ") || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", le.Holder.PID)) {
 			t.Fatalf("message %q does not name the holder", err)
 		}
+		// It waited (--lock-timeout): the message says so instead of advising --lock-timeout.
+		if !strings.Contains(err.Error(), "still held after waiting 300ms (--lock-timeout)") {
+			t.Fatalf("message %q does not say how long it waited", err)
+		}
 	})
 }
 
