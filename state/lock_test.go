@@ -115,3 +115,22 @@ func TestLockGarbledHolder(t *testing.T) {
 		t.Fatalf("Lock: %v (holder %+v), want LockedError with unknown holder", err, le)
 	}
 }
+
+// TestCheckPGNameReserved: the schemas PostgreSQL reserves (pg_…, which CREATE SCHEMA refuses only
+// once ferry runs its DDL) and its catalog schema information_schema (where ferry created its
+// tables) are refused up front; lookalikes are fine.
+func TestCheckPGNameReserved(t *testing.T) {
+	for _, name := range []string{"pg_temp", "pg_catalog", "pg_ferry", "information_schema"} {
+		if err := CheckPGName("schema", name); err == nil || !strings.Contains(err.Error(), "reserved by PostgreSQL") {
+			t.Errorf("schema %q: %v, want refused as reserved", name, err)
+		}
+	}
+	for _, name := range []string{"ferry", "pgferry", "public", "_pg_x", "information"} {
+		if err := CheckPGName("schema", name); err != nil {
+			t.Errorf("schema %q: %v", name, err)
+		}
+	}
+	if err := CheckPGName("workspace", "pg_wave1"); err != nil {
+		t.Errorf("workspace pg_wave1 (a row, not a schema): %v", err)
+	}
+}

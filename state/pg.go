@@ -53,6 +53,11 @@ func CheckPGName(what, name string) error {
 		if !pgSchemaRE.MatchString(name) {
 			return fmt.Errorf("schema %q: want lower-case letters, digits and underscores, starting with a letter or underscore (at most 63)", name)
 		}
+		if strings.HasPrefix(name, "pg_") || name == "information_schema" {
+			// PostgreSQL reserves pg_* (CREATE SCHEMA refuses it) and keeps its catalog views in
+			// information_schema: ferry's tables belong in neither.
+			return fmt.Errorf("schema %q is reserved by PostgreSQL (pg_… and information_schema); choose another, e.g. ferry", name)
+		}
 	default:
 		if !pgWorkspaceRE.MatchString(name) {
 			return fmt.Errorf("workspace %q: want letters, digits, '-', '_' and '.', starting with a letter or digit (at most 100)", name)
