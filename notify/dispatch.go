@@ -256,6 +256,15 @@ func (d *Dispatcher) attempt(j job) {
 	if d.opt.OnAttempt != nil {
 		d.opt.OnAttempt(j.dl, j.attempt, err)
 	}
+	if d.ctx.Err() != nil && j.attempt > 1 {
+		// A retry cut short by the end of the run's grace: the answer of the attempt before says
+		// more about the receiver than the cancellation.
+		d.mu.Lock()
+		if prev := d.failed[j.dl.key()]; prev != nil {
+			err = prev.Err
+		}
+		d.mu.Unlock()
+	}
 	d.fail(j.dl, j.attempt, err)
 	if j.attempt >= d.opt.MaxAttempts {
 		return

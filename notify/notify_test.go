@@ -362,3 +362,46 @@ func TestCloseRetriesNoLongerThanTheTimeout(t *testing.T) {
 		t.Fatalf("failed = %+v, want the one delivery, retried, with the 500", failed)
 	}
 }
+
+// A retry cut short by the end of the grace reports the receiver's last answer (the 500), not the
+// cancellation.
+func TestRetryCutShortKeepsTheLastAnswer(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	release := make(chan struct{})
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n == 1 {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		}
+		select { // the retry hangs past the grace
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hook.Close()
+	defer close(release)
+	recv := []notify.Receiver{{Name: "ops", Events: []string{notify.ApplyFinished},
+		Webhook: &notify.Webhook{URL: hook.URL, Timeout: 300 * time.Millisecond}}}
+	d, err := notify.Start(open(t, t.TempDir()), recv, notify.Options{Backoff: 150 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Notify(event(notify.ApplyFinished, "")); err != nil {
+		t.Fatal(err)
+	}
+	failed := d.Close()
+	mu.Lock()
+	n := calls
+	mu.Unlock()
+	if n != 2 {
+		t.Fatalf("%d requests, want 2 (the 500, then the retry cut short)", n)
+	}
+	if len(failed) != 1 || failed[0].Attempts != 2 || !strings.Contains(failed[0].Err.Error(), "500") {
+		t.Fatalf("failed = %+v, want the delivery with the receiver's 500", failed)
+	}
+}

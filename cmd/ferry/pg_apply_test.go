@@ -266,7 +266,7 @@ func TestPGServerGoneMidApply(t *testing.T) {
 	if strings.Contains(out.String(), "shows no step sent") {
 		t.Errorf("apply claims the journal shows no step sent, though it could not read it:\n%s", tail(out.String()))
 	}
-	outbox := filepath.Join(dir, ".ferry", "postgres_"+cs.pg.Schema+"_default.outbox")
+	outbox := filepath.Join(dir, ".ferry", "postgres", cs.pg.Schema, "default.outbox")
 	if raw, _ := os.ReadFile(outbox); strings.Contains(string(raw), `"change_failed"`) {
 		t.Errorf("a change_failed was queued for a change stopped by the lost server:\n%s", raw)
 	}
