@@ -267,7 +267,11 @@ func TestPGServerGoneMidApply(t *testing.T) {
 		t.Errorf("apply claims the journal shows no step sent, though it could not read it:\n%s", tail(out.String()))
 	}
 	outbox := filepath.Join(dir, ".ferry", "postgres", cs.pg.Schema, "default.outbox")
-	if raw, _ := os.ReadFile(outbox); strings.Contains(string(raw), `"change_failed"`) {
+	raw, err := os.ReadFile(outbox)
+	if err != nil {
+		t.Fatalf("the outbox: %v", err)
+	}
+	if strings.Contains(string(raw), `"change_failed"`) {
 		t.Errorf("a change_failed was queued for a change stopped by the lost server:\n%s", raw)
 	}
 
