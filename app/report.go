@@ -263,6 +263,14 @@ func Report(ctx context.Context, g *Globals, _ ReportOptions) int {
 	path := g.sidePath(b)
 	run, err := state.ReadRun(path)
 	if errors.Is(err, state.ErrNoRun) {
+		if _, pg := b.(state.PGBackend); pg && st.Len() > 0 {
+			// The workspace has a state, so something was applied: from another spec directory or
+			// runner, since the run record stays beside the spec that applied (not in PostgreSQL).
+			g.errorf(s.err, "no run record of an apply on %s here (%s): the run record stays in the spec directory "+
+				"that ran the apply, not in PostgreSQL; run ferry report there",
+				b.Where(), state.RunPath(path))
+			return ExitError
+		}
 		g.errorf(s.err, "no apply has been recorded for the state %s yet: run `ferry apply` first", b.Where())
 		return ExitError
 	}
