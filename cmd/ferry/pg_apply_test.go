@@ -206,7 +206,7 @@ func TestPGServerGoneMidApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(f, "\nnotify \"ops\" {\n  events = [\"migration_completed\", \"change_failed\"]\n  webhook { url = %q }\n}\n", hook.URL)
+	fmt.Fprintf(f, "\nnotify \"ops\" {\n  events = [\"migration_completed\", \"change_failed\", \"apply_finished\"]\n  webhook { url = %q }\n}\n", hook.URL)
 	_ = f.Close()
 	cs, _ := pgCrashState(t, dir, env)
 
@@ -274,6 +274,18 @@ func TestPGServerGoneMidApply(t *testing.T) {
 	if strings.Contains(string(raw), `"change_failed"`) {
 		t.Errorf("a change_failed was queued for a change stopped by the lost server:\n%s", raw)
 	}
+	// The run got to its end: its apply_finished (exit code 1) is sent and its report written, with
+	// the stopped changes interrupted or not started, none failed.
+	if !strings.Contains(string(raw), `"event":"apply_finished"`) || !strings.Contains(string(raw), `"exit_code":1`) {
+		t.Errorf("no apply_finished with exit code 1 was queued:\n%s", raw)
+	}
+	results, _ := filepath.Glob(filepath.Join(dir, "reports", "apply_*", "results.csv"))
+	if len(results) != 1 {
+		t.Fatalf("reports of the apply: %v", results)
+	}
+	if csv, _ := os.ReadFile(results[0]); strings.Contains(string(csv), ",failed,") || !strings.Contains(string(csv), ",interrupted,") {
+		t.Errorf("results.csv of the stopped apply:\n%s", csv)
+	}
 
 	if _, err := cs.admin.Exec(ctx, `ALTER ROLE `+role+` LOGIN`); err != nil {
 		t.Fatal(err)
@@ -286,7 +298,7 @@ func TestPGServerGoneMidApply(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if got["change_failed"] != 0 || got["migration_completed"] != 20 {
-		t.Errorf("notifications received: %v, want 20 migration_completed and no change_failed", got)
+	if got["change_failed"] != 0 || got["migration_completed"] != 20 || got["apply_finished"] != 2 {
+		t.Errorf("notifications received: %v, want 20 migration_completed, 2 apply_finished and no change_failed", got)
 	}
 }
