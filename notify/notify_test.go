@@ -405,3 +405,38 @@ func TestRetryCutShortKeepsTheLastAnswer(t *testing.T) {
 		t.Fatalf("failed = %+v, want the delivery with the receiver's 500", failed)
 	}
 }
+
+// A receiver that redirects is not followed (the signed body could be carried to another host),
+// and the failure says so, so the spec's url is fixed rather than puzzled over.
+func TestWebhookRedirectNotFollowed(t *testing.T) {
+	var mu sync.Mutex
+	elsewhere := 0
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		elsewhere++
+		mu.Unlock()
+	}))
+	defer other.Close()
+	hook := httptest.NewServer(http.RedirectHandler(other.URL+"/moved", http.StatusTemporaryRedirect))
+	defer hook.Close()
+	recv := []notify.Receiver{{Name: "ops", Events: []string{notify.ApplyFinished},
+		Webhook: &notify.Webhook{URL: hook.URL, SecretEnv: "K", Timeout: time.Second}}}
+	opts := fastOpts(map[string]string{"K": "k"})
+	opts.MaxAttempts = 1
+	d, err := notify.Start(open(t, t.TempDir()), recv, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Notify(event(notify.ApplyFinished, "")); err != nil {
+		t.Fatal(err)
+	}
+	failed := d.Close()
+	if len(failed) != 1 || !strings.Contains(failed[0].Err.Error(), "307 Temporary Redirect; redirects are not followed") {
+		t.Fatalf("failed = %+v, want the redirect named as not followed", failed)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if elsewhere != 0 {
+		t.Fatalf("the redirect was followed: the other host got %d requests", elsewhere)
+	}
+}
