@@ -161,6 +161,7 @@ func (b PGBackend) OpenLocked(ctx context.Context, operation string, timeout tim
 	if err := pgTryLock(ctx, conn, b, key, timeout); err != nil {
 		return fail(err)
 	}
+	serverKeepalives(ctx, conn)
 	info := newLockInfo(operation)
 	var fence int64
 	err = conn.QueryRow(ctx, `INSERT INTO `+b.table("locks")+` (workspace, fence, pid, username, host, operation, since, backend_pid)
@@ -178,6 +179,15 @@ func (b PGBackend) OpenLocked(ctx context.Context, operation string, timeout tim
 		return nil, err
 	}
 	return s, nil
+}
+
+// serverKeepalives makes the server probe the connection that holds the lock: a runner that vanishes
+// without closing it (a VM powered off, a network cut) would otherwise keep the session — and the
+// workspace locked — until the server's TCP keepalives notice, two hours and more with the usual
+// system defaults. With these the lock is released about a minute after its holder is gone
+// (30 s idle, then 3 probes 10 s apart). Ignored on a Unix socket, and when the server refuses them.
+func serverKeepalives(ctx context.Context, conn *pgx.Conn) {
+	_, _ = conn.Exec(ctx, `SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3`)
 }
 
 // table returns the quoted name of one of ferry's tables in the backend's schema.
