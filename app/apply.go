@@ -133,8 +133,10 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	nt := g.startNotifier(s, st, path)
 	// finish records the run beside the state (for ferry report), sends its notifications (waiting
 	// at most the longest receiver timeout) and writes its report.
+	var stopped map[model.Addr]bool // changes ended only because the state could not be written
 	finish := func(result executor.Result, code int) {
 		run := newRun(g, s, "apply", started, p, ends, true, result)
+		stoppedOutcomes(run, stopped, st, started)
 		if !st.IsNew() { // a state never written has no lineage yet (it changes each time it is opened)
 			run.Lineage = st.Lineage()
 		}
@@ -214,7 +216,13 @@ func Apply(ctx, hard context.Context, g *Globals, o ApplyOptions) int {
 	})
 	ev.Finish()
 	if jerr := st.Err(); jerr != nil {
-		return g.journalFailed(ctx, s, b, result, blocked, p.Unreadable, jerr)
+		// The changes ferry stopped because it could no longer record did not fail at the remote
+		// system: they are interrupted (or not started), and the run still gets its report, run
+		// record and apply_finished, like any apply that got to its end.
+		result, stopped = journalStopped(result, st, started)
+		code := g.journalFailed(ctx, s, b, result, blocked, p.Unreadable, jerr)
+		finish(result, code)
+		return code
 	}
 	if err := st.Compact(); err != nil {
 		finish(result, reportResult(s.out, g.JSON, result, blocked, p.Unreadable))
@@ -283,6 +291,60 @@ func (w *interruptWatch) applying(ev *views.ApplyView) {
 // stop ends the watch.
 func (w *interruptWatch) stop() { close(w.done) }
 
+// journalStopped moves out of result.Failed the changes that failed only because the state could
+// no longer be written (a full disk, a lost PostgreSQL lock): those whose resource holds no failed
+// step. A change with a step begun in this run counts as interrupted (its step may have been sent;
+// the next apply reconciles it by key), the others as not started. It returns them too.
+func journalStopped(result executor.Result, st state.State, started time.Time) (executor.Result, map[model.Addr]bool) {
+	out := result
+	out.Failed = nil
+	stopped := map[model.Addr]bool{}
+	for _, ce := range result.Failed {
+		r, _ := st.Get(string(ce.Addr))
+		if _, rec := failedStep(r); rec != nil {
+			out.Failed = append(out.Failed, ce)
+			continue
+		}
+		if begunSince(r, started) {
+			out.Interrupted++
+		} else {
+			out.NotStarted++
+		}
+		stopped[ce.Addr] = true
+	}
+	return out, stopped
+}
+
+// begunSince reports whether r has a step started at or after t.
+func begunSince(r *state.Resource, t time.Time) bool {
+	if r == nil {
+		return false
+	}
+	for _, step := range r.Steps {
+		if step != nil && !step.StartedAt.Before(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// stoppedOutcomes gives the run's entries of the changes journalStopped took out of the failures
+// their outcome: interrupted or not started, not failed.
+func stoppedOutcomes(run *state.Run, stopped map[model.Addr]bool, st state.State, started time.Time) {
+	for i := range run.Entries {
+		e := &run.Entries[i]
+		if !stopped[model.Addr(e.Addr)] {
+			continue
+		}
+		r, _ := st.Get(e.Addr)
+		if begunSince(r, started) {
+			e.Outcome = views.OutcomeInterrupted
+		} else {
+			e.Outcome = views.OutcomeNotStarted
+		}
+	}
+}
+
 // savedClaim is the summary's closing line, untrue when the journal could not be written.
 const savedClaim = "The state is saved. Run ferry apply again to resume: nothing that was sent is sent twice.\n"
 
@@ -298,8 +360,12 @@ func (g *Globals) journalFailed(ctx context.Context, s *spec, be state.Backend, 
 	var b strings.Builder
 	fmt.Fprintf(&b, "the state journal could not be written (%v), so ferry stopped recording: what happened after its last complete record is not in the state. ", jerr)
 	var pending []string
+	unread := false
 	if disk, err := be.Open(context.WithoutCancel(ctx)); err != nil {
-		fmt.Fprintf(&b, "The state could not be read back to list what is unrecorded (%v). ", err)
+		unread = true
+		fmt.Fprintf(&b, "The state could not be read back to list what is unrecorded (%v), so ferry cannot tell which steps "+
+			"may have been sent without their outcome recorded. The next apply looks up every step in flight by its "+
+			"idempotency key before sending anything, so none is sent twice. ", err)
 	} else {
 		for _, a := range disk.Addrs() {
 			r, _ := disk.Get(a)
@@ -316,6 +382,7 @@ func (g *Globals) journalFailed(ctx context.Context, s *spec, be state.Backend, 
 		}
 	}
 	switch {
+	case unread:
 	case len(pending) > 0:
 		fmt.Fprintf(&b, "%d step(s) may have been sent without their outcome recorded: %s. The next apply looks each one up by its "+
 			"idempotency key before sending anything, so none is sent twice. ", len(pending), strings.Join(pending, "; "))

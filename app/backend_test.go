@@ -1,12 +1,15 @@
 package app
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ferry-dev/ferry/hclspec"
+	"github.com/ferry-dev/ferry/notify"
 	"github.com/ferry-dev/ferry/state"
 )
 
@@ -68,5 +71,37 @@ func TestBackendResolution(t *testing.T) {
 	}
 	if _, err := g(dir).backend(pg); err == nil || !strings.Contains(err.Error(), "ferry workspace select") {
 		t.Fatalf("a damaged selection: %v", err)
+	}
+}
+
+// TestSidePathPerWorkspace: the run record and the outbox of two PostgreSQL workspaces never share
+// a file. They were .ferry/postgres_<schema>_<workspace>.*, the same name for schema ferry_prod with
+// workspace emea and schema ferry with workspace prod_emea; files of that old name are carried over.
+func TestSidePathPerWorkspace(t *testing.T) {
+	dir := t.TempDir()
+	g := &Globals{Chdir: dir}
+	a := g.sidePath(state.PGBackend{URL: "postgres://x", Schema: "ferry_prod", Workspace: "emea"})
+	b := g.sidePath(state.PGBackend{URL: "postgres://x", Schema: "ferry", Workspace: "prod_emea"})
+	if a == b {
+		t.Fatalf("two workspaces share the side path %s", a)
+	}
+	if want := filepath.Join(dir, ".ferry", "postgres", "ferry", "prod_emea"); b != want {
+		t.Fatalf("side path %s, want %s", b, want)
+	}
+
+	old := filepath.Join(dir, ".ferry", "postgres_ferry_w1")
+	for _, p := range []string{state.RunPath(old), notify.OutboxPath(old)} {
+		if err := os.WriteFile(p, []byte("old "+filepath.Base(p)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := g.sidePath(state.PGBackend{URL: "postgres://x", Schema: "ferry", Workspace: "w1"})
+	for _, f := range []string{state.RunPath(p), notify.OutboxPath(p)} {
+		if raw, err := os.ReadFile(f); err != nil || !strings.HasPrefix(string(raw), "old postgres_ferry_w1.") {
+			t.Errorf("%s after the move: %q, %v", f, raw, err)
+		}
+	}
+	if _, err := os.Stat(notify.OutboxPath(old)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the old outbox is still there: %v", err)
 	}
 }

@@ -159,6 +159,15 @@ func (n *notifier) liveEvents(e executor.Event) []notify.Event {
 	case executor.EventDone:
 		entry.Outcome = views.OutcomeDone
 	case executor.EventFailed:
+		if n.st.Err() != nil {
+			// ferry stopped recording (a full disk, a lost PostgreSQL lock): a change that failed for
+			// that reason did not fail at the remote system, and its step may have succeeded there.
+			// The next apply reconciles it by key, and its events say how it ended. Only a step
+			// failure the state holds is a change_failed.
+			if _, rec := failedStep(r); rec == nil {
+				return nil
+			}
+		}
 		entry.Outcome, entry.Reasons = views.OutcomeFailed, []string{e.Message}
 	case executor.EventWaiting:
 		entry.Outcome, entry.Reasons = views.OutcomeStillInProgress, []string{e.Message}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/ferry-dev/ferry/executor"
 	"github.com/ferry-dev/ferry/internal/atomicfile"
 	"github.com/ferry-dev/ferry/model"
+	"github.com/ferry-dev/ferry/notify"
 	"github.com/ferry-dev/ferry/planner"
 	"github.com/ferry-dev/ferry/state"
 	"github.com/ferry-dev/ferry/views"
@@ -261,6 +263,14 @@ func Report(ctx context.Context, g *Globals, _ ReportOptions) int {
 	path := g.sidePath(b)
 	run, err := state.ReadRun(path)
 	if errors.Is(err, state.ErrNoRun) {
+		if _, pg := b.(state.PGBackend); pg && st.Len() > 0 {
+			// The workspace has a state, so something was applied: from another spec directory or
+			// runner, since the run record stays beside the spec that applied (not in PostgreSQL).
+			g.errorf(s.err, "no run record of an apply on %s here (%s): the run record stays in the spec directory "+
+				"that ran the apply, not in PostgreSQL; run ferry report there",
+				b.Where(), state.RunPath(path))
+			return ExitError
+		}
 		g.errorf(s.err, "no apply has been recorded for the state %s yet: run `ferry apply` first", b.Where())
 		return ExitError
 	}
@@ -299,16 +309,29 @@ func Report(ctx context.Context, g *Globals, _ ReportOptions) int {
 // sidePath is the path beside which the files that go with a state but are not part of it are
 // kept: the run record (<path>.lastrun.json, for ferry report) and the notification outbox
 // (<path>.outbox). For the local backend it is the state file. For PostgreSQL it is
-// .ferry/postgres_<schema>_<workspace> in the spec directory: those two files stay on the runner
+// .ferry/postgres/<schema>/<workspace> in the spec directory: those two files stay on the runner
 // (docs/architecture.md, departures).
+//
+// They used to be .ferry/postgres_<schema>_<workspace>.*, a name two workspaces could share (schema
+// ferry_prod with workspace emea, schema ferry with workspace prod_emea: both
+// postgres_ferry_prod_emea), so one's run record and outbox overwrote the other's. Files of the old
+// name are moved to the new one when it has none.
 func (g *Globals) sidePath(b state.Backend) string {
 	pg, ok := b.(state.PGBackend)
 	if !ok {
 		return b.Where()
 	}
-	dir := filepath.Join(g.dir(), filepath.Dir(workspaceFile))
+	base := filepath.Join(g.dir(), filepath.Dir(workspaceFile))
+	dir := filepath.Join(base, "postgres", pg.Schema)
 	_ = os.MkdirAll(dir, 0o755) // a failure shows when the files are written
-	return filepath.Join(dir, "postgres_"+pg.Schema+"_"+pg.Workspace)
+	path := filepath.Join(dir, pg.Workspace)
+	old := filepath.Join(base, "postgres_"+pg.Schema+"_"+pg.Workspace)
+	for _, name := range []func(string) string{state.RunPath, notify.OutboxPath} {
+		if _, err := os.Lstat(name(path)); errors.Is(err, fs.ErrNotExist) {
+			_ = os.Rename(name(old), name(path)) // nothing to move is the usual case
+		}
+	}
+	return path
 }
 
 // getter reads resources of st for a report.

@@ -139,6 +139,26 @@ func TestApplyWithFullDiskSaysWhatIsTrue(t *testing.T) {
 	if got := r.srv.Env().Stats.Get(toy.OpCreate); got != 1 {
 		t.Fatalf("%s sent %d times before the disk filled, want 1", toy.OpCreate, got)
 	}
+	// The change stopped by the full disk did not fail at the remote system: it is interrupted (its
+	// step may have been sent), in the summary and in the run's report, which is written as for any
+	// apply that got to its end (it was not, and said "failed" with the journal's error).
+	if !strings.Contains(out, "1 done, 0 failed, 0 skipped, 1 interrupted") {
+		t.Errorf("summary does not count the stopped change as interrupted:\n%s", out)
+	}
+	if strings.Contains(out, "Error: subscription.t") {
+		t.Errorf("the stopped change is reported as an error of its own:\n%s", out)
+	}
+	results, err := filepath.Glob(filepath.Join(r.dir, "reports", "apply_*", "results.csv"))
+	if err != nil || len(results) != 1 {
+		t.Fatalf("report of the apply: %v %v", results, err)
+	}
+	raw, err := os.ReadFile(results[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), ",create,interrupted,") || strings.Contains(string(raw), ",failed,") {
+		t.Errorf("results.csv:\n%s", raw)
+	}
 
 	// Space again: the next apply records what was sent, and sends nothing twice.
 	if code, _, _ := r.run(t, state.Options{}, applyAuto); code != ExitOK {

@@ -2,10 +2,13 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
+	"github.com/ferry-dev/ferry/notify"
 	"github.com/ferry-dev/ferry/state"
 	"github.com/ferry-dev/ferry/views"
 )
@@ -122,6 +125,15 @@ func WorkspaceDelete(ctx context.Context, g *Globals, name string, force bool) i
 	if err := b.DeleteWorkspace(ctx, force); err != nil {
 		g.errorf(g.Stderr, "%v", err)
 		return ExitError
+	}
+	// The run record and the outbox this spec directory kept for it go too: a workspace made again
+	// under the name is a new state, which must not inherit the old one's last run (ferry report
+	// refused it as "another state") or its undelivered events.
+	side := g.sidePath(b)
+	for _, p := range []string{state.RunPath(side), notify.OutboxPath(side)} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			g.warnf(&spec{err: g.Stderr}, "could not remove %s: %v", p, err)
+		}
 	}
 	fmt.Fprintf(g.Stdout, "Deleted workspace %q (nothing remote was touched).\n", name)
 	return ExitOK

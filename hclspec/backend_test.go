@@ -45,6 +45,8 @@ func TestBackendBlockErrors(t *testing.T) {
 		{"bad env name", "ferry {\n  backend \"postgres\" { conn_str_env = \"postgres://u:p@h/db\" }\n}\n", "Invalid environment variable name",
 			"never goes in the spec", 2},
 		{"bad schema", "ferry {\n  backend \"postgres\" { schema = \"Drop;Table\" }\n}\n", "Invalid schema", "lower-case letters", 2},
+		{"reserved schema", "ferry {\n  backend \"postgres\" { schema = \"pg_ferry\" }\n}\n", "Invalid schema", "reserved by PostgreSQL", 2},
+		{"catalog schema", "ferry {\n  backend \"postgres\" { schema = \"information_schema\" }\n}\n", "Invalid schema", "reserved by PostgreSQL", 2},
 		{"bad workspace", "ferry {\n  backend \"postgres\" { workspace = \"../x\" }\n}\n", "Invalid workspace", "letters, digits", 2},
 		{"unknown argument", "ferry {\n  backend \"postgres\" { conn_str = \"postgres://h\" }\n}\n", "Unsupported argument", "conn_str", 2},
 	}

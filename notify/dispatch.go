@@ -61,6 +61,11 @@ type Dispatcher struct {
 	cond    *sync.Cond
 	queue   []job
 	closing bool
+	// deadline is when Close gives up (set when it starts): a retry due before it is still made.
+	deadline time.Time
+	// retries are the retries waiting for their backoff, by id, with the time each is due.
+	retries map[uint64]time.Time
+	nextID  uint64
 	failed  map[string]*FailedDelivery
 	queueMu sync.Mutex // serialises Notify's outbox writes with Close
 }
@@ -84,7 +89,7 @@ func Start(outbox *Outbox, receivers []Receiver, opt Options) (*Dispatcher, erro
 		opt.Getenv = func(string) string { return "" }
 	}
 	d := &Dispatcher{outbox: outbox, receivers: map[string]*Receiver{}, senders: map[string]sender{}, opt: opt,
-		failed: map[string]*FailedDelivery{}}
+		failed: map[string]*FailedDelivery{}, retries: map[uint64]time.Time{}}
 	d.cond = sync.NewCond(&d.mu)
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	for i := range receivers {
@@ -144,23 +149,58 @@ func (d *Dispatcher) Notify(events ...Event) error {
 	return nil
 }
 
-// push hands j to the workers, unless the dispatcher is closing and j is a retry (a first attempt
-// is still made: the events of the end of a run).
+// push hands j to the workers (a first attempt is always made: the events of the end of a run).
 func (d *Dispatcher) push(j job) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.closing && j.attempt > 1 {
-		return // it stays in the outbox; its last failure is in d.failed
-	}
 	d.queue = append(d.queue, j)
 	d.cond.Signal()
 }
 
-// next takes the next job; ok is false once the dispatcher is closing and nothing is left.
+// retry schedules the next attempt of j after its backoff, unless the dispatcher is closing and
+// the attempt would come after Close gives up (the event stays in the outbox; its last failure is
+// in d.failed).
+func (d *Dispatcher) retry(j job) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	due := time.Now().Add(j.wait)
+	if d.closing && !due.Before(d.deadline) {
+		return
+	}
+	id := d.nextID
+	d.nextID++
+	d.retries[id] = due
+	next := job{dl: j.dl, attempt: j.attempt + 1, wait: min(2*j.wait, d.opt.MaxBackoff)}
+	time.AfterFunc(j.wait, func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		delete(d.retries, id)
+		if !d.closing || (due.Before(d.deadline) && d.ctx.Err() == nil) {
+			d.queue = append(d.queue, next)
+		}
+		d.cond.Broadcast()
+	})
+}
+
+// awaited reports whether a retry is due before Close gives up (called with d.mu held, closing).
+func (d *Dispatcher) awaited() bool {
+	if d.ctx.Err() != nil {
+		return false
+	}
+	for _, due := range d.retries {
+		if due.Before(d.deadline) {
+			return true
+		}
+	}
+	return false
+}
+
+// next takes the next job; ok is false once the dispatcher is closing and nothing is left (no job
+// queued, no retry due before Close gives up).
 func (d *Dispatcher) next() (job, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for len(d.queue) == 0 && !d.closing {
+	for len(d.queue) == 0 && (!d.closing || d.awaited()) {
 		d.cond.Wait()
 	}
 	if len(d.queue) == 0 {
@@ -216,12 +256,20 @@ func (d *Dispatcher) attempt(j job) {
 	if d.opt.OnAttempt != nil {
 		d.opt.OnAttempt(j.dl, j.attempt, err)
 	}
+	if d.ctx.Err() != nil && j.attempt > 1 {
+		// A retry cut short by the end of the run's grace: the answer of the attempt before says
+		// more about the receiver than the cancellation.
+		d.mu.Lock()
+		if prev := d.failed[j.dl.key()]; prev != nil {
+			err = prev.Err
+		}
+		d.mu.Unlock()
+	}
 	d.fail(j.dl, j.attempt, err)
 	if j.attempt >= d.opt.MaxAttempts {
 		return
 	}
-	next := job{dl: j.dl, attempt: j.attempt + 1, wait: min(2*j.wait, d.opt.MaxBackoff)}
-	time.AfterFunc(j.wait, func() { d.push(next) })
+	d.retry(j)
 }
 
 func (d *Dispatcher) fail(dl Delivery, attempts int, err error) {
@@ -230,21 +278,22 @@ func (d *Dispatcher) fail(dl Delivery, attempts int, err error) {
 	d.failed[dl.key()] = &FailedDelivery{Delivery: dl, Attempts: attempts, Err: err}
 }
 
-// Close stops retrying, lets the workers make the first attempts still queued, gives them up to the
-// longest receiver timeout, cancels what is left, and returns the deliveries that did not succeed
-// (sorted by event time). They stay in the outbox; the next run sends them again. The outbox is not
-// closed.
+// Close lets the workers make the attempts still queued and the retries due within the longest
+// receiver timeout (so the events of the end of a run get retried too), gives them up to that
+// timeout, cancels what is left, and returns the deliveries that did not succeed (sorted by event
+// time). They stay in the outbox; the next run sends them again. The outbox is not closed.
 func (d *Dispatcher) Close() []FailedDelivery {
-	d.queueMu.Lock()
-	d.mu.Lock()
-	d.closing = true
-	d.cond.Broadcast()
-	d.mu.Unlock()
-	d.queueMu.Unlock()
 	grace := time.Duration(0)
 	for _, r := range d.receivers {
 		grace = max(grace, r.Timeout())
 	}
+	d.queueMu.Lock()
+	d.mu.Lock()
+	d.closing = true
+	d.deadline = time.Now().Add(grace)
+	d.cond.Broadcast()
+	d.mu.Unlock()
+	d.queueMu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		d.wg.Wait()
@@ -256,6 +305,9 @@ func (d *Dispatcher) Close() []FailedDelivery {
 		t.Stop()
 	case <-t.C:
 		d.cancel()
+		d.mu.Lock()
+		d.cond.Broadcast() // workers waiting for a retry stop waiting
+		d.mu.Unlock()
 		<-done
 	}
 	d.cancel()

@@ -2,9 +2,12 @@ package notify_test
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -292,5 +295,148 @@ func TestOutboxCompacts(t *testing.T) {
 		if q, _ := o2.Queue(event(notify.ChangeFailed, fmt.Sprint("a", i)), []string{"r"}); len(q) != 0 {
 			t.Fatalf("event %d queued again after compaction", i)
 		}
+	}
+}
+
+// The events queued at the end of a run (apply_finished) are retried too, within the longest
+// receiver timeout: a receiver that fails twice and then answers gets the event in this run. Close
+// used to stop all retries, so a single 502 at the end of an apply left apply_finished for the
+// next apply, however long the timeout.
+func TestEndOfRunEventRetriedWithinTimeout(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n <= 2 {
+			http.Error(w, "bad gateway", http.StatusBadGateway)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer hook.Close()
+	recv := []notify.Receiver{{Name: "ops", Events: []string{notify.ApplyFinished},
+		Webhook: &notify.Webhook{URL: hook.URL, Timeout: 2 * time.Second}}}
+	opts := notify.Options{Backoff: 50 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}
+	d, err := notify.Start(open(t, t.TempDir()), recv, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Notify(event(notify.ApplyFinished, "")); err != nil {
+		t.Fatal(err)
+	}
+	if failed := d.Close(); len(failed) != 0 {
+		t.Fatalf("failed deliveries %+v, want the event delivered by its third attempt", failed)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 3 {
+		t.Fatalf("%d requests, want 3 (two failures, then the delivery)", calls)
+	}
+}
+
+// A receiver that keeps failing holds Close no longer than the longest receiver timeout: the
+// retries due after it are not waited for, and the failure is reported.
+func TestCloseRetriesNoLongerThanTheTimeout(t *testing.T) {
+	hook := receivertest.NewHook("k")
+	defer hook.Close()
+	hook.SetMode("500")
+	recv := []notify.Receiver{{Name: "ops", Events: []string{notify.ApplyFinished},
+		Webhook: &notify.Webhook{URL: hook.URL, Timeout: 300 * time.Millisecond}}}
+	opts := notify.Options{Backoff: 100 * time.Millisecond, MaxBackoff: time.Second}
+	d, err := notify.Start(open(t, t.TempDir()), recv, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Notify(event(notify.ApplyFinished, "")); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	failed := d.Close()
+	if took := time.Since(start); took > 600*time.Millisecond {
+		t.Errorf("Close took %s, want at most about the 300ms timeout", took)
+	}
+	if len(failed) != 1 || failed[0].Attempts < 2 || !strings.Contains(failed[0].Err.Error(), "500") {
+		t.Fatalf("failed = %+v, want the one delivery, retried, with the 500", failed)
+	}
+}
+
+// A retry cut short by the end of the grace reports the receiver's last answer (the 500), not the
+// cancellation.
+func TestRetryCutShortKeepsTheLastAnswer(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	release := make(chan struct{})
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n == 1 {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		}
+		select { // the retry hangs past the grace
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hook.Close()
+	defer close(release)
+	recv := []notify.Receiver{{Name: "ops", Events: []string{notify.ApplyFinished},
+		Webhook: &notify.Webhook{URL: hook.URL, Timeout: 300 * time.Millisecond}}}
+	d, err := notify.Start(open(t, t.TempDir()), recv, notify.Options{Backoff: 150 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Notify(event(notify.ApplyFinished, "")); err != nil {
+		t.Fatal(err)
+	}
+	failed := d.Close()
+	mu.Lock()
+	n := calls
+	mu.Unlock()
+	if n != 2 {
+		t.Fatalf("%d requests, want 2 (the 500, then the retry cut short)", n)
+	}
+	if len(failed) != 1 || failed[0].Attempts != 2 || !strings.Contains(failed[0].Err.Error(), "500") {
+		t.Fatalf("failed = %+v, want the delivery with the receiver's 500", failed)
+	}
+}
+
+// A receiver that redirects is not followed (the signed body could be carried to another host),
+// and the failure says so, so the spec's url is fixed rather than puzzled over.
+func TestWebhookRedirectNotFollowed(t *testing.T) {
+	var mu sync.Mutex
+	elsewhere := 0
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		elsewhere++
+		mu.Unlock()
+	}))
+	defer other.Close()
+	hook := httptest.NewServer(http.RedirectHandler(other.URL+"/moved", http.StatusTemporaryRedirect))
+	defer hook.Close()
+	recv := []notify.Receiver{{Name: "ops", Events: []string{notify.ApplyFinished},
+		Webhook: &notify.Webhook{URL: hook.URL, SecretEnv: "K", Timeout: time.Second}}}
+	opts := fastOpts(map[string]string{"K": "k"})
+	opts.MaxAttempts = 1
+	d, err := notify.Start(open(t, t.TempDir()), recv, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Notify(event(notify.ApplyFinished, "")); err != nil {
+		t.Fatal(err)
+	}
+	failed := d.Close()
+	if len(failed) != 1 || !strings.Contains(failed[0].Err.Error(), "307 Temporary Redirect; redirects are not followed") {
+		t.Fatalf("failed = %+v, want the redirect named as not followed", failed)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if elsewhere != 0 {
+		t.Fatalf("the redirect was followed: the other host got %d requests", elsewhere)
 	}
 }

@@ -110,6 +110,12 @@ func (s *webhookSender) send(ctx context.Context, e Event) error {
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 == 3 {
+		// Not followed: the signed body could be carried to another host. Say so, so that a moved
+		// receiver is fixed in the spec rather than puzzled over.
+		return fmt.Errorf("POST %s: the receiver answered %s; redirects are not followed: set the webhook's url to where it points",
+			redactURL(s.w.URL), resp.Status)
+	}
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("POST %s: the receiver answered %s", redactURL(s.w.URL), resp.Status)
 	}

@@ -38,6 +38,16 @@ type LockedError struct {
 	Path string
 	// Holder is who holds the lock; nil when the lock file does not say (yet).
 	Holder *LockInfo
+	// Waited is how long the caller waited for the lock (--lock-timeout); 0 when it tried once.
+	Waited time.Duration
+}
+
+// advice ends the message: what to do, which depends on whether the caller already waited.
+func (e *LockedError) advice() string {
+	if e.Waited > 0 {
+		return fmt.Sprintf("; still held after waiting %s (--lock-timeout); retry later or wait longer", e.Waited)
+	}
+	return "; retry later or use --lock-timeout"
 }
 
 // Error says who holds the lock, e.g. "state is locked by pid 4242 (ferry apply, user ci) on host
@@ -45,7 +55,7 @@ type LockedError struct {
 func (e *LockedError) Error() string {
 	h := e.Holder
 	if h == nil {
-		return fmt.Sprintf("state is locked by another process (%s names no holder); retry later or use --lock-timeout", e.Path)
+		return fmt.Sprintf("state is locked by another process (%s names no holder)%s", e.Path, e.advice())
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "state is locked by pid %d", h.PID)
@@ -65,7 +75,7 @@ func (e *LockedError) Error() string {
 	if !h.Since.IsZero() {
 		fmt.Fprintf(&b, " since %s", h.Since.UTC().Format(time.RFC3339))
 	}
-	b.WriteString("; retry later or use --lock-timeout")
+	b.WriteString(e.advice())
 	return b.String()
 }
 
@@ -95,7 +105,7 @@ func LockContext(ctx context.Context, path, operation string, timeout time.Durat
 		}
 	}
 	if !ok {
-		return nil, &LockedError{Path: lockPath, Holder: readLockInfo(lockPath)}
+		return nil, &LockedError{Path: lockPath, Holder: readLockInfo(lockPath), Waited: timeout}
 	}
 	if err := writeLockInfo(lockPath, newLockInfo(operation)); err != nil {
 		_ = fl.Unlock()

@@ -28,9 +28,13 @@ func TestLockHeld(t *testing.T) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
 	}
-	// Waiting with a timeout that expires gives the same error.
-	if _, err := Lock(path, "plan", 60*time.Millisecond); !errors.As(err, &le) {
+	// Waiting with a timeout that expires says so, rather than advising --lock-timeout again.
+	_, err = Lock(path, "plan", 60*time.Millisecond)
+	if !errors.As(err, &le) {
 		t.Fatalf("Lock with timeout while held: %v", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "still held after waiting 60ms (--lock-timeout)") || strings.Contains(msg, "use --lock-timeout") {
+		t.Errorf("error after waiting: %q", msg)
 	}
 	must(t, unlock())
 	must(t, unlock()) // twice is harmless
@@ -86,6 +90,10 @@ func TestLockedErrorMessage(t *testing.T) {
 		{"pid only", &LockInfo{PID: 7}, "state is locked by pid 7; retry later or use --lock-timeout"},
 		{"unknown", nil, "state is locked by another process (x.lock names no holder); retry later or use --lock-timeout"},
 	}
+	waited := (&LockedError{Path: "x.lock", Holder: &LockInfo{PID: 7}, Waited: 5 * time.Minute}).Error()
+	if want := "state is locked by pid 7; still held after waiting 5m0s (--lock-timeout); retry later or wait longer"; waited != want {
+		t.Errorf("after waiting:\ngot  %q\nwant %q", waited, want)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := (&LockedError{Path: "x.lock", Holder: tt.in}).Error(); got != tt.want {
@@ -105,5 +113,24 @@ func TestLockGarbledHolder(t *testing.T) {
 	var le *LockedError
 	if !errors.As(err, &le) || le.Holder != nil {
 		t.Fatalf("Lock: %v (holder %+v), want LockedError with unknown holder", err, le)
+	}
+}
+
+// TestCheckPGNameReserved: the schemas PostgreSQL reserves (pg_…, which CREATE SCHEMA refuses only
+// once ferry runs its DDL) and its catalog schema information_schema (where ferry created its
+// tables) are refused up front; lookalikes are fine.
+func TestCheckPGNameReserved(t *testing.T) {
+	for _, name := range []string{"pg_temp", "pg_catalog", "pg_ferry", "information_schema"} {
+		if err := CheckPGName("schema", name); err == nil || !strings.Contains(err.Error(), "reserved by PostgreSQL") {
+			t.Errorf("schema %q: %v, want refused as reserved", name, err)
+		}
+	}
+	for _, name := range []string{"ferry", "pgferry", "public", "_pg_x", "information"} {
+		if err := CheckPGName("schema", name); err != nil {
+			t.Errorf("schema %q: %v", name, err)
+		}
+	}
+	if err := CheckPGName("workspace", "pg_wave1"); err != nil {
+		t.Errorf("workspace pg_wave1 (a row, not a schema): %v", err)
 	}
 }

@@ -53,6 +53,11 @@ func CheckPGName(what, name string) error {
 		if !pgSchemaRE.MatchString(name) {
 			return fmt.Errorf("schema %q: want lower-case letters, digits and underscores, starting with a letter or underscore (at most 63)", name)
 		}
+		if strings.HasPrefix(name, "pg_") || name == "information_schema" {
+			// PostgreSQL reserves pg_* (CREATE SCHEMA refuses it) and keeps its catalog views in
+			// information_schema: ferry's tables belong in neither.
+			return fmt.Errorf("schema %q is reserved by PostgreSQL (pg_… and information_schema); choose another, e.g. ferry", name)
+		}
 	default:
 		if !pgWorkspaceRE.MatchString(name) {
 			return fmt.Errorf("workspace %q: want letters, digits, '-', '_' and '.', starting with a letter or digit (at most 100)", name)
@@ -156,6 +161,7 @@ func (b PGBackend) OpenLocked(ctx context.Context, operation string, timeout tim
 	if err := pgTryLock(ctx, conn, b, key, timeout); err != nil {
 		return fail(err)
 	}
+	serverKeepalives(ctx, conn)
 	info := newLockInfo(operation)
 	var fence int64
 	err = conn.QueryRow(ctx, `INSERT INTO `+b.table("locks")+` (workspace, fence, pid, username, host, operation, since, backend_pid)
@@ -173,6 +179,15 @@ func (b PGBackend) OpenLocked(ctx context.Context, operation string, timeout tim
 		return nil, err
 	}
 	return s, nil
+}
+
+// serverKeepalives makes the server probe the connection that holds the lock: a runner that vanishes
+// without closing it (a VM powered off, a network cut) would otherwise keep the session — and the
+// workspace locked — until the server's TCP keepalives notice, two hours and more with the usual
+// system defaults. With these the lock is released about a minute after its holder is gone
+// (30 s idle, then 3 probes 10 s apart). Ignored on a Unix socket, and when the server refuses them.
+func serverKeepalives(ctx context.Context, conn *pgx.Conn) {
+	_, _ = conn.Exec(ctx, `SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3`)
 }
 
 // table returns the quoted name of one of ferry's tables in the backend's schema.
@@ -193,14 +208,14 @@ func pgTryLock(ctx context.Context, conn *pgx.Conn, b PGBackend, key int64, time
 		if !time.Now().Before(deadline) {
 			holder := pgHolder(ctx, conn, b)
 			if !holderGone(holder) || time.Since(deadline) > deadHolderGrace {
-				return &LockedError{Path: b.Where(), Holder: holder}
+				return &LockedError{Path: b.Where(), Holder: holder, Waited: timeout}
 			}
 			// The holder was a ferry on this machine that is gone (kill -9): PostgreSQL releases its
 			// session lock once its backend has seen the connection close, a moment later.
 		}
 		select {
 		case <-ctx.Done():
-			return &LockedError{Path: b.Where(), Holder: pgHolder(ctx, conn, b)}
+			return &LockedError{Path: b.Where(), Holder: pgHolder(ctx, conn, b), Waited: timeout}
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

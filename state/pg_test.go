@@ -115,6 +115,10 @@ func TestBackendLockHeldNamesHolder(t *testing.T) {
 		if !strings.Contains(err.Error(), "(ferry apply, user ") || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", le.Holder.PID)) {
 			t.Fatalf("message %q does not name the holder", err)
 		}
+		// It waited (--lock-timeout): the message says so instead of advising --lock-timeout.
+		if !strings.Contains(err.Error(), "still held after waiting 300ms (--lock-timeout)") {
+			t.Fatalf("message %q does not say how long it waited", err)
+		}
 	})
 }
 
@@ -408,4 +412,27 @@ func TestPGLockOfAKilledHolder(t *testing.T) {
 		t.Fatalf("the lock of a process that no longer exists: %v, want it taken once its session ended", err)
 	}
 	_ = next.Close()
+}
+
+// TestPGLockConnectionKeepalives: the connection that holds a workspace's lock asks the server to
+// probe it, so a runner that vanishes without closing it (powered off, cut off) frees the lock in
+// about a minute instead of the two hours and more of the usual system TCP keepalive defaults.
+func TestPGLockConnectionKeepalives(t *testing.T) {
+	b := pgBackend(t, "default")
+	st, err := b.OpenLocked(context.Background(), "apply", 0)
+	mustOK(t, err)
+	defer st.Close()
+	s := st.(*PGStore)
+	var tcp bool
+	mustOK(t, s.conn.QueryRow(context.Background(), `SELECT inet_client_addr() IS NOT NULL`).Scan(&tcp))
+	if !tcp {
+		t.Skip("the test server is reached over a Unix socket, where TCP keepalives do not apply")
+	}
+	for name, want := range map[string]string{"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"} {
+		var got string
+		mustOK(t, s.conn.QueryRow(context.Background(), `SELECT setting FROM pg_settings WHERE name = $1`, name).Scan(&got))
+		if got != want {
+			t.Errorf("%s = %s on the lock's connection, want %s", name, got, want)
+		}
+	}
 }

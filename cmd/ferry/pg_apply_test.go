@@ -3,8 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	neturl "net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -170,5 +178,127 @@ func TestPGConcurrentApplies(t *testing.T) {
 	}
 	if len(lineages) != 2 {
 		t.Errorf("the two workspaces share a lineage: %v", lineages)
+	}
+}
+
+// TestPGServerGoneMidApply takes the PostgreSQL server away from a running apply for good (its
+// session is ended and it may not log in again, as when the server is stopped): the apply stops
+// recording, says honestly that it cannot tell which steps were sent without their outcome (it
+// cannot read the state back; it used to claim the journal "shows no step sent"), and sends no
+// change_failed for the changes it stopped: they did not fail at the remote system. Once the
+// server is back, apply resumes with no duplicate and every migration is notified once.
+func TestPGServerGoneMidApply(t *testing.T) {
+	dir := t.TempDir()
+	hs, env := exampleInSandbox(t, dir)
+	var mu sync.Mutex
+	got := map[string]int{}
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev struct {
+			Event string `json:"event"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&ev)
+		mu.Lock()
+		got[ev.Event]++
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	f, err := os.OpenFile(filepath.Join(dir, "main.ferry.hcl"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "\nnotify \"ops\" {\n  events = [\"migration_completed\", \"change_failed\", \"apply_finished\"]\n  webhook { url = %q }\n}\n", hook.URL)
+	_ = f.Close()
+	cs, _ := pgCrashState(t, dir, env)
+
+	// A role of the test's own, which the server stops accepting mid-apply.
+	ctx := context.Background()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	role := "ferry_gone_" + hex.EncodeToString(b[:])
+	if _, err := cs.admin.Exec(ctx, `CREATE ROLE `+role+` LOGIN SUPERUSER PASSWORD 'gone'`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = cs.admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, role)
+		_, _ = cs.admin.Exec(ctx, `DROP OWNED BY `+role+` CASCADE`)
+		_, _ = cs.admin.Exec(ctx, `DROP ROLE `+role)
+	})
+	u, err := neturl.Parse(cs.pg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = neturl.UserPassword(role, "gone")
+	env = append(env, "FERRY_PG_URL="+u.String())
+
+	var out bytes.Buffer
+	cmd := exec.Command("ferry", "apply", "--auto-approve", "--parallelism", "3", "--chdir", dir)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	for deadline := time.Now().Add(60 * time.Second); cs.records() < 6; time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("apply did not start:\n%s", out.String())
+		}
+	}
+	if _, err := cs.admin.Exec(ctx, `ALTER ROLE `+role+` NOLOGIN`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, role); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err = <-exited:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("apply did not stop after losing the server:\n%s", out.String())
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("apply after the server went away: %v, want exit 1\n%s", err, out.String())
+	}
+	for _, want := range []string{"was lost", "could not be read back", "cannot tell which steps"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, tail(out.String()))
+		}
+	}
+	if strings.Contains(out.String(), "shows no step sent") {
+		t.Errorf("apply claims the journal shows no step sent, though it could not read it:\n%s", tail(out.String()))
+	}
+	outbox := filepath.Join(dir, ".ferry", "postgres", cs.pg.Schema, "default.outbox")
+	raw, err := os.ReadFile(outbox)
+	if err != nil {
+		t.Fatalf("the outbox: %v", err)
+	}
+	if strings.Contains(string(raw), `"change_failed"`) {
+		t.Errorf("a change_failed was queued for a change stopped by the lost server:\n%s", raw)
+	}
+	// The run got to its end: its apply_finished (exit code 1) is sent and its report written, with
+	// the stopped changes interrupted or not started, none failed.
+	if !strings.Contains(string(raw), `"event":"apply_finished"`) || !strings.Contains(string(raw), `"exit_code":1`) {
+		t.Errorf("no apply_finished with exit code 1 was queued:\n%s", raw)
+	}
+	results, _ := filepath.Glob(filepath.Join(dir, "reports", "apply_*", "results.csv"))
+	if len(results) != 1 {
+		t.Fatalf("reports of the apply: %v", results)
+	}
+	if csv, _ := os.ReadFile(results[0]); strings.Contains(string(csv), ",failed,") || !strings.Contains(string(csv), ",interrupted,") {
+		t.Errorf("results.csv of the stopped apply:\n%s", csv)
+	}
+
+	if _, err := cs.admin.Exec(ctx, `ALTER ROLE `+role+` LOGIN`); err != nil {
+		t.Fatal(err)
+	}
+	runFerry(t, env, 0, "apply", "--auto-approve", "--chdir", dir)
+	var stats map[string]int
+	getJSON(t, hs.URL+"/_sandbox/stats", &stats)
+	if n := stats["partnercenter.CreateMigration"]; n != 20 {
+		t.Errorf("%d create requests for 20 legacy bases", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got["change_failed"] != 0 || got["migration_completed"] != 20 || got["apply_finished"] != 2 {
+		t.Errorf("notifications received: %v, want 20 migration_completed, 2 apply_finished and no change_failed", got)
 	}
 }
