@@ -302,7 +302,7 @@ func Report(ctx context.Context, g *Globals, _ ReportOptions) int {
 		_ = views.WriteRunReportJSON(s.out, rep)
 		return ExitOK
 	}
-	_ = views.WriteStats(s.out, rep)
+	_ = views.WriteStatsDocument(s.out, rep)
 	return ExitOK
 }
 

@@ -370,9 +370,21 @@ Statistics:
 {{- range .Notifications}}Notification not delivered: {{esc .Event}} ({{esc .EventID}}) to {{esc .Receiver}}: {{esc .Error}}
 {{end}}{{end}}`)
 
-// WriteStats writes the console statistics of r (text, for stderr).
+// WriteStats writes the console statistics of r (text, for stderr), after a blank line that sets
+// them apart from the output before them.
 func WriteStats(w io.Writer, r *RunReport) error {
 	return render(w, statsTemplate, "stats", style{}, r)
+}
+
+// WriteStatsDocument writes the statistics of r as a document of their own (ferry report's stdout):
+// without the blank line first.
+func WriteStatsDocument(w io.Writer, r *RunReport) error {
+	var b strings.Builder
+	if err := render(&b, statsTemplate, "stats", style{}, r); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, strings.TrimPrefix(b.String(), "\n"))
+	return err
 }
 
 // WriteRunReportJSON writes r as one JSON document (what summary.json holds), for ferry report --json.
