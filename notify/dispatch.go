@@ -269,6 +269,10 @@ func (d *Dispatcher) attempt(j job) {
 	if j.attempt >= d.opt.MaxAttempts {
 		return
 	}
+	var ra *retryAfterError
+	if errors.As(err, &ra) && ra.wait > j.wait {
+		j.wait = ra.wait // the receiver said when to come back
+	}
 	d.retry(j)
 }
 

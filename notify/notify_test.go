@@ -440,3 +440,43 @@ func TestWebhookRedirectNotFollowed(t *testing.T) {
 		t.Fatalf("the redirect was followed: the other host got %d requests", elsewhere)
 	}
 }
+
+// A receiver that answers 429 with Retry-After is tried again no sooner than it asked (the backoff
+// alone would have tried again within milliseconds), and the delivery then succeeds.
+func TestRetryAfterOfTheReceiverIsHonoured(t *testing.T) {
+	var mu sync.Mutex
+	var times []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		times = append(times, time.Now())
+		n := len(times)
+		mu.Unlock()
+		if n == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	recv := []notify.Receiver{{Name: "ops", Events: []string{notify.ApplyFinished},
+		Webhook: &notify.Webhook{URL: srv.URL, Timeout: 3 * time.Second}}}
+	d, err := notify.Start(open(t, t.TempDir()), recv, fastOpts(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Notify(event(notify.ApplyFinished, "")); err != nil {
+		t.Fatal(err)
+	}
+	if failed := d.Close(); len(failed) != 0 {
+		t.Fatalf("failed = %+v, want the event delivered on its second attempt", failed)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(times) != 2 {
+		t.Fatalf("%d attempts, want 2", len(times))
+	}
+	if gap := times[1].Sub(times[0]); gap < 900*time.Millisecond {
+		t.Errorf("second attempt %s after the 429, want at least the 1 s its Retry-After asked", gap)
+	}
+}

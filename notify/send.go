@@ -17,7 +17,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/ferry-dev/ferry/providers"
 	"github.com/wneessen/go-mail"
 )
 
@@ -117,10 +119,28 @@ func (s *webhookSender) send(ctx context.Context, e Event) error {
 			redactURL(s.w.URL), resp.Status)
 	}
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("POST %s: the receiver answered %s", redactURL(s.w.URL), resp.Status)
+		err := fmt.Errorf("POST %s: the receiver answered %s", redactURL(s.w.URL), resp.Status)
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			if wait := providers.RetryAfter(resp.Header.Get("Retry-After"), time.Now(), maxRetryAfter); wait > 0 {
+				return &retryAfterError{err: err, wait: wait}
+			}
+		}
+		return err
 	}
 	return nil
 }
+
+// maxRetryAfter bounds the wait a receiver's Retry-After asks for.
+const maxRetryAfter = 5 * time.Minute
+
+// retryAfterError is a refusal (429 or 503) whose Retry-After asks the next attempt to wait.
+type retryAfterError struct {
+	err  error
+	wait time.Duration
+}
+
+func (e *retryAfterError) Error() string { return fmt.Sprintf("%v (Retry-After: %s)", e.err, e.wait) }
+func (e *retryAfterError) Unwrap() error { return e.err }
 
 // redactURL drops the query of a URL (it may carry a token) from error messages.
 func redactURL(raw string) string {
