@@ -29,14 +29,14 @@ func dangerous(r rune) bool {
 // escape (\x1b, \r, \n, \t, \u202e), and a byte that is not UTF-8 as \xff. Everything else is kept.
 func Escape(s string) string { return escape(s, false) }
 
-// EscapeLines is Escape that keeps line feeds (for diagnostic details and error messages, which may
-// be several lines).
+// EscapeLines is Escape that keeps line feeds and tabs (for diagnostic details and error messages,
+// which may be several lines, indented with tabs as PostgreSQL's are).
 func EscapeLines(s string) string { return escape(s, true) }
 
 func escape(s string, keepNewlines bool) string {
 	clean := true
 	for _, r := range s {
-		if r == utf8.RuneError || (dangerous(r) && !(keepNewlines && r == '\n')) {
+		if r == utf8.RuneError || (dangerous(r) && !(keepNewlines && (r == '\n' || r == '\t'))) {
 			clean = false
 			break
 		}
@@ -50,8 +50,8 @@ func escape(s string, keepNewlines bool) string {
 		switch {
 		case r == utf8.RuneError && n <= 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case keepNewlines && r == '\n':
-			b.WriteByte('\n')
+		case keepNewlines && (r == '\n' || r == '\t'):
+			b.WriteByte(byte(r))
 		case r == '\n':
 			b.WriteString(`\n`)
 		case r == '\r':

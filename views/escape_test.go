@@ -28,7 +28,7 @@ func TestEscape(t *testing.T) {
 			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := EscapeLines("one\ntwo\x1b"); got != "one\ntwo\\x1b" {
+	if got := EscapeLines("one\n\ttwo\x1b"); got != "one\n\ttwo\\x1b" {
 		t.Errorf("EscapeLines = %q", got)
 	}
 }
