@@ -99,7 +99,8 @@ func (o *outcomes) outcome(c model.Change, applied bool) string {
 // newRun records what a plan (applied false) or an apply did to each instance: the plan's changes,
 // how they ended (o), the reasons and the identifiers of the spec's instances.
 func newRun(g *Globals, s *spec, command string, started time.Time, p *planner.Plan, o *outcomes, applied bool, result executor.Result) *state.Run {
-	run := &state.Run{ID: g.RunID(), Command: command, StartedAt: started.UTC(), FinishedAt: time.Now().UTC()}
+	run := &state.Run{ID: g.RunID(), Command: command, StartedAt: started.UTC(), FinishedAt: time.Now().UTC(),
+		Entries: make([]state.RunEntry, 0, len(p.Changes)+len(p.Unreadable))}
 	errs := map[model.Addr]string{}
 	for _, list := range [][]executor.ChangeError{result.Failed, result.Skipped, result.StillWaiting} {
 		for _, ce := range list {

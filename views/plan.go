@@ -144,6 +144,9 @@ func NewPlanReport(p *planner.Plan) *PlanReport {
 		pc := PlanChange{Address: string(c.Addr), Block: blockOf(c.Addr), Kind: c.Kind, Provider: c.Provider,
 			Action: c.Action, ActionWord: model.Word(c.Kind, c.Action), Summary: c.Summary,
 			Reasons: append([]string(nil), c.Reasons...)}
+		if len(c.Details) > 0 {
+			pc.Attributes = make([]Attribute, 0, len(c.Details))
+		}
 		for _, d := range c.Details {
 			pc.Attributes = append(pc.Attributes, Attribute{Name: d.Name, Before: d.Old, After: d.New})
 		}

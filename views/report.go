@@ -107,7 +107,7 @@ var sourceKeys = map[string]bool{"customer_id": true, "legacy_subscription_id": 
 func NewRunReport(run *state.Run, get func(addr string) *state.Resource) *RunReport {
 	r := &RunReport{Header: header(TypeRunReport), RunID: run.ID, Command: run.Command, StartedAt: run.StartedAt.UTC(),
 		FinishedAt: run.FinishedAt.UTC(), Counts: map[string]int{}, Files: append([]string{}, ReportFiles...),
-		Notifications: []FailedDelivery{}, Totals: []ProviderTotals{}}
+		Notifications: []FailedDelivery{}, Totals: []ProviderTotals{}, Rows: make([]ReportRow, 0, len(run.Entries))}
 	for _, e := range run.Entries {
 		row := ReportRow{Address: e.Addr, Provider: e.Provider, Customer: e.Customer, SourceIDs: e.SourceIDs,
 			OfferName: e.OfferName, Action: e.Action, Status: e.Outcome, Warnings: e.Warnings, unit: unitOf(e.Kind)}
