@@ -200,6 +200,9 @@ func rqlEq(field, value string) string {
 	return "eq(" + field + "," + url.QueryEscape(value) + ")"
 }
 
+// maxAnswer bounds an answer of the APS API that ferry reads (a page of 100 orders is far less).
+const maxAnswer = 8 << 20
+
 // readTimeout bounds each try of a read.
 const readTimeout = 30 * time.Second
 
@@ -231,7 +234,7 @@ func (c *Client) callH(ctx context.Context, method, path string, body []byte, in
 		}
 		last = err
 		var ae *APIError
-		if errors.As(err, &ae) && !ae.Temporary() {
+		if errors.As(err, &ae) && !ae.Temporary() || errors.Is(err, providers.ErrAnswerTooLarge) {
 			return err
 		}
 		retryAfter = 0
@@ -283,7 +286,7 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte, int
 		return fmt.Errorf("%s %s: %w", method, shown, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	data, err := providers.ReadAnswer(resp.Body, maxAnswer)
 	if err != nil {
 		return fmt.Errorf("%s %s: reading the answer: %w", method, shown, err)
 	}

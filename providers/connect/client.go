@@ -313,9 +313,13 @@ func (c *Client) get(ctx context.Context, pathQuery string, into any) (http.Head
 		var retryAfter time.Duration
 		resp, err := c.hc.Do(req)
 		if err == nil {
-			data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+			data, rerr := providers.ReadAnswer(resp.Body, maxBody)
 			resp.Body.Close()
 			switch {
+			case errors.Is(rerr, providers.ErrAnswerTooLarge):
+				// Asking again gets the same answer.
+				cancel()
+				return nil, fmt.Errorf("Connect GET %s: %w", path, rerr)
 			case rerr != nil:
 				err = fmt.Errorf("Connect GET %s: reading the answer: %w", path, rerr)
 			case resp.StatusCode/100 == 2:

@@ -40,3 +40,24 @@ func TestReadUndecodableOrHungIsRetried(t *testing.T) {
 		t.Fatalf("err = %v, want the read timeout", err)
 	}
 }
+
+// TestAnswerTooLargeIsRefusedOnce: an answer that never ends is read up to maxBody and refused as
+// too large, once (asking again would get the same answer), not retried as undecodable.
+func TestAnswerTooLargeIsRefusedOnce(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Write([]byte(`[`))
+		row := []byte(`{"parameter":{"id":"PRM-1","name":"processor_skip_list"},"value":"` + strings.Repeat("A", 4000) + `"},`)
+		for r.Context().Err() == nil {
+			if _, err := w.Write(row); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	_, err := testClient(srv.URL).ListConfigurations(context.Background(), "PRD-1")
+	if err == nil || !strings.Contains(err.Error(), "larger than 8 MiB") || n.Load() != 1 {
+		t.Fatalf("err = %v after %d requests; want too large after 1", err, n.Load())
+	}
+}

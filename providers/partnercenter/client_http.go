@@ -167,6 +167,9 @@ func (c *Client) attempt(ctx context.Context, req *request, attempt int) (body [
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		if readErr != nil {
+			if !req.mutating && errors.Is(readErr, errAnswerTooLarge) {
+				return nil, 0, fmt.Errorf("%s: %w", req.op, readErr)
+			}
 			if req.mutating {
 				return nil, 0, &UnknownOutcomeError{Operation: req.op, RequestID: req.requestID, Err: readErr}
 			}
@@ -231,18 +234,30 @@ func tokenRefused(err error) *TokenError {
 	return &TokenError{StatusCode: st, Code: re.ErrorCode, Description: desc}
 }
 
+// errAnswerTooLarge is an answer longer than maxBodyBytes: it is not read further, and asking again
+// would get the same answer.
+var errAnswerTooLarge = fmt.Errorf("the answer is larger than %d MiB (the most ferry reads of one Partner Center answer)", maxBodyBytes>>20)
+
 // readBody reads at most maxBodyBytes of the answer, into a buffer of the announced length when
-// there is one (io.ReadAll would grow its buffer from 512 bytes, copying as it goes).
+// there is one (io.ReadAll would grow its buffer from 512 bytes, copying as it goes). A longer
+// answer is errAnswerTooLarge, with what was read.
 func readBody(resp *http.Response) ([]byte, error) {
-	r := io.LimitReader(resp.Body, maxBodyBytes)
+	r := io.LimitReader(resp.Body, maxBodyBytes+1)
 	n := resp.ContentLength
-	if n <= 0 || n >= maxBodyBytes {
-		return io.ReadAll(r)
+	var data []byte
+	var err error
+	if n <= 0 || n > maxBodyBytes {
+		data, err = io.ReadAll(r)
+	} else {
+		var b bytes.Buffer
+		b.Grow(int(n) + bytes.MinRead)
+		_, err = b.ReadFrom(r)
+		data = b.Bytes()
 	}
-	var b bytes.Buffer
-	b.Grow(int(n) + bytes.MinRead)
-	_, err := b.ReadFrom(r)
-	return b.Bytes(), err
+	if err == nil && len(data) > maxBodyBytes {
+		return data[:maxBodyBytes], errAnswerTooLarge
+	}
+	return data, err
 }
 
 func (c *Client) apiError(req *request, resp *http.Response, body []byte) *APIError {
