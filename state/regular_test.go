@@ -1,0 +1,45 @@
+package state
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestOpenRefusesNonRegularFiles: a FIFO (which would block ferry past its signal handling) or a
+// device (/dev/zero never ends) given as the state, or lying where its journal goes, is refused at
+// once with a clear error.
+func TestOpenRefusesNonRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip(err)
+	}
+	withJournalFIFO := filepath.Join(dir, "state.json")
+	if err := os.WriteFile(withJournalFIFO, []byte(`{"version":1,"lineage":"l","serial":1,"resources":{}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(withJournalFIFO)
+	if err != nil {
+		t.Fatalf("the state without journal: %v", err)
+	}
+	jname := s.journalPath()
+	if err := syscall.Mkfifo(jname, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fifo, "/dev/zero", dir, withJournalFIFO} {
+		done := make(chan error, 1)
+		go func() { _, err := Open(p); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "only a regular file can be read") {
+				t.Errorf("Open(%s): %v", p, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Open(%s) blocks", p)
+		}
+	}
+}
