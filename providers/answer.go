@@ -27,3 +27,15 @@ func sizeText(n int64) string {
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
+
+// MaxListBytes bounds the answers of all the pages of one list read together: each page is bounded
+// by itself, but a server that keeps sending full pages (10 000 pages of 8 MiB) would otherwise
+// have ferry keep gigabytes of rows.
+const MaxListBytes = 256 << 20
+
+// ListTooLarge is the error of a list read whose pages together passed MaxListBytes after pages
+// pages; it wraps ErrAnswerTooLarge.
+func ListTooLarge(pages int) error {
+	return fmt.Errorf("%w: the list's %d pages are larger than %s together, the most ferry reads of one list",
+		ErrAnswerTooLarge, pages, sizeText(MaxListBytes))
+}

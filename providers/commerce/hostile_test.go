@@ -2,6 +2,7 @@ package commerce
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -57,5 +58,29 @@ func TestAnswerTooLargeIsRefusedOnce(t *testing.T) {
 	_, err := c.ListOrders(context.Background(), "1000048")
 	if err == nil || !strings.Contains(err.Error(), "larger than 8 MiB") || reads.Load() != 1 {
 		t.Fatalf("err = %v after %d reads; want too large after 1", err, reads.Load())
+	}
+}
+
+// TestListTooLargeEnds: a server that keeps sending full pages of new orders (each under
+// maxAnswer, with a total that never comes) ends the read once the pages together pass
+// providers.MaxListBytes.
+func TestListTooLargeEnds(t *testing.T) {
+	var reads atomic.Int32
+	pad := strings.Repeat("x", 70<<10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := int(reads.Add(1)) - 1
+		w.Header().Set("Content-Range", fmt.Sprintf("items %d-%d/1000000000", n*100, n*100+99))
+		rows := make([]string, 100)
+		for i := range rows {
+			rows[i] = fmt.Sprintf(`{"orderId":"%d","orderNumber":%q}`, n*100+i, pad)
+		}
+		w.Write([]byte("[" + strings.Join(rows, ",") + "]"))
+	}))
+	defer srv.Close()
+	c := NewClient(srv.URL, "tok", nil)
+	c.retryWait = time.Millisecond
+	_, err := c.ListOrders(context.Background(), "1000048")
+	if err == nil || !strings.Contains(err.Error(), "larger than 256 MiB together") || reads.Load() > 40 {
+		t.Fatalf("err = %v after %d reads; want the list refused after about 37", err, reads.Load())
 	}
 }

@@ -2,8 +2,10 @@ package connect
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -59,5 +61,28 @@ func TestAnswerTooLargeIsRefusedOnce(t *testing.T) {
 	_, err := testClient(srv.URL).ListConfigurations(context.Background(), "PRD-1")
 	if err == nil || !strings.Contains(err.Error(), "larger than 8 MiB") || n.Load() != 1 {
 		t.Fatalf("err = %v after %d requests; want too large after 1", err, n.Load())
+	}
+}
+
+// TestListTooLargeEnds: a server that keeps sending full pages (each under maxBody, with a total
+// that never comes) ends the read once the pages together pass providers.MaxListBytes, instead of
+// ferry keeping 10 000 pages of rows.
+func TestListTooLargeEnds(t *testing.T) {
+	var n atomic.Int32
+	value := strings.Repeat("A", 70<<10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		w.Header().Set("Content-Range", fmt.Sprintf("items %d-%d/1000000000", off, off+99))
+		rows := make([]string, 100)
+		for i := range rows {
+			rows[i] = fmt.Sprintf(`{"parameter":{"id":"PRM-%d","name":"p"},"marketplace":{"id":"MP-1"},"value":%q}`, off+i, value)
+		}
+		w.Write([]byte("[" + strings.Join(rows, ",") + "]"))
+	}))
+	defer srv.Close()
+	_, err := testClient(srv.URL).ListConfigurations(context.Background(), "PRD-1")
+	if err == nil || !strings.Contains(err.Error(), "larger than 256 MiB together") || n.Load() > 40 {
+		t.Fatalf("err = %v after %d requests; want the list refused after about 37", err, n.Load())
 	}
 }

@@ -295,6 +295,7 @@ func backoff(attempt int) time.Duration {
 // pages sends req and then each next page the answer links to, handing every body to page.
 func (c *Client) pages(ctx context.Context, req *request, page func(body []byte) (*ResourceLinks, error)) error {
 	seen := map[string]bool{}
+	read := 0
 	for n := 0; ; n++ {
 		if n >= maxPages {
 			return fmt.Errorf("%s: more than %d pages; giving up", req.op, maxPages)
@@ -304,11 +305,14 @@ func (c *Client) pages(ctx context.Context, req *request, page func(body []byte)
 			links, err = page(body)
 			return err
 		}
-		if _, err := c.do(ctx, req); err != nil {
+		body, err := c.do(ctx, req)
+		if err != nil {
 			return err
 		}
+		if read += len(body); read > providers.MaxListBytes {
+			return fmt.Errorf("%s: %w", req.op, providers.ListTooLarge(n+1))
+		}
 		var next *request
-		var err error
 		switch tok := strings.TrimSpace(req.respHeader.Get(continuationHd)); {
 		case req.headerPaging && tok != "":
 			next = &request{op: req.op, method: req.method, url: req.url, limiter: req.limiter, headerPaging: true,

@@ -221,3 +221,28 @@ func TestAnswerTooLargeIsRefusedOnce(t *testing.T) {
 		t.Fatalf("create: err %v after %d requests; want an unknown outcome after 1 more", err, calls.Load())
 	}
 }
+
+// TestListTooLargeEnds: a migration query answered page after page with new continuation tokens
+// and full pages ends once the pages together pass providers.MaxListBytes.
+func TestListTooLargeEnds(t *testing.T) {
+	var calls atomic.Int64
+	pad := strings.Repeat("x", 70<<10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		w.Header().Set("MS-ContinuationToken", fmt.Sprintf("t%d", n))
+		rows := make([]string, 100)
+		for i := range rows {
+			rows[i] = fmt.Sprintf(`{"id":"m%d-%d","status":"Processing","externalReferenceId":%q}`, n, i, pad)
+		}
+		fmt.Fprint(w, "["+strings.Join(rows, ",")+"]")
+	}))
+	defer srv.Close()
+	c, err := NewClient(ClientConfig{BaseURL: srv.URL + "/v1", Sleep: noSleep, Limits: NoLimits()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListMigrations(context.Background(), MigrationQuery{CustomerTenantID: "c"})
+	if err == nil || !strings.Contains(err.Error(), "larger than 256 MiB together") || calls.Load() > 40 {
+		t.Fatalf("err %v after %d requests; want the list refused after about 37", err, calls.Load())
+	}
+}
