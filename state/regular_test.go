@@ -43,3 +43,28 @@ func TestOpenRefusesNonRegularFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestLockRefusesNonRegularLockFile: a FIFO where the lock file goes made Lock wait for a writer for
+// ever (past SIGTERM); it is refused at once, naming what it is.
+func TestLockRefusesNonRegularLockFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	if err := syscall.Mkfifo(path+".lock", 0o600); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		unlock, err := Lock(path, "apply", 0)
+		if err == nil {
+			_ = unlock()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "is a named pipe, not a regular file") {
+			t.Fatalf("Lock: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Lock blocks on a FIFO")
+	}
+}

@@ -64,6 +64,12 @@ func Read(path string, limit int64) ([]byte, error) {
 }
 
 func notRegular(path string, m os.FileMode) error {
+	return fmt.Errorf("%s is %s: %w", path, Kind(m), ErrNotRegular)
+}
+
+// Kind names what a file that is not a regular file is: "a directory", "a named pipe", "a device",
+// "a socket".
+func Kind(m os.FileMode) string {
 	kind := "not a regular file"
 	switch {
 	case m.IsDir():
@@ -75,7 +81,7 @@ func notRegular(path string, m os.FileMode) error {
 	case m&os.ModeSocket != 0:
 		kind = "a socket"
 	}
-	return fmt.Errorf("%s is %s: %w", path, kind, ErrNotRegular)
+	return kind
 }
 
 // sizeText is n bytes as "512 MiB" when a whole number of MiB, or "N bytes".
