@@ -68,3 +68,21 @@ func TestLockRefusesNonRegularLockFile(t *testing.T) {
 		t.Fatal("Lock blocks on a FIFO")
 	}
 }
+
+// TestReadRunRefusesFIFO: a FIFO where the run record goes (ferry report) is refused at once.
+func TestReadRunRefusesFIFO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	if err := syscall.Mkfifo(RunPath(path), 0o600); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := ReadRun(path); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "is a named pipe") {
+			t.Fatalf("ReadRun: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ReadRun blocks on a FIFO")
+	}
+}
