@@ -38,6 +38,10 @@ const DefaultStateFile = "ferry.state.json"
 
 // Globals are the flags and surroundings every command shares.
 type Globals struct {
+	// Interrupt is done at the first interrupt (cmd/ferry's signal handling; nil: never). An
+	// interrupt while the spec is evaluated ends the command at once: nothing has been read or sent,
+	// and evaluation cannot stop half-way by itself.
+	Interrupt   context.Context
 	Chdir       string
 	Vars        []string
 	VarFiles    []string
@@ -130,7 +134,32 @@ type spec struct {
 
 // loadSpec loads the spec and prints its diagnostics; ok is false when there were errors.
 func (g *Globals) loadSpec() (*spec, bool) {
-	cfg, files, diags := hclspec.Load(g.dir(), g.specOptions())
+	type loaded struct {
+		cfg   *hclspec.Config
+		files *hclspec.Files
+		diags hcl.Diagnostics
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		cfg, files, diags := hclspec.Load(g.dir(), g.specOptions())
+		done <- loaded{cfg, files, diags}
+	}()
+	var interrupt <-chan struct{}
+	if g.Interrupt != nil {
+		interrupt = g.Interrupt.Done()
+	}
+	var l loaded
+	select {
+	case l = <-done:
+	case <-interrupt:
+		// HCL evaluation cannot be cancelled: a spec whose expressions build millions of values
+		// would hold the command past Ctrl-C. The command ends here (the evaluation with the
+		// process); nothing was read, locked or sent yet.
+		s := &spec{out: g.Stdout, err: g.Stderr}
+		g.errorf(s.err, "interrupted while the spec was being evaluated; nothing was read or changed")
+		return s, false
+	}
+	cfg, files, diags := l.cfg, l.files, l.diags
 	s := g.newSpec(cfg, files)
 	g.logger(s).Log("start", map[string]any{"dir": g.dir(), "errors": diags.HasErrors()})
 	if len(diags) > 0 {

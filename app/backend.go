@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ferry-dev/ferry/hclspec"
+	"github.com/ferry-dev/ferry/internal/regfile"
 	"github.com/ferry-dev/ferry/state"
 	"github.com/ferry-dev/ferry/views"
 )
@@ -21,6 +22,9 @@ const DefaultConnStrEnv = "FERRY_PG_URL"
 // workspaceFile is where `ferry workspace select` records the selected workspace, in the spec
 // directory.
 const workspaceFile = ".ferry/workspace"
+
+// maxWorkspaceFile bounds the workspace file read (a name is at most 100 bytes).
+const maxWorkspaceFile = 4096
 
 // backendSettings are the postgres backend's settings after the spec, --backend-config and the
 // selected workspace.
@@ -122,16 +126,33 @@ func (g *Globals) backendSecrets(cfg *hclspec.Config) []string {
 
 // selectedWorkspace reads the workspace recorded by `ferry workspace select` ("" when none).
 func (g *Globals) selectedWorkspace() (string, error) {
-	raw, err := os.ReadFile(filepath.Join(g.dir(), workspaceFile))
+	path := filepath.Join(g.dir(), workspaceFile)
+	// ferry writes this file itself (workspace select), never as a link. It lies in the spec
+	// directory, which a pull request can fill: a link to /proc/self/environ had its content — the
+	// whole environment — quoted in the error, and one to /dev/zero was read without end. A link or
+	// anything but a small regular file is refused, and the content is never quoted.
+	fi, err := os.Lstat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return "", nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("read the selected workspace: %w", err)
 	}
+	if !fi.Mode().IsRegular() {
+		kind := regfile.Kind(fi.Mode())
+		if fi.Mode()&os.ModeSymlink != 0 {
+			kind = "a symbolic link"
+		}
+		return "", fmt.Errorf("%s is %s, not the regular file ferry workspace select writes; remove it and run ferry workspace select NAME", path, kind)
+	}
+	raw, err := regfile.Read(path, maxWorkspaceFile)
+	if err != nil {
+		return "", fmt.Errorf("read the selected workspace: %w", err)
+	}
 	name := strings.TrimSpace(string(raw))
 	if err := state.CheckPGName("workspace", name); err != nil {
-		return "", fmt.Errorf("%s: %w; run ferry workspace select NAME", filepath.Join(g.dir(), workspaceFile), err)
+		return "", fmt.Errorf("%s does not hold a workspace name (letters, digits, '-', '_' and '.', starting with a letter or digit, "+
+			"at most 100); run ferry workspace select NAME", path)
 	}
 	return name, nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ferry-dev/ferry/internal/atomicfile"
 	"github.com/ferry-dev/ferry/notify"
 	"github.com/ferry-dev/ferry/state"
 	"github.com/ferry-dev/ferry/views"
@@ -145,7 +146,8 @@ func (g *Globals) selectWorkspace(name string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("select workspace: %w", err)
 	}
-	if err := os.WriteFile(path, []byte(name+"\n"), 0o644); err != nil {
+	// Replaced, not written through: a link left in its place is not followed.
+	if err := atomicfile.Write(path, []byte(name+"\n"), 0o644); err != nil {
 		return fmt.Errorf("select workspace: %w", err)
 	}
 	return nil

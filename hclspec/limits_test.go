@@ -272,3 +272,33 @@ func TestBinarySpecIsOneDiagnostic(t *testing.T) {
 		t.Fatalf("ParseFile: want one diagnostic, got %d", len(diags))
 	}
 }
+
+// TestCSVColumnLimit: a CSV whose header has more than maxCSVColumns columns is refused at its
+// file() line, naming the file and the limit, before a row is decoded (1 M columns in 58 MB took
+// 4.7 GB); maxCSVColumns columns decode.
+func TestCSVColumnLimit(t *testing.T) {
+	for _, n := range []int{maxCSVColumns, maxCSVColumns + 1, 200000} {
+		dir := t.TempDir()
+		cols := make([]string, n)
+		vals := make([]string, n)
+		for i := range cols {
+			cols[i], vals[i] = fmt.Sprintf("c%d", i), "v"
+		}
+		csv := strings.Join(cols, ",") + "\n" + strings.Join(vals, ",") + "\n"
+		if err := os.WriteFile(filepath.Join(dir, "wide.csv"), []byte(csv), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		src := "locals {\n  rows = csvdecode(file(\"wide.csv\"))\n}\n"
+		_, _, diags := LoadSources(dir, map[string][]byte{"main.ferry.hcl": []byte(src)}, withTable(Options{}))
+		if n <= maxCSVColumns {
+			if diags.HasErrors() {
+				t.Errorf("%d columns refused: %v", n, diags)
+			}
+			continue
+		}
+		want := fmt.Sprintf("wide.csv: the header has %d columns; csvdecode takes at most %d", n, maxCSVColumns)
+		if !diags.HasErrors() || !strings.Contains(diags.Error(), want) || diags[0].Subject == nil || diags[0].Subject.Start.Line != 2 {
+			t.Errorf("%d columns: %v; want %q at line 2", n, diags, want)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ferry-dev/ferry/internal/atomicfile"
+	"github.com/ferry-dev/ferry/internal/regfile"
 )
 
 // maxOutbox bounds the outbox file read back: a damaged or hostile file cannot exhaust memory.
@@ -88,17 +88,15 @@ func OpenOutbox(path string, now time.Time) (*Outbox, error) {
 }
 
 func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxOutbox+1))
-	if err != nil {
-		return nil, fmt.Errorf("read notification outbox: %w", err)
-	}
-	if len(data) > maxOutbox {
+	// A regular file only: a FIFO would block the apply before it could be interrupted.
+	data, err := regfile.Read(path, maxOutbox)
+	switch {
+	case errors.Is(err, regfile.ErrTooLarge):
 		return nil, fmt.Errorf("notification outbox %s is larger than %d bytes; move it away (its undelivered events are then lost)", path, maxOutbox)
+	case errors.Is(err, os.ErrNotExist):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("read notification outbox: %w", err)
 	}
 	return data, nil
 }

@@ -219,6 +219,12 @@ func (s *emailSender) send(ctx context.Context, e Event) error {
 	m.SetBodyString(mail.TypeTextPlain, e.Message+"\n\n"+string(body)+"\n")
 	tc := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, RootCAs: s.roots}
 	opts := []mail.Option{mail.WithPort(port), mail.WithTLSPolicy(mail.TLSMandatory), mail.WithTLSConfig(tc)}
+	if dl, ok := ctx.Deadline(); ok {
+		// go-mail bounds each SMTP command by its own timeout (15 s by default), not by ctx: a relay
+		// that answers slowly or not at all after the greeting would hold the attempt past the
+		// block's timeout. Every deadline on the connection is clamped to ctx's.
+		opts = append(opts, mail.WithTimeout(max(time.Until(dl), time.Millisecond)), mail.WithDialContextFunc(dialUntil(dl)))
+	}
 	if s.username != "" {
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(s.username), mail.WithPassword(s.password))
 	}
@@ -244,3 +250,37 @@ func subject(e Event) string {
 		return r
 	}, s)
 }
+
+// dialUntil dials TCP connections whose every read and write ends by dl, whatever deadline their
+// user sets.
+func dialUntil(dl time.Time) mail.DialContextFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.SetDeadline(dl); err != nil {
+			c.Close()
+			return nil, err
+		}
+		return deadlineConn{Conn: c, dl: dl}, nil
+	}
+}
+
+// deadlineConn is a connection whose deadlines are never later than dl.
+type deadlineConn struct {
+	net.Conn
+	dl time.Time
+}
+
+func (c deadlineConn) clamp(t time.Time) time.Time {
+	if t.IsZero() || t.After(c.dl) {
+		return c.dl
+	}
+	return t
+}
+
+func (c deadlineConn) SetDeadline(t time.Time) error      { return c.Conn.SetDeadline(c.clamp(t)) }
+func (c deadlineConn) SetReadDeadline(t time.Time) error  { return c.Conn.SetReadDeadline(c.clamp(t)) }
+func (c deadlineConn) SetWriteDeadline(t time.Time) error { return c.Conn.SetWriteDeadline(c.clamp(t)) }

@@ -11,7 +11,7 @@ import (
 )
 
 // FormatVersion is the version of the plan file format this build writes and reads.
-const FormatVersion = 2
+const FormatVersion = 3
 
 // Plan is what apply would do, and everything needed to refuse it when it has gone stale.
 type Plan struct {

@@ -1,13 +1,17 @@
 package planner
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -352,5 +356,59 @@ func TestLargePlanIsPlannedInParallelInOrder(t *testing.T) {
 	}
 	if len(parallel.Changes) < parallelPlanMin || len(parallel.Unreadable) == 0 {
 		t.Errorf("%d changes, %d unreadable: the test planned too little", len(parallel.Changes), len(parallel.Unreadable))
+	}
+}
+
+// TestPlanFileRefusesEditsAndNonFiles: a plan file changed after it was written (a step's
+// parameters edited, a change duplicated, the file cut short or pretty-printed), one from another
+// format version, and a FIFO or device given as the plan file are refused with a clear error,
+// without blocking.
+func TestPlanFileRefusesEditsAndNonFiles(t *testing.T) {
+	p := &Plan{FormatVersion: FormatVersion, Lineage: "L", Serial: 3, SpecHash: "H",
+		Changes: []model.Change{{Addr: "a", Action: model.ActionCreate, Steps: []model.Step{{Name: "migrate", Params: []byte(`{"quantity":1}`)}}}}}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "plan.json")
+	if err := WriteFile(path, p); err != nil {
+		t.Fatal(err)
+	}
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(orig)
+	i := strings.Index(s, `"changes":[`) + len(`"changes":[`)
+	arr := strings.TrimSuffix(s[i:], "]}\n")
+	dup := s[:i] + arr + "," + arr + "]}\n"
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, orig, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct{ text, want string }{
+		"params edited":   {strings.Replace(s, `"quantity":1`, `"quantity":900`, 1), "checksum does not match"},
+		"change doubled":  {dup, "checksum does not match"},
+		"pretty-printed":  {pretty.String(), "checksum does not match"},
+		"no checksum":     {`{` + s[strings.Index(s, `"format_version"`):], "checksum does not match"},
+		"cut short":       {s[:len(s)/2], "not a ferry plan file"},
+		"another version": {strings.Replace(s, fmt.Sprintf(`"format_version":%d`, FormatVersion), `"format_version":99`, 1), "format version 99 is not supported"},
+	} {
+		if c.text == s {
+			t.Fatalf("%s: the edit changed nothing", name)
+		}
+		f := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
+		if err := os.WriteFile(f, []byte(c.text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadFile(f); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v; want %q", name, err, c.want)
+		}
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{fifo, "/dev/zero", dir} {
+		if _, err := ReadFile(f); err == nil || !strings.Contains(err.Error(), "only a regular file can be read") {
+			t.Errorf("%s: err = %v", f, err)
+		}
 	}
 }

@@ -1,32 +1,52 @@
 package planner
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/ferry-dev/ferry/internal/atomicfile"
+	"github.com/ferry-dev/ferry/internal/regfile"
 )
 
 // ErrStalePlan is returned (wrapped) when a saved plan no longer matches the state or the spec.
 var ErrStalePlan = errors.New("saved plan is stale")
 
-// WriteFile saves a plan as JSON (atomically and durably: a crash never leaves half a plan).
+// checksumPrefix starts every plan file: the SHA-256 of the rest of the plan's JSON (the object
+// without this member) follows in hex, then `",`.
+const checksumPrefix = `{"checksum":"sha256:`
+
+// WriteFile saves a plan as JSON (atomically and durably: a crash never leaves half a plan). The
+// file starts with a checksum of the plan, so that ReadFile refuses a plan changed after it was
+// written (by hand, or cut short by a copy).
 func WriteFile(path string, p *Plan) error {
-	data, err := json.Marshal(p)
+	body, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("encode plan: %w", err)
 	}
+	sum := sha256.Sum256(body)
+	data := make([]byte, 0, len(checksumPrefix)+sha256.Size*2+3+len(body))
+	data = append(data, checksumPrefix...)
+	data = hex.AppendEncode(data, sum[:])
+	data = append(data, `",`...)
+	data = append(data, body[1:]...)
 	if err := atomicfile.Write(path, append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write plan %s: %w", path, err)
 	}
 	return nil
 }
 
-// ReadFile loads a plan saved by WriteFile.
+// MaxPlanFileBytes bounds a plan file ReadFile reads (a plan of 100 000 subscriptions is about
+// 130 MB).
+const MaxPlanFileBytes = 512 << 20
+
+// ReadFile loads a plan saved by WriteFile: a regular file of at most MaxPlanFileBytes (a FIFO or a
+// device is refused before it is read).
 func ReadFile(path string) (*Plan, error) {
-	data, err := os.ReadFile(path)
+	data, err := regfile.Read(path, MaxPlanFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
@@ -49,7 +69,29 @@ func ReadFile(path string) (*Plan, error) {
 		return nil, fmt.Errorf("read plan %s: format version %d is not supported by this ferry (wants %d); make the plan again",
 			path, p.FormatVersion, FormatVersion)
 	}
+	if !checksumMatches(data) {
+		return nil, fmt.Errorf("read plan %s: the file was changed after ferry plan wrote it (its checksum does not match); "+
+			"make the plan again with ferry plan --out FILE", path)
+	}
 	return &p, nil
+}
+
+// checksumMatches reports whether data is a plan file as WriteFile wrote it: the checksum member
+// first, and the SHA-256 of the rest of the object equal to it.
+func checksumMatches(data []byte) bool {
+	data = bytes.TrimSuffix(data, []byte("\n"))
+	n := len(checksumPrefix) + sha256.Size*2
+	if !bytes.HasPrefix(data, []byte(checksumPrefix)) || len(data) < n+3 || string(data[n:n+2]) != `",` {
+		return false
+	}
+	want, err := hex.DecodeString(string(data[len(checksumPrefix):n]))
+	if err != nil {
+		return false
+	}
+	h := sha256.New()
+	h.Write([]byte("{"))
+	h.Write(data[n+2:])
+	return bytes.Equal(h.Sum(nil), want)
 }
 
 // CheckFresh refuses a plan made against another state, an older serial of this state, or another spec.

@@ -9,8 +9,10 @@ import (
 	"os/user"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
+	"github.com/ferry-dev/ferry/internal/regfile"
 	"github.com/gofrs/flock"
 )
 
@@ -91,7 +93,12 @@ func Lock(path, operation string, timeout time.Duration) (unlock func() error, e
 // LockContext is Lock with a context that can cancel the wait.
 func LockContext(ctx context.Context, path, operation string, timeout time.Duration) (unlock func() error, err error) {
 	lockPath := path + ".lock"
-	fl := flock.New(lockPath)
+	// A lock file that is not a regular file is refused: opening a FIFO waits for a writer, for ever
+	// and past SIGTERM. O_NONBLOCK covers one swapped in after the check.
+	if fi, err := os.Stat(lockPath); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("lock state %s: %s is %s, not a regular file; remove it", path, lockPath, regfile.Kind(fi.Mode()))
+	}
+	fl := flock.New(lockPath, flock.SetFlag(os.O_CREATE|os.O_RDONLY|syscall.O_NONBLOCK))
 	ok, err := fl.TryLock()
 	if err != nil {
 		return nil, fmt.Errorf("lock state %s: %w", path, err)
@@ -149,7 +156,7 @@ func writeLockInfo(lockPath string, info LockInfo) error {
 	if err != nil {
 		return fmt.Errorf("encode lock info: %w", err)
 	}
-	f, err := os.OpenFile(lockPath, os.O_WRONLY|os.O_TRUNC, 0)
+	f, err := os.OpenFile(lockPath, os.O_WRONLY|os.O_TRUNC|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return fmt.Errorf("write lock info: %w", err)
 	}

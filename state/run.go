@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/ferry-dev/ferry/internal/atomicfile"
+	"github.com/ferry-dev/ferry/internal/regfile"
 )
 
 // RunFormatVersion is the version of the run record file this package writes and the newest it reads.
@@ -82,7 +84,8 @@ var ErrNoRun = errors.New("no run recorded")
 // ReadRun reads the last run recorded for the state at statePath.
 func ReadRun(statePath string) (*Run, error) {
 	name := RunPath(statePath)
-	f, err := os.Open(name)
+	// O_NONBLOCK and the check of the open file below: a FIFO would block, a device never end.
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", name, ErrNoRun)
 	}
@@ -93,6 +96,9 @@ func ReadRun(statePath string) (*Run, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("read run record: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("read run record: %s is %s: %w", name, regfile.Kind(fi.Mode()), regfile.ErrNotRegular)
 	}
 	if fi.Size() > maxRunFile {
 		return nil, fmt.Errorf("run record %s is %d bytes, more than the %d ferry reads", name, fi.Size(), maxRunFile)

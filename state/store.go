@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ferry-dev/ferry/internal/regfile"
 	"github.com/google/uuid"
 )
 
@@ -71,7 +72,8 @@ func OpenWith(path string, o Options) (*Store, error) {
 	if s.openFile == nil {
 		s.openFile = func(name string, flag int, perm os.FileMode) (File, error) { return os.OpenFile(name, flag, perm) }
 	}
-	data, err := os.ReadFile(path)
+	// Only a regular file is read: a FIFO or device given as --state would block or never end.
+	data, err := regfile.Read(path, 0)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		// A journal is only ever created after its snapshot, so one without it means the snapshot
@@ -93,7 +95,7 @@ func OpenWith(path string, o Options) (*Store, error) {
 		s.lineage, s.serial, s.res, s.snapOnDisk = snap.Lineage, snap.Serial, snap.Resources, true
 	}
 	jname := s.journalPath()
-	jdata, err := os.ReadFile(jname)
+	jdata, err := regfile.Read(jname, 0)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:

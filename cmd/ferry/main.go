@@ -73,7 +73,7 @@ func profiled(f func() int) int {
 func run(args []string) int {
 	soft, hard, stop := interrupts()
 	defer stop()
-	g := &app.Globals{}
+	g := &app.Globals{Interrupt: soft}
 	defer g.Close()
 	g.FromOS()
 	g.Providers = table.Default()

@@ -151,16 +151,19 @@ const maxPages = 10000
 func listAll[T any](ctx context.Context, c *Client, path, rql string, key func(T) string) ([]T, error) {
 	var all []T
 	seen := map[string]bool{}
-	offset := 0
+	offset, read := 0, 0
 	for pages := 0; ; pages++ {
 		if pages >= maxPages {
 			return nil, fmt.Errorf("GET %s: more than %d pages; giving up", path, maxPages)
 		}
 		var rows []T
-		var hdr http.Header
+		var ans answer
 		q := path + "?" + rql + "&limit(" + strconv.Itoa(offset) + "," + strconv.Itoa(pageSize) + ")"
-		if err := c.callH(ctx, http.MethodGet, q, nil, &rows, c.readTries, &hdr); err != nil {
+		if err := c.callH(ctx, http.MethodGet, q, nil, &rows, c.readTries, &ans); err != nil {
 			return nil, err
+		}
+		if read += ans.size; read > providers.MaxListBytes {
+			return nil, fmt.Errorf("GET %s: %w", path, providers.ListTooLarge(pages+1))
 		}
 		fresh := 0
 		for _, r := range rows {
@@ -176,7 +179,7 @@ func listAll[T any](ctx context.Context, c *Client, path, rql string, key func(T
 		if len(rows) == 0 {
 			return all, nil
 		}
-		if cr, ok := providers.ParseContentRange(hdr.Get("Content-Range")); ok {
+		if cr, ok := providers.ParseContentRange(ans.header.Get("Content-Range")); ok {
 			// A server that ignores the offset answers a range that does not move on: the end.
 			if (cr.Total >= 0 && cr.Last+1 >= cr.Total) || cr.Last+1 <= offset {
 				return all, nil
@@ -200,6 +203,9 @@ func rqlEq(field, value string) string {
 	return "eq(" + field + "," + url.QueryEscape(value) + ")"
 }
 
+// maxAnswer bounds an answer of the APS API that ferry reads (a page of 100 orders is far less).
+const maxAnswer = 8 << 20
+
 // readTimeout bounds each try of a read.
 const readTimeout = 30 * time.Second
 
@@ -210,8 +216,15 @@ func (c *Client) call(ctx context.Context, method, path string, body []byte, int
 	return c.callH(ctx, method, path, body, into, tries, nil)
 }
 
-// callH is call that also hands back the successful answer's headers (hdr may be nil).
-func (c *Client) callH(ctx context.Context, method, path string, body []byte, into any, tries int, hdr *http.Header) error {
+// answer is what callH hands back of a successful answer besides its decoded body.
+type answer struct {
+	header http.Header
+	// size is the body's length in bytes.
+	size int
+}
+
+// callH is call that also hands back the successful answer's headers and size (ans may be nil).
+func (c *Client) callH(ctx context.Context, method, path string, body []byte, into any, tries int, ans *answer) error {
 	var last error
 	var retryAfter time.Duration
 	for try := 0; try < tries; try++ {
@@ -225,13 +238,13 @@ func (c *Client) callH(ctx context.Context, method, path string, body []byte, in
 			case <-t.C:
 			}
 		}
-		err := c.once(ctx, method, path, body, into, hdr)
+		err := c.once(ctx, method, path, body, into, ans)
 		if err == nil {
 			return nil
 		}
 		last = err
 		var ae *APIError
-		if errors.As(err, &ae) && !ae.Temporary() {
+		if errors.As(err, &ae) && !ae.Temporary() || errors.Is(err, providers.ErrAnswerTooLarge) {
 			return err
 		}
 		retryAfter = 0
@@ -245,7 +258,7 @@ func (c *Client) callH(ctx context.Context, method, path string, body []byte, in
 	return last
 }
 
-func (c *Client) once(ctx context.Context, method, path string, body []byte, into any, hdr *http.Header) error {
+func (c *Client) once(ctx context.Context, method, path string, body []byte, into any, ans *answer) error {
 	if c.inFlight != nil {
 		select {
 		case c.inFlight <- struct{}{}:
@@ -283,7 +296,7 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte, int
 		return fmt.Errorf("%s %s: %w", method, shown, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	data, err := providers.ReadAnswer(resp.Body, maxAnswer)
 	if err != nil {
 		return fmt.Errorf("%s %s: reading the answer: %w", method, shown, err)
 	}
@@ -291,8 +304,8 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte, int
 		return &APIError{Method: method, Path: shown, Status: resp.StatusCode, Message: errorMessage(data),
 			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
-	if hdr != nil {
-		*hdr = resp.Header
+	if ans != nil {
+		*ans = answer{header: resp.Header, size: len(data)}
 	}
 	if into == nil {
 		return nil

@@ -211,7 +211,7 @@ func rqlValue(v string) string { return url.QueryEscape(v) }
 // (the server may cut the limit), an RQL filter before them.
 func listAll[T any](ctx context.Context, c *Client, path, rql string) ([]T, error) {
 	var all []T
-	offset := 0
+	offset, read := 0, 0
 	for pages := 0; ; pages++ {
 		if pages > 10000 {
 			return nil, fmt.Errorf("Connect GET %s: more than 10000 pages; giving up", path)
@@ -222,9 +222,12 @@ func listAll[T any](ctx context.Context, c *Client, path, rql string) ([]T, erro
 			pq = path + "?" + rql + "&" + q.Encode()
 		}
 		var rows []T
-		hdr, err := c.get(ctx, pq, &rows)
+		hdr, n, err := c.get(ctx, pq, &rows)
 		if err != nil {
 			return nil, err
+		}
+		if read += n; read > providers.MaxListBytes {
+			return nil, fmt.Errorf("Connect GET %s: %w", path, providers.ListTooLarge(pages+1))
 		}
 		all = append(all, rows...)
 		cr, ok := parseContentRange(hdr.Get("Content-Range"))
@@ -293,8 +296,9 @@ func (c *Client) newRequest(ctx context.Context, method, pathQuery string, body 
 	return req, nil
 }
 
-// get reads one JSON answer, retrying 5xx, 429 and network errors.
-func (c *Client) get(ctx context.Context, pathQuery string, into any) (http.Header, error) {
+// get reads one JSON answer, retrying 5xx, 429 and network errors; it returns the answer's header
+// and length.
+func (c *Client) get(ctx context.Context, pathQuery string, into any) (http.Header, int, error) {
 	path := pathQuery
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]
@@ -308,21 +312,25 @@ func (c *Client) get(ctx context.Context, pathQuery string, into any) (http.Head
 		req, err := c.newRequest(actx, http.MethodGet, pathQuery, nil)
 		if err != nil {
 			cancel()
-			return nil, err
+			return nil, 0, err
 		}
 		var retryAfter time.Duration
 		resp, err := c.hc.Do(req)
 		if err == nil {
-			data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+			data, rerr := providers.ReadAnswer(resp.Body, maxBody)
 			resp.Body.Close()
 			switch {
+			case errors.Is(rerr, providers.ErrAnswerTooLarge):
+				// Asking again gets the same answer.
+				cancel()
+				return nil, 0, fmt.Errorf("Connect GET %s: %w", path, rerr)
 			case rerr != nil:
 				err = fmt.Errorf("Connect GET %s: reading the answer: %w", path, rerr)
 			case resp.StatusCode/100 == 2:
 				// An answer that does not decode (a proxy's page, a cut body) is retried like a 5xx.
 				if err = json.Unmarshal(data, into); err == nil {
 					cancel()
-					return resp.Header, nil
+					return resp.Header, len(data), nil
 				}
 				err = fmt.Errorf("Connect GET %s: decoding the answer: %w", path, err)
 			case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
@@ -330,7 +338,7 @@ func (c *Client) get(ctx context.Context, pathQuery string, into any) (http.Head
 				retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 			default:
 				cancel()
-				return nil, decodeError(http.MethodGet, path, resp.StatusCode, data)
+				return nil, 0, decodeError(http.MethodGet, path, resp.StatusCode, data)
 			}
 		} else {
 			if ctx.Err() == nil && actx.Err() != nil {
@@ -340,7 +348,7 @@ func (c *Client) get(ctx context.Context, pathQuery string, into any) (http.Head
 		}
 		cancel()
 		if attempt >= c.Retries || ctx.Err() != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		d := max(wait, retryAfter)
 		if c.MaxWait > 0 {
@@ -350,7 +358,7 @@ func (c *Client) get(ctx context.Context, pathQuery string, into any) (http.Head
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, errors.Join(err, ctx.Err())
+			return nil, 0, errors.Join(err, ctx.Err())
 		case <-t.C:
 		}
 		wait *= 2

@@ -270,8 +270,45 @@ func (b bufferedBody) Do(req *http.Request) (*http.Response, error) {
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 		req.ContentLength = int64(len(body))
 	}
-	return b.next.Do(req)
+	resp, err := b.next.Do(req)
+	if err == nil && resp.Body != nil {
+		resp.Body = &cappedBody{rc: resp.Body, left: maxResponseBody}
+	}
+	return resp, err
 }
+
+// maxResponseBody bounds an answer of MGN: a page of 1 000 source servers is a few megabytes, and
+// the SDK decodes the whole answer into memory before it is typed (an endless answer would grow
+// until the read timeout: gigabytes).
+const maxResponseBody = 32 << 20
+
+// errAnswerTooLarge ends the reading of an answer larger than maxResponseBody.
+var errAnswerTooLarge = fmt.Errorf("the answer is larger than %d MiB (the most ferry reads of one MGN answer)", maxResponseBody>>20)
+
+// cappedBody reads at most left more bytes of an answer, then fails with errAnswerTooLarge.
+type cappedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (c *cappedBody) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		// At the limit: an answer of exactly maxResponseBody bytes ends here.
+		var one [1]byte
+		if n, err := c.rc.Read(one[:]); n == 0 && err != nil {
+			return 0, err
+		}
+		return 0, errAnswerTooLarge
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.rc.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+func (c *cappedBody) Close() error { return c.rc.Close() }
 
 // DescribeServers reads the source servers of ids: one DescribeSourceServers per 200 IDs (the
 // sourceServerIDs filter's limit), every page through the SDK's paginator. The API reference does not

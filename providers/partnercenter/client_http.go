@@ -167,6 +167,9 @@ func (c *Client) attempt(ctx context.Context, req *request, attempt int) (body [
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		if readErr != nil {
+			if !req.mutating && errors.Is(readErr, errAnswerTooLarge) {
+				return nil, 0, fmt.Errorf("%s: %w", req.op, readErr)
+			}
 			if req.mutating {
 				return nil, 0, &UnknownOutcomeError{Operation: req.op, RequestID: req.requestID, Err: readErr}
 			}
@@ -231,18 +234,30 @@ func tokenRefused(err error) *TokenError {
 	return &TokenError{StatusCode: st, Code: re.ErrorCode, Description: desc}
 }
 
+// errAnswerTooLarge is an answer longer than maxBodyBytes: it is not read further, and asking again
+// would get the same answer.
+var errAnswerTooLarge = fmt.Errorf("the answer is larger than %d MiB (the most ferry reads of one Partner Center answer)", maxBodyBytes>>20)
+
 // readBody reads at most maxBodyBytes of the answer, into a buffer of the announced length when
-// there is one (io.ReadAll would grow its buffer from 512 bytes, copying as it goes).
+// there is one (io.ReadAll would grow its buffer from 512 bytes, copying as it goes). A longer
+// answer is errAnswerTooLarge, with what was read.
 func readBody(resp *http.Response) ([]byte, error) {
-	r := io.LimitReader(resp.Body, maxBodyBytes)
+	r := io.LimitReader(resp.Body, maxBodyBytes+1)
 	n := resp.ContentLength
-	if n <= 0 || n >= maxBodyBytes {
-		return io.ReadAll(r)
+	var data []byte
+	var err error
+	if n <= 0 || n > maxBodyBytes {
+		data, err = io.ReadAll(r)
+	} else {
+		var b bytes.Buffer
+		b.Grow(int(n) + bytes.MinRead)
+		_, err = b.ReadFrom(r)
+		data = b.Bytes()
 	}
-	var b bytes.Buffer
-	b.Grow(int(n) + bytes.MinRead)
-	_, err := b.ReadFrom(r)
-	return b.Bytes(), err
+	if err == nil && len(data) > maxBodyBytes {
+		return data[:maxBodyBytes], errAnswerTooLarge
+	}
+	return data, err
 }
 
 func (c *Client) apiError(req *request, resp *http.Response, body []byte) *APIError {
@@ -280,6 +295,7 @@ func backoff(attempt int) time.Duration {
 // pages sends req and then each next page the answer links to, handing every body to page.
 func (c *Client) pages(ctx context.Context, req *request, page func(body []byte) (*ResourceLinks, error)) error {
 	seen := map[string]bool{}
+	read := 0
 	for n := 0; ; n++ {
 		if n >= maxPages {
 			return fmt.Errorf("%s: more than %d pages; giving up", req.op, maxPages)
@@ -289,11 +305,14 @@ func (c *Client) pages(ctx context.Context, req *request, page func(body []byte)
 			links, err = page(body)
 			return err
 		}
-		if _, err := c.do(ctx, req); err != nil {
+		body, err := c.do(ctx, req)
+		if err != nil {
 			return err
 		}
+		if read += len(body); read > providers.MaxListBytes {
+			return fmt.Errorf("%s: %w", req.op, providers.ListTooLarge(n+1))
+		}
 		var next *request
-		var err error
 		switch tok := strings.TrimSpace(req.respHeader.Get(continuationHd)); {
 		case req.headerPaging && tok != "":
 			next = &request{op: req.op, method: req.method, url: req.url, limiter: req.limiter, headerPaging: true,

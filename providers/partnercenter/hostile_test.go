@@ -191,3 +191,58 @@ func TestCredentialsNeverFollowARedirect(t *testing.T) {
 		t.Fatalf("the other host received %q", stolen)
 	}
 }
+
+// TestAnswerTooLargeIsRefusedOnce: a read answered with more than maxBodyBytes (here an answer that
+// would never end) stops reading at the limit and says so, without asking again for the same answer.
+func TestAnswerTooLargeIsRefusedOnce(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		fmt.Fprint(w, `{"totalCount":1,"items":[`)
+		item := `{"id":"s","offerId":"o","quantity":1,"status":"active","friendlyName":"` + strings.Repeat("x", 8000) + `"},`
+		for r.Context().Err() == nil {
+			if _, err := fmt.Fprint(w, item); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	c, err := NewClient(ClientConfig{BaseURL: srv.URL + "/v1", Sleep: noSleep, Limits: NoLimits()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListSubscriptions(context.Background(), "c")
+	if err == nil || !strings.Contains(err.Error(), "larger than 64 MiB") || calls.Load() != 1 {
+		t.Fatalf("err %v after %d requests; want the answer refused as larger than 64 MiB after 1", err, calls.Load())
+	}
+	// A create whose answer is too large was received: its outcome is unknown, never resent.
+	_, err = c.CreateMigration(context.Background(), "c", MigrationRequest{CurrentSubscriptionID: "s"}, "k")
+	if !IsUnknownOutcome(err) || calls.Load() != 2 {
+		t.Fatalf("create: err %v after %d requests; want an unknown outcome after 1 more", err, calls.Load())
+	}
+}
+
+// TestListTooLargeEnds: a migration query answered page after page with new continuation tokens
+// and full pages ends once the pages together pass providers.MaxListBytes.
+func TestListTooLargeEnds(t *testing.T) {
+	var calls atomic.Int64
+	pad := strings.Repeat("x", 70<<10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		w.Header().Set("MS-ContinuationToken", fmt.Sprintf("t%d", n))
+		rows := make([]string, 100)
+		for i := range rows {
+			rows[i] = fmt.Sprintf(`{"id":"m%d-%d","status":"Processing","externalReferenceId":%q}`, n, i, pad)
+		}
+		fmt.Fprint(w, "["+strings.Join(rows, ",")+"]")
+	}))
+	defer srv.Close()
+	c, err := NewClient(ClientConfig{BaseURL: srv.URL + "/v1", Sleep: noSleep, Limits: NoLimits()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ListMigrations(context.Background(), MigrationQuery{CustomerTenantID: "c"})
+	if err == nil || !strings.Contains(err.Error(), "larger than 256 MiB together") || calls.Load() > 40 {
+		t.Fatalf("err %v after %d requests; want the list refused after about 37", err, calls.Load())
+	}
+}

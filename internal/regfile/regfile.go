@@ -1,0 +1,93 @@
+// Package regfile reads files that ferry is handed by path (a saved plan, the state and its
+// journal) only when they are regular files: a FIFO would block ferry before its signal handling
+// can end it, and a device such as /dev/zero never ends.
+package regfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+)
+
+// ErrTooLarge is wrapped by Read's error for a file over its limit.
+var ErrTooLarge = errors.New("file too large")
+
+// ErrNotRegular is wrapped by Read's error for a directory, FIFO, device or socket.
+var ErrNotRegular = errors.New("only a regular file can be read")
+
+// Read reads the regular file at path, at most limit bytes (limit <= 0: no limit). Anything but a
+// regular file is refused before a byte is read (the error wraps ErrNotRegular), and a file over
+// limit once limit+1 bytes were read (ErrTooLarge), so a file that grows while it is read is
+// refused too. A missing file is an error satisfying errors.Is(err, os.ErrNotExist).
+func Read(path string, limit int64) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, notRegular(path, fi.Mode())
+	}
+	if limit > 0 && fi.Size() > limit {
+		return nil, fmt.Errorf("%s is %d bytes, over the limit of %s: %w", path, fi.Size(), sizeText(limit), ErrTooLarge)
+	}
+	// O_NONBLOCK: should the path have been swapped for a FIFO since the Stat, opening it does not
+	// wait for a writer; the Stat of the open file then refuses it.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, notRegular(path, fi.Mode())
+	}
+	var b bytes.Buffer
+	if n := fi.Size(); n > 0 && (limit <= 0 || n <= limit) {
+		b.Grow(int(n) + bytes.MinRead)
+	}
+	var r io.Reader = f
+	if limit > 0 {
+		r = io.LimitReader(f, limit+1)
+	}
+	if _, err := b.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	if limit > 0 && int64(b.Len()) > limit {
+		return nil, fmt.Errorf("%s is over the limit of %s: %w", path, sizeText(limit), ErrTooLarge)
+	}
+	return b.Bytes(), nil
+}
+
+func notRegular(path string, m os.FileMode) error {
+	return fmt.Errorf("%s is %s: %w", path, Kind(m), ErrNotRegular)
+}
+
+// Kind names what a file that is not a regular file is: "a directory", "a named pipe", "a device",
+// "a socket".
+func Kind(m os.FileMode) string {
+	kind := "not a regular file"
+	switch {
+	case m.IsDir():
+		kind = "a directory"
+	case m&os.ModeNamedPipe != 0:
+		kind = "a named pipe"
+	case m&os.ModeCharDevice != 0, m&os.ModeDevice != 0:
+		kind = "a device"
+	case m&os.ModeSocket != 0:
+		kind = "a socket"
+	}
+	return kind
+}
+
+// sizeText is n bytes as "512 MiB" when a whole number of MiB, or "N bytes".
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
