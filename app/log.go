@@ -21,13 +21,17 @@ func (g *Globals) logger(s *spec) *appLog {
 		return g.log
 	}
 	warned := false
-	l := runlog.Open(filepath.Join(g.dir(), LogDir), g.RunID(), g.Command, runlog.Options{
+	opts := runlog.Options{
 		Verbose: g.Verbose, Redact: stringRedactor(s.secrets), OnError: func(err error) {
 			if !warned {
 				warned = true
 				g.warnf(s, "no log is written for this run: %v", err)
 			}
-		}})
+		}}
+	if g.RestrictFiles {
+		opts.Guard = func(path string) error { return confinedWrite(g.dir(), path) }
+	}
+	l := runlog.Open(filepath.Join(g.dir(), LogDir), g.RunID(), g.Command, opts)
 	g.log = &appLog{Logger: l}
 	return g.log
 }

@@ -29,21 +29,26 @@ const DefaultReportDir = "reports"
 type ReportOptions struct{}
 
 // reportBase is the directory that holds the report directories of runs, or "" with --no-report.
-func (g *Globals) reportBase(s *spec) string {
+func (g *Globals) reportBase(s *spec) (string, error) {
 	if g.NoReport {
-		return ""
+		return "", nil
 	}
 	if g.ReportDir != "" {
-		return g.ReportDir
+		return g.ReportDir, nil // the operator's choice: trusted
 	}
 	p := DefaultReportDir
 	if s != nil && s.cfg != nil && s.cfg.Reports != "" {
 		p = s.cfg.Reports
 	}
-	if filepath.IsAbs(p) {
-		return p
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(g.dir(), p)
 	}
-	return filepath.Join(g.dir(), p)
+	if g.RestrictFiles {
+		if err := confinedWrite(g.dir(), p); err != nil {
+			return "", fmt.Errorf("ferry { reports }: %w (name another with --report-dir)", err)
+		}
+	}
+	return p, nil
 }
 
 // outcomes follows an apply's event stream: how each change ended, and its warnings.
@@ -186,7 +191,10 @@ func (g *Globals) startReport(s *spec, run *state.Run, get func(string) *state.R
 		defer close(done)
 		rep = views.NewRunReport(run, get)
 		rep.Notifications = append(rep.Notifications, failed...)
-		if base := g.reportBase(s); base != "" {
+		base, err := g.reportBase(s)
+		if err != nil {
+			reportErr = err
+		} else if base != "" {
 			dir, err := writeReportDir(base, run, rep, s.secrets)
 			if err != nil {
 				reportErr = err
@@ -198,7 +206,11 @@ func (g *Globals) startReport(s *spec, run *state.Run, get func(string) *state.R
 	return func() {
 		<-done
 		if reportErr != nil {
-			g.errorf(s.err, "could not write the run report (the state is saved; `ferry report` writes it again): %v", reportErr)
+			if run.Command == "apply" {
+				g.errorf(s.err, "could not write the run report (the state is saved; `ferry report` writes it again): %v", reportErr)
+			} else {
+				g.errorf(s.err, "could not write the run report: %v", reportErr)
+			}
 		}
 		if g.JSON {
 			return
@@ -293,7 +305,12 @@ func Report(ctx context.Context, g *Globals, _ ReportOptions) int {
 			"ferry apply resumes it.\n", run.StartedAt.Format(time.RFC3339))
 	}
 	rep := views.NewRunReport(run, getter(st))
-	dir, err := writeReportDir(g.reportBase(s), run, rep, s.secrets)
+	base, err := g.reportBase(s)
+	if err != nil {
+		g.errorf(s.err, "could not write the report: %v", err)
+		return ExitError
+	}
+	dir, err := writeReportDir(base, run, rep, s.secrets)
 	if err != nil {
 		g.errorf(s.err, "could not write the report: %v", err)
 		return ExitError

@@ -41,6 +41,7 @@ type Logger struct {
 	w       *bufio.Writer // over f
 	flushed time.Time     // when w was last written to f
 	onError func(error)
+	guard   func(path string) error
 	failed  bool
 }
 
@@ -54,13 +55,16 @@ type Options struct {
 	Now func() time.Time
 	// OnError is told, once, why the log cannot be written (nil: nobody).
 	OnError func(error)
+	// Guard, when set, is asked before the day's file is opened (with its path): an error stops the
+	// log as a failure to write it would (--restrict-files keeps the log inside the spec directory).
+	Guard func(path string) error
 }
 
 // Open returns a logger writing into dir for the run runID of command. Nothing is created on disk
 // until the first line is logged (then dir and the day's file); if that fails, OnError is told once
 // and the logger logs nothing more.
 func Open(dir, runID, command string, o Options) *Logger {
-	l := &Logger{dir: dir, runID: runID, command: command, verbose: o.Verbose, redact: o.Redact, now: o.Now, onError: o.OnError}
+	l := &Logger{dir: dir, runID: runID, command: command, verbose: o.Verbose, redact: o.Redact, now: o.Now, onError: o.OnError, guard: o.Guard}
 	if l.redact == nil {
 		l.redact = func(s string) string { return s }
 	}
@@ -82,6 +86,11 @@ func (l *Logger) rotateLocked(t time.Time) error {
 	day := t.Format("2006-01-02")
 	if day == l.day && l.f != nil {
 		return nil
+	}
+	if l.guard != nil {
+		if err := l.guard(Path(l.dir, t)); err != nil {
+			return l.failLocked(err)
+		}
 	}
 	if err := os.MkdirAll(l.dir, 0o755); err != nil {
 		return l.failLocked(fmt.Errorf("log directory: %w", err))
