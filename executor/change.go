@@ -177,8 +177,11 @@ func (r *runner) runStep(prov providers.Provider, c model.Change, step model.Ste
 			// by; Do, when nothing is found, sends again with them.
 			step.Earlier = merge(step.Earlier, prior.RemoteIDs)
 			out, found, err := prov.Reconcile(r.hard, step, key)
+			if err == nil && !found {
+				out, found, err = r.reconcileSettled(prov, c, step, key)
+			}
 			if err != nil {
-				if r.hard.Err() != nil {
+				if errors.Is(err, errInterrupted) || r.hard.Err() != nil {
 					return out, errInterrupted
 				}
 				return out, fmt.Errorf("%s: reconcile the interrupted step by its key %s: %w; nothing was sent again", step.Name, key, err)
@@ -242,6 +245,34 @@ func (r *runner) runStep(prov providers.Provider, c model.Change, step model.Ste
 		return out, jerr
 	}
 	return out, err
+}
+
+// reconcileSettled asks Reconcile again, once the provider's settle time has passed since the run
+// began, about an interrupted step it did not find: the provider's lists may lag behind a create
+// (providers.Settler), and the earlier apply may have sent the step just before it ended, so "not
+// found" right away does not yet mean "not sent". Sending it again then would place a second order
+// or start a second migration. The wait is interrupted by a stop (the intent stays).
+func (r *runner) reconcileSettled(prov providers.Provider, c model.Change, step model.Step, key string) (model.Outcome, bool, error) {
+	s, ok := prov.(providers.Settler)
+	if !ok {
+		return model.Outcome{}, false, nil
+	}
+	settle := s.Settle(step)
+	left := settle - r.opt.Now().Sub(r.started)
+	if settle <= 0 || left <= 0 {
+		return model.Outcome{}, false, nil
+	}
+	r.emit(Event{Type: EventProgress, Addr: c.Addr, Step: step.Name, Message: fmt.Sprintf(
+		"not found by its key yet; %s lists may show a new object up to %s after it was created: looking again in %s before sending anything",
+		c.Provider, settle.Round(time.Second), left.Round(time.Second))})
+	t := time.NewTimer(left)
+	defer t.Stop()
+	select {
+	case <-r.stop.Done():
+		return model.Outcome{}, false, errInterrupted
+	case <-t.C:
+	}
+	return prov.Reconcile(r.hard, step, key)
 }
 
 // outcome journals the end of a step. The outcome of a change's last step that succeeded carries the

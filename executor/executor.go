@@ -112,7 +112,7 @@ func Run(stop, hard context.Context, changes []model.Change, byName map[string]p
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	r := &runner{opt: opt, providers: byName, j: j, stop: stop, hard: hard,
+	r := &runner{opt: opt, providers: byName, j: j, stop: stop, hard: hard, started: opt.Now(),
 		slots: make(chan struct{}, opt.Parallelism), finished: make(chan struct{}),
 		prog: newProgress(opt.Now, len(changes), byName)}
 	r.prog.seed(opt.EarlierSends)
@@ -129,6 +129,8 @@ type runner struct {
 	j         Journal
 	stop      context.Context
 	hard      context.Context
+	// started is when Run began: every step an earlier apply sent was sent before it.
+	started time.Time
 
 	emitMu *sync.Mutex
 	mu     sync.Mutex

@@ -496,3 +496,112 @@ func TestIntentIDsAreJournaledWithTheIntentAndPassedToDo(t *testing.T) {
 		t.Errorf("Do saw Earlier %v, want batch_id b-a", f.doEarly[key])
 	}
 }
+
+// laggingProvider is a fakeProvider whose Reconcile reads an eventually consistent list: a send
+// shows there only after lag has passed since it was made (a create whose answer was lost, read
+// back too soon).
+type laggingProvider struct {
+	*fakeProvider
+	lag    time.Duration
+	settle time.Duration
+	sentAt map[string]time.Time // keys "sent" by an earlier apply, and when
+}
+
+func (l *laggingProvider) Reconcile(ctx context.Context, step model.Step, key string) (model.Outcome, bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reconciled[key] = true
+	if at, ok := l.sentAt[key]; ok && time.Since(at) >= l.lag {
+		return model.Outcome{RemoteIDs: map[string]string{"migration_id": "m-" + key[:8]}}, true, nil
+	}
+	return model.Outcome{}, false, nil
+}
+
+func (l *laggingProvider) Settle(model.Step) time.Duration { return l.settle }
+
+// TestResumeWaitsForALaggingListBeforeResending: the earlier apply sent the create and died before
+// the answer was journaled; the next apply starts at once, while the remote list does not show the
+// object yet. Before the fix Reconcile's "not found" made the executor send the create again — a
+// second order or migration. Now a provider that declares a settle time is asked again once that
+// time has passed since the run began (the send was made before it), and the object is found.
+func TestResumeWaitsForALaggingListBeforeResending(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f, st := newFake(), openStore(t)
+		key := IdempotencyKey(st.Lineage(), "a", "migrate", 1)
+		if err := st.Intent("a", "subscription", "fake", "migrate", 1, key); err != nil {
+			t.Fatal(err)
+		}
+		l := &laggingProvider{fakeProvider: f, lag: 20 * time.Second, settle: time.Minute,
+			sentAt: map[string]time.Time{key: time.Now()}}
+		var events []Event
+		var mu sync.Mutex
+		res := Run(context.Background(), context.Background(), []model.Change{change("a", "migrate", "await")},
+			map[string]providers.Provider{"fake": l}, st, Options{Lineage: st.Lineage(), OnEvent: func(e Event) {
+				mu.Lock()
+				events = append(events, e)
+				mu.Unlock()
+			}})
+		if !res.OK() {
+			t.Fatalf("result = %+v", res)
+		}
+		if f.done[key] != 0 {
+			t.Fatalf("migrate was sent again %d times although the remote system had it (its list lagged)", f.done[key])
+		}
+		r, _ := st.Get("a")
+		if r.Steps["migrate"].Status != state.StepDone || r.RemoteIDs["migration_id"] != "m-"+key[:8] {
+			t.Errorf("state = %+v, %v", r.Steps["migrate"], r.RemoteIDs)
+		}
+		var said, reconciled bool
+		for _, e := range events {
+			said = said || e.Type == EventProgress && bytes.Contains([]byte(e.Message), []byte("looking again"))
+			reconciled = reconciled || e.Type == EventReconciled
+		}
+		if !said || !reconciled {
+			t.Errorf("events = %+v; want a progress event saying it looks again, then reconciled", events)
+		}
+	})
+}
+
+// TestResumeSendsWhenNothingShowsAfterTheSettleTime: the intent was journaled but never sent (a
+// kill between the two): after the settle time the step is sent, once.
+func TestResumeSendsWhenNothingShowsAfterTheSettleTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f, st := newFake(), openStore(t)
+		key := IdempotencyKey(st.Lineage(), "a", "migrate", 1)
+		if err := st.Intent("a", "subscription", "fake", "migrate", 1, key); err != nil {
+			t.Fatal(err)
+		}
+		l := &laggingProvider{fakeProvider: f, lag: 20 * time.Second, settle: time.Minute, sentAt: map[string]time.Time{}}
+		start := time.Now()
+		res := Run(context.Background(), context.Background(), []model.Change{change("a", "migrate", "await")},
+			map[string]providers.Provider{"fake": l}, st, Options{Lineage: st.Lineage()})
+		if !res.OK() || f.done[key] != 1 {
+			t.Fatalf("result = %+v, sent %d times; want sent once", res, f.done[key])
+		}
+		if waited := time.Since(start); waited < time.Minute || waited > time.Minute+time.Second {
+			t.Errorf("waited %s before sending; want the settle time (1m)", waited)
+		}
+	})
+}
+
+// TestSettleWaitEndsAtStop: an interrupt during the settle wait sends nothing and keeps the intent.
+func TestSettleWaitEndsAtStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f, st := newFake(), openStore(t)
+		key := IdempotencyKey(st.Lineage(), "a", "migrate", 1)
+		if err := st.Intent("a", "subscription", "fake", "migrate", 1, key); err != nil {
+			t.Fatal(err)
+		}
+		l := &laggingProvider{fakeProvider: f, lag: time.Hour, settle: time.Minute, sentAt: map[string]time.Time{}}
+		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		res := Run(stop, context.Background(), []model.Change{change("a", "migrate", "await")},
+			map[string]providers.Provider{"fake": l}, st, Options{Lineage: st.Lineage()})
+		if f.done[key] != 0 || res.Interrupted != 1 {
+			t.Fatalf("result = %+v, sent %d times; want interrupted, nothing sent", res, f.done[key])
+		}
+		if r, _ := st.Get("a"); r.Steps["migrate"].Status != state.StepIntent {
+			t.Errorf("step = %+v, want the intent kept", r.Steps["migrate"])
+		}
+	})
+}

@@ -65,6 +65,17 @@ type IntentIDer interface {
 	IntentIDs(step model.Step) map[string]string
 }
 
+// Settler is implemented by providers whose Reconcile reads lists or queries that are eventually
+// consistent: right after a create succeeds, the object may be missing from them for a while
+// (Partner Center's migration query, Commerce's order list, MGN's source servers). When Reconcile
+// finds nothing for an interrupted step, the executor asks again once Settle(step) has passed since
+// its run began (the interrupted send was made before that), and only then sends the step again.
+type Settler interface {
+	// Settle is how long after a send of step its effect may still be missing from what Reconcile
+	// reads (0: Reconcile sees it at once).
+	Settle(step model.Step) time.Duration
+}
+
 // Pacer is implemented by providers that pace their mutating calls to a documented rate limit.
 // Before an apply sends anything, app hands it the times at which earlier runs sent each mutating
 // step (from the journal's intents), so that a re-apply right after an interrupted one paces from

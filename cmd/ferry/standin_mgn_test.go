@@ -48,6 +48,8 @@ func mgnStandinSpec(t *testing.T, dir, url string) []string {
   region        = "eu-west-1"
   endpoint      = %q
   poll_interval = "200ms"
+  # The stand-in answers at once; a kill between an intent and its send costs one settle time.
+  reconcile_settle = "2s"
 }
 
 cutover "web01" {

@@ -324,3 +324,30 @@ func TestFailedOrderIsRetriedUnderANewTransactionID(t *testing.T) {
 		t.Errorf("%d cancellations, want 1", n)
 	}
 }
+
+// TestLostOrderIsNotPlacedAgainWhileTheOrderListLags: the answer to a sales order is lost, and the
+// account's order list shows a new order only 2 s after it was placed (behaviour.query_lag, the
+// eventual consistency of a real order list). A re-apply started at once did not find the order by
+// its transaction_id and placed a second one. Now it looks again once the settle time has passed
+// and finds the first.
+func TestLostOrderIsNotPlacedAgainWhileTheOrderListLags(t *testing.T) {
+	r := newRig(t, world(`, "query_lag": "2s", "durations": {"commerce.order": "100ms"}`),
+		subscription("a", "11111111-0000-0000-0000-000000000001", "1000122", "new_subscription", addons))
+	r.srv.Env().Faults.Set([]simkit.Fault{{Operation: commerce.OpCreateOrder, LostResponse: true, Status: 502, Count: 1}})
+	if code, _ := r.apply(); code == app.ExitOK {
+		t.Fatalf("apply with a lost answer = OK")
+	}
+	code, out := r.apply()
+	if n := len(r.ordersOf(commerce.OrderSales)); n != 1 {
+		t.Fatalf("%d sales orders after a re-apply while the order list lagged, want 1 (the lost one, found)", n)
+	}
+	if code != app.ExitOK {
+		t.Fatalf("second apply = %d", code)
+	}
+	if !strings.Contains(out, "idempotency key") {
+		t.Errorf("the second apply did not reconcile the order by its key")
+	}
+	if got := r.srv.Env().Stats.Get(commerce.OpCreateOrder); got != 2 {
+		t.Errorf("%d orders sent, want 2 (the lost sales order and the cancellation)", got)
+	}
+}

@@ -54,6 +54,7 @@ func SettingsSchema() []providers.Setting {
 		{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the APS REST root (required)"},
 		{Name: "om_workload", Type: cty.Number, Check: checkWorkload, Doc: "order-management calls in flight at once (1–64, default 4)"},
 		{Name: "poll_interval", Type: cty.String, Check: providers.CheckDuration, Doc: "first wait between order reads; default 15s, backing off to four times it (60s)"},
+		providers.SettleSetting(),
 	}
 }
 
@@ -113,6 +114,8 @@ type Provider struct {
 	// Microsoft reads the Microsoft side of an adoption (an import block on a via = "commerce"
 	// subscription). Open leaves it unavailable; the provider table sets it to a Partner Center reader.
 	Microsoft Microsoft
+	// settle is how long a new order may be missing from the account's order list (Settle).
+	settle time.Duration
 	// timeScale divides order timeouts: the sandbox's time factor (1 outside the sandbox), so that a
 	// timeout means the same simulated time as the order durations it bounds.
 	timeScale float64
@@ -136,6 +139,9 @@ func Open(_ context.Context, cfg providers.Config, env providers.Env) (*Provider
 		return nil, fmt.Errorf("poll_interval must be positive, not %s", poll)
 	}
 	p.first, p.max = poll, 4*poll
+	if p.settle, err = providers.SettleOf(cfg, env); err != nil {
+		return nil, err
+	}
 	if env.Sandbox != nil {
 		base = env.Sandbox.Base(Name)
 		if token == "" {

@@ -105,6 +105,19 @@ func (p *Provider) Reconcile(ctx context.Context, step model.Step, key string) (
 	return model.Outcome{}, false, nil
 }
 
+var _ providers.Settler = (*Provider)(nil)
+
+// Settle is how long a placed order may be missing from the account's order list, which Reconcile
+// reads: CloudBlue documents no idempotency for order creation (transaction_id is an ordering
+// parameter for the Connect processor, not a key Commerce deduplicates by), so an interrupted order
+// not found in the list is placed again only once this has passed (reconcile_settle, default 2m).
+func (p *Provider) Settle(step model.Step) time.Duration {
+	if !step.Mutating {
+		return 0
+	}
+	return p.settle
+}
+
 // orderOf is the order a wait reads: the plan's, or the one its place step reported.
 func orderOf(step model.Step, params StepParams) string {
 	if params.OrderID != "" {

@@ -286,7 +286,7 @@ func (s *Simulator) Handler() http.Handler {
 		account := rqlEqValue(r.URL.RawQuery, "accountId")
 		out := []SimOrder{}
 		for _, o := range s.orders {
-			if account == "" || o.AccountID == account {
+			if (account == "" || o.AccountID == account) && s.env.Listed(o.placed) {
 				out = append(out, o.SimOrder)
 			}
 		}

@@ -362,6 +362,18 @@ func (p *Provider) Reconcile(ctx context.Context, step model.Step, key string) (
 	return model.Outcome{}, false, nil
 }
 
+var _ providers.Settler = (*Provider)(nil)
+
+// Settle is how long a mutating call's effect may be missing from DescribeSourceServers and
+// DescribeJobs, which Reconcile reads (AWS APIs are eventually consistent): an interrupted
+// StartCutover whose server does not show the job yet is looked for again until then.
+func (p *Provider) Settle(step model.Step) time.Duration {
+	if !step.Mutating {
+		return 0
+	}
+	return p.settle
+}
+
 // jobOfWait is the cutover job a wait reads: the plan's, or the one start_cutover reported.
 func jobOfWait(step model.Step, params StepParams) string {
 	if params.JobID != "" {

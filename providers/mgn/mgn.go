@@ -56,6 +56,7 @@ func SettingsSchema() []providers.Setting {
 		{Name: "assume_role_arn", Type: cty.String, Check: checkRoleARN, Doc: "IAM role to assume through STS with the chain's credentials (optional)"},
 		{Name: "endpoint", Type: cty.String, Check: providers.CheckURL, Doc: "the SDK's BaseEndpoint: a VPC interface endpoint or a local stand-in (optional)"},
 		{Name: "poll_interval", Type: cty.String, Check: providers.CheckDuration, Doc: "first wait before a cutover job is read; default 30s, backing off to four times it (2m)"},
+		providers.SettleSetting(),
 	}
 }
 

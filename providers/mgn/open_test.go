@@ -23,6 +23,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
 )
 
@@ -281,4 +282,25 @@ func TestSDKLogLinesGoToTheDebugLog(t *testing.T) {
 // sdkLogger drops the SDK's lines when there is no debug log.
 func TestSDKLoggerWithoutLog(t *testing.T) {
 	sdkLogger(nil).Logf(logging.Warn, "dropped") // must not panic
+}
+
+// TestSettleFollowsReconcileSettle: an interrupted mutating step not found by DescribeSourceServers
+// is looked for again until reconcile_settle has passed (the executor asks Settle); waits need none.
+func TestSettleFollowsReconcileSettle(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLECHAIN")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "chain-secret")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	cfg := providers.Config{Name: Name, Values: map[string]cty.Value{"region": cty.StringVal("eu-west-1"),
+		providers.SettingSettle: cty.StringVal("30s")}}
+	p, err := Open(context.Background(), cfg, providers.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Settle(model.Step{Name: StepStartCutover, Mutating: true}); got != 30*time.Second {
+		t.Errorf("Settle(start_cutover) = %s, want 30s", got)
+	}
+	if got := p.Settle(model.Step{Name: StepAwaitCutover}); got != 0 {
+		t.Errorf("Settle(await_cutover) = %s, want 0", got)
+	}
 }

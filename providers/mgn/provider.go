@@ -22,6 +22,9 @@ type Provider struct {
 	first, max time.Duration
 	// timeScale divides timeouts: the sandbox's time factor (1 outside the sandbox).
 	timeScale float64
+	// settle is how long the effect of a mutating call may be missing from what DescribeSourceServers
+	// and DescribeJobs answer (Settle).
+	settle time.Duration
 
 	mu sync.Mutex
 	// batches are the StartCutover calls of this run, by batch ID: the first step of a batch to run
@@ -44,6 +47,9 @@ func Open(ctx context.Context, cfg providers.Config, env providers.Env) (*Provid
 		return nil, fmt.Errorf("poll_interval must be positive, not %s", poll)
 	}
 	p.first, p.max = poll, 4*poll
+	if p.settle, err = providers.SettleOf(cfg, env); err != nil {
+		return nil, err
+	}
 	if env.Sandbox != nil {
 		o.Settings.Endpoint = env.Sandbox.Base(Name)
 		o.Settings.Profile, o.Settings.AssumeRoleARN = "", ""

@@ -78,6 +78,11 @@ type Provider struct {
 	// MaxPollInterval caps the wait between polls; zero or more than MaxPollIntervalCap means
 	// MaxPollIntervalCap.
 	MaxPollInterval time.Duration
+	// SettleTime is how long after a create its migration may be missing from the migration query
+	// (eventual consistency): a create whose answer was lost is looked for until then before it is
+	// sent again, and the executor asks Reconcile again until then after a crash (Settle method).
+	// Zero: two looks a poll interval apart. Open sets reconcile_settle (default 2m).
+	SettleTime time.Duration
 	// ReadParallelism is how many customers Read fetches concurrently; zero means 64.
 	ReadParallelism int
 	// Sleep waits d or until ctx is done; nil uses a timer. Tests inject it.
@@ -112,6 +117,9 @@ func Open(ctx context.Context, cfg providers.Config, env providers.Env) (*Provid
 	p := NewProvider(c)
 	p.Log = env.Log
 	p.PollInterval = settings.PollInterval
+	if p.SettleTime, err = providers.SettleOf(cfg, env); err != nil {
+		return nil, err
+	}
 	if env.Sandbox != nil {
 		p.PollInterval, p.MaxPollInterval = sandboxPolling(env.Sandbox)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ferry-dev/ferry/model"
+	"github.com/ferry-dev/ferry/providers"
 )
 
 // Do runs one step under its idempotency key.
@@ -72,6 +73,17 @@ func (p *Provider) Reconcile(ctx context.Context, step model.Step, key string) (
 		return p.reconcileCancel(ctx, params)
 	}
 	return p.reconcileMigrate(ctx, params, sentRef(step, key), step.IntentAt)
+}
+
+var _ providers.Settler = (*Provider)(nil)
+
+// Settle is how long a created migration or schedule may be missing from the query Reconcile reads
+// (Provider.SettleTime); the other steps are not reconciled by a query.
+func (p *Provider) Settle(step model.Step) time.Duration {
+	if step.Name == StepMigrate || step.Name == StepSchedule {
+		return p.SettleTime
+	}
+	return 0
 }
 
 // sentRef is the externalReferenceId an interrupted migrate step sent: the batch id it journaled, or
@@ -177,22 +189,35 @@ func (p *Provider) doMigrate(ctx context.Context, step model.Step, params StepPa
 					return out, nil
 				}
 			}
-			return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: a migration is already in progress for it; re-run plan to wait for that one: %w", params.LegacySubscriptionID, err)
+			// Sent before (a lost answer, or an interrupted apply): the migration in progress is most
+			// likely the one this step created, not yet shown by the query under its batch id
+			// (eventual consistency). Keep the intent, so the next apply looks for it again, rather
+			// than failing the step and forgetting that it may have started it.
+			return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w: a migration is already in progress for it, probably the one this step sent before, but Partner Center's migration query does not show it under externalReferenceId %s yet (%v)",
+				params.LegacySubscriptionID, model.ErrOutcomeUnknown, batch, err)
 		}
 		var unknown *UnknownOutcomeError
 		if !errors.As(err, &unknown) {
 			return model.Outcome{}, fmt.Errorf("creating the migration of legacy subscription %s: %w", params.LegacySubscriptionID, err)
 		}
-		// The request may or may not have been performed. Look for it by batch id — twice, a poll
-		// interval apart, so a migration still being written is seen — and send again under the
-		// same key and batch only when Partner Center has no trace of it.
+		// The request may or may not have been performed. Look for it by batch id — at least twice,
+		// a poll interval apart, and until the settle time has passed since the send, as the
+		// migration query may not show a new migration at once — and send again under the same key
+		// (MS-RequestId, which Microsoft documents for retrying a request that timed out) and batch
+		// only when Partner Center still has no trace of it.
 		p.logf("partnercenter: creating the migration of %s: outcome unknown (%v); reconciling by batch id %s", params.LegacySubscriptionID, err, batch)
-		for look := 0; look < 2; look++ {
+		first, _ := p.pollIntervals()
+		var waited time.Duration
+		for look := 0; look < 2 || waited < p.SettleTime; look++ {
 			if look > 0 {
-				first, _ := p.pollIntervals()
-				if serr := p.sleep(ctx, first); serr != nil {
+				d := first
+				if look >= 2 {
+					d = min(d, p.SettleTime-waited) // positive: the loop goes on only while waited < SettleTime
+				}
+				if serr := p.sleep(ctx, d); serr != nil {
 					return model.Outcome{}, fmt.Errorf("%w: %w", model.ErrOutcomeUnknown, serr)
 				}
+				waited += d
 			}
 			out, found, rerr := p.reconcileMigrate(ctx, params, batch, sentAt)
 			if rerr != nil {

@@ -899,3 +899,62 @@ func TestWorldRejectsUnknownResolution(t *testing.T) {
 		t.Errorf("Validate: %v", err)
 	}
 }
+
+// TestLostCreateIsLookedForUntilTheQueryShowsIt: the answer to a create is lost and the migration
+// query shows a new migration only 300 ms after it started (behaviour.query_lag). Before, ferry
+// looked twice a poll interval apart, found nothing, sent the create again (Partner Center refused
+// it: the subscription was being migrated), looked again too soon and failed the change although
+// its migration ran. Now it looks until the settle time has passed and finds it: one create.
+func TestLostCreateIsLookedForUntilTheQueryShowsIt(t *testing.T) {
+	cust, legacy := rtID("c", 1), rtID("5", 1)
+	f := rtNewFixture(t, rtOneSubWorld(cust, legacy), simkit.Behaviour{
+		QueryLag:  simkit.Duration(300 * time.Millisecond),
+		Durations: map[string]simkit.Duration{DurationMigration: simkit.Duration(time.Hour)},
+		Faults:    []simkit.Fault{{Operation: "partnercenter.CreateMigration", Status: 500, LostResponse: true, Count: 1}}})
+	f.p.SettleTime = 500 * time.Millisecond
+	ch := f.planOne(t, rtInstance("x", cust, legacy), nil)
+	key := rtStepKey(ch.Steps[0])
+	step := ch.Steps[0]
+	step.Earlier = f.p.IntentIDs(step)
+	out, err := f.p.Do(context.Background(), step, key, nil)
+	if err != nil || out.RemoteIDs["migration_id"] == "" {
+		t.Fatalf("Do = %+v, %v; want the migration found after the lost answer", out, err)
+	}
+	if got := f.stat("CreateMigration"); got != 1 {
+		t.Errorf("CreateMigration calls %d, want 1", got)
+	}
+	if n := len(f.sim.World().Migrations); n != 1 {
+		t.Errorf("%d migrations in the world, want 1", n)
+	}
+}
+
+// TestResentCreateRefusedWhileTheQueryLagsKeepsTheIntent: a resumed create (its earlier send's
+// answer lost, the query still not showing the migration) is refused because a migration of the
+// subscription is in progress. That migration is most likely the step's own: the outcome is
+// unknown (the intent stays and the next apply looks again), not a failure that forgets it.
+func TestResentCreateRefusedWhileTheQueryLagsKeepsTheIntent(t *testing.T) {
+	cust, legacy := rtID("c", 1), rtID("5", 1)
+	f := rtNewFixture(t, rtOneSubWorld(cust, legacy), simkit.Behaviour{
+		QueryLag:  simkit.Duration(time.Hour),
+		Durations: map[string]simkit.Duration{DurationMigration: simkit.Duration(time.Hour)}})
+	ch := f.planOne(t, rtInstance("x", cust, legacy), nil)
+	key := rtStepKey(ch.Steps[0])
+	step := ch.Steps[0]
+	step.Earlier = f.p.IntentIDs(step)
+	if _, err := f.p.Do(context.Background(), step, key, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The answer was lost with ferry (kill -9); the next apply's Reconcile does not see it yet.
+	resumed := step
+	resumed.IntentAt = time.Now()
+	if _, found, err := f.p.Reconcile(context.Background(), resumed, key); found || err != nil {
+		t.Fatalf("Reconcile while the query lags: found %v, %v", found, err)
+	}
+	_, err := f.p.Do(context.Background(), resumed, key, nil)
+	if !errors.Is(err, model.ErrOutcomeUnknown) {
+		t.Fatalf("resent create refused while the query lags: %v; want an unknown outcome (the intent kept)", err)
+	}
+	if n := len(f.sim.World().Migrations); n != 1 {
+		t.Errorf("%d migrations in the world, want 1", n)
+	}
+}

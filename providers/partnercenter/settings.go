@@ -31,6 +31,7 @@ func SettingsSchema() []providers.Setting {
 		{Name: "authority", Type: cty.String, Check: providers.CheckURL, Doc: "Azure AD authority; default " + DefaultAuthority},
 		{Name: "tenant_id", Type: cty.String, Check: providers.CheckNonEmpty, Doc: "the partner's Azure AD tenant; default $" + EnvTenantID},
 		{Name: "poll_interval", Type: cty.String, Check: providers.CheckDuration, Doc: "first wait between status reads; default 15s, backing off to 60s"},
+		providers.SettleSetting(),
 	}
 }
 

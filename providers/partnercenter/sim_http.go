@@ -354,6 +354,9 @@ func (s *Simulator) listMigrations(call *simCall) simReply {
 		if ref != "" && !strings.EqualFold(m.m.ExternalReferenceID, ref) {
 			continue
 		}
+		if m.m.StartedTime != nil && !s.env.Listed(*m.m.StartedTime) {
+			continue // behaviour.query_lag: not in query answers yet
+		}
 		items = append(items, m.copy())
 	}
 	page, next, err := s.pageOf(call, len(items), size)

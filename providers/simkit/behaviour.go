@@ -40,6 +40,10 @@ type Behaviour struct {
 	// PageSize is how many items a list response holds before it continues on a next page
 	// (0: the simulator's default).
 	PageSize int `json:"page_size,omitempty"`
+	// QueryLag is how long, in simulated time, an object a create made stays missing from the list
+	// and query answers that search for it (Partner Center's migration query, Commerce's order list)
+	// — the eventual consistency of the real services. A read by ID sees it at once. 0: no lag.
+	QueryLag Duration `json:"query_lag,omitempty"`
 	// Faults are injected into matching requests.
 	Faults []Fault `json:"faults,omitempty"`
 }
@@ -79,6 +83,9 @@ func (b Behaviour) Validate() error {
 	}
 	if b.TimeFactor < 0 {
 		return fmt.Errorf("behaviour.time_factor: %v must not be negative", b.TimeFactor)
+	}
+	if b.QueryLag < 0 {
+		return fmt.Errorf("behaviour.query_lag: %s must not be negative", time.Duration(b.QueryLag))
 	}
 	if b.PageSize < 0 {
 		return fmt.Errorf("behaviour.page_size: %d must not be negative", b.PageSize)

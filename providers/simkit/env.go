@@ -73,6 +73,15 @@ func (e *Env) Duration(kind string, def time.Duration) time.Duration {
 	return e.behaviour.DurationOf(kind, def)
 }
 
+// Listed reports whether an object created at created (simulated time) shows in list and query
+// answers yet: only once the behaviour's query_lag has passed since.
+func (e *Env) Listed(created time.Time) bool {
+	e.mu.RLock()
+	lag := time.Duration(e.behaviour.QueryLag)
+	e.mu.RUnlock()
+	return lag <= 0 || !e.Now().Before(created.Add(lag))
+}
+
 // PageSize returns the configured page size, or def.
 func (e *Env) PageSize(def int) int {
 	e.mu.RLock()
