@@ -353,40 +353,30 @@ func (p *Provider) readAddons(ctx context.Context, reqs []providers.ReadRequest,
 		}
 		byCustomer[k] = append(byCustomer[k], migration{legacy: s.MigrateFrom, live: l})
 	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, p.readWorkers)
-	for _, customer := range customers {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			subs, err := p.Microsoft.Subscriptions(ctx, customer)
-			mu.Lock()
-			defer mu.Unlock()
-			for _, m := range byCustomer[strings.ToLower(customer)] {
-				if err != nil {
-					m.live.AddonsErr = fmt.Errorf("reading the subscriptions of customer %s in Partner Center: %w", customer, err)
-					continue
+	p.eachCustomersSubscriptions(ctx, customers, func(customer string, subs []MicrosoftSubscription, err error) {
+		for _, m := range byCustomer[strings.ToLower(customer)] {
+			if err != nil {
+				m.live.AddonsErr = fmt.Errorf("reading the subscriptions of customer %s in Partner Center: %w", customer, err)
+				continue
+			}
+			m.live.Addons = []MicrosoftSubscription{}
+			for i, sub := range subs {
+				if strings.EqualFold(sub.ParentID, m.legacy) {
+					m.live.Addons = append(m.live.Addons, sub)
 				}
-				m.live.Addons = []MicrosoftSubscription{}
-				for i, sub := range subs {
-					if strings.EqualFold(sub.ParentID, m.legacy) {
-						m.live.Addons = append(m.live.Addons, sub)
-					}
-					if strings.EqualFold(sub.ID, m.legacy) {
-						m.live.Legacy = &subs[i]
-					}
+				if strings.EqualFold(sub.ID, m.legacy) {
+					m.live.Legacy = &subs[i]
 				}
 			}
-		}()
-	}
-	wg.Wait()
+		}
+	})
 	// Then Microsoft's eligibility check of each migration that passes ferry's own checks, as the
 	// Connect processor will make it: an ineligible subscription (no New Commerce product, an active
 	// promotion, …) is blocked before any order, instead of a sales order that fails — and is placed
 	// again by every apply.
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, p.readWorkers)
 	for _, r := range reqs {
 		l, _ := out[r.Instance.Addr].(*Live)
 		s := r.Instance.Subscription
@@ -572,6 +562,28 @@ func (p *Provider) readAdoptions(ctx context.Context, reqs []providers.ReadReque
 		byCustomer[k] = append(byCustomer[k], adoption{r.Instance.Addr, sub})
 	}
 	out := map[model.Addr]adoptionRead{}
+	p.eachCustomersSubscriptions(ctx, customers, func(customer string, subs []MicrosoftSubscription, err error) {
+		for _, a := range byCustomer[strings.ToLower(customer)] {
+			if err != nil {
+				out[a.addr] = adoptionRead{err: fmt.Errorf("reading Microsoft subscription %s of customer %s: %w", a.sub, customer, err)}
+				continue
+			}
+			read := adoptionRead{}
+			for i := range subs {
+				if strings.EqualFold(subs[i].ID, a.sub) {
+					read.sub = &subs[i]
+				}
+			}
+			out[a.addr] = read
+		}
+	})
+	return out
+}
+
+// eachCustomersSubscriptions reads the Microsoft subscriptions of each customer from Partner Center,
+// p.readWorkers customers at a time, and hands each answer to use — one call at a time, so use may
+// write shared maps without a lock of its own.
+func (p *Provider) eachCustomersSubscriptions(ctx context.Context, customers []string, use func(customer string, subs []MicrosoftSubscription, err error)) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, p.readWorkers)
@@ -584,23 +596,10 @@ func (p *Provider) readAdoptions(ctx context.Context, reqs []providers.ReadReque
 			subs, err := p.Microsoft.Subscriptions(ctx, customer)
 			mu.Lock()
 			defer mu.Unlock()
-			for _, a := range byCustomer[strings.ToLower(customer)] {
-				if err != nil {
-					out[a.addr] = adoptionRead{err: fmt.Errorf("reading Microsoft subscription %s of customer %s: %w", a.sub, customer, err)}
-					continue
-				}
-				read := adoptionRead{}
-				for i := range subs {
-					if strings.EqualFold(subs[i].ID, a.sub) {
-						read.sub = &subs[i]
-					}
-				}
-				out[a.addr] = read
-			}
+			use(customer, subs, err)
 		}()
 	}
 	wg.Wait()
-	return out
 }
 
 // adoptionOrder is the newest SALES order whose migration_info_object imports subscriptionID.
