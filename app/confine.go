@@ -3,8 +3,8 @@ package app
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
+
+	"github.com/ferry-dev/ferry/internal/regfile"
 )
 
 // confinedWrite checks, for --restrict-files, that a path ferry is about to write (the spec's reports
@@ -13,37 +13,14 @@ import (
 // not a symbolic link. A spec from an untrusted pull request must not make ferry write elsewhere, by an
 // absolute or ../ path in ferry { reports } or by a committed link (logs -> /home/ci).
 func confinedWrite(dir, path string) error {
-	root, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return err
-	}
-	if root, err = filepath.Abs(root); err != nil {
-		return err
-	}
-	p, err := filepath.Abs(path)
-	if err != nil {
-		return err
-	}
-	if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 		return fmt.Errorf("%s is a symbolic link, which --restrict-files does not follow when writing", path)
 	}
-	existing := p
-	for {
-		if _, err := os.Lstat(existing); err == nil {
-			break
-		}
-		parent := filepath.Dir(existing)
-		if parent == existing {
-			break
-		}
-		existing = parent
-	}
-	real, err := filepath.EvalSymlinks(existing)
+	inside, err := regfile.Inside(dir, path)
 	if err != nil {
 		return err
 	}
-	rel, err := filepath.Rel(root, real)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+	if !inside {
 		return fmt.Errorf("%s is outside the spec directory, where --restrict-files keeps what ferry writes", path)
 	}
 	return nil

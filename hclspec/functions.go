@@ -13,6 +13,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/ferry-dev/ferry/internal/regfile"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/zclconf/go-cty/cty"
@@ -146,7 +147,7 @@ func (fr *fileReader) readFile(p, full string) (string, error) {
 		return "", fmt.Errorf("no file exists at %q (paths are relative to the spec directory %s)", p, fr.dir)
 	}
 	if fr.restrict {
-		ok, err := confined(fr.dir, full)
+		ok, err := regfile.Inside(fr.dir, full)
 		if err != nil {
 			return "", fmt.Errorf("cannot read %q: %w", p, err)
 		}
@@ -155,9 +156,9 @@ func (fr *fileReader) readFile(p, full string) (string, error) {
 				"to read only files inside it", p, fr.dir)
 		}
 	}
-	data, err := readRegularString(full, fr.limit)
+	data, err := regfile.ReadString(full, fr.limit)
 	switch {
-	case errors.Is(err, errTooLarge):
+	case errors.Is(err, regfile.ErrTooLarge):
 		return "", fmt.Errorf("cannot read %q: it is larger than file()'s limit of %s; raise it with --max-file-size "+
 			"if the file is meant to be this large", p, sizeText(fr.limit))
 	case err != nil:

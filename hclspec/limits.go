@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/ferry-dev/ferry/internal/regfile"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
@@ -98,8 +99,8 @@ func checkSize(name string, size int64) *hcl.Diagnostic {
 // ReadSpecFile reads a spec file for tools that take one alone (ferry fmt): a regular file of at
 // most MaxSpecFileBytes.
 func ReadSpecFile(path string) ([]byte, error) {
-	src, err := readRegular(path, MaxSpecFileBytes)
-	if err != nil && errors.Is(err, errTooLarge) {
+	src, err := regfile.Read(path, MaxSpecFileBytes)
+	if err != nil && errors.Is(err, regfile.ErrTooLarge) {
 		return nil, fmt.Errorf("%s is larger than the limit of %d bytes (%d MiB) of a spec file", path, MaxSpecFileBytes, MaxSpecFileBytes>>20)
 	}
 	return src, err

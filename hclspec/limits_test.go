@@ -133,9 +133,9 @@ func TestFileLimits(t *testing.T) {
 		{"small.txt", true, ""},
 		{"inner-link.txt", true, ""},
 		{"eleven.txt", false, `cannot read "eleven.txt": it is larger than file()'s limit of 10 bytes`},
-		{"/dev/zero", false, `cannot read "/dev/zero": is not a regular file (a device)`},
-		{"fifo", false, `is not a regular file (a named pipe)`},
-		{"sub", false, `is not a regular file (a directory)`},
+		{"/dev/zero", false, `cannot read "/dev/zero": is a device, not a regular file`},
+		{"fifo", false, `is a named pipe, not a regular file`},
+		{"sub", false, `is a directory, not a regular file`},
 		{filepath.Join(outside, "secret.txt"), false, ""},
 		{filepath.Join(outside, "secret.txt"), true, "is outside the spec directory"},
 		{"link.txt", true, `"link.txt" is outside the spec directory`},
@@ -190,7 +190,7 @@ func TestSpecFileFIFO(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, diags := Load(dir, withTable(Options{}))
-	wantDiag(t, diags, "Cannot read a spec file", "is not a regular file (a named pipe)")
+	wantDiag(t, diags, "Cannot read a spec file", "is a named pipe, not a regular file")
 }
 
 // localsSpec is n locals, each referring to the one before.

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/ferry-dev/ferry/internal/regfile"
 	"github.com/ferry-dev/ferry/model"
 	"github.com/ferry-dev/ferry/providers"
 )
@@ -287,15 +288,15 @@ func (l *loader) evaluate() *Config {
 func (l *loader) readSpecFile(name string) ([]byte, bool) {
 	full := filepath.Join(l.dir, name)
 	if l.opts.RestrictFiles {
-		if ok, err := confined(l.dir, full); err != nil || !ok {
+		if ok, err := regfile.Inside(l.dir, full); err != nil || !ok {
 			l.errorf(&hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}, "Spec file outside the spec directory",
 				"%s is a symbolic link to a file outside %s; --restrict-files reads only files inside the spec directory.", name, l.dir)
 			return nil, false
 		}
 	}
-	src, err := readRegular(full, MaxSpecFileBytes)
+	src, err := regfile.Read(full, MaxSpecFileBytes)
 	switch {
-	case errors.Is(err, errTooLarge):
+	case errors.Is(err, regfile.ErrTooLarge):
 		l.diags = append(l.diags, checkSize(name, MaxSpecFileBytes+1))
 		return nil, false
 	case err != nil:

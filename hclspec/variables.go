@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ferry-dev/ferry/internal/regfile"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -179,8 +180,8 @@ func (l *loader) parseRaw(v *variableDecl, s, source string) (cty.Value, bool) {
 
 // readVarFile reads one --var-file (name = value lines in HCL syntax).
 func (l *loader) readVarFile(path string, byName map[string]*variableDecl, raw map[string]rawValue, invalid map[string]bool) {
-	src, err := readRegular(path, MaxSpecFileBytes)
-	if errors.Is(err, errTooLarge) {
+	src, err := regfile.Read(path, MaxSpecFileBytes)
+	if errors.Is(err, regfile.ErrTooLarge) {
 		l.diags = append(l.diags, checkSize(path, MaxSpecFileBytes+1))
 		return
 	}
